@@ -1,0 +1,122 @@
+"""The key-value seam: the only module that imports plyvel.
+
+Readers talk to a ``KV``; tests and future backends implement the same three
+methods. plyvel errors become cometgraph's own here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
+
+import plyvel
+
+from .errors import DatabaseUnavailable, StorageError
+
+
+class KV(Protocol):
+    name: str
+
+    def get(self, key: bytes) -> bytes | None: ...
+
+    def get_many(self, keys: Sequence[bytes]) -> list[bytes | None]: ...
+
+    def iterate(
+        self,
+        *,
+        prefix: bytes | None = None,
+        start: bytes | None = None,
+        stop: bytes | None = None,
+        reverse: bool = False,
+        include_value: bool = True,
+    ) -> Iterator: ...
+
+    def close(self) -> None: ...
+
+
+class LevelDB:
+    """A LevelDB opened from a private snapshot folder (never a node's live folder).
+
+    Reads use one implicit LevelDB snapshot per ``get_many`` so a batch sees one
+    consistent state; the folder itself is already frozen by ``storage.snapshot``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], name: str | None = None) -> None:
+        self.path = os.fspath(path)
+        self.name = name or os.path.basename(self.path.rstrip("/"))
+        if not os.path.isdir(self.path):
+            raise DatabaseUnavailable(f"database {self.name} is missing")
+        try:
+            # create_if_missing=False: a missing database is an error, not an empty one.
+            self._db = plyvel.DB(self.path, create_if_missing=False, paranoid_checks=False)
+        except plyvel.Error as exc:
+            raise DatabaseUnavailable(f"cannot open database {self.name}: {exc}") from exc
+
+    def get(self, key: bytes) -> bytes | None:
+        try:
+            return self._db.get(key)
+        except plyvel.Error as exc:
+            raise StorageError(f"read failed in {self.name}: {exc}") from exc
+
+    def get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
+        try:
+            with self._db.snapshot() as snap:
+                return [snap.get(k) for k in keys]
+        except plyvel.Error as exc:
+            raise StorageError(f"read failed in {self.name}: {exc}") from exc
+
+    def iterate(
+        self,
+        *,
+        prefix: bytes | None = None,
+        start: bytes | None = None,
+        stop: bytes | None = None,
+        reverse: bool = False,
+        include_value: bool = True,
+    ) -> Iterator:
+        """Ordered iteration over ``prefix`` or the half-open range [start, stop).
+
+        Yields ``(key, value)`` pairs, or keys alone with ``include_value=False``.
+        The iterator is lazy: callers page by stopping early, never by collecting.
+        """
+        kwargs: dict = {"reverse": reverse, "include_value": include_value}
+        if prefix is not None:
+            kwargs["prefix"] = prefix
+        else:
+            if start is not None:
+                kwargs["start"] = start
+            if stop is not None:
+                kwargs["stop"] = stop
+        it = self._db.iterator(**kwargs)
+        try:
+            yield from it
+        except plyvel.Error as exc:
+            raise StorageError(f"iteration failed in {self.name}: {exc}") from exc
+        finally:
+            it.close()
+
+    def close(self) -> None:
+        if not self._db.closed:
+            self._db.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._db.closed
+
+
+def prefix_end(prefix: bytes) -> bytes | None:
+    """The smallest key greater than every key starting with ``prefix`` (None: no bound)."""
+    b = bytearray(prefix)
+    while b:
+        if b[-1] < 0xFF:
+            b[-1] += 1
+            return bytes(b)
+        b.pop()
+    return None
+
+
+def first(it: Iterable):
+    for x in it:
+        return x
+    return None

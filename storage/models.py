@@ -1,0 +1,214 @@
+"""Domain records the storage readers hand upward: frozen, plain, decoded once.
+
+Hashes and addresses stay ``bytes`` here; presentation (hex case, bech32, base64)
+belongs to the layers above. Times keep nanoseconds as ``Time``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Time:
+    """A protobuf Timestamp: seconds + nanos since the epoch, UTC, nanoseconds kept."""
+
+    seconds: int
+    nanos: int = 0
+
+    def rfc3339(self) -> str:
+        """RFC 3339 exactly as CometBFT's RPC prints it (Go RFC3339Nano: trailing zeros trimmed)."""
+        dt = datetime.fromtimestamp(self.seconds, tz=timezone.utc)
+        base = dt.strftime("%Y-%m-%dT%H:%M:%S")
+        if self.nanos:
+            base += "." + f"{self.nanos:09d}".rstrip("0")
+        return base + "Z"
+
+    def to_datetime(self) -> datetime:
+        """Microsecond precision only: prefer ``rfc3339`` where nanoseconds matter."""
+        return datetime.fromtimestamp(self.seconds, tz=timezone.utc).replace(microsecond=self.nanos // 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class PartSetHeader:
+    total: int
+    hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BlockID:
+    hash: bytes
+    part_set_header: PartSetHeader
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    version_block: int
+    version_app: int
+    chain_id: str
+    height: int
+    time: Time
+    last_block_id: BlockID
+    last_commit_hash: bytes
+    data_hash: bytes
+    validators_hash: bytes
+    next_validators_hash: bytes
+    consensus_hash: bytes
+    app_hash: bytes
+    last_results_hash: bytes
+    evidence_hash: bytes
+    proposer_address: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BlockMeta:
+    block_id: BlockID
+    block_size: int
+    header: Header
+    num_txs: int
+
+    @property
+    def height(self) -> int:
+        return self.header.height
+
+    @property
+    def hash(self) -> bytes:
+        return self.block_id.hash
+
+
+BLOCK_ID_FLAGS = {0: "BLOCK_ID_FLAG_UNKNOWN", 1: "BLOCK_ID_FLAG_ABSENT", 2: "BLOCK_ID_FLAG_COMMIT", 3: "BLOCK_ID_FLAG_NIL"}
+
+
+@dataclass(frozen=True, slots=True)
+class CommitSig:
+    block_id_flag: int  # 1 ABSENT, 2 COMMIT, 3 NIL
+    validator_address: bytes
+    timestamp: Time | None
+    signature: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    height: int
+    round: int
+    block_id: BlockID
+    signatures: tuple[CommitSig, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One piece of evidence; ``kind`` is the oneof name, ``raw`` the proto bytes."""
+
+    kind: str
+    height: int
+    time: Time | None
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    header: Header
+    txs: tuple[bytes, ...]
+    evidence: tuple[Evidence, ...]
+    last_commit: Commit | None
+
+
+@dataclass(frozen=True, slots=True)
+class PubKey:
+    type: str  # "ed25519", "secp256k1", "bls12_381"
+    key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Validator:
+    address: bytes
+    pub_key: PubKey
+    voting_power: int
+    proposer_priority: int
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatorSet:
+    height: int
+    validators: tuple[Validator, ...]
+    proposer: Validator | None
+    #: the height whose record held this full set (the set changed there, or a checkpoint)
+    stored_at: int
+    #: proposer priorities are exact only when the set was stored at this very height
+    priorities_exact: bool
+
+    @property
+    def total_voting_power(self) -> int:
+        return sum(v.voting_power for v in self.validators)
+
+
+@dataclass(frozen=True, slots=True)
+class EventAttribute:
+    key: str
+    value: str
+    index: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str
+    attributes: tuple[EventAttribute, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExecResult:
+    """ResponseDeliverTx (≤0.37) or ExecTxResult (≥0.38): one tx's outcome."""
+
+    code: int
+    data: bytes
+    log: str
+    info: str
+    gas_wanted: int
+    gas_used: int
+    events: tuple[Event, ...]
+    codespace: str
+
+
+@dataclass(frozen=True, slots=True)
+class TxResult:
+    """A tx as the tx index holds it: where it landed and what it did."""
+
+    hash: bytes
+    height: int
+    index: int
+    tx: bytes
+    result: ExecResult
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatorUpdate:
+    pub_key: PubKey
+    power: int
+
+
+@dataclass(frozen=True, slots=True)
+class BlockResults:
+    """Per-height ABCI results in one shape, whatever layout stored them.
+
+    ``layout`` says which: "finalize_block" (0.38+) or "abci_responses" (0.34/0.37);
+    for the latter begin/end block events stay apart, for the former
+    ``finalize_block_events`` holds them all.
+    """
+
+    height: int
+    layout: str
+    tx_results: tuple[ExecResult, ...]
+    finalize_block_events: tuple[Event, ...] = ()
+    begin_block_events: tuple[Event, ...] = ()
+    end_block_events: tuple[Event, ...] = ()
+    validator_updates: tuple[ValidatorUpdate, ...] = ()
+    consensus_param_updates: dict | None = None
+    app_hash: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsensusParams:
+    height: int
+    #: the params as a JSON-ready dict, keys as CometBFT's RPC names them
+    params: dict = field(default_factory=dict)
