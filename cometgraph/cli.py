@@ -1,0 +1,103 @@
+"""The ``cometgraph`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .settings import DEFAULT_REFRESH, Settings
+
+
+def _chain_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--home", type=Path, help="node home (holds data/); default: the embedded sample chain")
+    p.add_argument("--data-dir", type=Path, help="the node's data folder, if not HOME/data")
+    p.add_argument("--snapshot-dir", type=Path, help="where private snapshots go (same filesystem as the node: hard links)")
+
+
+def _open_chain(settings: Settings):
+    from cometgraph.storage.chain import Chain
+
+    if settings.uses_sample:
+        from .sample import sample_home
+
+        home = sample_home()
+        logging.getLogger("cometgraph").info("serving the embedded sample chain from %s", home)
+        return Chain.from_home(home, snapshot_dir=settings.snapshot_dir).open(), 0.0
+    chain = Chain.from_home(settings.home, settings.data_dir, settings.snapshot_dir).open()
+    return chain, settings.refresh
+
+
+def cmd_serve(ns: argparse.Namespace) -> int:
+    import uvicorn
+
+    from cometgraph.web.app import create_app
+
+    settings = Settings.from_env(
+        home=ns.home, data_dir=ns.data_dir, host=ns.host, port=ns.port, refresh=ns.refresh, snapshot_dir=ns.snapshot_dir
+    )
+    chain, refresh = _open_chain(settings)
+    app = create_app(chain, refresh=refresh)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def cmd_check(ns: argparse.Namespace) -> int:
+    settings = Settings.from_env(home=ns.home, data_dir=ns.data_dir, snapshot_dir=ns.snapshot_dir)
+    chain, _ = _open_chain(settings)
+    try:
+        with chain.view() as v:
+            state = v.state.load_state()
+            meta = v.blocks.load_block_meta(v.latest_height)
+            print(
+                json.dumps(
+                    {
+                        "chain_id": meta.header.chain_id if meta else None,
+                        "earliest_height": v.earliest_height,
+                        "latest_height": v.latest_height,
+                        "latest_block_hash": meta.block_id.hash.hex().upper() if meta else None,
+                        "node_version": state.software if state else None,
+                    },
+                    indent=2,
+                )
+            )
+    finally:
+        chain.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="cometgraph", description="GraphQL over a CometBFT / Cosmos SDK node's databases")
+    sub = ap.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve GraphQL (and GraphiQL) over HTTP")
+    _chain_args(serve)
+    serve.add_argument("--host", default=None, help="default 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default 8080")
+    serve.add_argument(
+        "--refresh", type=float, default=None, help=f"seconds between snapshot refreshes, 0 = never (default {DEFAULT_REFRESH})"
+    )
+    serve.set_defaults(func=cmd_serve)
+    check = sub.add_parser("check", help="open a snapshot and print where the chain stands")
+    _chain_args(check)
+    check.set_defaults(func=cmd_check)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ns = build_parser().parse_args(argv)
+    try:
+        return ns.func(ns)
+    except Exception as exc:  # noqa: BLE001 - a clear line, not a traceback, for operator errors
+        from cometgraph.storage.errors import CometgraphError
+
+        if isinstance(exc, CometgraphError):
+            print(f"cometgraph: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

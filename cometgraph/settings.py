@@ -1,0 +1,45 @@
+"""Settings from command-line flags, with ``COMETGRAPH_*`` environment variables of the same names."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_REFRESH = 2.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path | None = None  # node home; None = the embedded sample chain
+    data_dir: Path | None = None  # the node's data/ folder, when it is not under home
+    host: str = "127.0.0.1"
+    port: int = 8080
+    refresh: float = DEFAULT_REFRESH  # seconds between snapshot refreshes; 0 = never (stopped node, archive)
+    snapshot_dir: Path | None = None  # where private snapshots live; same filesystem as the node = hard links
+
+    @property
+    def uses_sample(self) -> bool:
+        return self.home is None and self.data_dir is None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for name, cast in (
+            ("home", Path),
+            ("data_dir", Path),
+            ("host", str),
+            ("port", int),
+            ("refresh", float),
+            ("snapshot_dir", Path),
+        ):
+            raw = env.get(f"COMETGRAPH_{name.upper()}")
+            if raw:
+                values[name] = cast(raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        if settings.refresh < 0:
+            raise ValueError("--refresh must be >= 0")
+        return settings

@@ -1,0 +1,100 @@
+"""A node's chain as cometgraph sees it: the current snapshot and one reader per database.
+
+``Chain`` owns the ``SnapshotHolder`` and refreshes it; ``View`` is one pinned
+snapshot with its readers, held by a request from start to end so that every
+answer in it comes from one point in time.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .blocks import BlockStore
+from .snapshot import Snapshot, SnapshotHolder, Snapshotter, find_data_dir
+from .state import StateStore
+from .txindex import NullTxIndex, TxIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Readers:
+    blocks: BlockStore
+    state: StateStore
+    txs: TxIndex | NullTxIndex
+    #: highest height every consensus database has: the blockstore is copied first
+    latest_height: int
+    earliest_height: int
+
+
+def build_readers(snap: Snapshot) -> Readers:
+    blocks = BlockStore(snap.db("blockstore"))
+    state = StateStore(snap.db("state"))
+    txdb = snap.db("tx_index")
+    txs = TxIndex(txdb) if txdb is not None else NullTxIndex()
+    st = state.load_state()
+    top = blocks.height()
+    if st is not None and st.last_block_height:
+        top = min(top, st.last_block_height)
+    return Readers(blocks=blocks, state=state, txs=txs, latest_height=top, earliest_height=blocks.base())
+
+
+class View:
+    """One snapshot, pinned: release it when the request is done."""
+
+    def __init__(self, snap: Snapshot, readers: Readers) -> None:
+        self.snapshot = snap
+        self.readers = readers
+        self.blocks = readers.blocks
+        self.state = readers.state
+        self.txs = readers.txs
+
+    @property
+    def latest_height(self) -> int:
+        return self.readers.latest_height
+
+    @property
+    def earliest_height(self) -> int:
+        return self.readers.earliest_height
+
+    def release(self) -> None:
+        self.snapshot.release()
+
+
+class Chain:
+    """The service's handle on one node: open, pin views, refresh, close."""
+
+    def __init__(self, data_dir: Path, snapshot_dir: Path | None = None) -> None:
+        self.data_dir = find_data_dir(data_dir=data_dir)
+        # readers are built (and so the snapshot verified) before a snapshot is published
+        self.holder = SnapshotHolder(Snapshotter(self.data_dir, snapshot_dir), prepare=build_readers)
+
+    @classmethod
+    def from_home(cls, home: Path | None = None, data_dir: Path | None = None, snapshot_dir: Path | None = None) -> Chain:
+        return cls(find_data_dir(home, data_dir), snapshot_dir)
+
+    def open(self) -> Chain:
+        self.holder.open()
+        return self
+
+    def refresh(self, force: bool = False) -> bool:
+        """Take a new snapshot if the node wrote anything; True when one was swapped in."""
+        return self.holder.refresh(force=force) is not None
+
+    def pin(self) -> View:
+        snap = self.holder.pin()
+        return View(snap, snap.readers)
+
+    @contextmanager
+    def view(self):
+        v = self.pin()
+        try:
+            yield v
+        finally:
+            v.release()
+
+    def close(self) -> None:
+        self.holder.close()

@@ -1,0 +1,360 @@
+"""Private, point-in-time snapshots of a node's LevelDB folders.
+
+Opening a LevelDB takes its LOCK and replays (rewrites) its log, and a running
+node holds the LOCK already. So cometgraph never opens a node's folder: it builds
+a private copy and opens that.
+
+A snapshot of one database is:
+- hard links to the immutable table files (``*.ldb``, ``*.sst``): free, and they
+  stay valid even after the node's compaction deletes its own names for them;
+- byte copies of the files the node still appends to: ``CURRENT``, ``MANIFEST-*``
+  and ``*.log``.
+
+Files are only ever *read* in the node's folder (``os.link`` reads a name and
+adds one elsewhere; it changes neither the file's bytes nor the node's folder).
+A copy is consistent when the node's ``CURRENT`` and manifest did not change while
+we copied (no flush or compaction raced us); otherwise we retry. A torn last log
+record is dropped by LevelDB's recovery, which is exactly a slightly older state.
+Where hard links are impossible (another filesystem, a read-only archive with
+protected links) table files are copied instead.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DatabaseUnavailable, SnapshotError
+from .kv import LevelDB
+
+log = logging.getLogger(__name__)
+
+#: the databases cometgraph reads, by their folder name under data/
+DATABASES = ("blockstore", "state", "tx_index", "application")
+#: tables are immutable once written: link them
+TABLE_SUFFIXES = (".ldb", ".sst")
+#: files LevelDB rewrites in place or that are not part of the data
+SKIP = {"LOCK", "LOG", "LOG.old"}
+
+_seq = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What changes in a LevelDB folder whenever the node writes to it."""
+
+    entries: tuple[tuple[str, int, int], ...]  # (name, size, mtime_ns) of mutable files
+
+    @classmethod
+    def of(cls, folder: Path) -> Fingerprint:
+        out = []
+        for entry in os.scandir(folder):
+            if entry.name in SKIP or entry.name.endswith(TABLE_SUFFIXES):
+                continue
+            try:
+                st = entry.stat()
+            except FileNotFoundError:
+                continue
+            out.append((entry.name, st.st_size, st.st_mtime_ns))
+        return cls(tuple(sorted(out)))
+
+
+def find_data_dir(home: Path | None = None, data_dir: Path | None = None) -> Path:
+    """The node's ``data/`` folder from ``--home`` or ``--data-dir``."""
+    if data_dir is None:
+        if home is None:
+            raise DatabaseUnavailable("give a node home or a data directory")
+        data_dir = Path(home) / "data"
+    data_dir = Path(data_dir)
+    if not (data_dir / "blockstore.db").is_dir():
+        raise DatabaseUnavailable(f"no blockstore.db under {data_dir}: is this a CometBFT node's data folder?")
+    return data_dir
+
+
+def _copy_file(src: Path, dst: Path) -> None:
+    # read-only on the source; never copies metadata that could touch it
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+
+
+class _Linker:
+    """Hard-links table files, falling back to copies once links prove impossible."""
+
+    def __init__(self) -> None:
+        self.can_link = True
+
+    def __call__(self, src: Path, dst: Path) -> None:
+        if self.can_link:
+            try:
+                os.link(src, dst)
+                return
+            except OSError as exc:
+                if exc.errno == errno.ENOENT:
+                    raise
+                log.info("hard links impossible (%s); copying table files instead", exc.strerror)
+                self.can_link = False
+        _copy_file(src, dst)
+
+
+def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None) -> Fingerprint:
+    """Make ``dst`` a consistent private copy of the LevelDB folder ``src``.
+
+    Retries while a flush or compaction in the node races the copy. Returns the
+    source fingerprint the copy corresponds to.
+    """
+    linker = linker or _Linker()
+    last_error: Exception | None = None
+    for attempt in range(attempts):
+        if dst.exists():
+            shutil.rmtree(dst)
+        dst.mkdir(parents=True)
+        try:
+            before = Fingerprint.of(src)
+            current = (src / "CURRENT").read_bytes()
+            names = sorted(os.listdir(src))
+            # mutable files first (manifest says which tables exist), then tables
+            for name in names:
+                if name in SKIP or name.endswith(TABLE_SUFFIXES):
+                    continue
+                if name == "CURRENT" or name.startswith("MANIFEST-") or name.endswith(".log"):
+                    _copy_file(src / name, dst / name)
+            for name in names:
+                if name.endswith(TABLE_SUFFIXES):
+                    linker(src / name, dst / name)
+            (dst / "CURRENT").write_bytes(current)
+            after = Fingerprint.of(src)
+            if _manifest_state(before) == _manifest_state(after):
+                return after
+            last_error = SnapshotError(f"{src.name} changed while being copied")
+        except FileNotFoundError as exc:  # a compaction removed a file we listed
+            last_error = exc
+        time.sleep(min(0.05 * 2**attempt, 1.0))
+    raise SnapshotError(f"could not take a consistent copy of {src.name} after {attempts} attempts: {last_error}")
+
+
+def _manifest_state(fp: Fingerprint) -> tuple:
+    """CURRENT and MANIFEST change on every flush and compaction; logs just grow."""
+    return tuple(e for e in fp.entries if e[0] == "CURRENT" or e[0].startswith("MANIFEST-"))
+
+
+class Snapshot:
+    """One private copy of the node's databases, open, shared by concurrent readers.
+
+    Reference-counted: ``retire()`` marks it replaced, and the last ``release()``
+    (or ``retire()`` itself when nobody holds it) closes the databases and
+    deletes the folder.
+    """
+
+    def __init__(self, folder: Path, dbs: dict[str, LevelDB], fingerprints: dict[str, Fingerprint], taken_at: float):
+        self.folder = folder
+        self.dbs = dbs
+        self.fingerprints = fingerprints
+        self.taken_at = taken_at
+        self._refs = 0
+        self._retired = False
+        self._closed = False
+        self._lock = threading.Lock()
+        #: what the owner built on top of this snapshot (readers), set before it is published
+        self.readers = None
+
+    def db(self, name: str) -> LevelDB | None:
+        return self.dbs.get(name)
+
+    def acquire(self) -> Snapshot:
+        with self._lock:
+            if self._closed:
+                raise SnapshotError("snapshot already closed")
+            self._refs += 1
+        return self
+
+    def release(self) -> None:
+        with self._lock:
+            self._refs -= 1
+            done = self._retired and self._refs == 0
+        if done:
+            self._close()
+
+    def retire(self) -> None:
+        with self._lock:
+            self._retired = True
+            done = self._refs == 0
+        if done:
+            self._close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        for db in self.dbs.values():
+            db.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        log.debug("snapshot %s removed", self.folder.name)
+
+
+def default_workdir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "cometgraph" / "snapshots"
+
+
+class Snapshotter:
+    """Builds snapshots of one node's data folder into a work folder of ours.
+
+    The work folder should be on the node's filesystem so table files can be
+    hard-linked (``--snapshot-dir``); elsewhere they are copied. It must not be
+    inside the node's data folder.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        workdir: Path | None = None,
+        databases: Iterable[str] = DATABASES,
+        verify: Callable[[dict[str, LevelDB]], None] | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.workdir = Path(workdir or default_workdir()).resolve()
+        if self.workdir == self.data_dir or self.data_dir in self.workdir.parents:
+            raise SnapshotError("the snapshot folder must not be inside the node's data folder")
+        self.databases = tuple(databases)
+        self.verify = verify
+        self._linker = _Linker()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+
+    def fingerprints(self) -> dict[str, Fingerprint]:
+        out = {}
+        for name in self.databases:
+            src = self.data_dir / f"{name}.db"
+            if src.is_dir():
+                out[name] = Fingerprint.of(src)
+        return out
+
+    def take(self, attempts: int = 4) -> Snapshot:
+        """Copy every database (blockstore first, so it is the oldest) and open the copies.
+
+        The order matters: the node saves a block before it executes it, so later
+        copies of state/tx_index/application are at least as new as the blocks.
+        """
+        last: Exception | None = None
+        for _ in range(attempts):
+            folder = self.workdir / f"snap-{os.getpid()}-{next(_seq)}-{time.time_ns()}"
+            folder.mkdir()
+            dbs: dict[str, LevelDB] = {}
+            try:
+                fps = {}
+                for name in self.databases:
+                    src = self.data_dir / f"{name}.db"
+                    if not src.is_dir():
+                        if name == "blockstore":
+                            raise DatabaseUnavailable(f"{src} is missing")
+                        continue  # e.g. tx_index off: readers report it
+                    fps[name] = copy_leveldb(src, folder / f"{name}.db", linker=self._linker)
+                for name in fps:
+                    dbs[name] = LevelDB(folder / f"{name}.db", name=name)
+                if self.verify:
+                    self.verify(dbs)
+                return Snapshot(folder, dbs, fps, time.time())
+            except (SnapshotError, DatabaseUnavailable) as exc:
+                last = exc
+                for db in dbs.values():
+                    db.close()
+                shutil.rmtree(folder, ignore_errors=True)
+                if isinstance(exc, DatabaseUnavailable) and not (self.data_dir / "blockstore.db").is_dir():
+                    raise
+            except BaseException:
+                for db in dbs.values():
+                    db.close()
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+        raise SnapshotError(f"could not build a snapshot of {self.data_dir.name}: {last}")
+
+    def clean_stale(self) -> list[Path]:
+        """Delete snapshot folders left by processes that are gone (killed mid-refresh)."""
+        removed = []
+        for entry in self.workdir.glob("snap-*"):
+            try:
+                pid = int(entry.name.split("-")[1])
+            except (IndexError, ValueError):
+                continue
+            if pid == os.getpid() or _pid_alive(pid):
+                continue
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+        return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class SnapshotHolder:
+    """The current snapshot, swapped atomically; readers pin one for a whole request."""
+
+    snapshotter: Snapshotter
+    #: builds what readers need on a new snapshot before it is published
+    prepare: Callable[[Snapshot], object] | None = None
+    current: Snapshot | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _take(self) -> Snapshot:
+        snap = self.snapshotter.take()
+        if self.prepare is not None:
+            try:
+                snap.readers = self.prepare(snap)
+            except BaseException:
+                snap.retire()
+                raise
+        return snap
+
+    def open(self) -> Snapshot:
+        self.snapshotter.clean_stale()
+        snap = self._take()
+        with self._lock:
+            self.current = snap
+        return snap
+
+    def pin(self) -> Snapshot:
+        with self._lock:
+            if self.current is None:
+                raise SnapshotError("no snapshot is open")
+            return self.current.acquire()
+
+    def changed(self) -> bool:
+        cur = self.current
+        return cur is None or self.snapshotter.fingerprints() != cur.fingerprints
+
+    def refresh(self, force: bool = False) -> Snapshot | None:
+        """Take a new snapshot if the node's files changed; returns it, or None."""
+        if not force and not self.changed():
+            return None
+        new = self._take()
+        with self._lock:
+            old, self.current = self.current, new
+        if old is not None:
+            old.retire()
+        return new
+
+    def close(self) -> None:
+        with self._lock:
+            old, self.current = self.current, None
+        if old is not None:
+            old.retire()

@@ -1,0 +1,121 @@
+"""Snapshots: the node's folder is only ever read; readers get a private, consistent copy."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from cometgraph.storage.errors import DatabaseUnavailable, SnapshotError
+from cometgraph.storage.snapshot import SnapshotHolder, Snapshotter, _Linker, copy_leveldb
+
+
+def tree_digest(root: Path) -> dict[str, tuple]:
+    """Every file under root: size, mtime and content hash (what 'untouched' means)."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            out[os.path.relpath(os.path.join(dirpath, d), root) + "/"] = ("dir",)
+        for f in filenames:
+            p = os.path.join(dirpath, f)
+            st = os.stat(p)
+            with open(p, "rb") as fh:
+                h = hashlib.sha256(fh.read()).hexdigest()
+            out[os.path.relpath(p, root)] = (st.st_size, st.st_mtime_ns, st.st_mode, h)
+    return out
+
+
+@pytest.fixture
+def node_home(sample_home, scratch_copy) -> Path:
+    """A node home of our own for each test (the session copy stays pristine)."""
+    return scratch_copy(sample_home, "node-home")
+
+
+def test_snapshot_open_refresh_close_leaves_node_folder_byte_identical(node_home, tmp_path):
+    before = tree_digest(node_home)
+    holder = SnapshotHolder(Snapshotter(node_home / "data", tmp_path / "snaps"))
+    snap = holder.open()
+    assert snap.db("blockstore").get(b"blockStore")
+    assert snap.db("state").get(b"stateKey")
+    assert snap.db("application").get(b"s/latest")
+    assert snap.db("tx_index") is not None
+    new = holder.refresh(force=True)
+    assert new is not None and new is not snap and snap.closed
+    pinned = holder.pin()
+    assert pinned.db("blockstore").get(b"blockStore") == new.db("blockstore").get(b"blockStore")
+    pinned.release()
+    holder.close()
+    assert tree_digest(node_home) == before
+    assert list((tmp_path / "snaps").iterdir()) == []
+
+
+def test_table_files_are_hard_links_to_the_nodes_files(node_home, tmp_path):
+    src = node_home / "data" / "application.db"
+    copy_leveldb(src, tmp_path / "copy")
+    tables = [p for p in src.iterdir() if p.suffix in (".ldb", ".sst")]
+    assert tables, "the sample chain's application.db should have table files"
+    for t in tables:
+        assert os.stat(t).st_ino == os.stat(tmp_path / "copy" / t.name).st_ino
+    for mutable in ["CURRENT"] + [p.name for p in src.glob("MANIFEST-*")] + [p.name for p in src.glob("*.log")]:
+        assert os.stat(src / mutable).st_ino != os.stat(tmp_path / "copy" / mutable).st_ino
+        assert (src / mutable).read_bytes() == (tmp_path / "copy" / mutable).read_bytes()
+
+
+def test_table_files_are_copied_where_links_are_impossible(node_home, tmp_path):
+    linker = _Linker()
+    linker.can_link = False
+    src = node_home / "data" / "blockstore.db"
+    copy_leveldb(src, tmp_path / "copy", linker=linker)
+    for t in src.glob("*.ldb"):
+        assert os.stat(t).st_ino != os.stat(tmp_path / "copy" / t.name).st_ino
+        assert t.read_bytes() == (tmp_path / "copy" / t.name).read_bytes()
+    snap = Snapshotter(node_home / "data", tmp_path / "snaps")
+    snap._linker = linker
+    s = snap.take()
+    assert s.db("blockstore").get(b"blockStore")
+    s.retire()
+
+
+def test_old_snapshot_lives_until_its_last_reader_releases_it(node_home, tmp_path):
+    holder = SnapshotHolder(Snapshotter(node_home / "data", tmp_path / "snaps"))
+    holder.open()
+    reader = holder.pin()
+    holder.refresh(force=True)
+    assert not reader.closed and reader.folder.exists()
+    assert reader.db("blockstore").get(b"blockStore")  # still readable mid-request
+    reader.release()
+    assert reader.closed and not reader.folder.exists()
+    holder.close()
+
+
+def test_refresh_does_nothing_while_the_node_wrote_nothing(node_home, tmp_path):
+    holder = SnapshotHolder(Snapshotter(node_home / "data", tmp_path / "snaps"))
+    first = holder.open()
+    assert holder.refresh() is None
+    assert holder.pin() is first
+    first.release()
+    holder.close()
+
+
+def test_a_folder_without_blockstore_is_a_clear_error(tmp_path):
+    (tmp_path / "data").mkdir()
+    with pytest.raises(DatabaseUnavailable):
+        Snapshotter(tmp_path / "data", tmp_path / "snaps").take()
+
+
+def test_snapshot_folder_inside_the_node_data_folder_is_refused(node_home):
+    with pytest.raises(SnapshotError):
+        Snapshotter(node_home / "data", node_home / "data" / "snaps")
+
+
+def test_snapshots_left_by_a_dead_process_are_cleaned_up(node_home, tmp_path):
+    work = tmp_path / "snaps"
+    stale = work / "snap-999999999-3-1"
+    (stale / "blockstore.db").mkdir(parents=True)
+    holder = SnapshotHolder(Snapshotter(node_home / "data", work))
+    snap = holder.open()
+    assert not stale.exists()
+    assert [p.name for p in work.iterdir()] == [snap.folder.name]
+    holder.close()
