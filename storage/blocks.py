@@ -1,0 +1,134 @@
+"""Blocks, block metas and commits from a node's blockstore.db.
+
+The store keeps heights ``base..height`` (``blockStore`` key); below ``base`` the node
+pruned, above ``height`` nothing exists yet. Every height in between has a meta, its
+parts and (except the top) a commit: one missing there is damage, not absence.
+Key layout (v1 ASCII or 1.0's v2 orderedcode) comes from the database's ``version``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from . import keys
+from .codec import cometbft as codec
+from .errors import CorruptRecord, InvalidInput, Pruned
+from .kv import KV
+from .models import Block, BlockMeta, Commit
+
+_MAX_HEIGHT = (1 << 63) - 1
+
+
+class BlockStore:
+    """Read-only view of one blockstore.db; the KV is a frozen snapshot, so range and layout are read once."""
+
+    def __init__(self, kv: KV) -> None:
+        self.kv = kv
+        self.db = kv.name
+        self.layout = keys.layout_for(kv.get(keys.VERSION), self.db)
+        raw = kv.get(keys.BLOCK_STORE_STATE)
+        base, height = codec.decode_block_store_state(raw, self.db, keys.BLOCK_STORE_STATE) if raw else (0, 0)
+        # CometBFT: a store that never pruned may hold base 0; its first block is 1
+        self._base = 1 if base == 0 and height > 0 else base
+        self._height = height
+
+    def base(self) -> int:
+        """Lowest retained height (0 for an empty store)."""
+        return self._base
+
+    def height(self) -> int:
+        """Highest stored block (0 for an empty store)."""
+        return self._height
+
+    # ------------------------------------------------------------ metas
+    def _in_range(self, h: int, what: str) -> bool:
+        """False above the top; raises below base or for non-heights."""
+        if isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= _MAX_HEIGHT:
+            raise InvalidInput(f"height must be an integer from 1, got {h!r}")
+        if h > self._height:
+            return False
+        if h < self._base:
+            raise Pruned(what, h, self._base)
+        return True
+
+    def load_block_meta(self, h: int) -> BlockMeta | None:
+        if not self._in_range(h, "block"):
+            return None
+        return self._meta(h, self.kv.get(self.layout.block_meta(h)))
+
+    def load_block_metas(self, hs: Sequence[int]) -> list[BlockMeta | None]:
+        """Metas for many heights with one ``get_many``; aligned with ``hs``, None above the top."""
+        wanted = [h for h in hs if self._in_range(h, "block")]
+        found = dict(zip(wanted, self.kv.get_many([self.layout.block_meta(h) for h in wanted])))
+        return [self._meta(h, found[h]) if h in found else None for h in hs]
+
+    def _meta(self, h: int, raw: bytes | None) -> BlockMeta:
+        key = self.layout.block_meta(h)
+        if raw is None:  # inside base..height every meta exists
+            raise CorruptRecord(self.db, key, f"block meta missing inside the stored range {self._base}..{self._height}")
+        meta = codec.decode_block_meta(raw, self.db, key)
+        if meta.height != h:
+            raise CorruptRecord(self.db, key, f"holds the meta of height {meta.height}")
+        return meta
+
+    def iter_block_metas(self, from_height: int, to_height: int, *, reverse: bool = False, batch: int = 64) -> Iterator[BlockMeta]:
+        """Metas of heights ``from_height..to_height`` (inclusive, clipped at the top), lazily, ``batch`` per read."""
+        if from_height > to_height:
+            return
+        self._in_range(from_height, "block")
+        hi = min(to_height, self._height)
+        heights = range(hi, from_height - 1, -1) if reverse else range(from_height, hi + 1)
+        for i in range(0, len(heights), batch):
+            yield from self.load_block_metas(heights[i : i + batch])  # type: ignore[misc]
+
+    def height_by_hash(self, block_hash: bytes) -> int | None:
+        """The height of the block with this 32-byte hash, or None if this store never had it (or pruned it)."""
+        if not isinstance(block_hash, bytes) or len(block_hash) != 32:
+            raise InvalidInput("a block hash is 32 bytes")
+        key = self.layout.block_hash(block_hash)
+        raw = self.kv.get(key)
+        return None if raw is None else codec.decode_decimal_height(raw, self.db, key)
+
+    # ------------------------------------------------------------ blocks and commits
+    def load_block(self, h: int) -> Block | None:
+        """The full block, reassembled from the parts its meta counts (CometBFT ``LoadBlock``)."""
+        meta = self.load_block_meta(h)
+        if meta is None:
+            return None
+        total = meta.block_id.part_set_header.total
+        if total < 1:
+            raise CorruptRecord(self.db, self.layout.block_meta(h), "block meta counts no parts")
+        part_keys = [self.layout.block_part(h, i) for i in range(total)]
+        chunks = []
+        for i, (key, raw) in enumerate(zip(part_keys, self.kv.get_many(part_keys))):
+            if raw is None:
+                raise CorruptRecord(self.db, key, f"part {i} of {total} is missing")
+            chunks.append(codec.decode_part(raw, i, self.db, key))
+        data = b"".join(chunks)
+        if len(data) != meta.block_size:
+            raise CorruptRecord(self.db, part_keys[0], f"parts hold {len(data)} bytes, the meta says {meta.block_size}")
+        block = codec.decode_block(data, self.db, part_keys[0])
+        if block.header.height != h:
+            raise CorruptRecord(self.db, part_keys[0], f"parts hold block {block.header.height}")
+        return block
+
+    def load_commit(self, h: int) -> Commit | None:
+        """The canonical commit for block ``h`` (block h+1's last_commit); None at the top, which has none yet."""
+        if not self._in_range(h, "commit"):
+            return None
+        return self._commit(self.layout.block_commit(h), h)
+
+    def load_seen_commit(self, h: int) -> Commit | None:
+        """The +2/3 precommits this node itself saw for block ``h``; nodes keep it for recent heights only."""
+        if not self._in_range(h, "seen commit"):
+            return None
+        return self._commit(self.layout.seen_commit(h), h)
+
+    def _commit(self, key: bytes, h: int) -> Commit | None:
+        raw = self.kv.get(key)
+        if raw is None:
+            return None
+        commit = codec.decode_commit(raw, self.db, key)
+        if commit.height != h:
+            raise CorruptRecord(self.db, key, f"holds the commit of height {commit.height}")
+        return commit
