@@ -212,3 +212,22 @@ class ConsensusParams:
     height: int
     #: the params as a JSON-ready dict, keys as CometBFT's RPC names them
     params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainState:
+    """state.db ``stateKey``: where the node's consensus state stood when it last committed."""
+
+    chain_id: str
+    initial_height: int
+    last_block_height: int
+    last_block_id: BlockID
+    last_block_time: Time
+    app_hash: bytes
+    last_results_hash: bytes
+    version_block: int
+    version_app: int
+    #: the node's CometBFT version string ("1.0.1"); empty in Tendermint 0.34
+    software: str
+    last_height_validators_changed: int
+    last_height_consensus_params_changed: int

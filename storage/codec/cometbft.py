@@ -24,6 +24,7 @@ from ..models import (
     BlockID,
     BlockMeta,
     BlockResults,
+    ChainState,
     Commit,
     CommitSig,
     Event,
@@ -371,3 +372,24 @@ def decode_abci_responses(data: bytes, height: int, db: str, key: bytes) -> Bloc
 
 def _param_updates(m: Message, field: str) -> dict | None:
     return consensus_params_dict(getattr(m, field)) if m.HasField(field) else None
+
+
+# ---------------------------------------------------------------- state
+def decode_state(data: bytes, db: str, key: bytes) -> ChainState:
+    """``stateKey``; amino state (≤0.33) is refused by its pubkey prefixes or block protocol."""
+    m = parse_record(pb.State, data, db, key)
+    check_block_protocol(m.version.consensus.block, db, key)
+    return ChainState(
+        chain_id=m.chain_id,
+        initial_height=m.initial_height or 1,  # 0.34 before initial_height existed: 1
+        last_block_height=m.last_block_height,
+        last_block_id=decode_block_id(m.last_block_id),
+        last_block_time=_time(m.last_block_time),
+        app_hash=m.app_hash,
+        last_results_hash=m.last_results_hash,
+        version_block=m.version.consensus.block,
+        version_app=m.version.consensus.app,
+        software=m.version.software,
+        last_height_validators_changed=m.last_height_validators_changed,
+        last_height_consensus_params_changed=m.last_height_consensus_params_changed,
+    )

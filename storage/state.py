@@ -1,0 +1,209 @@
+"""Consensus state, validator sets, consensus params and ABCI results from state.db.
+
+CometBFT writes a record per height but stores a full validator set (or params)
+only where it changed or, for validators, every 100 000 heights; the other
+heights hold a pointer. The readers follow those pointers exactly as CometBFT's
+``LoadValidators`` / ``LoadConsensusParams`` do, so the answers equal the node's
+own RPC answers, proposer priorities included.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from . import keys
+from .codec import cometbft as codec
+from .errors import CorruptRecord, InvalidInput, Pruned
+from .kv import KV
+from .models import BlockResults, ChainState, ConsensusParams, Validator, ValidatorSet
+
+#: CometBFT state/store.go valSetCheckpointInterval (the same in every version)
+VAL_SET_CHECKPOINT_INTERVAL = 100_000
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_MAX_HEIGHT = _INT64_MAX
+
+
+class StateStore:
+    """Read-only view of one state.db.
+
+    ``base`` is the lowest height the node retains (the blockstore's base): records
+    missing below it are ``Pruned``, missing at or above it are damage. Heights past
+    what the node has written (the last block, +1 for params, +2 for validators)
+    are ``None``.
+    """
+
+    def __init__(self, kv: KV, base: int = 1) -> None:
+        self.kv = kv
+        self.db = kv.name
+        self.base = max(base, 1)
+        self.layout = keys.layout_for(kv.get(keys.VERSION), self.db)
+        raw = kv.get(keys.STATE)
+        # decoding here refuses amino (≤0.33) databases before any per-height read
+        self._state = codec.decode_state(raw, self.db, keys.STATE) if raw else None
+        self._replays: dict[int, _Replay] = {}  # stored_at → replay; the snapshot never changes
+        self._lock = threading.Lock()
+
+    def load_state(self) -> ChainState | None:
+        """The state after the last committed block; None for a node that never committed one."""
+        return self._state
+
+    def _top(self) -> int:
+        return self._state.last_block_height if self._state else 0
+
+    def _in_range(self, h: int, top: int) -> bool:
+        if isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= _MAX_HEIGHT:
+            raise InvalidInput(f"height must be an integer from 1, got {h!r}")
+        return h <= top
+
+    def _must_get(self, key: bytes, h: int, what: str) -> bytes:
+        raw = self.kv.get(key)
+        if raw is None:
+            if h < self.base:
+                raise Pruned(what, h, self.base)
+            raise CorruptRecord(self.db, key, f"{what} record missing at height {h}")
+        return raw
+
+    # ------------------------------------------------------------ validators
+    def load_validators(self, h: int) -> ValidatorSet | None:
+        """The validator set that signs block ``h``, as the node's ``/validators?height=h`` shows it.
+
+        Cost: one read when the set is stored at ``h``; otherwise two reads plus
+        ``h - stored_at`` rounds of ``IncrementProposerPriority`` (at most 99 999,
+        each O(validators)).
+        """
+        if not self._in_range(h, self._top() + 2 if self._state else 0):
+            return None
+        key = self.layout.validators(h)
+        vals, proposer, last_changed = codec.decode_validators_info(self._must_get(key, h, "validator set"), self.db, key)
+        if vals is not None:
+            return ValidatorSet(h, vals, proposer, stored_at=h, priorities_exact=True)
+        stored_at = max(h - h % VAL_SET_CHECKPOINT_INTERVAL, last_changed)
+        if stored_at >= h:
+            raise CorruptRecord(self.db, key, f"points at height {stored_at} for its validator set")
+        key2 = self.layout.validators(stored_at)
+        vals, _, _ = codec.decode_validators_info(self._must_get(key2, stored_at, "validator set"), self.db, key2)
+        if vals is None:
+            raise CorruptRecord(self.db, key2, f"holds no validator set, yet height {h} points here")
+        vals, proposer = self._replay(stored_at, vals).at(h - stored_at)
+        return ValidatorSet(h, vals, proposer, stored_at=stored_at, priorities_exact=True)
+
+    def _replay(self, stored_at: int, vals: tuple[Validator, ...]) -> _Replay:
+        with self._lock:
+            replay = self._replays.get(stored_at)
+            if replay is None:
+                if len(self._replays) >= 8:
+                    self._replays.pop(next(iter(self._replays)))
+                replay = self._replays[stored_at] = _Replay(vals)
+            return replay
+
+    # ------------------------------------------------------------ params and results
+    def load_consensus_params(self, h: int) -> ConsensusParams | None:
+        """Params in force at ``h`` (an RPC-shaped dict), following the last-changed pointer."""
+        if not self._in_range(h, self._top() + 1 if self._state else 0):
+            return None
+        key = self.layout.consensus_params(h)
+        params, last_changed = codec.decode_consensus_params_info(self._must_get(key, h, "consensus params"), self.db, key)
+        if params is None:
+            key2 = self.layout.consensus_params(last_changed)
+            raw = self._must_get(key2, last_changed, "consensus params")
+            params, _ = codec.decode_consensus_params_info(raw, self.db, key2)
+            if params is None:
+                raise CorruptRecord(self.db, key2, f"holds no consensus params, yet height {h} points here")
+        return ConsensusParams(height=h, params=params)
+
+    def load_block_results(self, h: int) -> BlockResults | None:
+        """ABCI results of block ``h`` in either layout; None when the node discards them."""
+        if not self._in_range(h, self._top()):
+            return None
+        key = self.layout.abci_responses(h)
+        raw = self.kv.get(key)
+        if raw is None:
+            if h < self.base:
+                raise Pruned("block results", h, self.base)
+            return None  # discard_abci_responses = true keeps only the latest
+        return codec.decode_abci_responses(raw, h, self.db, key)
+
+
+# ---------------------------------------------------------------- proposer priority
+def _clip(x: int) -> int:
+    """CometBFT's safeAddClip / safeSubClip: int64 arithmetic that saturates."""
+    return _INT64_MAX if x > _INT64_MAX else _INT64_MIN if x < _INT64_MIN else x
+
+
+def _quo(a: int, b: int) -> int:
+    """Go's integer division truncates toward zero."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+def _start(vals: tuple[Validator, ...]) -> list[int]:
+    """The opening of ``IncrementProposerPriority``: rescale into a 2×total window, shift by the average."""
+    total = sum(v.voting_power for v in vals)
+    prio = [v.proposer_priority for v in vals]
+    diff_max = 2 * total
+    if diff_max > 0:
+        diff = max(prio) - min(prio)
+        ratio = (diff + diff_max - 1) // diff_max
+        if diff > diff_max:
+            prio = [_quo(p, ratio) for p in prio]
+    avg = sum(prio) // len(prio)  # big.Int Div is Euclidean: floor for a positive divisor
+    return [_clip(p - avg) for p in prio]
+
+
+def _rounds(prio: list[int], vals: tuple[Validator, ...], times: int) -> tuple[list[int], int]:
+    """``times`` rounds: everyone gains their power; the highest (ties: lowest address) proposes and pays the total."""
+    total = sum(v.voting_power for v in vals)
+    powers = [v.voting_power for v in vals]
+    addrs = [v.address for v in vals]
+    chosen = 0
+    for _ in range(times):
+        prio = [_clip(p + w) for p, w in zip(prio, powers)]
+        chosen = 0
+        for i in range(1, len(prio)):
+            if prio[i] > prio[chosen] or (prio[i] == prio[chosen] and addrs[i] < addrs[chosen]):
+                chosen = i
+        prio[chosen] = _clip(prio[chosen] - total)
+    return prio, chosen
+
+
+def _with_priorities(vals: tuple[Validator, ...], prio: list[int], chosen: int) -> tuple[tuple[Validator, ...], Validator]:
+    out = tuple(
+        Validator(address=v.address, pub_key=v.pub_key, voting_power=v.voting_power, proposer_priority=p)
+        for v, p in zip(vals, prio)
+    )
+    return out, out[chosen]
+
+
+def increment_proposer_priority(vals: tuple[Validator, ...], times: int) -> tuple[tuple[Validator, ...], Validator]:
+    """CometBFT ``ValidatorSet.IncrementProposerPriority(times)`` on a copy (types/validator_set.go).
+
+    Returns the new validators and the last round's proposer.
+    """
+    if not vals or times <= 0:
+        raise ValueError("IncrementProposerPriority needs validators and times > 0")
+    prio, chosen = _rounds(_start(vals), vals, times)
+    return _with_priorities(vals, prio, chosen)
+
+
+class _Replay:
+    """``increment_proposer_priority`` from one stored set, checkpointed so nearby heights share the work.
+
+    After the opening rescale and shift the rounds are a pure iteration, so the
+    state after k rounds is a valid starting point for any later count.
+    """
+
+    EVERY = 128
+
+    def __init__(self, vals: tuple[Validator, ...]) -> None:
+        self.vals = vals
+        self.points: list[list[int]] = [_start(vals)]  # points[c]: priorities after c*EVERY rounds
+        self.lock = threading.Lock()
+
+    def at(self, times: int) -> tuple[tuple[Validator, ...], Validator]:
+        c = (times - 1) // self.EVERY
+        with self.lock:
+            while len(self.points) <= c:
+                self.points.append(_rounds(self.points[-1], self.vals, self.EVERY)[0])
+            point = self.points[c]
+        prio, chosen = _rounds(point, self.vals, times - c * self.EVERY)
+        return _with_priorities(self.vals, prio, chosen)
