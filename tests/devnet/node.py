@@ -162,6 +162,7 @@ def ensure_injectived(cache_dir: Path | str | None = None) -> Injectived:
                 if found[name].parent != tmp:
                     shutil.move(str(found[name]), tmp / name)
             (tmp / BINARY_NAME).chmod(0o755)
+            tmp.chmod(0o755)
             if cache.exists():  # a half-made or stale folder: replace it
                 shutil.rmtree(cache)
             try:
@@ -213,6 +214,7 @@ class DevnetNode:
     port_base: int = DEFAULT_PORT_BASE
     log_path: Path | None = None
     extra_args: tuple[str, ...] = ()
+    pprof: bool = False
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -245,7 +247,7 @@ class DevnetNode:
             "--p2p.laddr", f"tcp://127.0.0.1:{p['p2p']}",
             "--rpc.laddr", f"tcp://127.0.0.1:{p['rpc']}",
             "--proxy_app", f"tcp://127.0.0.1:{p['proxy_app']}",
-            "--rpc.pprof_laddr", f"127.0.0.1:{p['pprof']}",
+            "--rpc.pprof_laddr", f"127.0.0.1:{p['pprof']}" if self.pprof else "",
             "--grpc.enable=true",
             "--grpc.address", f"127.0.0.1:{p['grpc']}",
             "--api.enable=true",
@@ -254,6 +256,7 @@ class DevnetNode:
             "--json-rpc.address", f"127.0.0.1:{p['json_rpc']}",
             "--json-rpc.ws-address", f"127.0.0.1:{p['json_rpc_ws']}",
             "--p2p.pex=false",
+            "--log-no-color",
             "--p2p.seeds", "",
             "--p2p.persistent_peers", "",
             *self.extra_args,

@@ -1,0 +1,925 @@
+"""Build ``tests/fixtures/sample-chain.tar.zst``: a small real Injective chain plus the node's answers.
+
+Usage::
+
+    python -m tests.devnet.make_sample_chain [--out tests/fixtures/sample-chain.tar.zst]
+                                             [--port-base 36600] [--keep-workdir]
+
+What it does, in order (everything on 127.0.0.1, ports ``port_base .. port_base+9`` for the
+validator and ``port_base+100 ..`` for the observer, see :mod:`tests.devnet.node`):
+
+1. **Genesis.** ``injectived init`` a fresh home (chain id ``cometgraph-devnet-1``) in a temp
+   dir, loopback-only listeners, ``timeout_commit = 400ms``, ``pruning = "nothing"``, kv tx
+   index, ABCI responses kept, EVM JSON-RPC / gRPC-web / swagger / pprof / prometheus off.
+   Genesis: every ``"stake"`` denom becomes ``"inj"``; unbonding time 30s; slashing window 20
+   blocks (so the second validator, whose key never runs, gets jailed for downtime); keys
+   ``validator``, ``alice``, ``bob``, ``val2`` funded in genesis (test keyring, eth_secp256k1);
+   ``carol`` and ``dave`` only come into existence on chain; ``gentx`` of 1000 INJ;
+   ``collect-gentxs``.
+2. **Workload** (each tx is broadcast with ``--broadcast-mode sync``, explicit ``--gas`` and
+   ``--gas-prices 500000000inj``, then ``/tx`` is polled until included):
+
+   * ``memo_ascii``: alice -> bob 5 INJ, memo ``"cometgraph sample: plain ascii memo"``.
+   * ``memo_unicode``: bob -> carol 20 INJ, memo ``"héllo wörld ✓ 你好"`` (creates carol).
+   * ``multi_msg``: one tx from alice with two ``MsgSend`` (alice -> carol 2 INJ, alice -> dave
+     3 INJ; creates dave); built with ``--generate-only``, messages merged, ``tx sign`` +
+     ``tx broadcast``.
+   * ``multi_send``: ``MsgMultiSend`` alice -> bob, carol, dave 1 INJ each.
+   * ``burst``: four sends broadcast without waiting (alice->bob, bob->carol, carol->dave,
+     dave->alice), so several txs share a block.
+   * ``failed``: carol sends 1,000,000 INJ (far more than her balance) with ``--gas 200000``:
+     CheckTx passes, delivery fails with code 5 (insufficient funds), the tx is in a block.
+   * ``failed_out_of_gas``: dave -> alice 1 INJ with a gas limit a little below what the
+     same-shaped send used; delivery fails with code 11 (out of gas) — skipped (and recorded as
+     skipped) if CheckTx rejects it.
+   * ``delegate``: alice delegates 10 INJ to the genesis validator.
+   * ``create_validator``: ``val2`` (new ed25519 consensus key from ``injectived init`` in a
+     scratch home, never run) creates a validator with 50 INJ self-bond (~5% of the power); the
+     validator set grows from 1 to 2.
+   * ``delegate_val2``: bob delegates 5 INJ to val2.
+   * ``redelegate``: alice redelegates 1 INJ from the genesis validator to val2.
+   * ``undelegate``: alice unbonds 2 INJ from the genesis validator; it matures after 30s
+     (``complete_unbonding`` in a later block's finalize events) — the script waits for that.
+   * ``withdraw_rewards``: alice withdraws her rewards from the genesis validator.
+   * ``withdraw_commission``: the validator withdraws rewards + commission (``--commission``).
+   * ``withdraw_all_rewards``: bob ``withdraw-all-rewards`` (two delegations -> two messages).
+   * val2 never signs, so once its slashing window has passed it is jailed (``slash`` /
+     ``liveness`` events) and leaves the set: the set changes 1 -> 2 -> 1.
+   * ``undelegate_pending``: bob unbonds 1 INJ from val2 near the end (still unbonding at the
+     last height).
+   * ``final_send``: dave -> alice with memo, the last tx.
+3. **Stop.** Right after a fresh block, ``/status`` is saved and the node gets SIGTERM; the
+   script waits for it to exit (LevelDB closed).
+4. **Oracle.** The home is copied (the original is never touched again) and the copy is
+   started as a non-validating *observer* (its ``priv_validator_key_file`` points to a fresh
+   key outside the home), so no block is added while the node's RPC and REST answers are
+   recorded for every height: ``blocks``, ``block_results``, ``validators``, ``commits``,
+   ``txs``, ``tx_search``, ``block_search``, ``rest`` and ``workload`` JSON files.
+5. **Pack.** ``home/`` (config, data, keyring-test; without the wasm cache) and ``oracle/`` are
+   written to a zstd (level 19) tar, then the archive is checked: unpacked to a temp dir, a copy
+   of every LevelDB opened with plyvel (if installed), and the oracle checked to cover every
+   height 1..latest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+from tests.devnet.node import (
+    DevnetError,
+    DevnetNode,
+    Injectived,
+    _ensure_zstandard,
+    ensure_injectived,
+    ports_for,
+)
+
+CHAIN_ID = "cometgraph-devnet-1"
+DENOM = "inj"
+GAS_PRICE = "500000000inj"  # chain minimum is 160000000inj (app.toml and txfees genesis)
+DEFAULT_OUT = Path("tests/fixtures/sample-chain.tar.zst")
+DEFAULT_PORT_BASE = 36600
+OBSERVER_PORT_OFFSET = 100
+TIMEOUT_COMMIT = "400ms"
+UNBONDING_TIME = "20s"
+SLASHING_WINDOW = "20"
+ZSTD_LEVEL = 19
+
+GENESIS_FUNDS = {"validator": 10_000, "alice": 1_000, "bob": 1_000, "val2": 500}
+ACCOUNT_NAMES = ["validator", "alice", "bob", "carol", "dave", "val2"]
+UNICODE_MEMO = "héllo wörld ✓ 你好"
+ASCII_MEMO = "cometgraph sample: plain ascii memo"
+
+
+def inj(amount: int | str | Decimal) -> str:
+    """``inj(2.5)`` -> ``"2500000000000000000inj"`` (18 decimals)."""
+    return f"{int(Decimal(str(amount)) * 10**18)}{DENOM}"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# config editing
+# --------------------------------------------------------------------------------------------
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(str(value))
+
+
+def set_toml(path: Path, section: str, key: str, value: Any) -> None:
+    """Set ``key = value`` inside ``[section]`` ("" = top level) of a TOML file written by the
+    node, keeping every comment. Raises if the key is not there (the format changed)."""
+    lines = path.read_text().splitlines(keepends=True)
+    current = ""
+    key_re = re.compile(rf"^(\s*){re.escape(key)}(\s*=\s*)")
+    for i, line in enumerate(lines):
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*$", line)
+        if header:
+            current = header.group(1).strip()
+            continue
+        m = key_re.match(line)
+        if current == section and m:
+            lines[i] = f"{m.group(1)}{key}{m.group(2)}{_toml_value(value)}\n"
+            path.write_text("".join(lines))
+            return
+    raise DevnetError(f"{path.name}: key {key!r} not found in section [{section}]")
+
+
+def configure_home(home: Path, port_base: int) -> None:
+    """Loopback-only listeners on our ports, fast blocks, keep everything the reader needs."""
+    p = ports_for(port_base)
+    cfg = home / "config" / "config.toml"
+    for section, key, value in [
+        ("", "proxy_app", f"tcp://127.0.0.1:{p['proxy_app']}"),
+        ("", "moniker", "validator"),
+        ("rpc", "laddr", f"tcp://127.0.0.1:{p['rpc']}"),
+        ("rpc", "pprof_laddr", ""),
+        ("p2p", "laddr", f"tcp://127.0.0.1:{p['p2p']}"),
+        ("p2p", "pex", False),
+        ("p2p", "addr_book_strict", False),
+        ("p2p", "seeds", ""),
+        ("p2p", "persistent_peers", ""),
+        ("consensus", "timeout_commit", TIMEOUT_COMMIT),
+        ("consensus", "timeout_propose", "600ms"),
+        ("storage", "discard_abci_responses", False),
+        ("tx_index", "indexer", "kv"),
+        ("instrumentation", "prometheus", False),
+        ("instrumentation", "prometheus_listen_addr", f"127.0.0.1:{p['prometheus']}"),
+    ]:
+        set_toml(cfg, section, key, value)
+    app = home / "config" / "app.toml"
+    for section, key, value in [
+        ("", "minimum-gas-prices", "160000000inj"),
+        ("", "pruning", "nothing"),
+        ("api", "enable", True),
+        ("api", "swagger", False),
+        ("api", "address", f"tcp://127.0.0.1:{p['api']}"),
+        ("grpc", "enable", True),
+        ("grpc", "address", f"127.0.0.1:{p['grpc']}"),
+        ("grpc-web", "enable", False),
+        ("json-rpc", "enable", False),
+        ("json-rpc", "address", f"127.0.0.1:{p['json_rpc']}"),
+        ("json-rpc", "ws-address", f"127.0.0.1:{p['json_rpc_ws']}"),
+        ("json-rpc", "enable-indexer", False),
+        ("json-rpc-debug", "enable", False),
+        ("json-rpc-debug", "address", f"127.0.0.1:{p['json_rpc'] + 50}"),
+        ("state-sync", "snapshot-interval", 0),
+    ]:
+        set_toml(app, section, key, value)
+    client = home / "config" / "client.toml"
+    for key, value in [
+        ("chain-id", CHAIN_ID),
+        ("keyring-backend", "test"),
+        ("node", f"tcp://127.0.0.1:{p['rpc']}"),
+        ("output", "json"),
+    ]:
+        set_toml(client, "", key, value)
+
+
+def edit_genesis(home: Path) -> None:
+    path = home / "config" / "genesis.json"
+    text = path.read_text().replace('"stake"', f'"{DENOM}"')
+    genesis = json.loads(text)
+    state = genesis["app_state"]
+    state["staking"]["params"]["unbonding_time"] = UNBONDING_TIME
+    state["slashing"]["params"]["signed_blocks_window"] = SLASHING_WINDOW
+    state["slashing"]["params"]["downtime_jail_duration"] = "60s"
+    path.write_text(json.dumps(genesis, indent=1, ensure_ascii=False) + "\n")
+
+
+# --------------------------------------------------------------------------------------------
+# chain setup
+# --------------------------------------------------------------------------------------------
+class Keys:
+    """Names -> addresses in the test keyring of ``home``."""
+
+    def __init__(self, injd: Injectived, home: Path) -> None:
+        self.injd, self.home = injd, home
+        self.address: dict[str, str] = {}
+        self.valoper: dict[str, str] = {}
+
+    def add(self, name: str) -> str:
+        self.injd.run_json("keys", "add", name, "--keyring-backend", "test", "--output", "json",
+                           home=self.home)
+        self.address[name] = self.injd.run_json(
+            "keys", "show", name, "--keyring-backend", "test", "--output", "json",
+            home=self.home)["address"]
+        self.valoper[name] = self.injd.run_json(
+            "keys", "show", name, "--bech", "val", "--keyring-backend", "test", "--output",
+            "json", home=self.home)["address"]
+        return self.address[name]
+
+
+def init_chain(injd: Injectived, home: Path, port_base: int) -> Keys:
+    injd.run("init", "validator", "--chain-id", CHAIN_ID, "--default-denom", DENOM, home=home,
+             check=False)
+    if not (home / "config" / "genesis.json").exists():  # older CLIs lack --default-denom
+        injd.run("init", "validator", "--chain-id", CHAIN_ID, home=home)
+    configure_home(home, port_base)
+    edit_genesis(home)
+    keys = Keys(injd, home)
+    for name in ACCOUNT_NAMES:
+        keys.add(name)
+    for name, amount in GENESIS_FUNDS.items():
+        injd.run("genesis", "add-genesis-account", keys.address[name], inj(amount),
+                 "--keyring-backend", "test", "--chain-id", CHAIN_ID, home=home)
+    p = ports_for(port_base)
+    injd.run("genesis", "gentx", "validator", inj(1000), "--chain-id", CHAIN_ID,
+             "--keyring-backend", "test", "--moniker", "validator", "--ip", "127.0.0.1",
+             "--p2p-port", str(p["p2p"]), "--commission-rate", "0.10",
+             "--commission-max-rate", "0.20", "--commission-max-change-rate", "0.01",
+             "--gas-prices", GAS_PRICE, home=home)
+    injd.run("genesis", "collect-gentxs", home=home)
+    injd.run("genesis", "validate", home=home)
+    return keys
+
+
+# --------------------------------------------------------------------------------------------
+# workload
+# --------------------------------------------------------------------------------------------
+class Workload:
+    """Sends txs through the CLI and remembers where the notable ones landed."""
+
+    def __init__(self, injd: Injectived, node: DevnetNode, keys: Keys, scratch: Path) -> None:
+        self.injd, self.node, self.keys, self.scratch = injd, node, keys, scratch
+        self.home = node.home
+        self.notable: dict[str, Any] = {}
+        self.facts: dict[str, Any] = {}
+        self.all_txs: list[dict[str, Any]] = []
+
+    def _common(self, gas: int) -> list[str]:
+        return ["--chain-id", CHAIN_ID, "--node", self.node.rpc_node, "--keyring-backend",
+                "test", "--gas", str(gas), "--gas-prices", GAS_PRICE, "--output", "json"]
+
+    def broadcast(self, args: list[str], sender: str, gas: int = 200_000,
+                  memo: str | None = None) -> str:
+        """Sign and broadcast (sync) one CLI tx; return its hash (CheckTx must pass)."""
+        cmd = ["tx", *args, "--from", sender, *self._common(gas), "--broadcast-mode", "sync",
+               "-y"]
+        if memo is not None:
+            cmd += ["--note", memo]
+        out = self.injd.run_json(*cmd, home=self.home)
+        if int(out.get("code", 0)) != 0:
+            raise DevnetError(f"CheckTx rejected {args}: {out}")
+        return str(out["txhash"]).upper()
+
+    def wait(self, name: str | None, tx_hash: str, expect_code: int | None = 0) -> dict[str, Any]:
+        res = self.node.wait_tx(tx_hash, timeout=30)
+        code = int(res["tx_result"].get("code", 0))
+        entry = {"hash": tx_hash, "height": int(res["height"]), "index": int(res["index"]),
+                 "code": code, "gas_wanted": int(res["tx_result"].get("gas_wanted", 0)),
+                 "gas_used": int(res["tx_result"].get("gas_used", 0))}
+        if expect_code is not None and code != expect_code:
+            raise DevnetError(f"{name}: expected code {expect_code}, got {code}: "
+                              f"{res['tx_result'].get('log')}")
+        self.all_txs.append({"name": name, **entry})
+        if name:
+            self.notable[name] = entry
+        log(f"  {name or 'tx'}: height {entry['height']} code {code} hash {tx_hash[:12]}…")
+        return entry
+
+    def tx(self, name: str | None, args: list[str], sender: str, gas: int = 200_000,
+           memo: str | None = None, expect_code: int | None = 0) -> dict[str, Any]:
+        return self.wait(name, self.broadcast(args, sender, gas, memo), expect_code)
+
+    def multi_msg(self, name: str, sender: str, sends: list[tuple[str, str]], memo: str) -> Any:
+        """One tx carrying several MsgSend: generate-only each, merge messages, sign, broadcast."""
+        docs = []
+        for to, amount in sends:
+            out = self.injd.run("tx", "bank", "send", sender, to, amount, "--from", sender,
+                                *self._common(400_000), "--generate-only", "--note", memo,
+                                home=self.home)
+            docs.append(json.loads(out.stdout))
+        merged = docs[0]
+        for doc in docs[1:]:
+            merged["body"]["messages"].extend(doc["body"]["messages"])
+        unsigned = self.scratch / f"{name}.unsigned.json"
+        unsigned.write_text(json.dumps(merged))
+        signed = self.scratch / f"{name}.signed.json"
+        self.injd.run("tx", "sign", str(unsigned), "--from", sender, "--chain-id", CHAIN_ID,
+                      "--node", self.node.rpc_node, "--keyring-backend", "test",
+                      "--output-document", str(signed), home=self.home)
+        out = self.injd.run_json("tx", "broadcast", str(signed), "--node", self.node.rpc_node,
+                                 "--broadcast-mode", "sync", "--output", "json", home=self.home)
+        if int(out.get("code", 0)) != 0:
+            raise DevnetError(f"CheckTx rejected multi-msg tx: {out}")
+        return self.wait(name, str(out["txhash"]).upper())
+
+    def run(self) -> None:
+        k, a, v = self.keys, self.keys.address, self.keys.valoper
+        node = self.node
+        node.wait_height(2, timeout=60)
+        val1 = v["validator"]
+
+        log("bank sends with memos")
+        self.tx("memo_ascii", ["bank", "send", "alice", a["bob"], inj(5)], "alice",
+                memo=ASCII_MEMO)
+        self.tx("memo_unicode", ["bank", "send", "bob", a["carol"], inj(20)], "bob",
+                memo=UNICODE_MEMO)
+        log("multi-message tx and MsgMultiSend")
+        self.multi_msg("multi_msg", "alice", [(a["carol"], inj(2)), (a["dave"], inj(3))],
+                       memo="two MsgSend in one tx")
+        self.tx("multi_send", ["bank", "multi-send", "alice", a["bob"], a["carol"], a["dave"],
+                               inj(1)], "alice", memo="MsgMultiSend to three")
+
+        log("burst of four sends without waiting (several txs per block)")
+        hashes = [
+            self.broadcast(["bank", "send", "alice", a["bob"], inj("0.5")], "alice",
+                           memo="burst 1"),
+            self.broadcast(["bank", "send", "bob", a["carol"], inj("0.25")], "bob",
+                           memo="burst 2"),
+            self.broadcast(["bank", "send", "carol", a["dave"], inj("0.125")], "carol",
+                           memo="burst 3"),
+            self.broadcast(["bank", "send", "dave", a["alice"], inj("0.0625")], "dave",
+                           memo="burst 4"),
+        ]
+        self.notable["burst"] = [self.wait(None, h) for h in hashes]
+
+        log("failing txs (included in a block with a non-zero code)")
+        self.tx("failed", ["bank", "send", "carol", a["alice"], inj(1_000_000)], "carol",
+                memo="this send must fail: insufficient funds", expect_code=None)
+        if self.notable["failed"]["code"] == 0:
+            raise DevnetError("the over-balance send did not fail")
+        # the over-balance send got through the ante handler and failed inside the bank
+        # keeper after ``gas_used`` gas; a complete send needs ~25k more, so this limit
+        # passes CheckTx (ante only) and runs out of gas while executing the message
+        self._out_of_gas(a, self.notable["failed"]["gas_used"] + 8_000)
+
+        log("staking: delegate, second validator, redelegate, undelegate")
+        self.tx("delegate", ["staking", "delegate", val1, inj(10)], "alice", gas=300_000)
+        # unbond early, so that the unbonding matures (EndBlock ``complete_unbonding``) while
+        # the rest of the workload runs
+        self.tx("undelegate", ["staking", "unbond", val1, inj(2)], "alice", gas=300_000)
+        self.create_validator()
+        self.tx("delegate_val2", ["staking", "delegate", v["val2"], inj(5)], "bob", gas=300_000)
+        self.tx("redelegate", ["staking", "redelegate", val1, v["val2"], inj(1)], "alice",
+                gas=400_000)
+
+        log("rewards")
+        self.tx("withdraw_rewards", ["distribution", "withdraw-rewards", val1], "alice",
+                gas=300_000)
+        self.tx("withdraw_commission", ["distribution", "withdraw-rewards", val1,
+                                        "--commission"], "validator", gas=300_000)
+        self.tx("withdraw_all_rewards", ["distribution", "withdraw-all-rewards"], "bob",
+                gas=400_000)
+        self.restart()
+        self.tx(None, ["bank", "send", "dave", a["carol"], inj("0.5")], "dave",
+                memo="first tx after the node restart")
+
+        log("waiting for val2 to be jailed for downtime and the unbonding to mature")
+        self.wait_for(lambda: self._val2_jailed(), "val2 jailed", timeout=120)
+        self.wait_for(lambda: self._unbonding_done(a["alice"], val1),
+                      "alice's unbonding to mature", timeout=120)
+        self.tx("undelegate_pending", ["staking", "unbond", v["val2"], inj(1)], "bob",
+                gas=300_000)
+        self.tx("final_send", ["bank", "send", "dave", a["alice"], inj("0.1")], "dave",
+                memo="last tx of the workload")
+
+    def restart(self) -> None:
+        """Stop and start the node once mid-chain. Besides being realistic, a restart makes
+        goleveldb flush its journals into table files, so the archive holds both ``.ldb``
+        tables (heights before the restart) and ``.log`` journals (heights after)."""
+        h = self.node.height()
+        self.node.stop()
+        self.facts["node_restart"] = {"stopped_at_height": self.node_height_after_stop(h)}
+        self.node.start()
+        self.node.wait_height(self.facts["node_restart"]["stopped_at_height"] + 1, 90)
+        self.node.wait_rest(timeout=60)
+        log(f"  node restarted after height {self.facts['node_restart']['stopped_at_height']}")
+
+    def node_height_after_stop(self, h: int) -> int:
+        """The last height the node committed before the stop (read from the node's log)."""
+        last = h
+        if self.node.log_path and self.node.log_path.exists():
+            text = re.sub(r"\x1b\[[0-9;]*m", "", self.node.log_path.read_text(errors="replace"))
+            for m in re.finditer(r"Committed state.*?height=(\d+)", text):
+                last = max(last, int(m.group(1)))
+        return last
+
+    def _out_of_gas(self, a: dict[str, str], gas: int) -> None:
+        try:
+            h = self.broadcast(["bank", "send", "dave", a["alice"], inj(1)], "dave", gas=gas,
+                               memo="out of gas")
+        except DevnetError as err:
+            log(f"  out-of-gas tx rejected by CheckTx with gas {gas}; skipped ({err})")
+            self.notable["failed_out_of_gas"] = {"skipped": True, "gas": gas}
+            return
+        entry = self.wait("failed_out_of_gas", h, expect_code=None)
+        if entry["code"] == 0:
+            log("  out-of-gas tx succeeded after all (gas limit was enough)")
+
+    def create_validator(self) -> None:
+        val2_home = self.scratch / "val2-consensus-home"
+        self.injd.run("init", "val2", "--chain-id", CHAIN_ID, home=val2_home)
+        pubkey = json.loads(self.injd.run("comet", "show-validator", home=val2_home).stdout)
+        spec = {
+            "pubkey": pubkey,
+            "amount": inj(50),
+            "moniker": "val2",
+            "identity": "",
+            "website": "https://example.invalid/val2",
+            "security": "",
+            "details": "second validator of the cometgraph sample chain (its key never signs)",
+            "commission-rate": "0.05",
+            "commission-max-rate": "0.5",
+            "commission-max-change-rate": "0.05",
+            "min-self-delegation": "1",
+        }
+        path = self.scratch / "val2.json"
+        path.write_text(json.dumps(spec))
+        self.tx("create_validator", ["staking", "create-validator", str(path)], "val2",
+                gas=400_000)
+        self.notable["create_validator"]["consensus_pubkey"] = pubkey
+        h = self.notable["create_validator"]["height"]
+        self.node.wait_height(h + 2, timeout=30)
+        vals = self.node.rpc("validators", height=h + 2, per_page=100)
+        if int(vals["total"]) != 2:
+            raise DevnetError(f"validator set did not grow at {h + 2}: {vals}")
+
+    def _val2_jailed(self) -> bool:
+        out = self.node.rest(f"/cosmos/staking/v1beta1/validators/{self.keys.valoper['val2']}")
+        return bool(out.get("validator", {}).get("jailed"))
+
+    def _unbonding_done(self, delegator: str, valoper: str) -> bool:
+        out = self.node.rest(f"/cosmos/staking/v1beta1/delegators/{delegator}"
+                             "/unbonding_delegations")
+        return not any(u["validator_address"] == valoper
+                       for u in out.get("unbonding_responses", []))
+
+    def wait_for(self, cond: Callable[[], bool], what: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if cond():
+                log(f"  {what}: yes at height {self.node.height()}")
+                return
+            time.sleep(0.5)
+        raise DevnetError(f"timed out waiting for {what}")
+
+
+# --------------------------------------------------------------------------------------------
+# stopping cleanly, observer restart
+# --------------------------------------------------------------------------------------------
+def stop_right_after_block(node: DevnetNode) -> dict[str, Any]:
+    """Wait for a new block, take ``/status`` at once and SIGTERM the node, so that (very
+    likely) no further block is committed between the status and the stop."""
+    h0 = node.height()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        status = node.rpc("status")
+        if int(status["sync_info"]["latest_block_height"]) > h0:
+            break
+        time.sleep(0.02)
+    code = node.stop()
+    log(f"validator node stopped at height {status['sync_info']['latest_block_height']} "
+        f"(exit code {code})")
+    return status
+
+
+def make_observer_home(home: Path, obs_home: Path, keydir: Path) -> None:
+    """A copy of ``home`` whose node does not validate: its private validator key is a fresh
+    one (made by the node) stored outside the copy, so starting it adds no block."""
+    shutil.copytree(home, obs_home, symlinks=True)
+    cfg = obs_home / "config" / "config.toml"
+    set_toml(cfg, "", "priv_validator_key_file", str(keydir / "observer_priv_validator_key.json"))
+    set_toml(cfg, "", "priv_validator_state_file",
+             str(keydir / "observer_priv_validator_state.json"))
+
+
+# --------------------------------------------------------------------------------------------
+# oracle
+# --------------------------------------------------------------------------------------------
+def tx_hash_of(b64: str) -> str:
+    return hashlib.sha256(base64.b64decode(b64)).hexdigest().upper()
+
+
+def paged(fetch: Callable[[int], dict[str, Any]], items_key: str,
+          per_page: int = 100) -> tuple[list[Any], int]:
+    """Merge every page the node offers (``ceil(total / per_page)`` pages), in node order.
+
+    The node's ``total_count`` for ``tx_search`` counts matching index entries, not distinct
+    txs (a tx with two ``message.sender`` attributes counts twice), and each page is
+    de-duplicated on its own; so we loop over the node's page range rather than stopping when
+    ``len(items) == total``."""
+    first = fetch(1)
+    total = int(first.get("total", first.get("total_count", 0)))
+    items: list[Any] = list(first[items_key])
+    pages = max(1, -(-total // per_page))
+    for page in range(2, pages + 1):
+        items.extend(fetch(page)[items_key])
+    return items, total
+
+
+def record_tx_search(node: DevnetNode, query: str, order: str) -> dict[str, Any]:
+    resp = node.rpc_raw("tx_search", query=query, page=1, per_page=100, order_by=order)
+    if resp.get("error"):
+        return {"query": query, "order_by": order, "error": resp["error"]}
+    txs, total = paged(lambda p: node.rpc("tx_search", query=query, page=p, per_page=100,
+                                          order_by=order), "txs")
+    return {"query": query, "order_by": order, "per_page": 100, "total_count": total,
+            "hashes": [t["hash"].upper() for t in txs],
+            "heights": [int(t["height"]) for t in txs]}
+
+
+def record_small_pages(node: DevnetNode, query: str, order: str,
+                       per_page: int = 5) -> dict[str, Any]:
+    """Every page of one query with a small ``per_page``, as the node returned them (its
+    ``total_count`` counts index entries and pages may repeat a tx: see :func:`paged`)."""
+    first = node.rpc("tx_search", query=query, page=1, per_page=per_page, order_by=order)
+    total = int(first["total_count"])
+    pages = [first] + [node.rpc("tx_search", query=query, page=p, per_page=per_page,
+                                order_by=order) for p in range(2, -(-total // per_page) + 1)]
+    beyond = node.rpc_raw("tx_search", query=query, page=len(pages) + 1, per_page=per_page,
+                          order_by=order)
+    return {"query": query, "order_by": order, "per_page": per_page, "total_count": total,
+            "pages": [[t["hash"].upper() for t in p["txs"]] for p in pages],
+            "page_after_last": beyond}
+
+
+def record_block_search(node: DevnetNode, query: str, order: str) -> dict[str, Any]:
+    resp = node.rpc_raw("block_search", query=query, page=1, per_page=100, order_by=order)
+    if resp.get("error"):
+        return {"query": query, "order_by": order, "error": resp["error"]}
+    blocks, total = paged(lambda p: node.rpc("block_search", query=query, page=p, per_page=100,
+                                             order_by=order), "blocks")
+    return {"query": query, "order_by": order, "total_count": total,
+            "heights": [int(b["block"]["header"]["height"]) for b in blocks]}
+
+
+def tx_search_queries(work: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    a = work["accounts"]
+    n = work["notable_txs"]
+    burst_h = n["burst"][0]["height"]
+    lo, hi = n["memo_ascii"]["height"], n["delegate"]["height"]
+    both = ["asc", "desc"]
+    return [
+        (f"tx.height={burst_h}", both),
+        (f"tx.height={n['memo_unicode']['height']}", ["asc"]),
+        (f"tx.height>={lo} AND tx.height<={hi}", both),
+        ("tx.height>5", both),
+        (f"tx.height<{n['delegate']['height']}", ["asc"]),
+        (f"message.sender='{a['alice']['address']}'", both),
+        (f"transfer.recipient='{a['carol']['address']}'", both),
+        ("message.action='/cosmos.bank.v1beta1.MsgSend'", both),
+        ("message.action='/cosmos.staking.v1beta1.MsgDelegate'", ["asc"]),
+        (f"message.sender='{a['alice']['address']}' AND "
+         "message.action='/cosmos.bank.v1beta1.MsgSend'", both),
+        # conditions on two event types that no tx has together
+        (f"message.action='/cosmos.staking.v1beta1.MsgDelegate' AND "
+         f"transfer.recipient='{a['carol']['address']}'", ["asc"]),
+        # two event types that one tx has together (memo_ascii: alice -> bob)
+        (f"message.sender='{a['alice']['address']}' AND "
+         f"transfer.recipient='{a['bob']['address']}'", both),
+        # same event type, values from two DIFFERENT transfer events of one tx (multi_msg:
+        # carol got 2 INJ, dave got 3 INJ): 0 results if conditions must hold in one event
+        (f"transfer.recipient='{a['carol']['address']}' AND transfer.amount='{inj(3)}'",
+         ["asc"]),
+        # ... and the positive control: both values in the same transfer event
+        (f"transfer.recipient='{a['dave']['address']}' AND transfer.amount='{inj(3)}'",
+         ["asc"]),
+        # numeric comparisons on attributes (msg_index is "0", "1", …; shares are decimals)
+        ("transfer.msg_index>=1", both),
+        ("message.msg_index>0", ["asc"]),
+        ("delegate.new_shares>5000000000000000000", ["asc"]),
+        ("message.sender CONTAINS 'inj1'", both),
+        ("delegate.validator EXISTS", both),
+        ("create_validator.validator EXISTS", ["asc"]),
+        ("tx.fee EXISTS", ["asc"]),
+        ("withdraw_rewards.amount EXISTS", ["asc"]),
+        (f"tx.acc_seq='{a['carol']['address']}/{_carol_failed_seq(work)}'", ["asc"]),
+        (f"tx.hash='{n['failed']['hash']}'", ["asc"]),
+        (f"tx.height={n['failed']['height']} AND message.sender='{a['carol']['address']}'",
+         ["asc"]),
+        (f"coin_spent.spender='{a['carol']['address']}'", both),
+        ("tx.height>=10 AND tx.height<20 AND message.action='/cosmos.bank.v1beta1.MsgSend'",
+         both),
+        ("message.action='/cosmos.bank.v1beta1.MsgMultiSend'", ["asc"]),
+        (f"tx.height>{n['create_validator']['height']}", both),
+        ("message.action='/nonexistent.Msg'", ["asc"]),
+    ]
+
+
+def _carol_failed_seq(work: dict[str, Any]) -> int:
+    return int(work.get("failed_sequence", 0))
+
+
+def block_search_queries(work: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    both = ["asc", "desc"]
+    return [
+        ("block.height>=5 AND block.height<=8", both),
+        ("complete_unbonding.validator EXISTS", both),
+        ("liveness.address EXISTS", ["asc"]),
+        ("slash.reason='missing_signature'", ["asc"]),
+        ("mint.amount EXISTS AND block.height<=3", ["asc"]),
+    ]
+
+
+def rest_heights(work: dict[str, Any], latest: int) -> list[int]:
+    n = work["notable_txs"]
+    hs = {2, n["create_validator"]["height"], n["withdraw_all_rewards"]["height"], latest}
+    leaves = [c["height"] for c in work.get("validator_membership_changes", [])
+              if c["height"] > n["create_validator"]["height"] + 2]
+    hs.update(leaves[:1])
+    return sorted(h for h in hs if 1 <= h <= latest)
+
+
+def record_oracle(node: DevnetNode, out: Path, work: dict[str, Any], latest: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+
+    def dump(name: str, obj: Any) -> None:
+        (out / name).write_text(json.dumps(obj, indent=1, ensure_ascii=False) + "\n")
+
+    heights = range(1, latest + 1)
+    log(f"oracle: blocks, block_results, validators, commits for 1..{latest}")
+    blocks = {str(h): node.rpc("block", height=h) for h in heights}
+    dump("blocks.json", blocks)
+    dump("block_results.json", {str(h): node.rpc("block_results", height=h) for h in heights})
+    validators = {}
+    for h in heights:
+        vals, total = paged(lambda p, h=h: node.rpc("validators", height=h, page=p,
+                                                    per_page=100), "validators")
+        validators[str(h)] = {"block_height": str(h), "validators": vals, "total": str(total)}
+    dump("validators.json", validators)
+    dump("commits.json", {str(h): node.rpc("commit", height=h) for h in heights})
+
+    log("oracle: txs")
+    txs = {}
+    for h in heights:
+        for raw in blocks[str(h)]["block"]["data"]["txs"] or []:
+            th = tx_hash_of(raw)
+            txs[th] = node.rpc("tx", hash="0x" + th)
+    dump("txs.json", txs)
+    work["tx_count"] = len(txs)
+
+    log("oracle: tx_search and block_search")
+    searches = [record_tx_search(node, q, o) for q, orders in tx_search_queries(work)
+                for o in orders]
+    dump("tx_search.json", searches)
+    dump("tx_search_small_pages.json", [
+        record_small_pages(node, f"message.sender='{work['accounts']['alice']['address']}'", o)
+        for o in ("asc", "desc")])
+    dump("block_search.json", [record_block_search(node, q, o)
+                               for q, orders in block_search_queries(work) for o in orders])
+
+    work["validator_set_changes"] = validator_set_changes(validators, membership_only=False)
+    work["validator_membership_changes"] = validator_set_changes(validators, membership_only=True)
+    changes = work["validator_membership_changes"]
+    work["validator_set_changed_at"] = changes[0]["height"] if changes else None
+
+    log("oracle: REST")
+    rest: dict[str, Any] = {}
+    addrs = [acc["address"] for acc in work["accounts"].values()]
+    for h in rest_heights(work, latest):
+        rest[str(h)] = {
+            "accounts": {x: node.rest(f"/cosmos/auth/v1beta1/accounts/{x}", height=h)
+                         for x in addrs},
+            "balances": {x: node.rest(f"/cosmos/bank/v1beta1/balances/{x}", height=h)
+                         for x in addrs},
+            "delegations": {x: node.rest(f"/cosmos/staking/v1beta1/delegations/{x}", height=h)
+                            for x in addrs},
+            "unbonding": {x: node.rest(
+                f"/cosmos/staking/v1beta1/delegators/{x}/unbonding_delegations", height=h)
+                for x in addrs},
+            "validators": node.rest("/cosmos/staking/v1beta1/validators", height=h),
+            "supply": node.rest("/cosmos/bank/v1beta1/supply", height=h),
+        }
+    dump("rest.json", rest)
+
+    work["latest_height"] = latest
+    work["rest_heights"] = [int(h) for h in rest]
+    dump("workload.json", work)
+    # the observer's own /status: same chain and heights, but its own (non-validator) key
+    dump("observer_status.json", node.rpc("status"))
+
+
+def validator_set_changes(validators: dict[str, Any],
+                          membership_only: bool) -> list[dict[str, Any]]:
+    """Heights whose validator set differs from the previous height's: any change (members
+    or voting power), or only changes of the members."""
+    changes: list[dict[str, Any]] = []
+    prev: list[Any] | None = None
+    for h in sorted(validators, key=int):
+        cur = sorted((v["address"], v["voting_power"]) for v in validators[h]["validators"])
+        key = [x for x, _ in cur] if membership_only else cur
+        prev_key = None if prev is None else ([x for x, _ in prev] if membership_only else prev)
+        if prev is not None and key != prev_key:
+            changes.append({"height": int(h),
+                            "validators": [{"address": x, "voting_power": p} for x, p in cur]})
+        prev = cur
+    return changes
+
+
+# --------------------------------------------------------------------------------------------
+# packing and checking
+# --------------------------------------------------------------------------------------------
+EXCLUDE_DIRS = {"wasm/wasm/cache"}
+
+
+def pack(home: Path, oracle: Path, out: Path) -> None:
+    zstandard = _ensure_zstandard()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+
+    def members(root: Path, arc: str) -> list[tuple[Path, str]]:
+        items = [(root, arc)]
+        for p in sorted(root.rglob("*")):
+            rel = p.relative_to(root).as_posix()
+            if any(rel == d or rel.startswith(d + "/") for d in EXCLUDE_DIRS):
+                continue
+            if p.name == "node.log":
+                continue
+            items.append((p, f"{arc}/{rel}"))
+        return items
+
+    cctx = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=2)
+    with open(tmp, "wb") as fh, cctx.stream_writer(fh) as zw:
+        with tarfile.open(fileobj=zw, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            for path, arc in members(home, "home") + members(oracle, "oracle"):
+                tar.add(path, arcname=arc, recursive=False)
+    tmp.replace(out)
+
+
+def check_archive(archive: Path) -> dict[str, Any]:
+    """Unpack to a temp dir; open a copy of every LevelDB with plyvel; check oracle coverage."""
+    zstandard = _ensure_zstandard()
+    report: dict[str, Any] = {"size_bytes": archive.stat().st_size}
+    with tempfile.TemporaryDirectory(prefix="cometgraph-check-") as td:
+        root = Path(td)
+        with archive.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as zr:
+            with tarfile.open(fileobj=zr, mode="r|") as tar:
+                tar.extractall(root / "x", filter="data")
+        top = sorted(p.name for p in (root / "x").iterdir())
+        if top != ["home", "oracle"]:
+            raise DevnetError(f"archive top level is {top}")
+        data = root / "x" / "home" / "data"
+        dbs = sorted(p.name for p in data.iterdir() if p.is_dir() and p.name.endswith(".db"))
+        report["dbs"] = {}
+        try:
+            import plyvel
+        except ImportError:
+            plyvel = None
+            log("plyvel not installed: skipping the LevelDB open check")
+        for name in dbs:
+            copy = root / "copies" / name
+            shutil.copytree(data / name, copy)
+            if plyvel is None:
+                report["dbs"][name] = "not checked"
+                continue
+            db = plyvel.DB(str(copy), create_if_missing=False)
+            try:
+                report["dbs"][name] = sum(1 for _ in db.iterator(include_value=False))
+            finally:
+                db.close()
+        oracle = root / "x" / "oracle"
+        work = json.loads((oracle / "workload.json").read_text())
+        latest = work["latest_height"]
+        want = {str(h) for h in range(1, latest + 1)}
+        for name in ["blocks", "block_results", "validators", "commits"]:
+            got = set(json.loads((oracle / f"{name}.json").read_text()))
+            if got != want:
+                raise DevnetError(f"{name}.json covers {len(got)} heights, want 1..{latest}")
+        blocks = json.loads((oracle / "blocks.json").read_text())
+        txs = json.loads((oracle / "txs.json").read_text())
+        in_blocks = {tx_hash_of(t) for b in blocks.values() for t in b["block"]["data"]["txs"]}
+        if in_blocks != set(txs):
+            raise DevnetError("txs.json does not match the txs of blocks.json")
+        status = json.loads((oracle / "status.json").read_text())
+        report.update(latest_height=latest, tx_count=len(txs),
+                      status_height=int(status["sync_info"]["latest_block_height"]))
+    return report
+
+
+# --------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------
+def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
+    t0 = time.monotonic()
+    injd = ensure_injectived()
+    version = injd.run("version").stdout.strip() or injd.run("version").stderr.strip()
+    work_dir = Path(tempfile.mkdtemp(prefix="cometgraph-devnet-"))
+    log(f"work dir {work_dir}")
+    home, scratch = work_dir / "home", work_dir / "scratch"
+    scratch.mkdir()
+    try:
+        keys = init_chain(injd, home, port_base)
+        node = DevnetNode(injd, home, port_base=port_base, log_path=work_dir / "validator.log")
+        workload = Workload(injd, node, keys, scratch)
+        try:
+            node.start()
+            node.wait_height(1, timeout=90)
+            node.wait_rest(timeout=60)
+            log(f"node up (rpc {node.rpc_url}, api {node.api_url})")
+            workload.run()
+            carol_failed = node.rpc("tx", hash="0x" + workload.notable["failed"]["hash"])
+            status = stop_right_after_block(node)
+        finally:
+            node.stop()
+        log(f"workload done in {time.monotonic() - t0:.0f}s")
+
+        work: dict[str, Any] = {
+            "chain_id": CHAIN_ID,
+            "injectived_version": version,
+            "denom": DENOM,
+            "accounts": {
+                name: {"address": keys.address[name],
+                       **({"valoper": keys.valoper[name]}
+                          if name in ("validator", "val2") else {})}
+                for name in ACCOUNT_NAMES
+            },
+            "genesis_funds_inj": GENESIS_FUNDS,
+            "notable_txs": workload.notable,
+            "node_restart": workload.facts.get("node_restart"),
+            "workload_txs": workload.all_txs,
+            "memos": {"memo_ascii": ASCII_MEMO, "memo_unicode": UNICODE_MEMO},
+            "failed_sequence": _sequence_of(carol_failed),
+            "params": {"timeout_commit": TIMEOUT_COMMIT, "unbonding_time": UNBONDING_TIME,
+                       "signed_blocks_window": SLASHING_WINDOW, "gas_price": GAS_PRICE},
+            "status_height": int(status["sync_info"]["latest_block_height"]),
+        }
+
+        oracle = work_dir / "oracle"
+        oracle.mkdir()
+        (oracle / "status.json").write_text(json.dumps(status, indent=1) + "\n")
+        obs_home, keydir = work_dir / "observer-home", work_dir / "observer-keys"
+        keydir.mkdir()
+        make_observer_home(home, obs_home, keydir)
+        obs = DevnetNode(injd, obs_home, port_base=port_base + OBSERVER_PORT_OFFSET,
+                         log_path=work_dir / "observer.log")
+        try:
+            obs.start()
+            latest = obs.wait_height(1, timeout=90)
+            obs.wait_rest(timeout=60)
+            time.sleep(2)
+            if obs.height() != latest:
+                raise DevnetError("the observer node is producing blocks")
+            if latest != work["status_height"]:
+                log(f"WARNING: status.json is at {work['status_height']}, "
+                    f"the chain ends at {latest}")
+            record_oracle(obs, oracle, work, latest)
+            if obs.height() != latest:
+                raise DevnetError("the chain grew while the oracle was recorded")
+        finally:
+            obs.stop()
+
+        log("packing")
+        pack(home, oracle, out)
+        report = check_archive(out)
+        report["seconds"] = round(time.monotonic() - t0)
+        log(f"archive {out}: {report['size_bytes'] / 1e6:.2f} MB; {json.dumps(report)}")
+        return report
+    finally:
+        if keep_workdir:
+            log(f"kept {work_dir}")
+        else:
+            shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _sequence_of(tx_result: dict[str, Any]) -> int:
+    """The sequence carol used for the failing tx, from its ``tx.acc_seq`` event."""
+    for ev in tx_result["tx_result"].get("events", []):
+        if ev["type"] == "tx":
+            for attr in ev["attributes"]:
+                if attr["key"] == "acc_seq":
+                    return int(attr["value"].rsplit("/", 1)[1])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE)
+    ap.add_argument("--keep-workdir", action="store_true")
+    ap.add_argument("--check-only", action="store_true",
+                    help="only check an existing archive")
+    args = ap.parse_args(argv)
+    if args.check_only:
+        print(json.dumps(check_archive(args.out), indent=1))
+        return 0
+    build(args.out, args.port_base, args.keep_workdir)
+    leftover = subprocess.run(["pgrep", "-f", "injectived-linux-x64 start"],
+                              capture_output=True, text=True).stdout.split()
+    if leftover:
+        log(f"WARNING: injectived processes still running: {leftover}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
