@@ -13,7 +13,7 @@ from hashlib import sha256
 
 from google.protobuf import timestamp_pb2, wrappers_pb2
 
-from ..models import BlockID, Header, Validator
+from ..models import BlockID, Commit, ExecResult, Header, Validator
 from ..proto import cometbft_pb2 as pb
 
 
@@ -81,3 +81,36 @@ def validators_hash(validators: Sequence[Validator]) -> bytes:
             for v in validators
         ]
     )
+
+
+def consensus_hash(params: dict) -> bytes:
+    """``ConsensusParams.Hash()``: sha256 of ``HashedParams{block_max_bytes=1, block_max_gas=2}``.
+
+    ``BlockParams`` has the same two field numbers and types, so it serializes alike.
+    """
+    block = params["block"]
+    hp = pb.BlockParams(max_bytes=int(block["max_bytes"]), max_gas=int(block["max_gas"]))
+    return sha256(hp.SerializeToString()).digest()
+
+
+def results_hash(tx_results: Sequence[ExecResult]) -> bytes:
+    """``ABCIResults.Hash()`` (the next header's last_results_hash): merkle over each
+    result's deterministic part ``{code, data, gas_wanted, gas_used}``."""
+    return merkle_root(
+        [
+            pb.ExecTxResult(code=r.code, data=r.data, gas_wanted=r.gas_wanted, gas_used=r.gas_used).SerializeToString()
+            for r in tx_results
+        ]
+    )
+
+
+def commit_hash(commit: Commit) -> bytes:
+    """``Commit.Hash()`` (the next header's last_commit_hash): merkle over each ``CommitSig``'s proto bytes."""
+    leaves = []
+    for s in commit.signatures:
+        m = pb.CommitSig(block_id_flag=s.block_id_flag, validator_address=s.validator_address, signature=s.signature)
+        m.timestamp.SetInParent()  # gogoproto non-nullable stdtime: always written
+        if s.timestamp is not None:
+            m.timestamp.seconds, m.timestamp.nanos = s.timestamp.seconds, s.timestamp.nanos
+        leaves.append(m.SerializeToString())
+    return merkle_root(leaves)

@@ -1,0 +1,163 @@
+"""The record codec on real bytes: every generation it reads, the ones it refuses, and damage."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from hashlib import sha256
+
+import pytest
+
+from cometgraph.storage import keys
+from cometgraph.storage.blocks import BlockStore
+from cometgraph.storage.codec import cometbft as codec
+from cometgraph.storage.codec.merkle import data_hash, header_hash, merkle_root
+from cometgraph.storage.errors import CorruptRecord, UnknownFormat
+from cometgraph.storage.kv import LevelDB
+from cometgraph.storage.proto import cometbft_pb2 as pb
+from cometgraph.storage.state import StateStore
+
+TM033 = "tm033-sdk039-testblockchain"
+TM032 = "tm032-nameservice"
+
+
+# ---------------------------------------------------------------- merkle
+def test_merkle_root_follows_rfc6962_splits():
+    leaf = lambda x: sha256(b"\x00" + x).digest()  # noqa: E731
+    node = lambda a, b: sha256(b"\x01" + a + b).digest()  # noqa: E731
+    a, b, c = b"a", b"b", b"c"
+    assert merkle_root([]) == sha256(b"").digest()
+    assert merkle_root([a]) == leaf(a)
+    assert merkle_root([a, b, c]) == node(node(leaf(a), leaf(b)), leaf(c))
+
+
+# ---------------------------------------------------------------- damage
+@pytest.mark.parametrize(
+    "decode",
+    [
+        lambda d: codec.decode_block_meta(d, "blockstore", b"H:5"),
+        lambda d: codec.decode_commit(d, "blockstore", b"H:5"),
+        lambda d: codec.decode_block(d, "blockstore", b"H:5"),
+        lambda d: codec.decode_validators_info(d, "blockstore", b"H:5"),
+        lambda d: codec.decode_abci_responses(d, 5, "blockstore", b"H:5"),
+        lambda d: codec.decode_state(d, "blockstore", b"H:5"),
+    ],
+)
+def test_undecodable_bytes_raise_corrupt_record_naming_the_key(decode):
+    with pytest.raises(CorruptRecord) as err:
+        decode(b"\xff\xff\xff garbage")
+    assert err.value.key == b"H:5" and err.value.db == "blockstore" and "H:5" in str(err.value)
+
+
+def test_a_meta_that_parses_but_holds_no_header_is_corrupt():
+    with pytest.raises(CorruptRecord, match="no header"):
+        codec.decode_block_meta(pb.BlockMeta(block_size=5).SerializeToString(), "blockstore", b"H:7")
+
+
+def test_a_validators_record_with_neither_set_nor_pointer_is_corrupt():
+    with pytest.raises(CorruptRecord, match="pointer"):
+        codec.decode_validators_info(b"", "state", b"validatorsKey:3")
+
+
+# ---------------------------------------------------------------- per-record generation choices
+def test_validator_pubkey_from_pub_key_bytes_in_1_0(sample_kv):
+    raw = sample_kv("state").get(keys.V1.validators(1))
+    m = pb.ValidatorsInfo.FromString(raw)
+    v = m.validator_set.validators[0]
+    assert not v.HasField("pub_key") and v.pub_key_type == "ed25519" and len(v.pub_key_bytes) == 32
+    vals, _, _ = codec.decode_validators_info(raw, "state", b"validatorsKey:1")
+    assert vals[0].pub_key.type == "ed25519" and vals[0].pub_key.key == v.pub_key_bytes
+    assert vals[0].address == sha256(vals[0].pub_key.key).digest()[:20]
+
+
+@pytest.mark.legacy
+def test_validator_pubkey_from_the_pub_key_oneof_in_0_34(tm034_kv):
+    raw = tm034_kv("state").get(b"validatorsKey:1")
+    v = pb.ValidatorsInfo.FromString(raw).validator_set.validators[0]
+    assert v.HasField("pub_key") and not v.pub_key_bytes
+    vals, proposer, last_changed = codec.decode_validators_info(raw, "state", b"validatorsKey:1")
+    assert vals[0].pub_key.type == "ed25519" and vals[0].pub_key.key == v.pub_key.ed25519
+    assert vals[0].address == sha256(vals[0].pub_key.key).digest()[:20]
+    assert proposer.address == vals[0].address and last_changed == 1
+
+
+@pytest.mark.legacy
+def test_finalize_block_response_is_told_from_legacy_by_app_hash(sample_kv, tm034_kv):
+    modern_raw = sample_kv("state").get(b"abciResponsesKey:2")
+    legacy_raw = tm034_kv("state").get(b"abciResponsesKey:2")
+    assert pb.FinalizeBlockResponse.FromString(modern_raw).app_hash
+    # legacy ABCIResponses bytes *parse* as FinalizeBlockResponse too; only app_hash tells them apart
+    assert not pb.FinalizeBlockResponse.FromString(legacy_raw).app_hash
+    modern = codec.decode_abci_responses(modern_raw, 2, "state", b"k")
+    legacy = codec.decode_abci_responses(legacy_raw, 2, "state", b"k")
+    assert modern.layout == "finalize_block" and len(modern.app_hash) == 32 and modern.finalize_block_events
+    assert legacy.layout == "abci_responses" and legacy.app_hash == b"" and not legacy.finalize_block_events
+
+
+def test_exec_result_decodes_a_real_tx_result(sample_kv, oracle):
+    """The tx index's records use the same decoder: check it on one real TxResult."""
+    h, tx = next((int(h), b["block"]["data"]["txs"][0]) for h, b in oracle.blocks.items() if b["block"]["data"]["txs"])
+    raw_tx = base64.b64decode(tx)
+    stored = pb.TxResult.FromString(sample_kv("tx_index").get(sha256(raw_tx).digest()))
+    assert stored.height == h and stored.tx == raw_tx
+    got = codec.decode_exec_result(stored.result)
+    want = oracle.block_results[str(h)]["txs_results"][0]
+    assert (got.code, str(got.gas_used), str(got.gas_wanted)) == (want["code"], want["gas_used"], want["gas_wanted"])
+    assert [(e.type, [(a.key, a.value, a.index) for a in e.attributes]) for e in got.events] == [
+        (e["type"], [(a["key"], a["value"], a.get("index", False)) for a in e["attributes"]]) for e in want["events"]
+    ]
+
+
+def test_attribute_bytes_that_are_not_utf8_stay_readable():
+    m = pb.ExecTxResult(code=0)
+    m.events.add(type="t").attributes.add(key=b"k", value=b"\xffok", index=True)
+    (event,) = codec.decode_exec_result(m).events
+    assert event.attributes[0].value == "\\xffok"
+
+
+# ---------------------------------------------------------------- hashes on both generations
+def test_header_and_data_hash_on_the_sample_chain(sample_blocks):
+    for h in range(1, sample_blocks.height() + 1):
+        b = sample_blocks.load_block(h)
+        assert header_hash(b.header) == sample_blocks.load_block_meta(h).hash, h
+        assert data_hash(b.txs) == b.header.data_hash, h
+
+
+@pytest.mark.legacy
+def test_header_and_data_hash_on_tm034(tm034_blocks):
+    metas = list(tm034_blocks.iter_block_metas(1, tm034_blocks.height()))
+    assert len(metas) == 10002
+    assert all(header_hash(m.header) == m.hash for m in metas)
+    for h in (1, 2, 5000, 10002):
+        b = tm034_blocks.load_block(h)
+        assert data_hash(b.txs) == b.header.data_hash
+
+
+# ---------------------------------------------------------------- amino (≤ 0.33): refused by name
+@pytest.mark.legacy
+@pytest.mark.parametrize("name", [TM033, TM032])
+def test_amino_databases_are_refused_with_unknown_format(name, legacy_data, tmp_path):
+    for db, store in (("blockstore", BlockStore), ("state", StateStore)):
+        path = tmp_path / f"{db}.db"
+        shutil.copytree(legacy_data(name) / f"{db}.db", path)
+        kv = LevelDB(path)
+        try:
+            with pytest.raises(UnknownFormat, match="amino"):
+                store(kv)
+        finally:
+            kv.close()
+
+
+@pytest.mark.legacy
+def test_amino_records_are_refused_one_by_one(legacy_data, tmp_path):
+    for db in ("blockstore", "state"):
+        shutil.copytree(legacy_data(TM033) / f"{db}.db", tmp_path / db)
+    bs, st = LevelDB(tmp_path / "blockstore"), LevelDB(tmp_path / "state")
+    try:
+        with pytest.raises(UnknownFormat, match="block protocol 10"):
+            codec.decode_block_meta(bs.get(b"H:1"), "blockstore", b"H:1")  # parses as protobuf, but is amino
+        with pytest.raises(UnknownFormat, match="amino"):
+            codec.decode_validators_info(st.get(b"validatorsKey:1"), "state", b"validatorsKey:1")
+    finally:
+        bs.close()
+        st.close()
