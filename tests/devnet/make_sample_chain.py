@@ -608,8 +608,8 @@ def tx_search_queries(work: dict[str, Any]) -> list[tuple[str, list[str]]]:
         (f"tx.height={n['failed']['height']} AND message.sender='{a['carol']['address']}'",
          ["asc"]),
         (f"coin_spent.spender='{a['carol']['address']}'", both),
-        ("tx.height>=10 AND tx.height<20 AND message.action='/cosmos.bank.v1beta1.MsgSend'",
-         both),
+        (f"tx.height>={n['multi_msg']['height']} AND tx.height<{n['failed']['height']} AND "
+         "message.action='/cosmos.bank.v1beta1.MsgSend'", both),
         ("message.action='/cosmos.bank.v1beta1.MsgMultiSend'", ["asc"]),
         (f"tx.height>{n['create_validator']['height']}", both),
         ("message.action='/nonexistent.Msg'", ["asc"]),
