@@ -163,13 +163,14 @@ def ensure_injectived(cache_dir: Path | str | None = None) -> Injectived:
                     shutil.move(str(found[name]), tmp / name)
             (tmp / BINARY_NAME).chmod(0o755)
             tmp.chmod(0o755)
-            if cache.exists():  # a half-made or stale folder: replace it
-                shutil.rmtree(cache)
-            try:
-                os.rename(tmp, cache)
-            except OSError:
-                if not binary.is_file():  # somebody else won the race only if the result exists
-                    raise
+            if not (binary.is_file() and (cache / WASMVM_LIB).is_file()):
+                if cache.exists():  # a half-made or stale folder (not a finished one): replace
+                    shutil.rmtree(cache)
+                try:
+                    os.rename(tmp, cache)
+                except OSError:
+                    if not binary.is_file():  # another caller finished first: use theirs
+                        raise
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
