@@ -324,7 +324,7 @@ class Workload:
         return self.wait(name, str(out["txhash"]).upper())
 
     def run(self) -> None:
-        k, a, v = self.keys, self.keys.address, self.keys.valoper
+        a, v = self.keys.address, self.keys.valoper
         node = self.node
         node.wait_height(2, timeout=60)
         val1 = v["validator"]
