@@ -20,7 +20,8 @@ class Time:
     def rfc3339(self) -> str:
         """RFC 3339 exactly as CometBFT's RPC prints it (Go RFC3339Nano: trailing zeros trimmed)."""
         dt = datetime.fromtimestamp(self.seconds, tz=timezone.utc)
-        base = dt.strftime("%Y-%m-%dT%H:%M:%S")
+        # not strftime("%Y"): glibc prints year 1 (Go's zero time, absent votes) as "1", Go as "0001"
+        base = f"{dt.year:04d}-{dt:%m-%dT%H:%M:%S}"
         if self.nanos:
             base += "." + f"{self.nanos:09d}".rstrip("0")
         return base + "Z"

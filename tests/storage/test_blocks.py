@@ -25,7 +25,8 @@ def block_id_json(b: BlockID) -> dict:
 
 def header_json(h: Header) -> dict:
     return {
-        "version": {"block": str(h.version_block), "app": str(h.version_app)},
+        # version.Consensus: `json:"app,omitempty"`
+        "version": {"block": str(h.version_block), **({"app": str(h.version_app)} if h.version_app else {})},
         "chain_id": h.chain_id,
         "height": str(h.height),
         "time": h.time.rfc3339(),
