@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import SchemaExtension
 from strawberry.types import Info
 
 from cometgraph.resolvers import status as status_resolvers
 
+from .scalars import SCALARS
 from .status import Status
 
 
@@ -29,4 +31,4 @@ class Query:
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, extensions=[PinSnapshot])
+    return strawberry.Schema(query=Query, extensions=[PinSnapshot], config=StrawberryConfig(scalar_map=SCALARS))

@@ -1,4 +1,8 @@
-"""Custom scalars: BigInt (decimal string), DateTime (RFC 3339 as the node prints it), JSON."""
+"""Custom scalars: BigInt (decimal string), DateTime (RFC 3339 as the node prints it), JSON.
+
+Types are ``NewType``s; their GraphQL definitions are registered once in
+``SCALARS`` (Strawberry's ``scalar_map``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,10 @@ import strawberry
 
 from cometgraph.storage.models import Time
 
+BigInt = NewType("BigInt", int)
+DateTime = NewType("DateTime", object)
+JSON = NewType("JSON", object)
+
 
 def _serialize_time(value: Any) -> str:
     if isinstance(value, Time):
@@ -15,23 +23,27 @@ def _serialize_time(value: Any) -> str:
     raise TypeError(f"DateTime cannot represent {type(value).__name__}")
 
 
-BigInt = strawberry.scalar(
-    NewType("BigInt", int),
-    description="An integer of any size (amounts, gas, voting power), as a decimal string.",
-    serialize=lambda v: str(int(v)),
-    parse_value=lambda v: int(v),
-)
+def _parse_bigint(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError("BigInt takes a decimal string or an integer")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"BigInt cannot represent {value!r}") from None
 
-DateTime = strawberry.scalar(
-    NewType("DateTime", object),
-    description="RFC 3339 time in UTC exactly as the node's RPC prints it: nanoseconds kept, trailing zeros trimmed.",
-    serialize=_serialize_time,
-    parse_value=lambda v: v,
-)
 
-JSON = strawberry.scalar(
-    NewType("JSON", object),
-    description="Arbitrary JSON.",
-    serialize=lambda v: v,
-    parse_value=lambda v: v,
-)
+SCALARS = {
+    BigInt: strawberry.scalar(
+        name="BigInt",
+        description="An integer of any size (amounts, gas, voting power), as a decimal string.",
+        serialize=lambda v: str(int(v)),
+        parse_value=_parse_bigint,
+    ),
+    DateTime: strawberry.scalar(
+        name="DateTime",
+        description="RFC 3339 time in UTC exactly as the node's RPC prints it: nanoseconds kept, trailing zeros trimmed.",
+        serialize=_serialize_time,
+        parse_value=lambda v: v,
+    ),
+    JSON: strawberry.scalar(name="JSON", description="Arbitrary JSON.", serialize=lambda v: v, parse_value=lambda v: v),
+}

@@ -1,0 +1,19 @@
+import json
+
+from cometgraph.cli import main
+
+
+def test_check_prints_where_the_sample_chain_stands(sample_home, oracle, tmp_path, capsys):
+    rc = main(["check", "--home", str(sample_home), "--snapshot-dir", str(tmp_path / "snaps")])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    top = int(oracle.status["sync_info"]["latest_block_height"])
+    assert out["latest_height"] == top
+    assert out["chain_id"] == oracle.status["node_info"]["network"]
+    assert out["latest_block_hash"] == oracle.blocks[str(top)]["block_id"]["hash"]
+    assert list((tmp_path / "snaps").iterdir()) == []
+
+
+def test_a_home_without_a_node_is_a_clear_error(tmp_path, capsys):
+    assert main(["check", "--home", str(tmp_path)]) == 2
+    assert "blockstore.db" in capsys.readouterr().err

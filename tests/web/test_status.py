@@ -1,0 +1,43 @@
+"""The served app: status over real HTTP (ASGI) against the sample chain's recorded /status."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from cometgraph.storage.chain import Chain
+from cometgraph.web.app import create_app
+
+
+@pytest.fixture
+async def client(sample_home, tmp_path):
+    chain = Chain.from_home(sample_home, snapshot_dir=tmp_path / "snaps").open()
+    app = create_app(chain)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            yield c
+
+
+async def test_status_matches_the_nodes_status(client, oracle):
+    r = await client.post(
+        "/graphql", json={"query": "{ status { chainId latestHeight earliestHeight latestBlockTime nodeVersion } }"}
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert "errors" not in body, body
+    s = body["data"]["status"]
+    info = oracle.status
+    assert s["chainId"] == info["node_info"]["network"]
+    assert s["latestHeight"] == int(info["sync_info"]["latest_block_height"])
+    assert s["earliestHeight"] == int(info["sync_info"]["earliest_block_height"])
+    assert s["latestBlockTime"] == info["sync_info"]["latest_block_time"]
+    assert s["nodeVersion"] == info["node_info"]["version"]
+
+
+async def test_graphiql_is_served_to_browsers(client):
+    r = await client.get("/graphql", headers={"accept": "text/html"})
+    assert r.status_code == 200 and "graphiql" in r.text.lower()
+
+
+async def test_healthz(client):
+    assert (await client.get("/healthz")).text == "ok"
