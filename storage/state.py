@@ -76,7 +76,7 @@ class StateStore:
         key = self.layout.validators(h)
         vals, proposer, last_changed = codec.decode_validators_info(self._must_get(key, h, "validator set"), self.db, key)
         if vals is not None:
-            return ValidatorSet(h, vals, proposer, stored_at=h, priorities_exact=True)
+            return ValidatorSet(h, vals, proposer or find_proposer(vals), stored_at=h, priorities_exact=True)
         stored_at = max(h - h % VAL_SET_CHECKPOINT_INTERVAL, last_changed)
         if stored_at >= h:
             raise CorruptRecord(self.db, key, f"points at height {stored_at} for its validator set")
@@ -164,6 +164,11 @@ def _rounds(prio: list[int], vals: tuple[Validator, ...], times: int) -> tuple[l
                 chosen = i
         prio[chosen] = _clip(prio[chosen] - total)
     return prio, chosen
+
+
+def find_proposer(vals: tuple[Validator, ...]) -> Validator:
+    """CometBFT ``findProposer`` for a set stored without its proposer: highest priority, ties to the lowest address."""
+    return min(vals, key=lambda v: (-v.proposer_priority, v.address))
 
 
 def _with_priorities(vals: tuple[Validator, ...], prio: list[int], chosen: int) -> tuple[tuple[Validator, ...], Validator]:

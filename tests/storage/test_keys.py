@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
+import plyvel
 import pytest
 
 from cometgraph.storage import keys
+from cometgraph.storage.blocks import BlockStore
 from cometgraph.storage.errors import InvalidInput, UnknownFormat
 from cometgraph.storage.keys import V1, V2, layout_for, oc_int64, oc_string, orderedcode
+from cometgraph.storage.kv import LevelDB
+from cometgraph.storage.state import StateStore
 
 HASH = bytes.fromhex("00ff" + "ab" * 30)
 
@@ -31,6 +37,12 @@ def test_v1_state_keys():
 
 
 def test_v2_keys_are_orderedcode_tuples():
+    # H:1, P:1:0, validatorsKey:10 and abciResponsesKey:8 as a real injectived 1.20.1 node wrote them
+    # with experimental_db_key_layout = "v2" (checked once by hand; that chain is not a fixture)
+    assert V2.block_meta(1) == b"\x80\x81"
+    assert V2.block_part(1, 0) == b"\x81\x81\x80"
+    assert V2.validators(10) == b"\x86\x8a"
+    assert V2.abci_responses(8) == b"\x88\x88"
     assert V2.block_meta(637) == b"\x80\xc2\x7d"
     assert V2.block_meta(1) == b"\x80\x81"
     assert V2.block_part(637, 2) == b"\x81\xc2\x7d\x82"
@@ -121,3 +133,53 @@ def test_legacy_tm034_uses_v1_without_a_version_key(tm034_kv):
     bs = tm034_kv("blockstore")
     assert bs.get(keys.VERSION) is None
     assert bs.get(V1.block_meta(10002)) is not None and bs.get(V1.block_part(10002, 0)) is not None
+
+
+# ---------------------------------------------------------------- the v2 layout end to end
+_V1_PATTERNS = [
+    (re.compile(rb"H:(\d+)"), lambda m: V2.block_meta(int(m[1]))),
+    (re.compile(rb"P:(\d+):(\d+)"), lambda m: V2.block_part(int(m[1]), int(m[2]))),
+    (re.compile(rb"C:(\d+)"), lambda m: V2.block_commit(int(m[1]))),
+    (re.compile(rb"SC:(\d+)"), lambda m: V2.seen_commit(int(m[1]))),
+    (re.compile(rb"EC:(\d+)"), lambda m: V2.extended_commit(int(m[1]))),
+    (re.compile(rb"BH:([0-9a-f]+)"), lambda m: V2.block_hash(bytes.fromhex(m[1].decode()))),
+    (re.compile(rb"validatorsKey:(\d+)"), lambda m: V2.validators(int(m[1]))),
+    (re.compile(rb"consensusParamsKey:(\d+)"), lambda m: V2.consensus_params(int(m[1]))),
+    (re.compile(rb"abciResponsesKey:(\d+)"), lambda m: V2.abci_responses(int(m[1]))),
+]
+
+
+def _rekey_to_v2(src: LevelDB, dst: Path) -> LevelDB:
+    """The node's own values under v2 keys: CometBFT changes only keys between layouts."""
+    db = plyvel.DB(str(dst), create_if_missing=True)
+    for k, v in src.iterate():
+        for pattern, to_v2 in _V1_PATTERNS:
+            if m := pattern.fullmatch(k):
+                k = to_v2(m)
+                break
+        db.put(k, v)
+    db.put(keys.VERSION, b"v2")
+    db.close()
+    return LevelDB(dst)
+
+
+def test_v2_layout_stores_read_the_same_records(sample_kv, sample_blocks, sample_state, tmp_path):
+    bkv = _rekey_to_v2(sample_kv("blockstore"), tmp_path / "blockstore.db")
+    skv = _rekey_to_v2(sample_kv("state"), tmp_path / "state.db")
+    try:
+        assert bkv.get(b"H:1") is None and bkv.get(b"\x80\x81") is not None
+        blocks, state = BlockStore(bkv), StateStore(skv)
+        assert blocks.layout is V2 and state.layout is V2
+        top = sample_blocks.height()
+        assert (blocks.base(), blocks.height()) == (sample_blocks.base(), top)
+        for h in range(1, top + 1):
+            assert blocks.load_block(h) == sample_blocks.load_block(h)
+            assert blocks.load_seen_commit(h) == sample_blocks.load_seen_commit(h)
+            assert blocks.height_by_hash(blocks.load_block_meta(h).hash) == h
+            assert state.load_validators(h) == sample_state.load_validators(h)
+            assert state.load_consensus_params(h) == sample_state.load_consensus_params(h)
+            assert state.load_block_results(h) == sample_state.load_block_results(h)
+        assert blocks.load_commit(top - 1) == sample_blocks.load_commit(top - 1)
+    finally:
+        bkv.close()
+        skv.close()

@@ -281,3 +281,12 @@ def test_tm034_legacy_results_keep_begin_and_end_block_events(tm034_state):
     assert r.consensus_param_updates["block"] == {"max_bytes": "22020096", "max_gas": "-1"}
     assert tm034_state.load_consensus_params(1).params["block"]["time_iota_ms"] == "1000"
     assert all(a.key and a.value is not None for e in r.begin_block_events for a in e.attributes)
+
+
+def test_a_stored_set_without_its_proposer_gets_cometbft_find_proposer():
+    from cometgraph.storage.models import PubKey
+    from cometgraph.storage.state import find_proposer
+
+    k = PubKey("ed25519", b"k" * 32)
+    vals = (Validator(b"\x0b", k, 1, 5), Validator(b"\x0a", k, 1, 5), Validator(b"\x09", k, 9, 4))
+    assert find_proposer(vals).address == b"\x0a"
