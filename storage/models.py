@@ -136,7 +136,8 @@ class ValidatorSet:
     proposer: Validator | None
     #: the height whose record held this full set (the set changed there, or a checkpoint)
     stored_at: int
-    #: proposer priorities are exact only when the set was stored at this very height
+    #: whether proposer priorities equal the node's own; StateStore replays CometBFT's
+    #: IncrementProposerPriority from ``stored_at``, so they are (checked at every sample height)
     priorities_exact: bool
 
     @property
