@@ -129,6 +129,7 @@ def test_orderedcode_matches_the_block_indexer_keys_written_by_the_node(sample_k
     assert found == wanted
 
 
+@pytest.mark.legacy
 def test_legacy_tm034_uses_v1_without_a_version_key(tm034_kv):
     bs = tm034_kv("blockstore")
     assert bs.get(keys.VERSION) is None
