@@ -1,14 +1,56 @@
-"""tx_index.db: transactions by hash, and event search with CometBFT's kv-indexer semantics.
+"""tx_index.db: transactions by hash, and ``/tx_search`` with bounded memory.
 
 Layout (formats.md §3): the raw 32-byte ``sha256(tx)`` maps to ``TxResult``;
 ``tx.height/{h}/{h}/{i}[$es$0]`` and ``{type}.{key}/{value}/{h}/{i}[$es${seq}]`` map
-to that hash. Search is implemented in ``storage.txsearch``; this module holds the
-readers the rest of cometgraph uses.
+to that hash. Which txs a query matches is defined by CometBFT's kv indexer and
+lives in ``storage.txmatch``; this module finds them page by page.
+
+**Order.** The node sorts matches by height, then by hash bytes (CometBFT 1.0 sorts
+its ``hash+seq`` map keys; the oracle shows the three txs of height 9 in hash order,
+not index order). Pages follow that order; a cursor is the (height, hash) of the
+last row.
+
+**Search plan** — nothing proportional to the number of matches is ever held:
+
+1. ``tx.hash = X`` is a primary-key get, as on the node.
+2. A query on ``tx.height`` alone *walks* the height index in numeric height order:
+   keys sort as text (``10`` < ``9``), so one lazy iterator per digit count (heights
+   of equal length sort numerically; other lengths are skipped with one seek) are
+   merged. Each height's txs (one block) are ordered by hash, and the walk stops
+   after ``limit + 1`` rows. Memory: one block plus the page.
+3. Any other query picks a *driver*: the condition whose prefix holds the fewest
+   keys (each counted up to ``PROBE_CAP``; a condition with none ends the search).
+   The driver's prefix is scanned lazily, keeping only the best ``limit + 1``
+   candidates after the cursor in a bounded sorted list; a candidate that cannot
+   enter the list is dropped before any further work. When the query has more than
+   one condition, a candidate is checked against all of them by rebuilding the keys
+   the indexer wrote from the tx's own events (one get and decode per candidate that
+   would enter the page): that is exact for the same-event rule, needs no condition's
+   full hit set, and is never materialised. Memory: the page, plus an LRU of
+   ``REJECT_CACHE`` rejected hashes.
+4. If the query bounds the height to a window smaller than the driver's prefix, the
+   window of the height index is walked instead, checking each tx the same way.
+
+Time is what the node spends per request (a scan of the driver prefix) but per page;
+walking all pages of a driver with N keys costs N × pages key reads. That is the
+price of not keeping state between requests.
+
+**Totals.** The node's ``total_count`` counts ``hash+seq`` entries, so it overcounts
+(a tx with the sender in three events counts three times). ``count`` returns
+distinct txs, up to a cap, at the cost of one full driver scan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import bisect
+import heapq
+import itertools
+import logging
+import struct
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from hashlib import sha256
 
 from .codec.cometbft import decode_exec_result, parse
@@ -16,31 +58,66 @@ from .errors import CorruptRecord, IndexDisabled, InvalidInput
 from .kv import KV, first
 from .models import TxResult
 from .proto import cometbft_pb2 as pb
+from .query import Query
+from .query import parse as parse_query
+from .txmatch import SEP, TX_HEIGHT, Cond, Plan, has_seq, plan, tx_matches
+
+log = logging.getLogger(__name__)
 
 DB = "tx_index.db"
 HASH_SIZE = 32
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 30
+#: keys counted per condition when choosing the driver
+PROBE_CAP = 2048
+#: rejected candidates remembered per search, so a tx seen under several keys is decoded once
+REJECT_CACHE = 4096
+HEIGHT_PREFIX = TX_HEIGHT.encode() + SEP
+_MAX_DIGITS = 19  # int64
+
+
+@dataclass(frozen=True, slots=True)
+class TxPage:
+    txs: tuple[TxResult, ...]
+    #: pass as ``after`` for the next page; None on the last page
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TxCount:
+    """Distinct matching txs; ``exact`` is False when counting stopped at the cap."""
+
+    count: int
+    exact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Pos:
+    height: int
+    hash: bytes
+
+    @property
+    def key(self) -> tuple[int, bytes]:
+        return (self.height, self.hash)
 
 
 class TxIndex:
     """Reader over a node's tx_index.db (kv indexer).
 
-    An empty database is what a node with ``indexer = "null"`` leaves behind (or a
-    kv node before its first block): every call then raises ``IndexDisabled``.
+    An empty database is what a node with ``indexer = "null"`` leaves behind: every
+    call then raises ``IndexDisabled``.
     """
 
     def __init__(self, kv: KV) -> None:
         self.kv = kv
         self.enabled = first(kv.iterate(include_value=False)) is not None
 
-    def _check(self) -> None:
-        if not self.enabled:
-            raise IndexDisabled("this node keeps no transaction index (tx_index.db is empty: indexer = \"null\")")
-
+    # ------------------------------------------------------------ by hash
     def load_tx(self, hash: bytes) -> TxResult | None:
         """The tx with this sha256, or None if the index does not have it."""
         self._check()
         _check_hash(hash)
-        return decode_tx_result(hash, self.kv.get(bytes(hash)))
+        return decode_tx_result(bytes(hash), self.kv.get(bytes(hash)))
 
     def load_txs(self, hashes: Sequence[bytes]) -> list[TxResult | None]:
         """Many txs in one consistent read, in the order asked; unknown hashes are None."""
@@ -50,6 +127,232 @@ class TxIndex:
             _check_hash(h)
         return [decode_tx_result(h, v) for h, v in zip(keys, self.kv.get_many(keys))]
 
+    # ------------------------------------------------------------ search
+    def search(self, query: str | Query, order: str = "asc", after: str | None = None, limit: int = DEFAULT_LIMIT) -> TxPage:
+        """One page of ``/tx_search`` matches in the node's order, after the ``after`` cursor.
+
+        ``limit`` is capped at ``MAX_LIMIT``. Raises ``InvalidInput`` for a malformed
+        query, order, limit or cursor (including a cursor made for another query or order).
+        """
+        self._check()
+        q = parse_query(query) if isinstance(query, str) else query
+        desc = _desc(order)
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InvalidInput("limit must be a positive integer")
+        limit = min(limit, MAX_LIMIT)
+        pos = _decode_cursor(after, q, desc) if after is not None else None
+        p = plan(q)
+        rows = self._rows(p, desc, pos, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        cursor = _encode_cursor(q, desc, _Pos(rows[-1].height, rows[-1].hash)) if more else None
+        return TxPage(tuple(rows), cursor)
+
+    def count(self, query: str | Query, cap: int = 10_000) -> TxCount:
+        """Distinct txs the query matches, counting at most ``cap`` (one driver scan)."""
+        self._check()
+        q = parse_query(query) if isinstance(query, str) else query
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+            raise InvalidInput("cap must be a positive integer")
+        p = plan(q)
+        if p.hash is not None:
+            return TxCount(int(self.kv.get(p.hash) is not None), True)
+        if p.empty:
+            return TxCount(0, True)
+        strategy = self._choose(p)
+        if strategy is None:
+            return TxCount(0, True)
+        n = 0
+        if isinstance(strategy, Cond):
+            matched: set[bytes] = set()
+            rejected: OrderedDict[bytes, None] = OrderedDict()
+            for key, value in self.kv.iterate(prefix=strategy.prefix):
+                if value in matched or value in rejected or p.hit(strategy, key) is None:
+                    continue
+                if len(p.conds) == 1 or self._verify(p, key, value) is not None:
+                    matched.add(value)
+                    if len(matched) >= cap:
+                        return TxCount(cap, False)
+                else:
+                    _remember(rejected, value)
+            return TxCount(len(matched), True)
+        rows = self._walk_verified(p, False, None) if strategy == "walk+verify" else self._walk_keys(p, False, None)
+        for _ in rows:
+            n += 1
+            if n >= cap:
+                return TxCount(cap, False)
+        return TxCount(n, True)
+
+    # ------------------------------------------------------------ planning
+    def _rows(self, p: Plan, desc: bool, pos: _Pos | None, want: int) -> list[TxResult]:
+        if p.hash is not None:
+            tx = decode_tx_result(p.hash, self.kv.get(p.hash)) if len(p.hash) == HASH_SIZE else None
+            if tx is None or (pos is not None and not _beyond((tx.height, tx.hash), pos, desc)):
+                return []
+            return [tx]
+        if p.empty:
+            return []
+        strategy = self._choose(p)
+        if strategy is None:
+            return []
+        if isinstance(strategy, Cond):
+            return self._scan(p, strategy, desc, pos, want)
+        if strategy == "walk+verify":
+            return list(itertools.islice(self._walk_verified(p, desc, pos), want))
+        hashes = list(itertools.islice(self._walk_keys(p, desc, pos), want))
+        return [t for t in self.load_txs(hashes) if t is not None]  # one read for the page
+
+    def _choose(self, p: Plan) -> Cond | str | None:
+        """The cheapest way in: "walk", "walk+verify", a driver ``Cond``, or None (no match)."""
+        if p.height_only:
+            return "walk"
+        best: tuple[int, Cond] | None = None
+        for c in p.conds:
+            n = _count(self.kv.iterate(prefix=c.prefix, include_value=False), PROBE_CAP)
+            if n == 0:
+                return None  # a condition without a single key: the intersection is empty
+            if best is None or n < best[0]:
+                best = (n, c)
+        lo, hi = p.height_bounds()
+        if best[0] >= PROBE_CAP and hi - lo < PROBE_CAP:
+            window = _count(self._walk(p, False, None), PROBE_CAP)
+            if window < best[0]:
+                return "walk+verify"
+        return best[1]
+
+    # ------------------------------------------------------------ driver scan
+    def _scan(self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int) -> list[TxResult]:
+        """The best ``want`` matches after ``pos`` from one lazy scan of the driver's prefix."""
+        verify = len(p.conds) > 1
+        best: list[tuple[int, bytes]] = []  # ascending; the worst is at the end (asc) or front (desc)
+        found: dict[bytes, TxResult | None] = {}
+        rejected: OrderedDict[bytes, None] = OrderedDict()
+        for key, value in self.kv.iterate(prefix=driver.prefix):
+            h = p.hit(driver, key)
+            if h is None:
+                continue
+            sk = (h, value)
+            if pos is not None and not _beyond(sk, pos, desc):
+                continue
+            if len(best) >= want and not (sk > best[0] if desc else sk < best[-1]):
+                continue
+            if value in found or value in rejected:
+                continue
+            tx = None
+            if verify:
+                tx = self._verify(p, key, value)
+                if tx is None:
+                    _remember(rejected, value)
+                    continue
+            bisect.insort(best, sk)
+            found[value] = tx
+            if len(best) > want:
+                gone = best.pop(0) if desc else best.pop()
+                del found[gone[1]]
+        ordered = [h for _, h in (reversed(best) if desc else best)]
+        if verify:
+            return [found[h] for h in ordered]
+        return [t for t in self.load_txs(ordered) if t is not None]
+
+    def _verify(self, p: Plan, key: bytes, hash: bytes) -> TxResult | None:
+        """The tx behind an index key, if it matches every condition; None otherwise."""
+        msg = self._msg(hash)
+        if msg is None:
+            return None
+        if not tx_matches(p, msg.height, msg.index, msg.result.events, has_seq(key)):
+            return None
+        return _model(hash, msg)
+
+    def _msg(self, hash: bytes) -> pb.TxResult | None:
+        if len(hash) != HASH_SIZE:
+            return None
+        raw = self.kv.get(hash)
+        if raw is None:
+            log.warning("tx_index entry points at a missing tx %s", hash.hex())
+            return None
+        return _parse_tx(hash, raw)
+
+    # ------------------------------------------------------------ height walk
+    def _walk_keys(self, p: Plan, desc: bool, pos: _Pos | None) -> Iterator[bytes]:
+        """Hashes of a height-only query's matches: every condition tested on the height key itself."""
+        for _height, key, value in self._walk(p, desc, pos):
+            if all(key.startswith(c.prefix) and p.hit(c, key) is not None for c in p.conds):
+                yield value
+
+    def _walk_verified(self, p: Plan, desc: bool, pos: _Pos | None) -> Iterator[TxResult]:
+        """Txs in a height window that match every condition (each decoded and checked)."""
+        for _height, key, value in self._walk(p, desc, pos):
+            tx = self._verify(p, key, value)
+            if tx is not None:
+                yield tx
+
+    def _walk(self, p: Plan, desc: bool, pos: _Pos | None) -> Iterator[tuple[int, bytes, bytes]]:
+        """Height-index entries ``(height, key, hash)`` in numeric height order, hash order within a height."""
+        lo, hi = p.height_bounds()
+        if pos is not None:
+            if desc:
+                hi = min(hi, pos.height)
+            else:
+                lo = max(lo, pos.height)
+        if lo > hi:
+            return
+        streams = [self._digit_stream(d, lo, hi, desc) for d in range(1, _MAX_DIGITS + 1)]
+        merged = heapq.merge(*streams, key=lambda row: row[0], reverse=desc)
+        for height, rows in itertools.groupby(merged, key=lambda row: row[0]):
+            block = sorted(rows, key=lambda row: row[2], reverse=desc)  # one block's txs
+            for row in block:
+                if pos is None or _beyond((row[0], row[2]), pos, desc):
+                    yield row
+
+    def _digit_stream(self, d: int, lo: int, hi: int, desc: bool) -> Iterator[tuple[int, bytes, bytes]]:
+        """Height-index keys whose height has ``d`` digits, within [lo, hi], in height order.
+
+        Equal-length decimal strings sort numerically; keys of other lengths that sort
+        in between are stepped over with one seek each.
+        """
+        a, b = max(lo, 10 ** (d - 1) if d > 1 else 0), min(hi, 10**d - 1)
+        if a > b:
+            return
+        P = HEIGHT_PREFIX
+        start, stop = P + str(a).encode() + SEP, P + str(b).encode() + b"0"
+        while start < stop:
+            it = self.kv.iterate(start=start, stop=stop, reverse=desc)
+            jumped = False
+            try:
+                for key, value in it:
+                    end = key.find(SEP, len(P))
+                    seg = key[len(P) : end] if end >= 0 else None
+                    if seg is not None and len(seg) == d and seg.isdigit() and (d == 1 or seg[:1] != b"0"):
+                        yield int(seg), key, value
+                        continue
+                    jumped = True
+                    if not seg or not seg.isdigit() or seg[:1] == b"0":
+                        # not a height key the indexer writes: step over it
+                        if desc:
+                            stop = key
+                        else:
+                            start = key + b"\x00"
+                    elif len(seg) > d:  # a longer height: skip every extension of its first d digits
+                        if desc:
+                            stop = P + seg[:d] + b"0"
+                        else:
+                            start = P + seg[:d] + b":"
+                    else:  # a shorter height: skip to its first d-digit extension (or below its keys)
+                        if desc:
+                            stop = P + seg + SEP
+                        else:
+                            start = P + seg + b"0" * (d - len(seg))
+                    break
+            finally:
+                it.close()
+            if not jumped:
+                return
+
+    # ------------------------------------------------------------ helpers
+    def _check(self) -> None:
+        if not self.enabled:
+            raise IndexDisabled('this node keeps no transaction index (tx_index.db is empty: indexer = "null")')
+
 
 class NullTxIndex:
     """Stands in for a node without tx_index.db: every question is ``IndexDisabled``."""
@@ -57,31 +360,91 @@ class NullTxIndex:
     enabled = False
 
     def _disabled(self, *args, **kwargs):
-        raise IndexDisabled("this node keeps no transaction index (no tx_index.db: indexer = \"null\")")
+        raise IndexDisabled('this node keeps no transaction index (no tx_index.db: indexer = "null")')
 
     load_tx = load_txs = search = count = _disabled
 
 
+# ---------------------------------------------------------------- records
 def _check_hash(hash: bytes) -> None:
     if not isinstance(hash, (bytes, bytearray, memoryview)) or len(hash) != HASH_SIZE:
         raise InvalidInput(f"a tx hash is {HASH_SIZE} bytes (sha256 of the tx)")
 
 
-def decode_tx_result(hash: bytes, data: bytes | None) -> TxResult | None:
-    """``TxResult`` bytes stored under ``hash`` → model; None if absent.
-
-    The stored tx must hash to its key: a value that parses but belongs elsewhere is
-    as corrupt as one that does not parse.
-    """
-    if data is None:
-        return None
+def _parse_tx(hash: bytes, data: bytes) -> pb.TxResult:
+    """Parse and check: the stored tx must hash to its key, or the record is someone else's."""
     msg = parse(pb.TxResult, data, DB, hash)
     if sha256(msg.tx).digest() != hash:
         raise CorruptRecord(DB, hash, "the stored tx does not hash to its key")
-    return TxResult(
-        hash=bytes(hash),
-        height=msg.height,
-        index=msg.index,
-        tx=msg.tx,
-        result=decode_exec_result(msg.result),
-    )
+    return msg
+
+
+def _model(hash: bytes, msg: pb.TxResult) -> TxResult:
+    return TxResult(hash=bytes(hash), height=msg.height, index=msg.index, tx=msg.tx, result=decode_exec_result(msg.result))
+
+
+def decode_tx_result(hash: bytes, data: bytes | None) -> TxResult | None:
+    """``TxResult`` bytes stored under ``hash`` → model; None if absent."""
+    if data is None:
+        return None
+    return _model(hash, _parse_tx(hash, data))
+
+
+# ---------------------------------------------------------------- cursors
+_CURSOR = struct.Struct(">2sc4sq")  # version, order, query fingerprint, height; then the hash
+
+
+def _fingerprint(q: Query) -> bytes:
+    return sha256(str(q).encode("utf-8")).digest()[:4]
+
+
+def _encode_cursor(q: Query, desc: bool, pos: _Pos) -> str:
+    raw = _CURSOR.pack(b"c1", b"d" if desc else b"a", _fingerprint(q), pos.height) + pos.hash
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _decode_cursor(cursor: str, q: Query, desc: bool) -> _Pos:
+    if not isinstance(cursor, str) or not cursor or len(cursor) > 200:
+        raise InvalidInput("malformed cursor")
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (ValueError, TypeError):
+        raise InvalidInput("malformed cursor") from None
+    if len(raw) <= _CURSOR.size or raw[:2] != b"c1":
+        raise InvalidInput("malformed cursor")
+    _, order, fp, height = _CURSOR.unpack(raw[: _CURSOR.size])
+    if order not in (b"a", b"d"):
+        raise InvalidInput("malformed cursor")
+    if (order == b"d") != desc:
+        raise InvalidInput(f"this cursor pages the {'desc' if order == b'd' else 'asc'} order; ask with that order")
+    if fp != _fingerprint(q):
+        raise InvalidInput("this cursor belongs to a different query")
+    return _Pos(height, raw[_CURSOR.size :])
+
+
+def _desc(order: str) -> bool:
+    if order not in ("asc", "desc"):
+        raise InvalidInput('order must be "asc" or "desc"')
+    return order == "desc"
+
+
+def _beyond(sk: tuple[int, bytes], pos: _Pos, desc: bool) -> bool:
+    return sk < pos.key if desc else sk > pos.key
+
+
+def _count(it: Iterator, cap: int) -> int:
+    n = 0
+    for _ in it:
+        n += 1
+        if n >= cap:
+            break
+    close = getattr(it, "close", None)
+    if close is not None:
+        close()
+    return n
+
+
+def _remember(lru: OrderedDict, key: bytes) -> None:
+    lru[key] = None
+    if len(lru) > REJECT_CACHE:
+        lru.popitem(last=False)
