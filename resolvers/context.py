@@ -1,25 +1,38 @@
-"""Per-request context: the chain, and the snapshot view the request is pinned to."""
+"""Per-request context: the chain, the snapshot view the request is pinned to, its loaders."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cometgraph.storage.chain import Chain, View
+
+if TYPE_CHECKING:
+    from .loaders import Loaders
 
 
 @dataclass
 class Context:
     chain: Chain
-    #: set for the length of one GraphQL operation by the schema's PinSnapshot extension
+    #: pinned on first use for the length of one GraphQL operation (see schema.root.PinSnapshot)
     view: View | None = None
-    loaders: dict = field(default_factory=dict)
+    _loaders: Loaders | None = field(default=None, repr=False)
 
     def pin(self) -> View:
         if self.view is None:
             self.view = self.chain.pin()
         return self.view
 
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            from .loaders import Loaders
+
+            self._loaders = Loaders(self.pin())
+        return self._loaders
+
     def release(self) -> None:
         if self.view is not None:
             self.view.release()
             self.view = None
+            self._loaders = None

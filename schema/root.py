@@ -1,16 +1,30 @@
-"""The Schema object and the extensions every operation runs with."""
+"""The root Query, the Schema, and the extensions every operation runs with."""
 
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
-from strawberry.extensions import SchemaExtension
 from strawberry.types import Info
 
+from cometgraph.resolvers import blocks as block_resolvers
 from cometgraph.resolvers import status as status_resolvers
+from cometgraph.resolvers import txs as tx_resolvers
+from cometgraph.resolvers import validators as validator_resolvers
+from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE
 
+from .block import Block, BlockConnection
+from .common import Order
+from .errors import ErrorCodes
 from .scalars import SCALARS
 from .status import Status
+from .tx import Tx, TxConnection
+from .validator import Validator
+
+#: documented defaults (README "Limits")
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
 
 
 class PinSnapshot(SchemaExtension):
@@ -23,12 +37,56 @@ class PinSnapshot(SchemaExtension):
             ctx.release()
 
 
+PAGE = f"default {DEFAULT_PAGE}, at most {MAX_PAGE}"
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Chain id, heights and node version of the current snapshot.")
     async def status(self, info: Info) -> Status:
         return Status.from_model(await status_resolvers.status(info.context))
 
+    @strawberry.field(description="A block by height or by hash (exactly one; hash in any case, optional 0x). Null when the chain has no such block yet.")
+    async def block(self, info: Info, height: int | None = None, hash: str | None = None) -> Block | None:
+        meta = await block_resolvers.block(info.context, height, hash)
+        return Block.from_model(meta) if meta is not None else None
+
+    @strawberry.field(description=f"Blocks, newest first, keyset-paged ({PAGE}).")
+    async def blocks(
+        self, info: Info, first: int | None = None, after: str | None = None, min_height: int | None = None, max_height: int | None = None
+    ) -> BlockConnection:
+        return BlockConnection.from_page(await block_resolvers.blocks(info.context, first, after, min_height, max_height))
+
+    @strawberry.field(description="A tx by hash (hex, any case, optional 0x); null when unknown.")
+    async def tx(self, info: Info, hash: str) -> Tx | None:
+        ref = await tx_resolvers.tx(info.context, hash)
+        return Tx(_ref=ref) if ref is not None else None
+
+    @strawberry.field(description=f"Txs matching a CometBFT tx_search query, in the node's order ({PAGE}).")
+    async def txs(self, info: Info, query: str, first: int | None = None, after: str | None = None, order_by: Order = Order.ASC) -> TxConnection:
+        return TxConnection.from_page(await tx_resolvers.search(info.context, query, first, after, order_by.value))
+
+    @strawberry.field(description="The CometBFT validator set at a height (default: the latest).")
+    async def validators(self, info: Info, height: int | None = None) -> list[Validator]:
+        vs = await validator_resolvers.validators(info.context, height)
+        return [Validator.from_model(v) for v in vs.validators]
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        """Expected errors (bad input, not found) are not server faults: ``ErrorCodes``
+        logs the internal ones with their traceback, so nothing more is logged here."""
+
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, extensions=[PinSnapshot], config=StrawberryConfig(scalar_map=SCALARS))
+    return Schema(
+        query=Query,
+        extensions=[
+            PinSnapshot,
+            ErrorCodes,
+            QueryDepthLimiter(max_depth=MAX_DEPTH),
+            MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        ],
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )

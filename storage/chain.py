@@ -32,7 +32,7 @@ class Readers:
 
 def build_readers(snap: Snapshot) -> Readers:
     blocks = BlockStore(snap.db("blockstore"))
-    state = StateStore(snap.db("state"))
+    state = StateStore(snap.db("state"), base=blocks.base())
     txdb = snap.db("tx_index")
     txs = TxIndex(txdb) if txdb is not None else NullTxIndex()
     st = state.load_state()

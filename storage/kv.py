@@ -7,6 +7,7 @@ methods. plyvel errors become cometgraph's own here and nowhere else.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
@@ -45,6 +46,8 @@ class LevelDB:
     def __init__(self, path: str | os.PathLike[str], name: str | None = None) -> None:
         self.path = os.fspath(path)
         self.name = name or os.path.basename(self.path.rstrip("/"))
+        #: calls made on this database ("get", "get_many", "keys", "iterate"): what one hop costs
+        self.stats: Counter[str] = Counter()
         if not os.path.isdir(self.path):
             raise DatabaseUnavailable(f"database {self.name} is missing")
         try:
@@ -54,12 +57,15 @@ class LevelDB:
             raise DatabaseUnavailable(f"cannot open database {self.name}: {exc}") from exc
 
     def get(self, key: bytes) -> bytes | None:
+        self.stats["get"] += 1
         try:
             return self._db.get(key)
         except plyvel.Error as exc:
             raise StorageError(f"read failed in {self.name}: {exc}") from exc
 
     def get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
+        self.stats["get_many"] += 1
+        self.stats["keys"] += len(keys)
         try:
             with self._db.snapshot() as snap:
                 return [snap.get(k) for k in keys]
@@ -80,6 +86,7 @@ class LevelDB:
         Yields ``(key, value)`` pairs, or keys alone with ``include_value=False``.
         The iterator is lazy: callers page by stopping early, never by collecting.
         """
+        self.stats["iterate"] += 1
         kwargs: dict = {"reverse": reverse, "include_value": include_value}
         if prefix is not None:
             kwargs["prefix"] = prefix

@@ -1,0 +1,82 @@
+"""Blocks: by height or hash, and newest-first pages of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cometgraph.storage.errors import InvalidInput, Pruned
+from cometgraph.storage.models import BlockMeta
+
+from .context import Context
+from .inputs import check_height, decode_height_cursor, encode_cursor, page_size, parse_hash
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    cursors: list[str]
+    has_next: bool
+
+
+def block_cursor(height: int) -> str:
+    return encode_cursor("block", str(height))
+
+
+async def block(ctx: Context, height: int | None, hash: str | None) -> BlockMeta | None:
+    if (height is None) == (hash is None):
+        raise InvalidInput("give exactly one of height or hash")
+    view = ctx.pin()
+    if hash is not None:
+        h = await ctx.loaders.height_by_hash.load(parse_hash(hash, "block hash"))
+        if h is None:
+            return None
+        height = h
+    check_height(height)
+    if height > view.latest_height:
+        return None
+    if height < view.earliest_height:
+        raise Pruned("block", height, view.earliest_height)
+    return await ctx.loaders.block_meta.load(height)
+
+
+async def blocks(
+    ctx: Context, first: int | None, after: str | None, min_height: int | None, max_height: int | None
+) -> Page:
+    """Newest first, keyset-paged by height: only the page's metas are read."""
+    n = page_size(first)
+    view = ctx.pin()
+    lo = max(view.earliest_height, min_height or 1)
+    hi = view.latest_height if max_height is None else min(max_height, view.latest_height)
+    if min_height is not None and min_height < 1 or max_height is not None and max_height < 1:
+        raise InvalidInput("minHeight and maxHeight must be positive heights")
+    if after is not None:
+        hi = min(hi, decode_height_cursor("block", after) - 1)
+    heights = list(range(hi, max(lo, hi - n + 1) - 1, -1)) if hi >= lo and n else []
+    metas = await ctx.loaders.block_meta.load_many(heights)
+    return Page(items=metas, cursors=[block_cursor(h) for h in heights], has_next=bool(heights) and heights[-1] > lo)
+
+
+async def block_tx_bytes(ctx: Context, height: int) -> tuple[bytes, ...]:
+    blk = await ctx.loaders.block.load(height)
+    return blk.txs if blk is not None else ()
+
+
+async def last_commit(ctx: Context, height: int):
+    """Block h's last commit: the ``C:h-1`` record, without reading block h's parts."""
+    if height <= 1:
+        blk = await ctx.loaders.block.load(height)
+        return blk.last_commit if blk is not None else None
+    commit = await ctx.loaders.commit.load(height - 1)
+    if commit is None:
+        blk = await ctx.loaders.block.load(height)
+        commit = blk.last_commit if blk is not None else None
+    return commit
+
+
+async def commit(ctx: Context, height: int):
+    """The commit for block h: ``C:h``, or the node's seen commit at the top."""
+    c = await ctx.loaders.commit.load(height)
+    if c is None:
+        c = await ctx.loaders.seen_commit.load(height)
+    return c
+

@@ -1,0 +1,67 @@
+"""Arguments from clients: hashes, heights, page sizes and cursors, checked once here."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from cometgraph.storage.errors import InvalidInput
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+class LimitExceeded(InvalidInput):
+    code = "LIMIT_EXCEEDED"
+
+
+def parse_hash(value: str, what: str = "hash") -> bytes:
+    """A 32-byte hash as hex, in any case, with or without ``0x``."""
+    s = value.strip()
+    if s[:2].lower() == "0x":
+        s = s[2:]
+    if len(s) != 64:
+        raise InvalidInput(f"{what} must be 64 hex characters (32 bytes), optionally prefixed 0x; got {len(s)} characters")
+    try:
+        return bytes.fromhex(s)
+    except ValueError:
+        raise InvalidInput(f"{what} must be hexadecimal") from None
+
+
+def check_height(height: int, what: str = "height") -> int:
+    if height < 1:
+        raise InvalidInput(f"{what} must be a positive block height; got {height}")
+    return height
+
+
+def page_size(first: int | None, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> int:
+    if first is None:
+        return default
+    if first < 0:
+        raise InvalidInput(f"first must be >= 0; got {first}")
+    if first > maximum:
+        raise LimitExceeded(f"first may be at most {maximum}; got {first}")
+    return first
+
+
+def encode_cursor(kind: str, value: str) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(kind: str, cursor: str) -> str:
+    """The value inside a cursor we issued for ``kind``; anything else is bad input."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput("after is not a cursor this server issued") from None
+    prefix = kind + ":"
+    if not raw.startswith(prefix):
+        raise InvalidInput(f"after is not a cursor of a {kind} list")
+    return raw[len(prefix):]
+
+
+def decode_height_cursor(kind: str, cursor: str) -> int:
+    value = decode_cursor(kind, cursor)
+    if not value.isdigit():
+        raise InvalidInput("after is not a cursor this server issued")
+    return int(value)

@@ -1,0 +1,79 @@
+"""Transactions: by hash, within a block, and by CometBFT event query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from hashlib import sha256
+
+from cometgraph.storage.errors import IndexDisabled, NotFound
+from cometgraph.storage.models import ExecResult
+
+from .blocks import block_tx_bytes
+from .context import Context
+from .inputs import parse_hash
+
+
+@dataclass
+class TxRef:
+    """A tx known by position; its bytes and result are read only when asked."""
+
+    hash: bytes
+    height: int
+    index: int
+    raw: bytes | None = None
+    result: ExecResult | None = None
+    _decoded: object = field(default=None, repr=False)
+
+
+async def tx(ctx: Context, hash: str) -> TxRef | None:
+    h = parse_hash(hash, "tx hash")
+    res = await ctx.loaders.tx_result.load(h)
+    if res is None:
+        return None
+    return TxRef(hash=h, height=res.height, index=res.index, raw=res.tx, result=res.result)
+
+
+async def block_txs(ctx: Context, height: int) -> list[TxRef]:
+    return [TxRef(hash=sha256(raw).digest(), height=height, index=i, raw=raw) for i, raw in enumerate(await block_tx_bytes(ctx, height))]
+
+
+async def tx_result(ctx: Context, ref: TxRef) -> ExecResult:
+    """The tx's ABCI result: from the block's results (always kept by a node that serves
+    /block_results), else from the tx index."""
+    if ref.result is None:
+        results = await ctx.loaders.block_results.load(ref.height)
+        if results is not None and ref.index < len(results.tx_results):
+            ref.result = results.tx_results[ref.index]
+        else:
+            try:
+                res = await ctx.loaders.tx_result.load(ref.hash)
+            except IndexDisabled:
+                res = None
+            if res is None:
+                raise NotFound(f"no result is stored for tx {ref.hash.hex().upper()}")
+            ref.result = res.result
+    return ref.result
+
+
+async def tx_raw(ctx: Context, ref: TxRef) -> bytes:
+    if ref.raw is None:
+        txs = await block_tx_bytes(ctx, ref.height)
+        ref.raw = txs[ref.index]
+    return ref.raw
+
+
+async def search(ctx: Context, query: str, first: int | None, after: str | None, order: str):
+    """One page of tx_search results: O(page) reads, keyset cursor from the index."""
+    from starlette.concurrency import run_in_threadpool
+
+    from .blocks import Page
+    from .inputs import page_size
+
+    n = page_size(first)
+    view = ctx.pin()
+    if n == 0:
+        return Page(items=[], cursors=[], has_next=False)
+    page = await run_in_threadpool(view.txs.search, query, order, after, n)
+    refs = [TxRef(hash=r.hash, height=r.height, index=r.index, raw=r.tx, result=r.result) for r in page.txs]
+    cursors = [view.txs.cursor_for(query, order, r) for r in page.txs]
+    return Page(items=refs, cursors=cursors, has_next=page.next_cursor is not None)
