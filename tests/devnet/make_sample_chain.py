@@ -11,7 +11,7 @@ validator and ``port_base+100 ..`` for the observer, see :mod:`tests.devnet.node
 1. **Genesis.** ``injectived init`` a fresh home (chain id ``cometgraph-devnet-1``) in a temp
    dir, loopback-only listeners, ``timeout_commit = 400ms``, ``pruning = "nothing"``, kv tx
    index, ABCI responses kept, EVM JSON-RPC / gRPC-web / swagger / pprof / prometheus off.
-   Genesis: every ``"stake"`` denom becomes ``"inj"``; unbonding time 30s; slashing window 20
+   Genesis: every ``"stake"`` denom becomes ``"inj"``; unbonding time 20s; slashing window 20
    blocks (so the second validator, whose key never runs, gets jailed for downtime); keys
    ``validator``, ``alice``, ``bob``, ``val2`` funded in genesis (test keyring, eth_secp256k1);
    ``carol`` and ``dave`` only come into existence on chain; ``gentx`` of 1000 INJ;
@@ -38,7 +38,7 @@ validator and ``port_base+100 ..`` for the observer, see :mod:`tests.devnet.node
      validator set grows from 1 to 2.
    * ``delegate_val2``: bob delegates 5 INJ to val2.
    * ``redelegate``: alice redelegates 1 INJ from the genesis validator to val2.
-   * ``undelegate``: alice unbonds 2 INJ from the genesis validator; it matures after 30s
+   * ``undelegate``: alice unbonds 2 INJ from the genesis validator; it matures after 20s
      (``complete_unbonding`` in a later block's finalize events) — the script waits for that.
    * ``withdraw_rewards``: alice withdraws her rewards from the genesis validator.
    * ``withdraw_commission``: the validator withdraws rewards + commission (``--commission``).
@@ -54,11 +54,14 @@ validator and ``port_base+100 ..`` for the observer, see :mod:`tests.devnet.node
    started as a non-validating *observer* (its ``priv_validator_key_file`` points to a fresh
    key outside the home), so no block is added while the node's RPC and REST answers are
    recorded for every height: ``blocks``, ``block_results``, ``validators``, ``commits``,
-   ``txs``, ``tx_search``, ``block_search``, ``rest`` and ``workload`` JSON files.
+   ``headers``, ``blockchain`` (``/blockchain`` pages), ``txs`` and ``rest_txs`` (RPC and
+   REST answers for every tx), ``tx_search``, ``block_search``, ``rest`` (accounts,
+   staking, distribution, slashing, bank, auth and validator-set REST answers at a few
+   heights) and ``workload`` JSON files (see ``tests/devnet/README.md``).
 5. **Pack.** ``home/`` (config, data, keyring-test; without the wasm cache) and ``oracle/`` are
    written to a zstd (level 19) tar, then the archive is checked: unpacked to a temp dir, a copy
    of every LevelDB opened with plyvel (if installed), and the oracle checked to cover every
-   height 1..latest.
+   height 1..latest, every tx, and every ``rest.json`` key at each recorded height.
 """
 
 from __future__ import annotations
@@ -683,23 +686,19 @@ def record_oracle(node: DevnetNode, out: Path, work: dict[str, Any], latest: int
     changes = work["validator_membership_changes"]
     work["validator_set_changed_at"] = changes[0]["height"] if changes else None
 
+    log("oracle: headers and blockchain pages")
+    dump("headers.json", {str(h): node.rpc("header", height=h) for h in heights})
+    dump("blockchain.json", record_blockchain(node, latest))
+
+    log("oracle: REST txs")
+    dump("rest_txs.json", {th: node.rest(f"/cosmos/tx/v1beta1/txs/{th}") for th in txs})
+
     log("oracle: REST")
     rest: dict[str, Any] = {}
     addrs = [acc["address"] for acc in work["accounts"].values()]
+    valopers = [acc["valoper"] for acc in work["accounts"].values() if "valoper" in acc]
     for h in rest_heights(work, latest):
-        rest[str(h)] = {
-            "accounts": {x: node.rest(f"/cosmos/auth/v1beta1/accounts/{x}", height=h)
-                         for x in addrs},
-            "balances": {x: node.rest(f"/cosmos/bank/v1beta1/balances/{x}", height=h)
-                         for x in addrs},
-            "delegations": {x: node.rest(f"/cosmos/staking/v1beta1/delegations/{x}", height=h)
-                            for x in addrs},
-            "unbonding": {x: node.rest(
-                f"/cosmos/staking/v1beta1/delegators/{x}/unbonding_delegations", height=h)
-                for x in addrs},
-            "validators": node.rest("/cosmos/staking/v1beta1/validators", height=h),
-            "supply": node.rest("/cosmos/bank/v1beta1/supply", height=h),
-        }
+        rest[str(h)] = record_rest_height(node, h, addrs, valopers)
     dump("rest.json", rest)
 
     work["latest_height"] = latest
@@ -707,6 +706,110 @@ def record_oracle(node: DevnetNode, out: Path, work: dict[str, Any], latest: int
     dump("workload.json", work)
     # the observer's own /status: same chain and heights, but its own (non-validator) key
     dump("observer_status.json", node.rpc("status"))
+
+
+# Keys of each height in ``rest.json``: per account (delegator address), per validator
+# operator address, and chain-wide. The first four per-account keys and "validators" /
+# "supply" are the original layout (fetched without pagination parameters, as before); every
+# other paging endpoint is fetched with ``pagination.limit=1000``, following ``next_key``.
+REST_PER_ACCOUNT: dict[str, tuple[str, str | None]] = {
+    # key: (path template, items key if the endpoint pages and is fetched with limit=1000)
+    "accounts": ("/cosmos/auth/v1beta1/accounts/{}", None),
+    "balances": ("/cosmos/bank/v1beta1/balances/{}", None),
+    "delegations": ("/cosmos/staking/v1beta1/delegations/{}", None),
+    "unbonding": ("/cosmos/staking/v1beta1/delegators/{}/unbonding_delegations", None),
+    "redelegations": ("/cosmos/staking/v1beta1/delegators/{}/redelegations",
+                      "redelegation_responses"),
+    "rewards": ("/cosmos/distribution/v1beta1/delegators/{}/rewards", None),
+    "spendable_balances": ("/cosmos/bank/v1beta1/spendable_balances/{}", "balances"),
+}
+REST_PER_VALIDATOR: dict[str, tuple[str, str | None]] = {
+    "validator": ("/cosmos/staking/v1beta1/validators/{}", None),
+    "validator_delegations": ("/cosmos/staking/v1beta1/validators/{}/delegations",
+                              "delegation_responses"),
+    "validator_unbonding_delegations": (
+        "/cosmos/staking/v1beta1/validators/{}/unbonding_delegations", "unbonding_responses"),
+    "validator_commission": ("/cosmos/distribution/v1beta1/validators/{}/commission", None),
+    "validator_outstanding_rewards": (
+        "/cosmos/distribution/v1beta1/validators/{}/outstanding_rewards", None),
+}
+REST_CHAIN_WIDE: dict[str, tuple[str, str | None]] = {
+    "validators": ("/cosmos/staking/v1beta1/validators", None),
+    "supply": ("/cosmos/bank/v1beta1/supply", None),
+    "staking_params": ("/cosmos/staking/v1beta1/params", None),
+    "staking_pool": ("/cosmos/staking/v1beta1/pool", None),
+    "signing_infos": ("/cosmos/slashing/v1beta1/signing_infos", "info"),
+    "denoms_metadata": ("/cosmos/bank/v1beta1/denoms_metadata", "metadatas"),
+    "auth_accounts": ("/cosmos/auth/v1beta1/accounts", "accounts"),
+    "community_pool": ("/cosmos/distribution/v1beta1/community_pool", None),
+    # the height is in the path ({} is replaced by the recorded height)
+    "validatorsets": ("/cosmos/base/tendermint/v1beta1/validatorsets/{}", "validators"),
+}
+REST_PAGE_LIMIT = 1000
+
+
+def rest_all_pages(node: DevnetNode, path: str, height: int, items_key: str | None) -> Any:
+    """One REST answer at ``height``. Paging endpoints (``items_key`` given) are asked with
+    ``pagination.limit=1000`` and, should ``next_key`` be set, the following pages are
+    fetched with ``pagination.key`` and their items appended (the answer keeps the last
+    page's ``pagination``). Error answers are returned as the node's JSON."""
+    if items_key is None:
+        return node.rest(path, height=height)
+    params: dict[str, Any] = {"pagination.limit": REST_PAGE_LIMIT}
+    answer = node.rest(path, height=height, **params)
+    if items_key not in answer:  # an error answer
+        return answer
+    pages = 1
+    while (answer.get("pagination") or {}).get("next_key"):
+        nxt = node.rest(path, height=height, **params,
+                        **{"pagination.key": answer["pagination"]["next_key"]})
+        if items_key not in nxt:
+            raise DevnetError(f"REST {path} at {height}: page {pages + 1} failed: {nxt}")
+        answer[items_key] = (answer[items_key] or []) + (nxt[items_key] or [])
+        answer["pagination"] = nxt.get("pagination")
+        pages += 1
+        if pages > 100:
+            raise DevnetError(f"REST {path} at {height}: more than 100 pages")
+    return answer
+
+
+def record_rest_height(node: DevnetNode, h: int, addrs: list[str],
+                       valopers: list[str]) -> dict[str, Any]:
+    """Every ``rest.json`` key at height ``h`` (``x-cosmos-block-height: h``)."""
+    out: dict[str, Any] = {}
+    for key, (tmpl, items) in REST_PER_ACCOUNT.items():
+        out[key] = {x: rest_all_pages(node, tmpl.format(x), h, items) for x in addrs}
+    for key, (tmpl, items) in REST_PER_VALIDATOR.items():
+        out[key] = {v: rest_all_pages(node, tmpl.format(v), h, items) for v in valopers}
+    for key, (tmpl, items) in REST_CHAIN_WIDE.items():
+        out[key] = rest_all_pages(node, tmpl.format(h) if "{}" in tmpl else tmpl, h, items)
+    return out
+
+
+BLOCKCHAIN_PAGE = 20  # the most block metas one /blockchain answer holds
+
+
+def record_blockchain(node: DevnetNode, latest: int) -> dict[str, Any]:
+    """``/blockchain?minHeight=1&maxHeight=20``, ``21..40``, … up to ``latest``: each answer
+    lists its metas from the highest height down. ``block_metas`` merges every page into one
+    list in the node's order (highest first: the pages are taken from the top range down);
+    ``pages`` says what was asked and what came back."""
+    pages: list[dict[str, Any]] = []
+    metas: list[Any] = []
+    last_height = None
+    ranges = [(lo, min(lo + BLOCKCHAIN_PAGE - 1, latest))
+              for lo in range(1, latest + 1, BLOCKCHAIN_PAGE)]
+    for lo, hi in reversed(ranges):
+        res = node.rpc("blockchain", minHeight=lo, maxHeight=hi)
+        got = [int(m["header"]["height"]) for m in res["block_metas"]]
+        if got != list(range(hi, lo - 1, -1)):
+            raise DevnetError(f"/blockchain {lo}..{hi} returned heights {got}")
+        last_height = res["last_height"]
+        pages.append({"minHeight": lo, "maxHeight": hi, "last_height": res["last_height"],
+                      "heights": got})
+        metas.extend(res["block_metas"])
+    return {"last_height": last_height, "page_size": BLOCKCHAIN_PAGE,
+            "pages": pages[::-1], "block_metas": metas}
 
 
 def validator_set_changes(validators: dict[str, Any],
@@ -800,9 +903,38 @@ def check_archive(archive: Path) -> dict[str, Any]:
         in_blocks = {tx_hash_of(t) for b in blocks.values() for t in b["block"]["data"]["txs"]}
         if in_blocks != set(txs):
             raise DevnetError("txs.json does not match the txs of blocks.json")
+        rest_txs = json.loads((oracle / "rest_txs.json").read_text())
+        if set(rest_txs) != set(txs):
+            raise DevnetError("rest_txs.json does not cover the txs of txs.json")
+        for th, ans in rest_txs.items():
+            if str((ans.get("tx_response") or {}).get("txhash", "")).upper() != th:
+                raise DevnetError(f"rest_txs.json: no tx_response for {th}: {str(ans)[:300]}")
+        headers = json.loads((oracle / "headers.json").read_text())
+        if set(headers) != want:
+            raise DevnetError(f"headers.json covers {len(headers)} heights, want 1..{latest}")
+        chain = json.loads((oracle / "blockchain.json").read_text())
+        meta_heights = [int(m["header"]["height"]) for m in chain["block_metas"]]
+        if meta_heights != list(range(latest, 0, -1)):
+            raise DevnetError("blockchain.json block_metas do not cover latest..1")
+        rest = json.loads((oracle / "rest.json").read_text())
+        if sorted(int(h) for h in rest) != sorted(work["rest_heights"]):
+            raise DevnetError("rest.json heights differ from workload.json rest_heights")
+        addrs = {acc["address"] for acc in work["accounts"].values()}
+        valopers = {acc["valoper"] for acc in work["accounts"].values() if "valoper" in acc}
+        for h, answers in rest.items():
+            for keys, members in [(REST_PER_ACCOUNT, addrs), (REST_PER_VALIDATOR, valopers)]:
+                for key in keys:
+                    if set(answers.get(key, {})) != members:
+                        raise DevnetError(f"rest.json {h}: {key} does not cover {members}")
+            missing = [k for k in REST_CHAIN_WIDE if k not in answers]
+            if missing:
+                raise DevnetError(f"rest.json {h}: missing {missing}")
         status = json.loads((oracle / "status.json").read_text())
         report.update(latest_height=latest, tx_count=len(txs),
-                      status_height=int(status["sync_info"]["latest_block_height"]))
+                      status_height=int(status["sync_info"]["latest_block_height"]),
+                      rest_heights=work["rest_heights"],
+                      oracle_bytes={p.name: p.stat().st_size
+                                    for p in sorted(oracle.glob("*.json"))})
     return report
 
 
