@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
-
-from cometgraph.storage.chain import Chain
-from cometgraph.web.app import create_app
 
 
 @pytest.fixture
-async def client(sample_home, tmp_path):
-    chain = Chain.from_home(sample_home, snapshot_dir=tmp_path / "snaps").open()
-    app = create_app(chain)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-            yield c
+async def client(gql):
+    return gql.client
 
 
 async def test_status_matches_the_nodes_status(client, oracle):

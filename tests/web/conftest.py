@@ -1,0 +1,44 @@
+"""The served app over the sample chain, reached through real HTTP (httpx on the ASGI app)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from cometgraph.storage.chain import Chain
+from cometgraph.web.app import create_app
+
+
+class GQL:
+    def __init__(self, client: httpx.AsyncClient, chain: Chain) -> None:
+        self.client = client
+        self.chain = chain
+
+    async def raw(self, query: str, variables: dict | None = None) -> dict:
+        r = await self.client.post("/graphql", json={"query": query, "variables": variables or {}})
+        assert r.status_code in (200, 400), r.text
+        return r.json()
+
+    async def data(self, query: str, variables: dict | None = None) -> dict:
+        body = await self.raw(query, variables)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+    async def error(self, query: str, variables: dict | None = None) -> dict:
+        body = await self.raw(query, variables)
+        assert body.get("errors"), body
+        return body["errors"][0]
+
+
+@pytest.fixture(scope="session")
+async def gql(sample_home, tmp_path_factory):
+    chain = Chain.from_home(sample_home, snapshot_dir=tmp_path_factory.mktemp("web-snaps")).open()
+    app = create_app(chain)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            yield GQL(c, chain)
+
+
+@pytest.fixture(scope="session")
+def heights(oracle) -> list[int]:
+    return sorted(int(h) for h in oracle.blocks)
