@@ -92,15 +92,36 @@ class BlockStore:
     # ------------------------------------------------------------ blocks and commits
     def load_block(self, h: int) -> Block | None:
         """The full block, reassembled from the parts its meta counts (CometBFT ``LoadBlock``)."""
-        meta = self.load_block_meta(h)
-        if meta is None:
-            return None
-        total = meta.block_id.part_set_header.total
-        if total < 1:
-            raise CorruptRecord(self.db, self.layout.block_meta(h), "block meta counts no parts")
-        part_keys = [self.layout.block_part(h, i) for i in range(total)]
+        return self.load_blocks([h])[0]
+
+    def load_blocks(self, hs: Sequence[int]) -> list[Block | None]:
+        """Many blocks in two reads: one ``get_many`` for the metas, one for every part."""
+        metas = self.load_block_metas(hs)
+        part_keys: list[bytes] = []
+        spans = []
+        for h, meta in zip(hs, metas):
+            if meta is None:
+                spans.append(None)
+                continue
+            total = meta.block_id.part_set_header.total
+            if total < 1:
+                raise CorruptRecord(self.db, self.layout.block_meta(h), "block meta counts no parts")
+            spans.append((len(part_keys), total))
+            part_keys += [self.layout.block_part(h, i) for i in range(total)]
+        raws = self.kv.get_many(part_keys) if part_keys else []
+        out: list[Block | None] = []
+        for h, meta, span in zip(hs, metas, spans):
+            if span is None:
+                out.append(None)
+                continue
+            start, total = span
+            out.append(self._assemble(h, meta, part_keys[start : start + total], raws[start : start + total]))
+        return out
+
+    def _assemble(self, h: int, meta: BlockMeta, part_keys: list[bytes], raws: list[bytes | None]) -> Block:
+        total = len(part_keys)
         chunks = []
-        for i, (key, raw) in enumerate(zip(part_keys, self.kv.get_many(part_keys))):
+        for i, (key, raw) in enumerate(zip(part_keys, raws)):
             if raw is None:
                 raise CorruptRecord(self.db, key, f"part {i} of {total} is missing")
             chunks.append(codec.decode_part(raw, i, self.db, key))

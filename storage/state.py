@@ -9,6 +9,8 @@ own RPC answers, proposer priorities included.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import threading
 
 from . import keys
@@ -113,15 +115,26 @@ class StateStore:
 
     def load_block_results(self, h: int) -> BlockResults | None:
         """ABCI results of block ``h`` in either layout; None when the node discards them."""
-        if not self._in_range(h, self._top()):
-            return None
-        key = self.layout.abci_responses(h)
-        raw = self.kv.get(key)
-        if raw is None:
-            if h < self.base:
-                raise Pruned("block results", h, self.base)
-            return None  # discard_abci_responses = true keeps only the latest
-        return codec.decode_abci_responses(raw, h, self.db, key)
+        return self.load_block_results_many([h])[0]
+
+    def load_block_results_many(self, hs: Sequence[int]) -> list[BlockResults | None]:
+        """Results of many heights with one ``get_many``; aligned with ``hs``."""
+        top = self._top()
+        wanted = [h for h in hs if self._in_range(h, top)]
+        found = dict(zip(wanted, self.kv.get_many([self.layout.abci_responses(h) for h in wanted])))
+        out: list[BlockResults | None] = []
+        for h in hs:
+            if h not in found:
+                out.append(None)
+                continue
+            raw = found[h]
+            if raw is None:
+                if h < self.base:
+                    raise Pruned("block results", h, self.base)
+                out.append(None)  # discard_abci_responses = true keeps only the latest
+                continue
+            out.append(codec.decode_abci_responses(raw, h, self.db, self.layout.abci_responses(h)))
+        return out
 
 
 # ---------------------------------------------------------------- proposer priority

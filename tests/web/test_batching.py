@@ -1,0 +1,54 @@
+"""Only what is asked is read, and it is read in batches: storage calls counted on the snapshot."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+
+def calls(gql) -> dict[str, Counter]:
+    snap = gql.chain.holder.current
+    return {name: Counter(db.stats) for name, db in snap.dbs.items()}
+
+
+def diff(before, after) -> dict[str, dict]:
+    out = {}
+    for name in after:
+        d = {k: after[name][k] - before[name].get(k, 0) for k in after[name]}
+        d = {k: v for k, v in d.items() if v}
+        if d:
+            out[name] = d
+    return out
+
+
+async def test_a_page_of_heights_and_hashes_reads_only_metas_in_one_call(gql, heights):
+    before = calls(gql)
+    d = await gql.data("{ blocks(first: 100) { nodes { height hash time numTxs } } }")
+    used = diff(before, calls(gql))
+    n = len(d["blocks"]["nodes"])
+    assert n == min(100, len(heights))
+    assert used == {"blockstore": {"get_many": 1, "keys": n}}
+
+
+async def test_a_page_of_blocks_with_their_txs_is_a_handful_of_batched_calls(gql, oracle, heights):
+    before = calls(gql)
+    d = await gql.data(
+        "{ blocks(first: 100) { nodes { height txs { hash code gasUsed events { type } } events { type } } } }"
+    )
+    used = diff(before, calls(gql))
+    ntx = sum(len(b["txs"]) for b in d["blocks"]["nodes"])
+    assert ntx == sum(len(oracle.blocks[str(h)]["block"]["data"]["txs"] or []) for h in heights[-100:])
+    assert ntx > 0
+    # the page's metas; the blocks' metas and all their parts; all ABCI results — no single gets
+    assert used["blockstore"]["get_many"] == 3 and "get" not in used["blockstore"]
+    assert used["state"] == {"get_many": 1, "keys": len(d["blocks"]["nodes"])}
+    assert set(used) == {"blockstore", "state"}
+
+
+async def test_txs_by_hash_share_one_batched_index_read(gql, oracle):
+    hashes = list(oracle.txs)[:10]
+    q = "{ " + " ".join(f'a{i}: tx(hash: "{h}") {{ height code }}' for i, h in enumerate(hashes)) + " }"
+    before = calls(gql)
+    d = await gql.data(q)
+    used = diff(before, calls(gql))
+    assert all(d[f"a{i}"]["height"] == int(oracle.txs[h]["height"]) for i, h in enumerate(hashes))
+    assert used == {"tx_index": {"get_many": 1, "keys": len(hashes)}}
