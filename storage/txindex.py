@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import base64
 import bisect
-import heapq
 import itertools
 import logging
 import struct
@@ -55,12 +54,13 @@ from hashlib import sha256
 
 from .codec.cometbft import decode_exec_result, parse
 from .errors import CorruptRecord, IndexDisabled, InvalidInput
+from .keys import oc_string
 from .kv import KV, first
 from .models import TxResult
 from .proto import cometbft_pb2 as pb
 from .query import Query
 from .query import parse as parse_query
-from .txmatch import SEP, TX_HEIGHT, Cond, Plan, has_seq, plan, tx_matches
+from .txmatch import SEP, TX_HEIGHT, Cond, Plan, has_seq, key_height, plan, tx_matches
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,8 @@ PROBE_CAP = 2048
 #: rejected candidates remembered per search, so a tx seen under several keys is decoded once
 REJECT_CACHE = 4096
 HEIGHT_PREFIX = TX_HEIGHT.encode() + SEP
-_MAX_DIGITS = 19  # int64
+#: the block indexer's per-height keys: ``block_events`` + oc("block.height", int64 h) → zigzag varint(h)
+BLOCK_HEIGHT_PREFIX = b"block_events" + oc_string("block.height")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,7 @@ class TxIndex:
     def __init__(self, kv: KV) -> None:
         self.kv = kv
         self.enabled = first(kv.iterate(include_value=False)) is not None
+        self._top: int | None = None
 
     # ------------------------------------------------------------ by hash
     def load_tx(self, hash: bytes) -> TxResult | None:
@@ -287,8 +289,13 @@ class TxIndex:
                 yield tx
 
     def _walk(self, p: Plan, desc: bool, pos: _Pos | None) -> Iterator[tuple[int, bytes, bytes]]:
-        """Height-index entries ``(height, key, hash)`` in numeric height order, hash order within a height."""
+        """Height-index entries ``(height, key, hash)`` in numeric height order, hash order within a height.
+
+        Every d-digit height is below every (d+1)-digit one, so digit counts are walked
+        one after the other, from 1 up (asc) or from the top height's down (desc).
+        """
         lo, hi = p.height_bounds()
+        lo, hi = max(lo, 0), min(hi, self._top_height())
         if pos is not None:
             if desc:
                 hi = min(hi, pos.height)
@@ -296,13 +303,31 @@ class TxIndex:
                 lo = max(lo, pos.height)
         if lo > hi:
             return
-        streams = [self._digit_stream(d, lo, hi, desc) for d in range(1, _MAX_DIGITS + 1)]
-        merged = heapq.merge(*streams, key=lambda row: row[0], reverse=desc)
-        for height, rows in itertools.groupby(merged, key=lambda row: row[0]):
-            block = sorted(rows, key=lambda row: row[2], reverse=desc)  # one block's txs
-            for row in block:
-                if pos is None or _beyond((row[0], row[2]), pos, desc):
-                    yield row
+        lengths = range(len(str(lo)), len(str(hi)) + 1)
+        for d in reversed(lengths) if desc else lengths:
+            for _height, rows in itertools.groupby(self._digit_stream(d, lo, hi, desc), key=lambda row: row[0]):
+                for row in sorted(rows, key=lambda row: row[2], reverse=desc):  # one block's txs
+                    if pos is None or _beyond((row[0], row[2]), pos, desc):
+                        yield row
+
+    def _top_height(self) -> int:
+        """The highest height the index can hold, found once per (immutable) snapshot.
+
+        The block indexer shares this database and keys every height by orderedcode,
+        which sorts numerically: its last ``block.height`` key is the top (+1 for a tx
+        index one block ahead of it). Without a block index (Tendermint < 0.34.9) the
+        height index is scanned once.
+        """
+        if self._top is None:
+            last = first(self.kv.iterate(prefix=BLOCK_HEIGHT_PREFIX, reverse=True))
+            top = _zigzag_varint(last[1]) if last is not None else None
+            if top is None:
+                top = 0
+                for key in self.kv.iterate(prefix=HEIGHT_PREFIX, include_value=False):
+                    h = key_height(key)
+                    top = max(top, h if h is not None else 0)
+            self._top = top + 1
+        return self._top
 
     def _digit_stream(self, d: int, lo: int, hi: int, desc: bool) -> Iterator[tuple[int, bytes, bytes]]:
         """Height-index keys whose height has ``d`` digits, within [lo, hi], in height order.
@@ -410,7 +435,7 @@ def _decode_cursor(cursor: str, q: Query, desc: bool) -> _Pos:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except (ValueError, TypeError):
         raise InvalidInput("malformed cursor") from None
-    if len(raw) <= _CURSOR.size or raw[:2] != b"c1":
+    if len(raw) != _CURSOR.size + HASH_SIZE or raw[:2] != b"c1":
         raise InvalidInput("malformed cursor")
     _, order, fp, height = _CURSOR.unpack(raw[: _CURSOR.size])
     if order not in (b"a", b"d"):
@@ -442,6 +467,22 @@ def _count(it: Iterator, cap: int) -> int:
     if close is not None:
         close()
     return n
+
+
+def _zigzag_varint(raw: bytes) -> int | None:
+    """Go ``binary.Varint``; None unless ``raw`` is exactly one non-negative varint."""
+    x = shift = 0
+    for i, b in enumerate(raw):
+        x |= (b & 0x7F) << shift
+        if not b & 0x80:
+            if i != len(raw) - 1:
+                return None
+            v = (x >> 1) ^ -(x & 1)
+            return v if v >= 0 else None
+        shift += 7
+        if shift > 63:
+            return None
+    return None
 
 
 def _remember(lru: OrderedDict, key: bytes) -> None:

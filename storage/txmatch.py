@@ -139,9 +139,9 @@ class Range:
         """A superset of the integers inside the range (for seeking heights)."""
         lo, hi = 0, INT64_MAX
         if self.lower is not None and self.lower != _TIME:
-            lo = max(lo, _ceil(self.lower))
+            lo = max(lo, _ceil(self.lower) + (0 if self.incl_lower or _ceil(self.lower) != self.lower else 1))
         if self.upper is not None and self.upper != _TIME:
-            hi = min(hi, _floor(self.upper))
+            hi = min(hi, _floor(self.upper) - (0 if self.incl_upper or _floor(self.upper) != self.upper else 1))
         return lo, hi
 
 
