@@ -158,7 +158,7 @@ class TxIndex:
             raise InvalidInput("cap must be a positive integer")
         p = plan(q)
         if p.hash is not None:
-            return TxCount(int(self.kv.get(p.hash) is not None), True)
+            return TxCount(int(len(p.hash) == HASH_SIZE and self.kv.get(p.hash) is not None), True)
         if p.empty:
             return TxCount(0, True)
         strategy = self._choose(p)
