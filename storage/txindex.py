@@ -5,10 +5,10 @@ Layout (formats.md §3): the raw 32-byte ``sha256(tx)`` maps to ``TxResult``;
 to that hash. Which txs a query matches is defined by CometBFT's kv indexer and
 lives in ``storage.txmatch``; this module finds them page by page.
 
-**Order.** The node sorts matches by height, then by hash bytes (CometBFT 1.0 sorts
-its ``hash+seq`` map keys; the oracle shows the three txs of height 9 in hash order,
-not index order). Pages follow that order; a cursor is the (height, hash) of the
-last row.
+**Order.** The node sorts matches by height, then by hash bytes, not by tx index
+(CometBFT 1.0 sorts its ``hash+seq`` map keys; the first sample chain's node returned
+the three txs of one block as index 1, 2, 0). Pages follow that order; a cursor is
+the (height, hash) of the last row.
 
 **Search plan** — nothing proportional to the number of matches is ever held:
 
@@ -233,7 +233,7 @@ class TxIndex:
             h = p.hit(driver, key)
             if h is None:
                 continue
-            sk = (h, value)
+            sk = (h, _entry_hash(key, value))
             if pos is not None and not _beyond(sk, pos, desc):
                 continue
             if len(best) >= want and not (sk > best[0] if desc else sk < best[-1]):
@@ -279,7 +279,7 @@ class TxIndex:
         """Hashes of a height-only query's matches: every condition tested on the height key itself."""
         for _height, key, value in self._walk(p, desc, pos):
             if all(key.startswith(c.prefix) and p.hit(c, key) is not None for c in p.conds):
-                yield value
+                yield _entry_hash(key, value)
 
     def _walk_verified(self, p: Plan, desc: bool, pos: _Pos | None) -> Iterator[TxResult]:
         """Txs in a height window that match every condition (each decoded and checked)."""
@@ -467,6 +467,13 @@ def _count(it: Iterator, cap: int) -> int:
     if close is not None:
         close()
     return n
+
+
+def _entry_hash(key: bytes, value: bytes) -> bytes:
+    """An index entry's value is the tx hash; anything else is a damaged entry."""
+    if len(value) != HASH_SIZE:
+        raise CorruptRecord(DB, key, f"an index entry holds {len(value)} bytes, not a {HASH_SIZE}-byte tx hash")
+    return value
 
 
 def _zigzag_varint(raw: bytes) -> int | None:

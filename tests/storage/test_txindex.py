@@ -149,6 +149,17 @@ def test_corrupt_values_raise_corrupt_record_naming_the_key(damaged, oracle):
         index.search("message.sender CONTAINS 'inj' AND message.module='bank'", limit=100)
 
 
+def test_an_index_entry_without_a_hash_is_corrupt(damaged, oracle):
+    db, path = damaged("tx_index")
+    bad = b"message.sender/inj1damaged/5/0$es$1"
+    db.put(bad, b"short")
+    db.close()
+    index = TxIndex(LevelDB(path))
+    with pytest.raises(CorruptRecord) as info:
+        index.search("message.sender='inj1damaged'")
+    assert info.value.key == bad
+
+
 def test_a_node_without_a_tx_index_raises_index_disabled(tm034_kv):
     empty = TxIndex(tm034_kv("tx_index"))  # the legacy node ran with indexer = "null"
     assert not empty.enabled
