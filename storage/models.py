@@ -233,3 +233,63 @@ class ChainState:
     software: str
     last_height_validators_changed: int
     last_height_consensus_params_changed: int
+
+
+# ---------------------------------------------------------------- Cosmos SDK transactions
+@dataclass(frozen=True, slots=True)
+class Coin:
+    """``cosmos.base.v1beta1.Coin``: ``amount`` is math.Int's decimal text, kept as sent."""
+
+    denom: str
+    amount: str
+
+
+@dataclass(frozen=True, slots=True)
+class TxMessage:
+    """One ``Any`` of a tx body: the message's type URL and its undecoded bytes."""
+
+    type_url: str
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Fee:
+    amount: tuple[Coin, ...]
+    gas_limit: int
+    #: bech32 text as in the tx ("" when unset: the first signer pays)
+    payer: str
+    granter: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tip:
+    amount: tuple[Coin, ...]
+    tipper: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignerInfo:
+    #: the public key's type URL ("/cosmos.crypto.secp256k1.PubKey" …); "" when the tx
+    #: carries no key (accounts whose key is already on chain may omit it)
+    public_key_type: str
+    #: ``PubKey.key`` for single-key types; the raw ``Any`` value for others (multisig)
+    public_key: bytes
+    #: sign mode name as the REST prints it ("SIGN_MODE_DIRECT"; the number for values
+    #: this build does not name); "MULTI" for a multisig signer
+    mode: str
+    sequence: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedTx:
+    """A ``TxRaw`` opened one level: messages stay (type URL, bytes) until asked for."""
+
+    messages: tuple[TxMessage, ...]
+    memo: str
+    timeout_height: int
+    fee: Fee
+    signer_infos: tuple[SignerInfo, ...]
+    signatures: tuple[bytes, ...]
+    extension_options: tuple[TxMessage, ...] = ()
+    non_critical_extension_options: tuple[TxMessage, ...] = ()
+    tip: Tip | None = None
