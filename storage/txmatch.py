@@ -32,7 +32,7 @@ without materialising any condition's full hit set.
 from __future__ import annotations
 
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from .errors import InvalidInput
@@ -191,7 +191,6 @@ class Plan:
     height_eq: int = 0
     #: ``heightInfo.heightRange`` (None when the query has no tx.height/block.height range)
     height_range: Range | None = None
-    by_tag: dict = field(default_factory=dict, compare=False)
 
     @property
     def empty(self) -> bool:
