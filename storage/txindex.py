@@ -150,6 +150,12 @@ class TxIndex:
         cursor = _encode_cursor(q, desc, _Pos(rows[-1].height, rows[-1].hash)) if more else None
         return TxPage(tuple(rows), cursor)
 
+    def cursor_for(self, query: str | Query, order: str, tx: TxResult) -> str:
+        """The cursor that resumes ``query`` right after ``tx`` (a cursor per row, for edges)."""
+        self._check()
+        q = parse_query(query) if isinstance(query, str) else query
+        return _encode_cursor(q, _desc(order), _Pos(tx.height, tx.hash))
+
     def count(self, query: str | Query, cap: int = 10_000) -> TxCount:
         """Distinct txs the query matches, counting at most ``cap`` (one driver scan)."""
         self._check()
@@ -387,7 +393,7 @@ class NullTxIndex:
     def _disabled(self, *args, **kwargs):
         raise IndexDisabled('this node keeps no transaction index (no tx_index.db: indexer = "null")')
 
-    load_tx = load_txs = search = count = _disabled
+    load_tx = load_txs = search = count = cursor_for = _disabled
 
 
 # ---------------------------------------------------------------- records

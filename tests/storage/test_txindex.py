@@ -163,7 +163,14 @@ def test_an_index_entry_without_a_hash_is_corrupt(damaged, oracle):
 def test_a_node_without_a_tx_index_raises_index_disabled(tm034_kv):
     empty = TxIndex(tm034_kv("tx_index"))  # the legacy node ran with indexer = "null"
     assert not empty.enabled
-    for call in (lambda i: i.load_tx(b"\x00" * 32), lambda i: i.load_txs([]), lambda i: i.search("tx.height>0"), lambda i: i.count("a.b EXISTS")):
+    calls = (
+        lambda i: i.load_tx(b"\x00" * 32),
+        lambda i: i.load_txs([]),
+        lambda i: i.search("tx.height>0"),
+        lambda i: i.count("a.b EXISTS"),
+        lambda i: i.cursor_for("a.b EXISTS", "asc", None),
+    )
+    for call in calls:
         with pytest.raises(IndexDisabled):
             call(empty)
         with pytest.raises(IndexDisabled):
@@ -260,6 +267,16 @@ def test_cursors_are_bound_to_their_query_and_order(txs):
         txs.search("tx.fee EXISTS", "asc", after=page.next_cursor)
     # the same query written differently is the same query
     assert hexes(txs.search("message.sender  CONTAINS  'inj1'", after=page.next_cursor, limit=2).txs) == hexes(nxt.txs)
+
+
+def test_every_row_has_a_cursor_that_resumes_after_it(txs, oracle):
+    r = next(r for r in oracle.tx_search if r["query"] == "tx.height>5" and r["order_by"] == "desc")
+    rows = txs.search(r["query"], "desc", limit=100).txs
+    for i, tx in enumerate(rows):
+        rest = txs.search(r["query"], "desc", after=txs.cursor_for(r["query"], "desc", tx), limit=100)
+        assert hexes(rest.txs) == r["hashes"][i + 1 :]
+    page = txs.search(r["query"], "desc", limit=3)
+    assert txs.cursor_for(r["query"], "desc", page.txs[-1]) == page.next_cursor
 
 
 @pytest.mark.parametrize("cursor", ["", "!!!!", "Zm9v", "YzFhAAAA", "x" * 500, "YzF4" + "A" * 20])
