@@ -13,11 +13,13 @@ the (height, hash) of the last row.
 **Search plan** — nothing proportional to the number of matches is ever held:
 
 1. ``tx.hash = X`` is a primary-key get, as on the node.
-2. A query on ``tx.height`` alone *walks* the height index in numeric height order:
-   keys sort as text (``10`` < ``9``), so one lazy iterator per digit count (heights
-   of equal length sort numerically; other lengths are skipped with one seek) are
-   merged. Each height's txs (one block) are ordered by hash, and the walk stops
-   after ``limit + 1`` rows. Memory: one block plus the page.
+2. A query on ``tx.height`` alone *walks* the height index in numeric height order.
+   Keys sort as text (``10`` < ``9``), but heights with the same number of digits
+   sort numerically and every d-digit height is below every (d+1)-digit one: so the
+   walk takes one digit count after the other, stepping over keys of other lengths
+   with one seek each, up to the top height (the block indexer's orderedcode keys
+   give it in one seek). Each height's txs (one block) are ordered by hash, and the
+   walk stops after ``limit + 1`` rows. Memory: one block plus the page.
 3. Any other query picks a *driver*: the condition whose prefix holds the fewest
    keys (each counted up to ``PROBE_CAP``; a condition with none ends the search).
    The driver's prefix is scanned lazily, keeping only the best ``limit + 1``
