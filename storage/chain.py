@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .blocks import BlockStore
+from .prefixes import Prefixes, detect
 from .snapshot import Snapshot, SnapshotHolder, Snapshotter, find_data_dir
 from .state import StateStore
 from .txindex import NullTxIndex, TxIndex
@@ -28,9 +29,11 @@ class Readers:
     #: highest height every consensus database has: the blockstore is copied first
     latest_height: int
     earliest_height: int
+    #: the chain's bech32 prefixes (None: no address anywhere in its data yet)
+    prefixes: Prefixes | None = None
 
 
-def build_readers(snap: Snapshot) -> Readers:
+def build_readers(snap: Snapshot, prefixes: Prefixes | None = None) -> Readers:
     blocks = BlockStore(snap.db("blockstore"))
     state = StateStore(snap.db("state"), base=blocks.base())
     txdb = snap.db("tx_index")
@@ -39,7 +42,7 @@ def build_readers(snap: Snapshot) -> Readers:
     top = blocks.height()
     if st is not None and st.last_block_height:
         top = min(top, st.last_block_height)
-    return Readers(blocks=blocks, state=state, txs=txs, latest_height=top, earliest_height=blocks.base())
+    return Readers(blocks=blocks, state=state, txs=txs, latest_height=top, earliest_height=blocks.base(), prefixes=prefixes)
 
 
 class View:
@@ -67,10 +70,16 @@ class View:
 class Chain:
     """The service's handle on one node: open, pin views, refresh, close."""
 
-    def __init__(self, data_dir: Path, snapshot_dir: Path | None = None) -> None:
+    def __init__(self, data_dir: Path, snapshot_dir: Path | None = None, prefixes: Prefixes | None = None) -> None:
         self.data_dir = find_data_dir(data_dir=data_dir)
+        self.prefixes = prefixes
         # readers are built (and so the snapshot verified) before a snapshot is published
-        self.holder = SnapshotHolder(Snapshotter(self.data_dir, snapshot_dir), prepare=build_readers)
+        self.holder = SnapshotHolder(Snapshotter(self.data_dir, snapshot_dir), prepare=self._prepare)
+
+    def _prepare(self, snap: Snapshot) -> Readers:
+        if self.prefixes is None:  # detected once, from the first snapshot that has an address
+            self.prefixes = detect(self.data_dir.parent, snap.db("state"), snap.db("tx_index"))
+        return build_readers(snap, self.prefixes)
 
     @classmethod
     def from_home(cls, home: Path | None = None, data_dir: Path | None = None, snapshot_dir: Path | None = None) -> Chain:
