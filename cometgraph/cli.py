@@ -15,18 +15,27 @@ def _chain_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--home", type=Path, help="node home (holds data/); default: the embedded sample chain")
     p.add_argument("--data-dir", type=Path, help="the node's data folder, if not HOME/data")
     p.add_argument("--snapshot-dir", type=Path, help="where private snapshots go (same filesystem as the node: hard links)")
+    p.add_argument(
+        "--descriptors",
+        type=Path,
+        action="append",
+        help="a protobuf FileDescriptorSet (buf build -o FILE) for chain-specific message types; repeatable",
+    )
 
 
 def _open_chain(settings: Settings):
     from cometgraph.storage.chain import Chain
+    from cometgraph.storage.codec.tx import DescriptorRegistry
+
+    registry = DescriptorRegistry(settings.descriptors)
 
     if settings.uses_sample:
         from .sample import sample_home
 
         home = sample_home()
         logging.getLogger("cometgraph").info("serving the embedded sample chain from %s", home)
-        return Chain.from_home(home, snapshot_dir=settings.snapshot_dir).open(), 0.0
-    chain = Chain.from_home(settings.home, settings.data_dir, settings.snapshot_dir).open()
+        return Chain.from_home(home, snapshot_dir=settings.snapshot_dir, registry=registry).open(), 0.0
+    chain = Chain.from_home(settings.home, settings.data_dir, settings.snapshot_dir, registry=registry).open()
     return chain, settings.refresh
 
 
@@ -36,7 +45,13 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     from cometgraph.web.app import create_app
 
     settings = Settings.from_env(
-        home=ns.home, data_dir=ns.data_dir, host=ns.host, port=ns.port, refresh=ns.refresh, snapshot_dir=ns.snapshot_dir
+        home=ns.home,
+        data_dir=ns.data_dir,
+        host=ns.host,
+        port=ns.port,
+        refresh=ns.refresh,
+        snapshot_dir=ns.snapshot_dir,
+        descriptors=ns.descriptors,
     )
     chain, refresh = _open_chain(settings)
     app = create_app(chain, refresh=refresh)
@@ -45,7 +60,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
-    settings = Settings.from_env(home=ns.home, data_dir=ns.data_dir, snapshot_dir=ns.snapshot_dir)
+    settings = Settings.from_env(home=ns.home, data_dir=ns.data_dir, snapshot_dir=ns.snapshot_dir, descriptors=ns.descriptors)
     chain, _ = _open_chain(settings)
     try:
         with chain.view() as v:

@@ -18,6 +18,7 @@ class Settings:
     port: int = 8080
     refresh: float = DEFAULT_REFRESH  # seconds between snapshot refreshes; 0 = never (stopped node, archive)
     snapshot_dir: Path | None = None  # where private snapshots live; same filesystem as the node = hard links
+    descriptors: tuple[Path, ...] = ()  # FileDescriptorSet files for chain-specific message types
 
     @property
     def uses_sample(self) -> bool:
@@ -38,7 +39,12 @@ class Settings:
             raw = env.get(f"COMETGRAPH_{name.upper()}")
             if raw:
                 values[name] = cast(raw)
+        raw = env.get("COMETGRAPH_DESCRIPTORS")
+        if raw:
+            values["descriptors"] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if "descriptors" in values:
+            values["descriptors"] = tuple(Path(p) for p in values["descriptors"])
         settings = cls(**values)
         if settings.refresh < 0:
             raise ValueError("--refresh must be >= 0")

@@ -77,3 +77,25 @@ async def search(ctx: Context, query: str, first: int | None, after: str | None,
     refs = [TxRef(hash=r.hash, height=r.height, index=r.index, raw=r.tx, result=r.result) for r in page.txs]
     cursors = [view.txs.cursor_for(query, order, r) for r in page.txs]
     return Page(items=refs, cursors=cursors, has_next=page.next_cursor is not None)
+
+
+async def decoded(ctx: Context, ref: TxRef):
+    """The tx body and auth info, opened once per tx (messages stay undecoded bytes)."""
+    from cometgraph.storage.codec.tx import decode_tx
+
+    if ref._decoded is None:
+        ref._decoded = decode_tx(await tx_raw(ctx, ref))
+    return ref._decoded
+
+
+def message_json(ctx: Context, type_url: str, value: bytes) -> dict:
+    return ctx.chain.registry.message_json(type_url, value)
+
+
+async def tx_signers(ctx: Context, ref: TxRef) -> list[str]:
+    from cometgraph.storage.codec.tx import signers
+
+    prefixes = ctx.pin().readers.prefixes
+    if prefixes is None:
+        raise NotFound("the chain's data names no address yet, so its bech32 prefix is unknown")
+    return [s for s in signers(await decoded(ctx, ref), prefixes.account, ctx.chain.registry) if s is not None]

@@ -9,11 +9,29 @@ from strawberry.types import Info
 
 from cometgraph.resolvers import txs as R
 
-from .common import Event, PageInfo, b64, hexu
-from .scalars import BigInt
+from .common import Coin, Event, PageInfo, b64, hexu
+from .scalars import JSON, BigInt
 
 if TYPE_CHECKING:
     from .block import Block
+
+
+@strawberry.type
+class Fee:
+    amount: list[Coin]
+    gas_limit: BigInt
+    payer: str | None
+    granter: str | None
+
+
+@strawberry.type(description="One message of a tx.")
+class Message:
+    type_url: str
+    _value: strawberry.Private[bytes]
+
+    @strawberry.field(description='The message as the node\'s REST prints it (proto3 JSON, original field names, "@type" on Any); unknown types give {"@type", "value": base64}.')
+    def json(self, info: Info) -> JSON:
+        return R.message_json(info.context, self.type_url, self._value)
 
 
 @strawberry.type(description="A transaction: where it landed, what it did, what it said.")
@@ -69,6 +87,32 @@ class Tx:
     @strawberry.field
     async def events(self, info: Info) -> list[Event]:
         return [Event.from_model(e) for e in (await R.tx_result(info.context, self._ref)).events]
+
+    @strawberry.field
+    async def memo(self, info: Info) -> str:
+        return (await R.decoded(info.context, self._ref)).memo
+
+    @strawberry.field
+    async def timeout_height(self, info: Info) -> BigInt:
+        return (await R.decoded(info.context, self._ref)).timeout_height
+
+    @strawberry.field
+    async def fee(self, info: Info) -> Fee:
+        f = (await R.decoded(info.context, self._ref)).fee
+        return Fee(
+            amount=[Coin(denom=c.denom, amount=int(c.amount)) for c in f.amount],
+            gas_limit=f.gas_limit,
+            payer=f.payer or None,
+            granter=f.granter or None,
+        )
+
+    @strawberry.field(description="The tx's messages; each decodes only when its json is asked.")
+    async def messages(self, info: Info) -> list[Message]:
+        return [Message(type_url=m.type_url, _value=m.value) for m in (await R.decoded(info.context, self._ref)).messages]
+
+    @strawberry.field(description="Bech32 addresses of the signers, in signer-info order.")
+    async def signers(self, info: Info) -> list[str]:
+        return await R.tx_signers(info.context, self._ref)
 
     @strawberry.field(description="The tx bytes exactly as stored in the block, base64.")
     async def raw(self, info: Info) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .blocks import BlockStore
+from .codec.tx import DescriptorRegistry
 from .prefixes import Prefixes, detect
 from .snapshot import Snapshot, SnapshotHolder, Snapshotter, find_data_dir
 from .state import StateStore
@@ -70,9 +71,17 @@ class View:
 class Chain:
     """The service's handle on one node: open, pin views, refresh, close."""
 
-    def __init__(self, data_dir: Path, snapshot_dir: Path | None = None, prefixes: Prefixes | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        snapshot_dir: Path | None = None,
+        prefixes: Prefixes | None = None,
+        registry: DescriptorRegistry | None = None,
+    ) -> None:
         self.data_dir = find_data_dir(data_dir=data_dir)
         self.prefixes = prefixes
+        #: protobuf types for tx messages: built-in SDK types plus the operator's descriptor sets
+        self.registry = registry or DescriptorRegistry()
         # readers are built (and so the snapshot verified) before a snapshot is published
         self.holder = SnapshotHolder(Snapshotter(self.data_dir, snapshot_dir), prepare=self._prepare)
 
@@ -82,8 +91,14 @@ class Chain:
         return build_readers(snap, self.prefixes)
 
     @classmethod
-    def from_home(cls, home: Path | None = None, data_dir: Path | None = None, snapshot_dir: Path | None = None) -> Chain:
-        return cls(find_data_dir(home, data_dir), snapshot_dir)
+    def from_home(
+        cls,
+        home: Path | None = None,
+        data_dir: Path | None = None,
+        snapshot_dir: Path | None = None,
+        registry: DescriptorRegistry | None = None,
+    ) -> Chain:
+        return cls(find_data_dir(home, data_dir), snapshot_dir, registry=registry)
 
     def open(self) -> Chain:
         self.holder.open()

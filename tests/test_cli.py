@@ -17,3 +17,11 @@ def test_check_prints_where_the_sample_chain_stands(sample_home, oracle, tmp_pat
 def test_a_home_without_a_node_is_a_clear_error(tmp_path, capsys):
     assert main(["check", "--home", str(tmp_path)]) == 2
     assert "blockstore.db" in capsys.readouterr().err
+
+
+def test_a_bad_descriptor_set_is_a_clear_error_naming_the_file(sample_home, tmp_path, capsys):
+    bad = tmp_path / "chain.binpb"
+    bad.write_bytes(b"\xff\x00 not a FileDescriptorSet")
+    rc = main(["check", "--home", str(sample_home), "--snapshot-dir", str(tmp_path / "snaps"), "--descriptors", str(bad)])
+    assert rc == 2
+    assert "chain.binpb" in capsys.readouterr().err

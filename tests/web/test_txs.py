@@ -114,3 +114,38 @@ async def test_a_cursor_of_one_search_is_refused_by_another(gql):
     cur = d["txs"]["pageInfo"]["endCursor"]
     err = await gql.error('query($a: String) { txs(query: "tx.height>2", first: 1, after: $a) { nodes { hash } } }', {"a": cur})
     assert err["extensions"]["code"] == "BAD_INPUT"
+
+
+def _acc_seq_signers(rpc: dict) -> list[str]:
+    return [a["value"].rsplit("/", 1)[0] for e in rpc["tx_result"]["events"] if e["type"] == "tx" for a in e["attributes"] if a["key"] == "acc_seq"]
+
+
+async def test_every_tx_body_matches_the_nodes_rest_answer(gql, oracle):
+    assert oracle.rest_txs
+    for h, rest in oracle.rest_txs.items():
+        d = await gql.data(
+            "query($h: String!) { tx(hash: $h) { memo timeoutHeight fee { amount { denom amount } gasLimit payer granter } "
+            "messages { typeUrl json } signers } }",
+            {"h": h},
+        )
+        tx = d["tx"]
+        body, auth = rest["tx"]["body"], rest["tx"]["auth_info"]
+        assert tx["memo"] == body["memo"], h
+        assert tx["timeoutHeight"] == body["timeout_height"]
+        fee = auth["fee"]
+        assert tx["fee"] == {
+            "amount": [{"denom": c["denom"], "amount": c["amount"]} for c in fee["amount"]],
+            "gasLimit": fee["gas_limit"],
+            "payer": fee["payer"] or None,
+            "granter": fee["granter"] or None,
+        }
+        assert [m["json"] for m in tx["messages"]] == body["messages"], h
+        assert [m["typeUrl"] for m in tx["messages"]] == [m["@type"] for m in body["messages"]]
+        assert tx["signers"] == _acc_seq_signers(oracle.txs[h])
+
+
+async def test_non_ascii_memos_come_back_exactly(gql, oracle):
+    memos = {h: r["tx"]["body"]["memo"] for h, r in oracle.rest_txs.items() if any(ord(c) > 127 for c in r["tx"]["body"]["memo"])}
+    assert memos, "the sample chain has a non-ASCII memo"
+    for h, memo in memos.items():
+        assert (await gql.data(f'{{ tx(hash: "{h}") {{ memo }} }}'))["tx"]["memo"] == memo
