@@ -228,7 +228,8 @@ def load_descriptor_set(path: str | os.PathLike[str]) -> descriptor_pool.Descrip
     """A private pool holding one ``FileDescriptorSet`` file (binary protobuf)."""
     source = os.fspath(path)
     try:
-        data = open(source, "rb").read()  # noqa: SIM115 - small file, read once
+        with open(source, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
         raise DescriptorSetError(f"descriptor set {source}: cannot read: {exc.strerror or exc}") from exc
     hint = "expected a binary FileDescriptorSet, as written by `buf build -o FILE.binpb` or `protoc --descriptor_set_out=FILE --include_imports`"
