@@ -83,6 +83,13 @@ def cmd_check(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(ns: argparse.Namespace) -> int:
+    from cometgraph.schema.root import build_schema
+
+    print(build_schema().as_str())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="cometgraph", description="GraphQL over a CometBFT / Cosmos SDK node's databases")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -97,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="open a snapshot and print where the chain stands")
     _chain_args(check)
     check.set_defaults(func=cmd_check)
+    schema = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
+    schema.set_defaults(func=cmd_schema)
     return ap
 
 

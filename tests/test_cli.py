@@ -25,3 +25,12 @@ def test_a_bad_descriptor_set_is_a_clear_error_naming_the_file(sample_home, tmp_
     rc = main(["check", "--home", str(sample_home), "--snapshot-dir", str(tmp_path / "snaps"), "--descriptors", str(bad)])
     assert rc == 2
     assert "chain.binpb" in capsys.readouterr().err
+
+
+def test_the_committed_sdl_is_the_served_schema(capsys):
+    """docs/schema.graphql is the API contract: a change to it must be deliberate."""
+    from pathlib import Path
+
+    assert main(["schema"]) == 0
+    committed = (Path(__file__).resolve().parent.parent / "docs" / "schema.graphql").read_text()
+    assert capsys.readouterr().out == committed, "schema changed: run `cometgraph schema > docs/schema.graphql` and review"
