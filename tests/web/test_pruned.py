@@ -1,0 +1,63 @@
+"""A node that pruned its old blocks: heights below its base are a PRUNED error, the rest serve.
+
+The pruning is simulated on a private copy by raising the blockstore's base (the node's
+own records stay as it wrote them): injectived's real block pruning is bound to the
+evidence window and would need 100,000 heights.
+"""
+
+from __future__ import annotations
+
+import httpx
+import plyvel
+import pytest
+
+from cometgraph.storage.chain import Chain
+from cometgraph.storage.proto import cometbft_pb2 as pb
+from cometgraph.web.app import create_app
+
+BASE = 10
+
+
+@pytest.fixture(scope="module")
+async def pruned(sample_home, tmp_path_factory, oracle):
+    import shutil
+
+    home = tmp_path_factory.mktemp("pruned") / "home"
+    shutil.copytree(sample_home, home)
+    top = max(int(h) for h in oracle.blocks)
+    db = plyvel.DB(str(home / "data" / "blockstore.db"))
+    db.put(b"blockStore", pb.BlockStoreState(base=BASE, height=top).SerializeToString())
+    db.close()
+    chain = Chain.from_home(home, snapshot_dir=tmp_path_factory.mktemp("pruned-snaps")).open()
+    app = create_app(chain)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            yield c
+
+
+async def _post(client, query):
+    return (await client.post("/graphql", json={"query": query})).json()
+
+
+async def test_a_block_below_the_base_is_pruned_with_a_clear_message(pruned):
+    body = await _post(pruned, f"{{ block(height: {BASE - 1}) {{ hash }} }}")
+    err = body["errors"][0]
+    assert err["extensions"]["code"] == "PRUNED"
+    assert f"from {BASE}" in err["message"]
+
+
+async def test_validators_below_the_base_are_pruned(pruned):
+    body = await _post(pruned, "{ validators(height: 2) { address } }")
+    assert body["errors"][0]["extensions"]["code"] == "PRUNED"
+
+
+async def test_status_and_block_lists_start_at_the_base(pruned, oracle):
+    body = await _post(pruned, "{ status { earliestHeight } blocks(first: 100) { nodes { height } pageInfo { hasNextPage } } }")
+    assert body["data"]["status"]["earliestHeight"] == BASE
+    heights = [n["height"] for n in body["data"]["blocks"]["nodes"]]
+    assert heights[-1] == BASE and body["data"]["blocks"]["pageInfo"]["hasNextPage"] is False
+
+
+async def test_blocks_at_and_above_the_base_still_serve(pruned, oracle):
+    body = await _post(pruned, f"{{ block(height: {BASE}) {{ hash }} }}")
+    assert body["data"]["block"]["hash"] == oracle.blocks[str(BASE)]["block_id"]["hash"]
