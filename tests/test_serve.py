@@ -28,7 +28,7 @@ def test_serve_without_a_home_serves_the_embedded_sample_chain(oracle, tmp_path)
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert proc.poll() is None, proc.stdout.read().decode()
+            assert proc.poll() is None, "server exited early"
             try:
                 r = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ status { chainId latestHeight } }"}, timeout=5)
                 break
@@ -43,6 +43,7 @@ def test_serve_without_a_home_serves_the_embedded_sample_chain(oracle, tmp_path)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
     out = proc.stdout.read().decode()
+    proc.stdout.close()
     # uvicorn shuts down gracefully, then re-raises the signal it caught
     assert proc.returncode in (0, -signal.SIGTERM), out
     assert "Application shutdown complete" in out
