@@ -33,3 +33,9 @@ async def test_graphiql_is_served_to_browsers(client):
 
 async def test_healthz(client):
     assert (await client.get("/healthz")).text == "ok"
+
+
+async def test_queries_also_work_over_get(client, oracle):
+    r = await client.get("/graphql", params={"query": "{ status { latestHeight } }"})
+    assert r.status_code == 200
+    assert r.json()["data"]["status"]["latestHeight"] == int(oracle.status["sync_info"]["latest_block_height"])
