@@ -195,6 +195,8 @@ def _add_files(pool: descriptor_pool.DescriptorPool, files: Sequence[descriptor_
     default = descriptor_pool.Default()
 
     def add(name: str, importer: str | None, chain: tuple[str, ...]) -> None:
+        if not isinstance(name, str):  # proto2 strings that are not UTF-8 come back as bytes
+            raise DescriptorSetError(f"descriptor set {source}: file name or import {name!r} is not valid UTF-8")
         if name in done:
             return
         if name in chain:
