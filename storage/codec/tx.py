@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import math
 import os
 import re
@@ -188,11 +189,29 @@ def _type_name(type_url: str) -> str:
     return type_url.rsplit("/", 1)[-1]
 
 
+_PROTOBUF_FILE = re.compile(r"google/protobuf/[a-z0-9_/]+\.proto")
+
+
+def _protobuf_file(name: str) -> descriptor_pb2.FileDescriptorProto | None:
+    """A ``google/protobuf/*.proto`` the protobuf runtime ships, or None.
+
+    The default pool only holds the files whose ``_pb2`` module some code has imported, so
+    import it first: otherwise a set relying on it loads or not depending on import order.
+    """
+    if not _PROTOBUF_FILE.fullmatch(name):
+        return None
+    try:
+        importlib.import_module(name.removesuffix(".proto").replace("/", ".") + "_pb2")
+        found = descriptor_pool.Default().FindFileByName(name)
+    except (ImportError, KeyError):
+        return None
+    return descriptor_pb2.FileDescriptorProto.FromString(found.serialized_pb)
+
+
 def _add_files(pool: descriptor_pool.DescriptorPool, files: Sequence[descriptor_pb2.FileDescriptorProto], source: str) -> None:
     """Add a set's files dependencies first; WKTs missing from the set come from protobuf."""
     by_name = {f.name: f for f in files}
     done: set[str] = set()
-    default = descriptor_pool.Default()
 
     def add(name: str, importer: str | None, chain: tuple[str, ...]) -> None:
         if not isinstance(name, str):  # proto2 strings that are not UTF-8 come back as bytes
@@ -204,10 +223,7 @@ def _add_files(pool: descriptor_pool.DescriptorPool, files: Sequence[descriptor_
         fdp = by_name.get(name)
         if fdp is None:
             if name.startswith("google/protobuf/"):
-                try:
-                    fdp = descriptor_pb2.FileDescriptorProto.FromString(default.FindFileByName(name).serialized_pb)
-                except KeyError:
-                    fdp = None
+                fdp = _protobuf_file(name)
             if fdp is None:
                 raise DescriptorSetError(
                     f"descriptor set {source}: {importer} imports {name}, which the set does not contain; "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import random
 import subprocess
 import sys
@@ -156,11 +157,20 @@ def test_decode_tx_envelope_equals_rest_for_every_tx(oracle_txs, registry):
         assert [_b64(s) for s in d.signatures] == tx.rest_tx["signatures"], where
 
 
-def test_decoded_keys_are_what_the_node_indexed(oracle_txs):
-    """tx.signature events carry the signatures, tx.acc_seq the signer sequences."""
+def test_decoded_keys_are_what_the_node_indexed(oracle_txs, registry):
+    """tx.signature events carry the signatures (for a multisig, its member signatures one by
+    one then the whole MultiSignature, as the SDK's ante handler flattens them), tx.acc_seq the
+    signer sequences."""
     for tx in oracle_txs:
         d = decode_tx(tx.raw)
-        assert [_b64(s) for s in d.signatures] == tx.attributes("tx", "signature"), tx.hash
+        flat = []
+        for info, sig in zip(d.signer_infos, d.signatures, strict=True):
+            if info.mode == "MULTI":
+                multi = registry.parse("/cosmos.crypto.multisig.v1beta1.MultiSignature", sig)
+                assert multi is not None, tx.hash
+                flat.extend(multi.signatures)
+            flat.append(sig)  # a multisig's whole MultiSignature follows its members
+        assert [_b64(s) for s in flat] == tx.attributes("tx", "signature"), tx.hash
         assert [s.sequence for s in d.signer_infos] == [seq for _, seq in tx.acc_seq()], tx.hash
 
 
@@ -398,6 +408,13 @@ FAKE_CHAIN_PROTO = """
       int32 small = 6;
     }
 """
+FAKE_WKT_ONLY_PROTO = """
+    syntax = "proto3";
+    package wktonly.v1;
+    import "google/protobuf/timestamp.proto";
+    import "google/protobuf/duration.proto";
+    message M { google.protobuf.Timestamp at = 1; google.protobuf.Duration d = 2; }
+"""
 FAKE_DUP_PROTO = """
     syntax = "proto3";
     package fakechain.v1;
@@ -430,6 +447,8 @@ def fake_sets(tmp_path_factory) -> dict[str, Path]:
     return {
         "fake": _protoc(root, src, ["fakechain/v1/tx.proto"], root / "fake.binpb"),
         "no_imports": _protoc(root, src, ["fakechain/v1/tx.proto"], root / "noimp.binpb", include_imports=False),
+        "wkt_only": _protoc(root, {"wktonly/m.proto": FAKE_WKT_ONLY_PROTO}, ["wktonly/m.proto"], root / "wkt.binpb",
+                            include_imports=False),
         "dup": _protoc(root, {"other/dup.proto": FAKE_DUP_PROTO}, ["other/dup.proto"], root / "dup.binpb"),
         "bank": _protoc(root, {"bank/tx.proto": FAKE_BANK_PROTO}, ["bank/tx.proto"], root / "bank.binpb"),
     }
@@ -565,3 +584,20 @@ def test_missing_unreadable_or_incomplete_descriptor_sets(tmp_path, fake_sets):
     with pytest.raises(DescriptorSetError, match="fakechain.v1.MsgPing") as info:
         DescriptorRegistry([both])
     assert str(both) in str(info.value)
+
+
+def test_set_without_well_known_imports_loads_in_a_fresh_process(fake_sets):
+    """google/protobuf/*.proto imports a set lacks come from the protobuf runtime, whether or
+    not anything imported their _pb2 modules before (a fresh `cometgraph serve` has not)."""
+    path = fake_sets["wkt_only"]
+    # at = Timestamp{seconds: 86400}, d = Duration{seconds: 20}
+    value = (b"\x0a\x04\x08\x80\xa3\x05" + b"\x12\x02\x08\x14").hex()
+    code = (
+        "import json, sys\n"
+        "from cometgraph.storage.codec.tx import DescriptorRegistry\n"
+        "reg = DescriptorRegistry([sys.argv[1]])\n"
+        "print(json.dumps(reg.message_json('/wktonly.v1.M', bytes.fromhex(sys.argv[2]))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(path), value], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"@type": "/wktonly.v1.M", "at": "1970-01-02T00:00:00Z", "d": "20s"}
