@@ -1,0 +1,171 @@
+"""The root multistore of a Cosmos SDK application.db (``rootmulti``).
+
+Keys (SDK store/rootmulti/store.go, 0.44 → 0.50 alike):
+
+* ``s/latest`` → gogo ``Int64Value``: the last committed version (= block height).
+* ``s/{v}`` (ASCII decimal) → ``CommitInfo``: each store's (version, root hash). Pruning
+  keeps these (checked: SDK 0.44 keeps all 10,001 of tm034; ``injectived prune`` on SDK
+  0.50 keeps all 52 of the sample while deleting trees), so a CommitInfo does NOT mean
+  the trees of that version are still readable: ``earliest_version`` looks at the trees.
+* ``s/k:{name}/`` → the store's IAVL tree (``iavl.IAVLTree``).
+
+The app hash of version v (the ``app_hash`` in the header of block v+1) is the RFC-6962
+merkle root over the stores sorted by name, each leaf
+``uvarint(len(name))‖name‖uvarint(32)‖sha256(store root hash)`` (store/internal/maps).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from hashlib import sha256
+from typing import NamedTuple
+
+from ..codec.cometbft import parse
+from ..codec.merkle import merkle_root
+from ..errors import CorruptRecord, InvalidInput, NotFound, Pruned
+from ..kv import KV
+from ..proto import cosmos_store_pb2 as pb
+from .iavl import IAVLTree, NodeCache, earliest_tree_version, put_bytes
+
+LATEST_KEY = b"s/latest"
+_MAX_VERSION = (1 << 63) - 1
+
+
+def commit_info_key(version: int) -> bytes:
+    return b"s/%d" % version
+
+
+class CommitID(NamedTuple):
+    version: int
+    hash: bytes
+
+
+def is_zero(cid: CommitID) -> bool:
+    """A store committed without a tree (version 0, no hash)."""
+    return cid.version == 0 and not cid.hash
+
+
+class AppStore:
+    """Read-only view of one application.db snapshot: versions, commit infos, trees, app hashes."""
+
+    def __init__(self, kv: KV, cache: NodeCache | None = None) -> None:
+        self.kv = kv
+        self.db = kv.name
+        #: decoded IAVL nodes; share one cache between the AppStores of successive snapshots of this database
+        self.cache = cache if cache is not None else NodeCache()
+        self._latest: int | None = None
+        self._earliest: int | None = None
+        self._infos: OrderedDict[int, dict[str, CommitID]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -------------------------------------------------------------- versions
+    def latest_version(self) -> int:
+        """The last committed version (0: nothing committed yet). Read once: the KV is a frozen snapshot."""
+        if self._latest is None:
+            raw = self.kv.get(LATEST_KEY)
+            if raw is None:
+                self._latest = 0
+            else:
+                v = parse(pb.Int64Value, raw, self.db, LATEST_KEY).value
+                if v < 0:
+                    raise CorruptRecord(self.db, LATEST_KEY, f"negative latest version {v}")
+                self._latest = v
+        return self._latest
+
+    def earliest_version(self) -> int:
+        """The lowest version whose trees are still kept (0: nothing committed).
+
+        Each store of the latest CommitInfo is probed (``iavl.earliest_tree_version``): the
+        first with one seek or two and a binary search over root slots, the others only for
+        a root below the best found so far (usually one seek and one get). Stores added by
+        an upgrade start later, so the lowest over all stores is the multistore's.
+        Computed once per AppStore. A legacy chain pruned with keep-every may still have
+        holes above this version (those raise ``Pruned``).
+        """
+        if self._earliest is None:
+            latest = self.latest_version()
+            if latest == 0:
+                self._earliest = 0
+            else:
+                best: int | None = None
+                for name in sorted(self.commit_info(latest)):
+                    v = earliest_tree_version(self.kv, name, latest, below=best)
+                    if v is not None:
+                        best = v
+                self._earliest = best if best is not None else latest
+        return self._earliest
+
+    def _check(self, version: int) -> None:
+        if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= _MAX_VERSION:
+            raise InvalidInput(f"version must be an integer from 1, got {version!r}")
+        if version > self.latest_version():
+            raise NotFound(f"application state has no version {version} (latest {self.latest_version()})")
+
+    # -------------------------------------------------------------- commit infos
+    def commit_info(self, version: int) -> Mapping[str, CommitID]:
+        """Store name → (version, root hash) committed at ``version``."""
+        self._check(version)
+        with self._lock:
+            got = self._infos.get(version)
+            if got is not None:
+                self._infos.move_to_end(version)
+                return got
+        key = commit_info_key(version)
+        raw = self.kv.get(key)
+        if raw is None:
+            raise Pruned("commit info", version, self.earliest_version())
+        msg = parse(pb.CommitInfo, raw, self.db, key)
+        if msg.version != version:
+            raise CorruptRecord(self.db, key, f"holds the commit info of version {msg.version}")
+        infos: dict[str, CommitID] = {}
+        for si in msg.store_infos:
+            if si.name in infos:
+                raise CorruptRecord(self.db, key, f"store {si.name!r} listed twice")
+            infos[si.name] = CommitID(si.commit_id.version, bytes(si.commit_id.hash))
+        with self._lock:
+            self._infos[version] = infos
+            while len(self._infos) > 64:
+                self._infos.popitem(last=False)
+        return infos
+
+    # -------------------------------------------------------------- trees
+    def tree(self, store: str, version: int) -> IAVLTree:
+        """The IAVL tree of ``store`` at ``version``.
+
+        ``NotFound`` above the latest version or for a store that did not exist then;
+        ``Pruned`` for a version whose trees the node deleted.
+        """
+        self._check(version)
+        try:
+            return IAVLTree.at(self.kv, store, version, cache=self.cache)
+        except Pruned:
+            if not self._has_store(store, version):
+                raise NotFound(f"application store {store!r} does not exist at version {version}") from None
+            raise Pruned(f"application store {store}", version, self.earliest_version()) from None
+        except NotFound:
+            raise NotFound(f"application store {store!r} does not exist at version {version}") from None
+
+    def _has_store(self, store: str, version: int) -> bool:
+        try:
+            return store in self.commit_info(version)
+        except Pruned:
+            return True  # no record to tell: report the version as pruned
+
+    # -------------------------------------------------------------- app hash
+    def app_hash(self, version: int, *, recompute: bool = False) -> bytes:
+        """The app hash after ``version`` (= ``app_hash`` of block version+1's header).
+
+        From the CommitInfo's store hashes; with ``recompute``, from every store's tree
+        rehashed node by node instead (reads every node of every store). A store listed
+        with the zero CommitID has no tree (SDK 0.44 lists its memory stores so, e.g.
+        ``mem_capability``): its empty hash enters as it is, in both modes.
+        """
+        infos = self.commit_info(version)
+        leaves = []
+        for name in sorted(infos, key=str.encode):
+            cid = infos[name]
+            h = self.tree(name, version).root_hash() if recompute and not is_zero(cid) else cid.hash
+            leaves.append(put_bytes(name.encode()) + put_bytes(sha256(h).digest()))
+        return merkle_root(leaves)
