@@ -14,8 +14,10 @@ validator and ``port_base+100 ..`` for the observer, see :mod:`tests.devnet.node
    Genesis: every ``"stake"`` denom becomes ``"inj"``; unbonding time 20s; slashing window 20
    blocks (so the second validator, whose key never runs, gets jailed for downtime); keys
    ``validator``, ``alice``, ``bob``, ``val2`` funded in genesis (test keyring, eth_secp256k1);
-   ``carol`` and ``dave`` only come into existence on chain; ``gentx`` of 1000 INJ;
-   ``collect-gentxs``.
+   ``carol``, ``dave``, ``erin`` (a plain secp256k1 key), ``frank`` and ``msig`` (2-of-2
+   legacy-amino multisig of alice and bob) only come into existence on chain; ``gentx`` of
+   1000 INJ; ``collect-gentxs``. Then copies of the genesis with one x/auth/vesting account
+   each are given to ``genesis validate``: the node refuses all four kinds (recorded).
 2. **Workload** (each tx is broadcast with ``--broadcast-mode sync``, explicit ``--gas`` and
    ``--gas-prices 500000000inj``, then ``/tx`` is polled until included):
 
@@ -25,8 +27,12 @@ validator and ``port_base+100 ..`` for the observer, see :mod:`tests.devnet.node
      3 INJ; creates dave); built with ``--generate-only``, messages merged, ``tx sign`` +
      ``tx broadcast``.
    * ``multi_send``: ``MsgMultiSend`` alice -> bob, carol, dave 1 INJ each.
-   * ``burst``: four sends broadcast without waiting (alice->bob, bob->carol, carol->dave,
-     dave->alice), so several txs share a block.
+   * ``burst``: six sends from six senders (alice->erin, bob->msig, validator->frank: these
+     create the three accounts; carol->dave, dave->alice, val2->bob), signed offline with
+     explicit ``--account-number``/``--sequence``, encoded by the CLI and broadcast with
+     ``broadcast_tx_sync`` within a few ms right after a block is committed: all six land in
+     ONE block (checked; retried with new txs, at most 3 times, if they straddle two blocks
+     or if their block order happens to equal their hash order; the script fails otherwise).
    * ``failed``: carol sends 1,000,000 INJ (far more than her balance) with ``--gas 200000``:
      CheckTx passes, delivery fails with code 5 (insufficient funds), the tx is in a block.
    * ``failed_out_of_gas``: dave -> alice 1 INJ with a gas limit a little below what the
@@ -42,7 +48,16 @@ validator and ``port_base+100 ..`` for the observer, see :mod:`tests.devnet.node
      (``complete_unbonding`` in a later block's finalize events) — the script waits for that.
    * ``withdraw_rewards``: alice withdraws her rewards from the genesis validator.
    * ``withdraw_commission``: the validator withdraws rewards + commission (``--commission``).
-   * ``withdraw_all_rewards``: bob ``withdraw-all-rewards`` (two delegations -> two messages).
+   * ``withdraw_all_rewards``: bob ``withdraw-all-rewards`` (his only delegation is to val2).
+   * ``secp256k1_send``: erin -> carol (erin's first tx: a ``/cosmos.crypto.secp256k1.PubKey``
+     account); ``multisig_send``: msig -> dave (``tx sign --multisig`` by alice and bob,
+     ``tx multi-sign``: a ``LegacyAminoPubKey`` account and a multi-signature tx).
+   * vesting probe (no tx): each x/auth/vesting Msg (continuous, delayed, permanent locked,
+     periodic) put in a generate-only doc: ``tx sign`` refuses it; the node's REST ``encode``
+     encodes it, but its ``decode``, ``simulate`` and CheckTx refuse the bytes ("unable to
+     resolve type URL"): injectived 1.20.1 registers neither the vesting Msgs nor the vesting
+     account types, so no vesting account can exist on this chain. Recorded in
+     ``workload.json`` ``vesting``.
    * val2 never signs, so once its slashing window has passed it is jailed (``slash`` /
      ``liveness`` events) and leaves the set: the set changes 1 -> 2 -> 1.
    * ``undelegate_pending``: bob unbonds 1 INJ from val2 near the end (still unbonding at the
@@ -102,7 +117,30 @@ SLASHING_WINDOW = "20"
 ZSTD_LEVEL = 19
 
 GENESIS_FUNDS = {"validator": 10_000, "alice": 1_000, "bob": 1_000, "val2": 500}
-ACCOUNT_NAMES = ["validator", "alice", "bob", "carol", "dave", "val2"]
+# keys made in the test keyring; erin's key is a plain Cosmos secp256k1 key (every other one
+# is the keyring's default eth_secp256k1)
+ACCOUNT_NAMES = ["validator", "alice", "bob", "carol", "dave", "val2", "erin", "frank"]
+KEY_TYPES = {"erin": "secp256k1"}
+# a 2-of-2 legacy-amino multisig key over alice's and bob's keys
+MULTISIG_NAME, MULTISIG_MEMBERS, MULTISIG_THRESHOLD = "msig", ["alice", "bob"], 2
+# module accounts whose per-account REST answers are recorded too
+MODULE_ACCOUNTS = ["fee_collector", "distribution", "bonded_tokens_pool",
+                   "not_bonded_tokens_pool"]
+# the burst: one signed tx per sender, all broadcast right after a block is committed, so
+# that they land in ONE block (sender, recipient, amount in INJ)
+BURST = [
+    ("alice", "erin", "3"),        # creates erin
+    ("bob", MULTISIG_NAME, "3"),   # creates the multisig account
+    ("validator", "frank", "1"),   # creates frank (who never signs anything)
+    ("carol", "dave", "0.125"),
+    ("dave", "alice", "0.0625"),
+    ("val2", "bob", "0.25"),
+]
+BURST_MIN_TXS = 5
+BURST_ATTEMPTS = 3
+# the x/auth/vesting account types (injectived 1.20.1 registers none of them: probed)
+VESTING_ACCOUNT_TYPES = ["ContinuousVestingAccount", "DelayedVestingAccount",
+                         "PeriodicVestingAccount", "PermanentLockedAccount"]
 UNICODE_MEMO = "héllo wörld ✓ 你好"
 ASCII_MEMO = "cometgraph sample: plain ascii memo"
 
@@ -219,9 +257,19 @@ class Keys:
         self.address: dict[str, str] = {}
         self.valoper: dict[str, str] = {}
 
-    def add(self, name: str) -> str:
-        self.injd.run_json("keys", "add", name, "--keyring-backend", "test", "--output", "json",
-                           home=self.home)
+    def add(self, name: str, key_type: str | None = None) -> str:
+        extra = ["--key-type", key_type] if key_type else []
+        self.injd.run_json("keys", "add", name, *extra, "--keyring-backend", "test",
+                           "--output", "json", home=self.home)
+        return self._show(name)
+
+    def add_multisig(self, name: str, members: list[str], threshold: int) -> str:
+        self.injd.run_json("keys", "add", name, "--multisig", ",".join(members),
+                           "--multisig-threshold", str(threshold), "--keyring-backend", "test",
+                           "--output", "json", home=self.home)
+        return self._show(name)
+
+    def _show(self, name: str) -> str:
         self.address[name] = self.injd.run_json(
             "keys", "show", name, "--keyring-backend", "test", "--output", "json",
             home=self.home)["address"]
@@ -229,6 +277,48 @@ class Keys:
             "keys", "show", name, "--bech", "val", "--keyring-backend", "test", "--output",
             "json", home=self.home)["address"]
         return self.address[name]
+
+
+def probe_vesting_genesis(injd: Injectived, home: Path, keys: Keys,
+                          scratch: Path) -> list[dict[str, Any]]:
+    """``genesis validate`` of copies of the final genesis, each with one x/auth/vesting
+    account added (and its balance): the node refuses every such genesis (the type URL is not
+    registered), so vesting accounts cannot be put in at genesis either. The real genesis is
+    not touched."""
+    genesis = json.loads((home / "config" / "genesis.json").read_text())
+    end = int(time.time()) + 3600
+    coins = [{"denom": DENOM, "amount": str(10**18)}]
+    out = []
+    for kind in VESTING_ACCOUNT_TYPES:
+        g = json.loads(json.dumps(genesis))
+        addr = keys.address["frank"]
+        bva = {"base_account": {"address": addr, "pub_key": None, "account_number": "0",
+                                "sequence": "0"},
+               "original_vesting": coins, "delegated_free": [], "delegated_vesting": [],
+               "end_time": "0" if kind == "PermanentLockedAccount" else str(end)}
+        acc: dict[str, Any] = {"@type": f"/cosmos.vesting.v1beta1.{kind}",
+                               "base_vesting_account": bva}
+        if kind in ("ContinuousVestingAccount", "PeriodicVestingAccount"):
+            acc["start_time"] = str(end - 3600)
+        if kind == "PeriodicVestingAccount":
+            acc["vesting_periods"] = [{"length": "3600", "amount": coins}]
+        accounts = g["app_state"]["auth"]["accounts"]
+        acc["base_vesting_account"]["base_account"]["account_number"] = str(len(accounts))
+        accounts.append(acc)
+        g["app_state"]["bank"]["balances"].append({"address": addr, "coins": coins})
+        for c in g["app_state"]["bank"]["supply"]:
+            if c["denom"] == DENOM:
+                c["amount"] = str(int(c["amount"]) + 10**18)
+        path = scratch / f"genesis-{kind}.json"
+        path.write_text(json.dumps(g))
+        res = injd.run("genesis", "validate", str(path), home=home, check=False)
+        if res.returncode == 0:
+            raise DevnetError(f"a genesis with a {kind} validates: re-think the workload")
+        text = (res.stderr.strip() or res.stdout.strip()).splitlines()
+        out.append({"account_type": acc["@type"], "exit_code": res.returncode,
+                    "error": text[:1]})
+        log(f"  genesis with a {kind}: exit {res.returncode}: {text[:1]}")
+    return out
 
 
 def init_chain(injd: Injectived, home: Path, port_base: int) -> Keys:
@@ -240,7 +330,8 @@ def init_chain(injd: Injectived, home: Path, port_base: int) -> Keys:
     edit_genesis(home)
     keys = Keys(injd, home)
     for name in ACCOUNT_NAMES:
-        keys.add(name)
+        keys.add(name, KEY_TYPES.get(name))
+    keys.add_multisig(MULTISIG_NAME, MULTISIG_MEMBERS, MULTISIG_THRESHOLD)
     for name, amount in GENESIS_FUNDS.items():
         injd.run("genesis", "add-genesis-account", keys.address[name], inj(amount),
                  "--keyring-backend", "test", "--chain-id", CHAIN_ID, home=home)
@@ -331,6 +422,9 @@ class Workload:
         node = self.node
         node.wait_height(2, timeout=60)
         val1 = v["validator"]
+        for name in MODULE_ACCOUNTS:
+            ans = node.rest(f"/cosmos/auth/v1beta1/module_accounts/{name}")
+            self.keys.address[name] = ans["account"]["base_account"]["address"]
 
         log("bank sends with memos")
         self.tx("memo_ascii", ["bank", "send", "alice", a["bob"], inj(5)], "alice",
@@ -343,18 +437,8 @@ class Workload:
         self.tx("multi_send", ["bank", "multi-send", "alice", a["bob"], a["carol"], a["dave"],
                                inj(1)], "alice", memo="MsgMultiSend to three")
 
-        log("burst of four sends without waiting (several txs per block)")
-        hashes = [
-            self.broadcast(["bank", "send", "alice", a["bob"], inj("0.5")], "alice",
-                           memo="burst 1"),
-            self.broadcast(["bank", "send", "bob", a["carol"], inj("0.25")], "bob",
-                           memo="burst 2"),
-            self.broadcast(["bank", "send", "carol", a["dave"], inj("0.125")], "carol",
-                           memo="burst 3"),
-            self.broadcast(["bank", "send", "dave", a["alice"], inj("0.0625")], "dave",
-                           memo="burst 4"),
-        ]
-        self.notable["burst"] = [self.wait(None, h) for h in hashes]
+        log(f"burst: {len(BURST)} txs from {len(BURST)} senders in one block")
+        self.burst()
 
         log("failing txs (included in a block with a non-zero code)")
         self.tx("failed", ["bank", "send", "carol", a["alice"], inj(1_000_000)], "carol",
@@ -387,6 +471,16 @@ class Workload:
         self.tx(None, ["bank", "send", "dave", a["carol"], inj("0.5")], "dave",
                 memo="first tx after the node restart")
 
+        log("other account kinds: a secp256k1 key and a 2-of-2 multisig sign their first tx")
+        self.tx("secp256k1_send", ["bank", "send", "erin", a["carol"], inj(1)], "erin",
+                memo="signed with a secp256k1 (non-eth) key")
+        self.multisig_send("multisig_send", a["dave"], inj(1),
+                           memo="signed by alice and bob (2-of-2 multisig)")
+
+        # while val2's downtime window runs out (no tx is sent, no height is added)
+        log("vesting Msgs: asking the CLI and the node (injectived 1.20.1 refuses them)")
+        self.facts["vesting"] = self.probe_vesting()
+
         log("waiting for val2 to be jailed for downtime and the unbonding to mature")
         self.wait_for(lambda: self._val2_jailed(), "val2 jailed", timeout=120)
         self.wait_for(lambda: self._unbonding_done(a["alice"], val1),
@@ -395,6 +489,174 @@ class Workload:
                 gas=300_000)
         self.tx("final_send", ["bank", "send", "dave", a["alice"], inj("0.1")], "dave",
                 memo="last tx of the workload")
+
+    # -- the burst ----------------------------------------------------------------------
+    def _signed_tx_bytes(self, sender: str, recipient: str, amount: str, memo: str) -> bytes:
+        """A bank send signed offline by the CLI with the sender's account number and
+        sequence given explicitly (read from the node's ``account_info``: ``sender`` has no
+        tx pending), encoded by the CLI; not broadcast here."""
+        info = self.node.rest(f"/cosmos/auth/v1beta1/account_info/{self.keys.address[sender]}")
+        number, sequence = info["info"]["account_number"], info["info"]["sequence"]
+        out = self.injd.run("tx", "bank", "send", sender, recipient, amount, "--from", sender,
+                            *self._common(200_000), "--generate-only", "--note", memo,
+                            home=self.home)
+        unsigned = self.scratch / f"burst-{sender}.unsigned.json"
+        unsigned.write_text(out.stdout)
+        signed = self.scratch / f"burst-{sender}.signed.json"
+        self.injd.run("tx", "sign", str(unsigned), "--from", sender, "--chain-id", CHAIN_ID,
+                      "--offline", "--account-number", str(number), "--sequence", str(sequence),
+                      "--keyring-backend", "test", "--output-document", str(signed),
+                      home=self.home)
+        enc = self.injd.run("tx", "encode", str(signed), home=self.home).stdout.strip()
+        return base64.b64decode(json.loads(enc) if enc.startswith('"') else enc)
+
+    def burst(self) -> None:
+        """Sign one send per sender, then broadcast them all (``broadcast_tx_sync`` on the RPC,
+        a few ms in all) right after a block is committed, so that the next proposal reaps
+        them together. Retried (new txs) if they straddle two blocks or if their order in the
+        block happens to equal their hash order; fails loudly after ``BURST_ATTEMPTS``."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        a = self.keys.address
+        for attempt in range(1, BURST_ATTEMPTS + 1):
+            specs = [(s, a[r], inj(x), f"burst {i + 1}" + (f" (attempt {attempt})"
+                                                           if attempt > 1 else ""))
+                     for i, (s, r, x) in enumerate(BURST)]
+            t0 = time.monotonic()
+            with ThreadPoolExecutor(max_workers=3) as pool:
+                raws = list(pool.map(lambda sp: self._signed_tx_bytes(*sp), specs))
+            log(f"  signed {len(raws)} txs offline in {time.monotonic() - t0:.1f}s")
+            h0 = self.node.height()
+            deadline = time.monotonic() + 20
+            while self.node.height() == h0:
+                if time.monotonic() > deadline:
+                    raise DevnetError(f"no new block after {h0} within 20s")
+                time.sleep(0.01)
+            t0 = time.monotonic()
+            answers = [self.node.rpc("broadcast_tx_sync", tx="0x" + raw.hex()) for raw in raws]
+            took = time.monotonic() - t0
+            bad = [x for x in answers if int(x.get("code", 0)) != 0]
+            if bad:
+                raise DevnetError(f"burst: CheckTx rejected {bad}")
+            sent = [str(x["hash"]).upper() for x in answers]
+            if sent != [tx_hash_of(base64.b64encode(r).decode()) for r in raws]:
+                raise DevnetError("burst: the node's hashes differ from sha256 of the bytes")
+            entries = [self.wait(None, th) for th in sent]
+            heights = {e["height"] for e in entries}
+            by_index = [e["hash"] for e in sorted(entries, key=lambda e: e["index"])]
+            by_hash = sorted(by_index, key=bytes.fromhex)
+            log(f"  burst attempt {attempt}: broadcast in {took * 1000:.0f} ms, heights "
+                f"{sorted(heights)}")
+            if len(heights) == 1 and len(entries) >= BURST_MIN_TXS and by_index != by_hash:
+                h = heights.pop()
+                block = self.node.rpc("block", height=h)["block"]["data"]["txs"] or []
+                in_block = [tx_hash_of(t) for t in block]
+                if in_block != by_index:
+                    raise DevnetError(f"burst: /block {h} order {in_block} != /tx indexes")
+                sender_of = dict(zip(sent, (sp[0] for sp in specs)))
+                self.notable["burst"] = sorted(entries, key=lambda e: e["index"])
+                self.facts["burst"] = {
+                    "height": h,
+                    "hashes": by_index,  # block order (= /tx index order)
+                    "hashes_by_hash_bytes": by_hash,
+                    "index_of_hash_order": [by_index.index(x) for x in by_hash],
+                    "senders": [sender_of[x] for x in by_index],
+                    "broadcast_order": sent,
+                    "attempt": attempt,
+                }
+                return
+            log(f"  burst attempt {attempt} not usable (heights {sorted(heights)}, "
+                f"hash order == index order: {by_index == by_hash}); again")
+        raise DevnetError(f"burst: {BURST_ATTEMPTS} attempts, never {BURST_MIN_TXS}+ txs in one "
+                          "block with a hash order different from the index order")
+
+    # -- other account kinds -----------------------------------------------------------
+    def multisig_send(self, name: str, to: str, amount: str, memo: str) -> dict[str, Any]:
+        """A send from the multisig account: generate-only, one ``tx sign --multisig`` per
+        member, ``tx multi-sign``, ``tx broadcast``."""
+        msig = self.keys.address[MULTISIG_NAME]
+        out = self.injd.run("tx", "bank", "send", msig, to, amount, "--from", msig,
+                            *self._common(300_000), "--generate-only", "--note", memo,
+                            home=self.home)
+        unsigned = self.scratch / f"{name}.unsigned.json"
+        unsigned.write_text(out.stdout)
+        sigs = []
+        for member in MULTISIG_MEMBERS:
+            sig = self.scratch / f"{name}.{member}.sig.json"
+            self.injd.run("tx", "sign", str(unsigned), "--multisig", msig, "--from", member,
+                          "--chain-id", CHAIN_ID, "--node", self.node.rpc_node,
+                          "--keyring-backend", "test", "--output-document", str(sig),
+                          home=self.home)
+            sigs.append(str(sig))
+        signed = self.scratch / f"{name}.signed.json"
+        self.injd.run("tx", "multi-sign", str(unsigned), MULTISIG_NAME, *sigs, "--chain-id",
+                      CHAIN_ID, "--node", self.node.rpc_node, "--keyring-backend", "test",
+                      "--output-document", str(signed), home=self.home)
+        res = self.injd.run_json("tx", "broadcast", str(signed), "--node", self.node.rpc_node,
+                                 "--broadcast-mode", "sync", "--output", "json", home=self.home)
+        if int(res.get("code", 0)) != 0:
+            raise DevnetError(f"CheckTx rejected the multisig tx: {res}")
+        return self.wait(name, str(res["txhash"]).upper())
+
+    def probe_vesting(self) -> dict[str, Any]:
+        """Ask the CLI and the node about each x/auth/vesting Msg (none is sent: injectived
+        1.20.1 registers neither the Msgs nor the vesting account types, so they cannot be
+        signed, decoded or delivered). For each Msg: ``tx sign`` of a generate-only doc
+        carrying it (CLI error), the node's REST ``encode`` of the unsigned tx (its JSON
+        gateway knows the proto), then the node's REST ``decode`` and ``simulate`` and a
+        CheckTx (``broadcast_tx_sync``) of those node-encoded bytes: all three refuse it."""
+        a = self.keys.address
+        helptext = self.injd.run("tx", "--help").stdout
+        has_cmd = bool(re.search(r"^\s+vesting\s", helptext, re.M))
+        out = self.injd.run("tx", "bank", "send", "alice", a["frank"], inj(1), "--from",
+                            "alice", *self._common(200_000), "--generate-only", home=self.home)
+        base = json.loads(out.stdout)
+        now = int(time.time())
+        coins = [{"denom": DENOM, "amount": str(10**18)}]
+        common = {"from_address": a["alice"], "to_address": a["frank"]}
+        msgs = {
+            "MsgCreateVestingAccount": {**common, "amount": coins,
+                                        "end_time": str(now + 3600), "delayed": False},
+            "MsgCreateVestingAccount(delayed)": {**common, "amount": coins,
+                                                 "end_time": str(now + 3600), "delayed": True},
+            "MsgCreatePermanentLockedAccount": {**common, "amount": coins},
+            "MsgCreatePeriodicVestingAccount": {
+                **common, "start_time": str(now),
+                "vesting_periods": [{"length": "60", "amount": coins}]},
+        }
+        probes = []
+        for label, fields in msgs.items():
+            type_url = "/cosmos.vesting.v1beta1." + label.split("(")[0]
+            doc = json.loads(json.dumps(base))
+            doc["body"]["messages"] = [{"@type": type_url, **fields}]
+            path = self.scratch / f"vesting-{label}.json"
+            path.write_text(json.dumps(doc))
+            sign = self.injd.run("tx", "sign", str(path), "--from", "alice", "--chain-id",
+                                 CHAIN_ID, "--node", self.node.rpc_node, "--keyring-backend",
+                                 "test", "--output-document", str(path) + ".signed", home=self.home,
+                                 check=False)
+            probe: dict[str, Any] = {
+                "msg": label, "type_url": type_url,
+                "cli_sign": {"exit_code": sign.returncode,
+                             "stderr": sign.stderr.strip().splitlines()[:1]},
+            }
+            enc = self.node.rest_post("/cosmos/tx/v1beta1/encode", {"tx": doc})
+            probe["rest_encode"] = enc
+            if "tx_bytes" in enc:
+                probe["rest_decode"] = self.node.rest_post("/cosmos/tx/v1beta1/decode",
+                                                           {"tx_bytes": enc["tx_bytes"]})
+                probe["rest_simulate"] = self.node.rest_post("/cosmos/tx/v1beta1/simulate",
+                                                             {"tx_bytes": enc["tx_bytes"]})
+                raw = base64.b64decode(enc["tx_bytes"])
+                probe["check_tx"] = self.node.rpc_raw("broadcast_tx_sync", tx="0x" + raw.hex())
+                if (probe["check_tx"].get("result") or {}).get("code", 1) == 0:
+                    raise DevnetError(f"the node accepted a {label} tx: re-think the workload")
+            if sign.returncode == 0:
+                raise DevnetError(f"the CLI signed a {label} tx: re-think the workload")
+            probes.append(probe)
+            log(f"  {label}: CLI sign exit {sign.returncode}; node CheckTx: "
+                f"{json.dumps(probe.get('check_tx'))[:160]}")
+        return {"cli_has_tx_vesting": has_cmd, "msgs": probes}
 
     def restart(self) -> None:
         """Stop and start the node once mid-chain. Besides being realistic, a restart makes
@@ -481,19 +743,42 @@ class Workload:
 # stopping cleanly, observer restart
 # --------------------------------------------------------------------------------------------
 def stop_right_after_block(node: DevnetNode) -> dict[str, Any]:
-    """Wait for a new block, take ``/status`` at once and SIGTERM the node, so that (very
-    likely) no further block is committed between the status and the stop."""
+    """Wait for a new block and for the node's indexer to have indexed it, take ``/status``
+    and SIGTERM the node, so that (very likely: the next block is at least ``timeout_commit``
+    away) no further block is committed between the status and the stop.
+
+    The indexer service writes a block's ``block_events`` and its txs a moment *after* the
+    commit: stopping the node at once can leave the last height unindexed in tx_index.db."""
     h0 = node.height()
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    while True:
         status = node.rpc("status")
-        if int(status["sync_info"]["latest_block_height"]) > h0:
+        h = int(status["sync_info"]["latest_block_height"])
+        if h > h0:
             break
+        if time.monotonic() > deadline:
+            raise DevnetError(f"no block after {h0} within 20s")
         time.sleep(0.02)
+    wait_indexed(node, h, timeout=5)
+    status = node.rpc("status")
     code = node.stop()
     log(f"validator node stopped at height {status['sync_info']['latest_block_height']} "
         f"(exit code {code})")
     return status
+
+
+def wait_indexed(node: DevnetNode, h: int, timeout: float) -> None:
+    """Until ``block_search block.height=h`` finds the block and ``tx_search tx.height=h``
+    finds all of its txs."""
+    n_txs = len(node.rpc("block", height=h)["block"]["data"]["txs"] or [])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        blocks = node.rpc("block_search", query=f"block.height={h}", per_page=1)
+        txs = node.rpc("tx_search", query=f"tx.height={h}", per_page=100)
+        if int(blocks["total_count"]) == 1 and len(txs["txs"]) == n_txs:
+            return
+        time.sleep(0.01)
+    raise DevnetError(f"height {h} not indexed within {timeout}s")
 
 
 def make_observer_home(home: Path, obs_home: Path, keydir: Path) -> None:
@@ -569,7 +854,7 @@ def record_block_search(node: DevnetNode, query: str, order: str) -> dict[str, A
 def tx_search_queries(work: dict[str, Any]) -> list[tuple[str, list[str]]]:
     a = work["accounts"]
     n = work["notable_txs"]
-    burst_h = n["burst"][0]["height"]
+    burst_h = work["burst"]["height"]
     lo, hi = n["memo_ascii"]["height"], n["delegate"]["height"]
     both = ["asc", "desc"]
     return [
@@ -616,6 +901,7 @@ def tx_search_queries(work: dict[str, Any]) -> list[tuple[str, list[str]]]:
         ("message.action='/cosmos.bank.v1beta1.MsgMultiSend'", ["asc"]),
         (f"tx.height>{n['create_validator']['height']}", both),
         ("message.action='/nonexistent.Msg'", ["asc"]),
+        (f"message.sender='{a[MULTISIG_NAME]['address']}'", both),
     ]
 
 
@@ -670,6 +956,12 @@ def record_oracle(node: DevnetNode, out: Path, work: dict[str, Any], latest: int
             txs[th] = node.rpc("tx", hash="0x" + th)
     dump("txs.json", txs)
     work["tx_count"] = len(txs)
+    # the indexer must have written every height (see stop_right_after_block; every tx was
+    # found by /tx above)
+    indexed_blocks = int(node.rpc("block_search", query="block.height>=1",
+                                  per_page=1)["total_count"])
+    if indexed_blocks != latest:
+        raise DevnetError(f"the block indexer holds {indexed_blocks} heights, want {latest}")
 
     log("oracle: tx_search and block_search")
     searches = [record_tx_search(node, q, o) for q, orders in tx_search_queries(work)
@@ -700,6 +992,7 @@ def record_oracle(node: DevnetNode, out: Path, work: dict[str, Any], latest: int
     for h in rest_heights(work, latest):
         rest[str(h)] = record_rest_height(node, h, addrs, valopers)
     dump("rest.json", rest)
+    _fill_account_kinds(work, rest)
 
     work["latest_height"] = latest
     work["rest_heights"] = [int(h) for h in rest]
@@ -722,6 +1015,7 @@ REST_PER_ACCOUNT: dict[str, tuple[str, str | None]] = {
                       "redelegation_responses"),
     "rewards": ("/cosmos/distribution/v1beta1/delegators/{}/rewards", None),
     "spendable_balances": ("/cosmos/bank/v1beta1/spendable_balances/{}", "balances"),
+    "account_info": ("/cosmos/auth/v1beta1/account_info/{}", None),
 }
 REST_PER_VALIDATOR: dict[str, tuple[str, str | None]] = {
     "validator": ("/cosmos/staking/v1beta1/validators/{}", None),
@@ -903,6 +1197,30 @@ def check_archive(archive: Path) -> dict[str, Any]:
         in_blocks = {tx_hash_of(t) for b in blocks.values() for t in b["block"]["data"]["txs"]}
         if in_blocks != set(txs):
             raise DevnetError("txs.json does not match the txs of blocks.json")
+        per_block = {int(h): len(b["block"]["data"]["txs"] or []) for h, b in blocks.items()}
+        if max(per_block.values()) < 4:
+            raise DevnetError(f"no block holds 4 or more txs (most: {max(per_block.values())})")
+        burst = work["burst"]
+        bh = burst["height"]
+        in_block = [tx_hash_of(t) for t in blocks[str(bh)]["block"]["data"]["txs"] or []]
+        if len(in_block) < BURST_MIN_TXS or in_block != burst["hashes"]:
+            raise DevnetError(f"block {bh} holds {in_block}, not the burst {burst['hashes']}")
+        if in_block == sorted(in_block, key=bytes.fromhex):
+            raise DevnetError(f"block {bh}: index order equals hash order")
+        searches = json.loads((oracle / "tx_search.json").read_text())
+        burst_search = {r["order_by"]: r["hashes"] for r in searches
+                        if r["query"] == f"tx.height={bh}"}
+        if set(burst_search) != {"asc", "desc"}:
+            raise DevnetError(f"tx_search.json lacks tx.height={bh} asc and desc")
+        report["burst"] = {
+            "height": bh, "by_index": [x[:8] for x in in_block],
+            "by_hash": [x[:8] for x in sorted(in_block, key=bytes.fromhex)],
+            "tx_search_asc": [x[:8] for x in burst_search["asc"]],
+            "tx_search_desc": [x[:8] for x in burst_search["desc"]],
+            "tx_search_asc_is_hash_order": burst_search["asc"] == sorted(in_block,
+                                                                          key=bytes.fromhex),
+            "blocks_with_4_or_more_txs": sorted(h for h, n in per_block.items() if n >= 4),
+        }
         rest_txs = json.loads((oracle / "rest_txs.json").read_text())
         if set(rest_txs) != set(txs):
             raise DevnetError("rest_txs.json does not cover the txs of txs.json")
@@ -951,6 +1269,8 @@ def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
     scratch.mkdir()
     try:
         keys = init_chain(injd, home, port_base)
+        log("vesting accounts in genesis: asking the node (it refuses them)")
+        vesting_genesis = probe_vesting_genesis(injd, home, keys, scratch)
         node = DevnetNode(injd, home, port_base=port_base, log_path=work_dir / "validator.log")
         workload = Workload(injd, node, keys, scratch)
         try:
@@ -969,14 +1289,12 @@ def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
             "chain_id": CHAIN_ID,
             "injectived_version": version,
             "denom": DENOM,
-            "accounts": {
-                name: {"address": keys.address[name],
-                       **({"valoper": keys.valoper[name]}
-                          if name in ("validator", "val2") else {})}
-                for name in ACCOUNT_NAMES
-            },
+            "accounts": account_entries(keys),
             "genesis_funds_inj": GENESIS_FUNDS,
             "notable_txs": workload.notable,
+            "burst": workload.facts["burst"],
+            "vesting": {"available": False, **workload.facts["vesting"],
+                        "genesis": vesting_genesis},
             "node_restart": workload.facts.get("node_restart"),
             "workload_txs": workload.all_txs,
             "memos": {"memo_ascii": ASCII_MEMO, "memo_unicode": UNICODE_MEMO},
@@ -1021,6 +1339,44 @@ def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
             log(f"kept {work_dir}")
         else:
             shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def account_entries(keys: Keys) -> dict[str, dict[str, Any]]:
+    """``workload.json`` ``accounts``: name -> address (+ valoper for the validators) and how
+    the key was made; ``kind`` / ``pub_key_type`` are filled in from the node's answers."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in ACCOUNT_NAMES:
+        out[name] = {"address": keys.address[name],
+                     **({"valoper": keys.valoper[name]} if name in ("validator", "val2")
+                        else {}),
+                     "key_type": KEY_TYPES.get(name, "eth_secp256k1")}
+    out["frank"]["note"] = "only receives (first in the burst); never signs: no pub_key"
+    out["erin"]["note"] = "created by the burst; signs secp256k1_send with a secp256k1 key"
+    out[MULTISIG_NAME] = {
+        "address": keys.address[MULTISIG_NAME], "key_type": "multisig",
+        "multisig": {"members": MULTISIG_MEMBERS, "threshold": MULTISIG_THRESHOLD},
+        "note": "created by the burst; signs multisig_send (legacy amino multisig pub_key)"}
+    for name in MODULE_ACCOUNTS:
+        out[name] = {"address": keys.address[name], "key_type": None, "module": name}
+    return out
+
+
+def _fill_account_kinds(work: dict[str, Any], rest: dict[str, Any]) -> None:
+    """``kind`` (the account's ``@type``) and ``pub_key_type`` at the latest recorded height,
+    and the first recorded height at which each account exists, from the node's answers."""
+    for entry in work["accounts"].values():
+        addr = entry["address"]
+        entry["first_rest_height"] = None
+        for h in sorted(rest, key=int):
+            ans = rest[h]["accounts"][addr]
+            if "account" not in ans:
+                continue
+            if entry["first_rest_height"] is None:
+                entry["first_rest_height"] = int(h)
+            acc = ans["account"]
+            base = acc.get("base_account") or acc
+            entry["kind"] = acc["@type"]
+            entry["pub_key_type"] = (base.get("pub_key") or {}).get("@type")
 
 
 def _sequence_of(tx_result: dict[str, Any]) -> int:

@@ -188,8 +188,15 @@ def ports_for(port_base: int) -> dict[str, int]:
     return {name: port_base + off for name, off in PORT_OFFSETS.items()}
 
 
-def _http_get_json(url: str, headers: dict[str, str] | None = None, timeout: float = 10) -> Any:
-    req = urllib.request.Request(url, headers=headers or {})
+def _http_get_json(url: str, headers: dict[str, str] | None = None, timeout: float = 10,
+                   body: Any = None) -> Any:
+    """GET (or POST ``body`` as JSON) and parse the JSON answer; error answers with a JSON
+    body are returned as that JSON."""
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers = {**(headers or {}), "content-type": "application/json"}
+    req = urllib.request.Request(url, data=data, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.loads(resp.read())
@@ -337,6 +344,12 @@ class DevnetNode:
         query = urllib.parse.urlencode(params)
         url = f"{self.api_url}/{path.lstrip('/')}" + (f"?{query}" if query else "")
         return _http_get_json(url, headers=headers, timeout=timeout)
+
+    def rest_post(self, path: str, body: Any, timeout: float = 10) -> Any:
+        """POST a JSON body to the SDK REST API (e.g. ``/cosmos/tx/v1beta1/encode``).
+        Error answers are returned as the node's JSON."""
+        url = f"{self.api_url}/{path.lstrip('/')}"
+        return _http_get_json(url, timeout=timeout, body=body)
 
     def height(self) -> int:
         return int(self.rpc("status")["sync_info"]["latest_block_height"])
