@@ -29,13 +29,15 @@ Cost model (``kv`` calls; a node found in the shared ``NodeCache`` costs none):
   when the root is a reference or a legacy hash.
 * ``get``: one ``get`` per level below the root (≤ the root's height).
 * ``get_many``: one ``get_many`` per level, all keys' paths walked together.
-* ``iterate``: a depth-first walk that, on reaching a node not yet read, reads the part
-  of its subtree inside [start, end) breadth-first, one ``get_many`` per level, up to a
-  node budget that starts small (8: a consumer that stops after a few items pays about
-  one call per level) and doubles per read up to 512. A long scan costs about
-  ``nodes / 512 × 9`` calls. Memory: the stack (O(height)) plus the nodes read ahead
-  (a few budgets); never the whole range.
-* ``root_hash()``: every node once (the same read-ahead walk, budget 512).
+* ``iterate``: an in-order walk over a frontier (a deque of pending subtrees in visiting
+  order). When the next node is unread, a window of the frontier is expanded through
+  the nodes already read and its first ``width`` unread nodes are read with ONE
+  ``get_many``. ``width`` starts at 2 and grows with the items consumed, up to 128: the
+  first item costs about one call per level (≈ 2 nodes per level), a long scan about
+  one call per 128 nodes (tm034 staking, 20k nodes: ~180 calls). Only subtrees that can
+  hold keys in [start, end) are entered. Memory: the frontier, O(width × height)
+  entries (≈1,100 at most on that 20k-node tree), never the whole range.
+* ``root_hash()``: every node once, through the same walk at full width.
 
 Iteration leaves are not put in the shared cache (a scan would evict the hot top of
 every tree); inner nodes and point-lookup leaves are.
@@ -55,7 +57,7 @@ from ..kv import KV, prefix_end
 EMPTY_HASH = sha256(b"").digest()
 
 _MAX_VERSION = (1 << 63) - 1
-_MAX_BUDGET = 512
+_MAX_WIDTH = 128  # unread nodes per get_many when walking
 _NO_BOUND = 1 << 8  # above any int8 height
 
 
@@ -420,6 +422,16 @@ class IAVLTree:
     def is_empty(self) -> bool:
         return self._root is None
 
+    @property
+    def size(self) -> int:
+        """Number of keys (the root's size)."""
+        return 0 if self._root is None else self._root.size
+
+    @property
+    def height(self) -> int:
+        """Levels below the root: the most nodes a point read loads after ``at``."""
+        return 0 if self._root is None else self._root.height
+
     # -------------------------------------------------------------- node reads
     def _decode(self, ref: bytes, raw: bytes, key: bytes, bound: int) -> Node:
         try:
@@ -560,11 +572,11 @@ class IAVLTree:
         nodes in it are expanded on the spot (their children join the window) until it
         holds ``width`` unread refs, which are read with ONE ``get_many``. The width starts
         at 2 (a consumer that stops early pays about one call per level) and grows with the
-        leaves consumed, up to ``_MAX_BUDGET // 4``; ``width`` fixes it (full walks).
+        leaves consumed, up to ``_MAX_WIDTH``; ``width`` fixes it (full walks).
         """
         front: deque = deque([(self._root_ref, _NO_BOUND, self._root, False)])
         leaves = 0
-        top = _MAX_BUDGET // 4
+        top = _MAX_WIDTH
         while front:
             ref, bound, node, expanded = front[0]
             if node is not None:
@@ -614,7 +626,7 @@ class IAVLTree:
             return root.hash if root.hash is not None else leaf_hash(root)
         open_: list[tuple[bytes, Node, list]] = []  # inner nodes waiting for their children's hashes
         result = None
-        for ref, node in self._preorder(None, None, False, width=_MAX_BUDGET // 4):
+        for ref, node in self._preorder(None, None, False, width=_MAX_WIDTH):
             if not node.is_leaf:
                 open_.append((ref, node, []))
                 continue

@@ -139,7 +139,7 @@ def test_ranges_match_a_filtered_full_walk(sample_app):
         tree = sample_app.tree(name, v)
         everything = list(tree.iterate())
         keys = [k for k, _ in everything]
-        assert keys == sorted(keys) and len(keys) == len(set(keys)) == tree._root.size
+        assert keys == sorted(keys) and len(keys) == len(set(keys)) == tree.size
         assert list(tree.iterate(reverse=True)) == everything[::-1]
         probes = keys + [k + b"\x00" for k in keys[:20]] + [b"", b"\xff" * 40]
         for _ in range(60):
@@ -167,10 +167,10 @@ def test_get_many_equals_get_and_costs_one_get_many_per_level(app_kv, oracle):
     got = tree.get_many(keys)
     spent = {k: app_kv.stats[k] - before.get(k, 0) for k in app_kv.stats}
     assert got == [probe.get(k) for k in keys]
-    assert sum(x is not None for x in got) == tree._root.size
+    assert sum(x is not None for x in got) == tree.size
     assert spent["get"] == 0 and spent["iterate"] == 0
-    assert spent["get_many"] == max(depths) == tree._root.height
-    assert spent["keys"] <= tree._root.size * 2  # every node at most once
+    assert spent["get_many"] == max(depths) == tree.height
+    assert spent["keys"] <= tree.size * 2  # every node at most once
     # warm cache: leaves and inner nodes were kept, nothing more to read
     before = app_kv.stats["get_many"]
     assert tree.get_many(keys) == got and app_kv.stats["get_many"] == before
@@ -251,14 +251,14 @@ def test_first_items_are_read_lazily(tm034_kv):
     kv = tm034_kv("application")
     latest = AppStore(kv).latest_version()
     tree = IAVLTree.at(kv, "staking", latest, cache=NodeCache(max_nodes=0))
-    assert tree._root.size > 5000
+    assert tree.size > 5000
     for reverse in (False, True):
         before = dict(kv.stats)
         it = tree.iterate(reverse=reverse)
         first = [next(it) for _ in range(5)]
         calls = kv.stats["get_many"] - before["get_many"]
         keys = kv.stats["keys"] - before["keys"]
-        assert calls <= tree._root.height + 2 and keys <= 4 * tree._root.height + 16
+        assert calls <= tree.height + 2 and keys <= 4 * tree.height + 16
         assert [k for k, _ in first] == sorted((k for k, _ in first), reverse=reverse)
         it.close()
 
