@@ -51,7 +51,7 @@ _seq = itertools.count(1)
 class Fingerprint:
     """What changes in a LevelDB folder whenever the node writes to it."""
 
-    entries: tuple[tuple[str, int, int], ...]  # (name, size, mtime_ns) of mutable files
+    entries: tuple[tuple[str, int, int, int], ...]  # (name, size, mtime_ns, inode) of mutable files
 
     @classmethod
     def of(cls, folder: Path) -> Fingerprint:
@@ -63,7 +63,8 @@ class Fingerprint:
                 st = entry.stat()
             except FileNotFoundError:
                 continue
-            out.append((entry.name, st.st_size, st.st_mtime_ns))
+            # the inode catches CURRENT replaced by rename within one coarse mtime tick
+            out.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
         return cls(tuple(sorted(out)))
 
 
@@ -131,13 +132,32 @@ def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | N
                     linker(src / name, dst / name)
             (dst / "CURRENT").write_bytes(current)
             after = Fingerprint.of(src)
-            if _manifest_state(before) == _manifest_state(after):
+            if _manifest_state(before) == _manifest_state(after) and (src / "CURRENT").read_bytes() == current:
                 return after
             last_error = SnapshotError(f"{src.name} changed while being copied")
         except FileNotFoundError as exc:  # a compaction removed a file we listed
             last_error = exc
         time.sleep(min(0.05 * 2**attempt, 1.0))
     raise SnapshotError(f"could not take a consistent copy of {src.name} after {attempts} attempts: {last_error}")
+
+
+def open_copy(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None) -> tuple[LevelDB, Fingerprint]:
+    """Copy ``src`` to ``dst`` and open the copy; a copy that does not open is retaken.
+
+    Opening is the real proof of consistency: LevelDB replays the copied log and
+    checks that every table the manifest names is there.
+    """
+    linker = linker or _Linker()
+    last: Exception | None = None
+    for attempt in range(attempts):
+        fp = copy_leveldb(src, dst, attempts=attempts, linker=linker)
+        try:
+            return LevelDB(dst, name=src.name.removesuffix(".db")), fp
+        except DatabaseUnavailable as exc:
+            last = exc
+            log.info("copy of %s did not open (%s); retaking it", src.name, exc)
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+    raise SnapshotError(f"no copy of {src.name} would open after {attempts} attempts: {last}")
 
 
 def _manifest_state(fp: Fingerprint) -> tuple:
@@ -260,9 +280,7 @@ class Snapshotter:
                         if name == "blockstore":
                             raise DatabaseUnavailable(f"{src} is missing")
                         continue  # e.g. tx_index off: readers report it
-                    fps[name] = copy_leveldb(src, folder / f"{name}.db", linker=self._linker)
-                for name in fps:
-                    dbs[name] = LevelDB(folder / f"{name}.db", name=name)
+                    dbs[name], fps[name] = open_copy(src, folder / f"{name}.db", linker=self._linker)
                 if self.verify:
                     self.verify(dbs)
                 return Snapshot(folder, dbs, fps, time.time())

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from cometgraph.storage.errors import DatabaseUnavailable, SnapshotError
-from cometgraph.storage.snapshot import SnapshotHolder, Snapshotter, _Linker, copy_leveldb
+from cometgraph.storage.snapshot import SnapshotHolder, Snapshotter, _Linker, copy_leveldb, open_copy
 
 
 def tree_digest(root: Path) -> dict[str, tuple]:
@@ -122,49 +123,53 @@ def test_snapshots_left_by_a_dead_process_are_cleaned_up(node_home, tmp_path):
 
 
 def test_copies_taken_while_a_writer_flushes_and_compacts_are_consistent(tmp_path):
-    """A LevelDB written concurrently (small write buffer: many flushes and compactions) is
-    copied over and over; every copy opens and holds a gap-free prefix of what was written.
+    """A LevelDB written concurrently (small write buffer: frequent flushes and compactions)
+    is copied over and over; every copy opens and holds a gap-free prefix of what was written.
 
     The writer here is plyvel itself, standing in for a node's goleveldb: this tests the
     file mechanics of copying under concurrent writes, not any node format.
     """
     import threading
+    import time
 
     import plyvel
 
-    from cometgraph.storage.kv import LevelDB
-
     src = tmp_path / "live.db"
-    writer = plyvel.DB(str(src), create_if_missing=True, write_buffer_size=64 * 1024)
+    writer = plyvel.DB(str(src), create_if_missing=True, write_buffer_size=256 * 1024)
     writer.put(b"k%08d" % 0, b"x" * 512)
     stop = threading.Event()
     written = [1]
 
     def write():
-        i = 1
-        while not stop.is_set() and i < 200_000:
+        i, deadline = 1, time.monotonic() + 60
+        while not stop.is_set() and time.monotonic() < deadline:
             with writer.write_batch() as wb:
                 for j in range(i, i + 50):
-                    wb.put(b"k%08d" % j, b"x" * 512)
+                    wb.put(b"k%08d" % j, b"x" * 128)
             i += 50
             written[0] = i
+            time.sleep(0.002)  # a busy node: a flush every second or so, compactions now and then
 
     t = threading.Thread(target=write)
     t.start()
     try:
-        seen = []
-        for n in range(15):
+        seen, tables, n = [], set(), 0
+        deadline = time.monotonic() + 40
+        # keep copying until the writer has flushed several tables under our feet
+        while n < 30 or len(tables) < 8:
+            assert time.monotonic() < deadline, f"only {len(tables)} flushes in 40 s"
+            tables |= {p.name for p in src.iterdir() if p.suffix == ".ldb"}
+            n += 1
             dst = tmp_path / f"copy{n}"
-            copy_leveldb(src, dst, attempts=50)
-            db = LevelDB(dst)
+            db, _ = open_copy(src, dst, attempts=50)
             keys = [k for k in db.iterate(prefix=b"k", include_value=False)]
             db.close()
             assert keys == [b"k%08d" % i for i in range(len(keys))], "a copy lost a write in the middle"
             assert len(keys) % 50 == 1, "a copy holds half a batch"
             seen.append(len(keys))
+            shutil.rmtree(dst)
     finally:
         stop.set()
         t.join()
         writer.close()
-    assert seen[-1] > seen[0], "the writer should have made progress between copies"
-    assert any(p.suffix == ".ldb" for p in src.iterdir()), "the writer should have flushed tables"
+    assert seen == sorted(seen) and seen[-1] > seen[0], "copies should see the writer's progress, in order"
