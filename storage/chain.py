@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .app.iavl import NodeCache
+from .app.store import AppStore
 from .blocks import BlockStore
 from .codec.tx import DescriptorRegistry
 from .prefixes import Prefixes, detect
@@ -32,9 +34,11 @@ class Readers:
     earliest_height: int
     #: the chain's bech32 prefixes (None: no address anywhere in its data yet)
     prefixes: Prefixes | None = None
+    #: application.db (None when the node keeps its app state elsewhere)
+    app: AppStore | None = None
 
 
-def build_readers(snap: Snapshot, prefixes: Prefixes | None = None) -> Readers:
+def build_readers(snap: Snapshot, prefixes: Prefixes | None = None, node_cache: NodeCache | None = None) -> Readers:
     blocks = BlockStore(snap.db("blockstore"))
     state = StateStore(snap.db("state"), base=blocks.base())
     txdb = snap.db("tx_index")
@@ -43,7 +47,11 @@ def build_readers(snap: Snapshot, prefixes: Prefixes | None = None) -> Readers:
     top = blocks.height()
     if st is not None and st.last_block_height:
         top = min(top, st.last_block_height)
-    return Readers(blocks=blocks, state=state, txs=txs, latest_height=top, earliest_height=blocks.base(), prefixes=prefixes)
+    appdb = snap.db("application")
+    app = AppStore(appdb, node_cache) if appdb is not None else None
+    return Readers(
+        blocks=blocks, state=state, txs=txs, latest_height=top, earliest_height=blocks.base(), prefixes=prefixes, app=app
+    )
 
 
 class View:
@@ -82,13 +90,23 @@ class Chain:
         self.prefixes = prefixes
         #: protobuf types for tx messages: built-in SDK types plus the operator's descriptor sets
         self.registry = registry or DescriptorRegistry()
+        #: IAVL nodes are immutable per key, so one cache serves every snapshot of application.db
+        self.node_cache = NodeCache()
+        self._app_latest = 0
         # readers are built (and so the snapshot verified) before a snapshot is published
         self.holder = SnapshotHolder(Snapshotter(self.data_dir, snapshot_dir), prepare=self._prepare)
 
     def _prepare(self, snap: Snapshot) -> Readers:
         if self.prefixes is None:  # detected once, from the first snapshot that has an address
             self.prefixes = detect(self.data_dir.parent, snap.db("state"), snap.db("tx_index"))
-        return build_readers(snap, self.prefixes)
+        readers = build_readers(snap, self.prefixes, self.node_cache)
+        if readers.app is not None:
+            latest = readers.app.latest_version()
+            if latest < self._app_latest:  # the node was rolled back: versions may be rewritten
+                self.node_cache = NodeCache()
+                readers = build_readers(snap, self.prefixes, self.node_cache)
+            self._app_latest = latest
+        return readers
 
     @classmethod
     def from_home(
