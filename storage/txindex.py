@@ -141,9 +141,7 @@ class TxIndex:
         self._check()
         q = parse_query(query) if isinstance(query, str) else query
         desc = _desc(order)
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise InvalidInput("limit must be a positive integer")
-        limit = min(limit, MAX_LIMIT)
+        limit = _limit(limit)
         pos = _decode_cursor(after, q, desc) if after is not None else None
         p = plan(q)
         rows = self._rows(p, desc, pos, limit + 1)
@@ -157,6 +155,42 @@ class TxIndex:
         self._check()
         q = parse_query(query) if isinstance(query, str) else query
         return _encode_cursor(q, _desc(order), _Pos(tx.height, tx.hash))
+
+    def search_any(
+        self, queries: Sequence[str | Query], order: str = "asc", after: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> TxPage:
+        """One page of txs matching ANY of ``queries``, de-duplicated, in the node's order.
+
+        Each query contributes at most ``limit + 1`` rows past the cursor, so memory is
+        O(queries × page) however many txs match (an account's history is the union of
+        the events that name it).
+        """
+        self._check()
+        qs = self._queries(queries)
+        desc = _desc(order)
+        limit = _limit(limit)
+        pos = _decode_cursor(after, qs, desc) if after is not None else None
+        merged: dict[bytes, TxResult] = {}
+        for q in qs:
+            for tx in self._rows(plan(q), desc, pos, limit + 1):
+                merged.setdefault(tx.hash, tx)
+        rows = sorted(merged.values(), key=lambda t: (t.height, t.hash), reverse=desc)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        cursor = _encode_cursor(qs, desc, _Pos(rows[-1].height, rows[-1].hash)) if more else None
+        return TxPage(tuple(rows), cursor)
+
+    def cursor_for_any(self, queries: Sequence[str | Query], order: str, tx: TxResult) -> str:
+        """The ``search_any`` cursor that resumes right after ``tx``."""
+        self._check()
+        return _encode_cursor(self._queries(queries), _desc(order), _Pos(tx.height, tx.hash))
+
+    @staticmethod
+    def _queries(queries: Sequence[str | Query]) -> tuple[Query, ...]:
+        qs = tuple(parse_query(q) if isinstance(q, str) else q for q in queries)
+        if not qs:
+            raise InvalidInput("give at least one query")
+        return qs
 
     def count(self, query: str | Query, cap: int = 10_000) -> TxCount:
         """Distinct txs the query matches, counting at most ``cap`` (one driver scan)."""
@@ -395,7 +429,7 @@ class NullTxIndex:
     def _disabled(self, *args, **kwargs):
         raise IndexDisabled('this node keeps no transaction index (no tx_index.db: indexer = "null")')
 
-    load_tx = load_txs = search = count = cursor_for = _disabled
+    load_tx = load_txs = search = search_any = cursor_for = cursor_for_any = count = _disabled
 
 
 # ---------------------------------------------------------------- records
@@ -427,16 +461,17 @@ def decode_tx_result(hash: bytes, data: bytes | None) -> TxResult | None:
 _CURSOR = struct.Struct(">2sc4sq")  # version, order, query fingerprint, height; then the hash
 
 
-def _fingerprint(q: Query) -> bytes:
-    return sha256(str(q).encode("utf-8")).digest()[:4]
+def _fingerprint(q: Query | tuple[Query, ...]) -> bytes:
+    text = " OR ".join(str(x) for x in q) if isinstance(q, tuple) else str(q)
+    return sha256(text.encode("utf-8")).digest()[:4]
 
 
-def _encode_cursor(q: Query, desc: bool, pos: _Pos) -> str:
+def _encode_cursor(q: Query | tuple[Query, ...], desc: bool, pos: _Pos) -> str:
     raw = _CURSOR.pack(b"c1", b"d" if desc else b"a", _fingerprint(q), pos.height) + pos.hash
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _decode_cursor(cursor: str, q: Query, desc: bool) -> _Pos:
+def _decode_cursor(cursor: str, q: Query | tuple[Query, ...], desc: bool) -> _Pos:
     if not isinstance(cursor, str) or not cursor or len(cursor) > 200:
         raise InvalidInput("malformed cursor")
     try:
@@ -453,6 +488,12 @@ def _decode_cursor(cursor: str, q: Query, desc: bool) -> _Pos:
     if fp != _fingerprint(q):
         raise InvalidInput("this cursor belongs to a different query")
     return _Pos(height, raw[_CURSOR.size :])
+
+
+def _limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidInput("limit must be a positive integer")
+    return min(limit, MAX_LIMIT)
 
 
 def _desc(order: str) -> bool:

@@ -641,3 +641,48 @@ def test_a_search_that_rejects_every_candidate_keeps_only_its_reject_cache(synth
     assert page.txs == () and page.next_cursor is None
     assert reference(synthetic, q) == []
     assert peak < 2_000_000, peak  # ~REJECT_CACHE hashes, whatever the number of candidates
+
+
+# ---------------------------------------------------------------- union (an account's history)
+def _union_reference(oracle, queries, desc):
+    """The node's own answers to each query, merged as search_any promises."""
+    by_query = {(r["query"], r["order_by"]): r for r in oracle.tx_search}
+    rows = {}
+    for q in queries:
+        rec = by_query[(q, "asc")]
+        for h, height in zip(rec["hashes"], rec["heights"]):
+            rows[h] = int(height)
+    return [h for h, _ in sorted(rows.items(), key=lambda kv: (kv[1], bytes.fromhex(kv[0])), reverse=desc)]
+
+
+def test_search_any_merges_the_nodes_answers_without_duplicates(txs, oracle):
+    asc = {r["query"] for r in oracle.tx_search if r["order_by"] == "asc" and r["hashes"] and "tx.hash" not in r["query"]}
+    hashes = {r["query"]: set(r["hashes"]) for r in oracle.tx_search if r["query"] in asc}
+    # two queries whose answers overlap and differ: the union must de-duplicate and merge
+    queries = next(
+        [a, b] for a in sorted(asc) for b in sorted(asc)
+        if a < b and hashes[a] & hashes[b] and hashes[a] - hashes[b] and hashes[b] - hashes[a]
+    )
+    for desc in (False, True):
+        want = _union_reference(oracle, queries, desc)
+        assert len(want) == len(hashes[queries[0]] | hashes[queries[1]])
+        for limit in (1, 2, 3, 100):
+            got, after = [], None
+            while True:
+                page = txs.search_any(queries, "desc" if desc else "asc", after=after, limit=limit)
+                got += [t.hash.hex().upper() for t in page.txs]
+                if page.next_cursor is None:
+                    break
+                after = page.next_cursor
+            assert got == want, (limit, desc)
+
+
+def test_search_any_cursors_belong_to_their_query_set(txs, oracle):
+    qs = ["tx.height>1", "tx.height<3"]
+    page = txs.search_any(qs, "asc", limit=1)
+    assert page.next_cursor
+    with pytest.raises(InvalidInput, match="different query"):
+        txs.search_any(["tx.height>1"], "asc", after=page.next_cursor)
+    assert txs.cursor_for_any(qs, "asc", page.txs[0]) == page.next_cursor
+    with pytest.raises(InvalidInput):
+        txs.search_any([], "asc")
