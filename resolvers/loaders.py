@@ -67,7 +67,7 @@ class Loaders:
         b, s, t = view.blocks, view.state, view.txs
         self.block_meta = _Loader(_many(b.load_block_metas, b.load_block_meta))
         self.block = _Loader(_many(b.load_blocks, b.load_block))
-        self.commit = _Loader(_each(b.load_commit))
+        self.commit = _Loader(_many(b.load_commits, b.load_commit))
         self.seen_commit = _Loader(_each(b.load_seen_commit))
         self.validator_set = _Loader(_each(s.load_validators))
         self.block_results = _Loader(_many(s.load_block_results_many, s.load_block_results))

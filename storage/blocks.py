@@ -139,6 +139,13 @@ class BlockStore:
             return None
         return self._commit(self.layout.block_commit(h), h)
 
+    def load_commits(self, hs: Sequence[int]) -> list[Commit | None]:
+        """Canonical commits for many heights with one ``get_many``; aligned with ``hs``."""
+        wanted = [h for h in hs if self._in_range(h, "commit")]
+        keys = {h: self.layout.block_commit(h) for h in wanted}
+        found = dict(zip(wanted, self.kv.get_many([keys[h] for h in wanted])))
+        return [self._commit_from(keys[h], h, found[h]) if h in found else None for h in hs]
+
     def load_seen_commit(self, h: int) -> Commit | None:
         """The +2/3 precommits this node itself saw for block ``h``; nodes keep it for recent heights only."""
         if not self._in_range(h, "seen commit"):
@@ -146,7 +153,9 @@ class BlockStore:
         return self._commit(self.layout.seen_commit(h), h)
 
     def _commit(self, key: bytes, h: int) -> Commit | None:
-        raw = self.kv.get(key)
+        return self._commit_from(key, h, self.kv.get(key))
+
+    def _commit_from(self, key: bytes, h: int, raw: bytes | None) -> Commit | None:
         if raw is None:
             return None
         commit = codec.decode_commit(raw, self.db, key)

@@ -278,3 +278,15 @@ def test_tm034_top_block_has_only_a_seen_commit(tm034_blocks):
     assert seen.block_id == tm034_blocks.load_block_meta(10002).block_id
     assert tm034_blocks.load_block_meta(10003) is None
 
+
+
+def test_load_commits_batches_and_equals_one_by_one(sample_blocks, oracle):
+    hs = sorted(int(h) for h in oracle.blocks)
+    before = sample_blocks.kv.stats["get_many"]
+    many = sample_blocks.load_commits(hs + [hs[-1] + 5])
+    assert sample_blocks.kv.stats["get_many"] == before + 1
+    assert many[-1] is None
+    assert many[:-1] == [sample_blocks.load_commit(h) for h in hs]
+    for h, c in zip(hs, many):
+        if str(h) in oracle.commits and c is not None:
+            assert c.block_id.hash.hex().upper() == oracle.commits[str(h)]["signed_header"]["commit"]["block_id"]["hash"]
