@@ -57,12 +57,12 @@ from hashlib import sha256
 from .codec.cometbft import decode_exec_result, parse
 from .errors import CorruptRecord, IndexDisabled, InvalidInput
 from .keys import oc_string
-from .kv import KV, first
+from .kv import KV, first, prefix_end
 from .models import TxResult
 from .proto import cometbft_pb2 as pb
 from .query import Query
 from .query import parse as parse_query
-from .txmatch import SEP, TX_HEIGHT, Cond, Plan, has_seq, key_height, plan, tx_matches
+from .txmatch import SEP, TX_HASH, TX_HEIGHT, Cond, Plan, has_seq, is_tag_key, key_height, plan, tx_matches
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,7 @@ class TxIndex:
         self.kv = kv
         self.enabled = first(kv.iterate(include_value=False)) is not None
         self._top: int | None = None
+        self._event_keys: tuple[str, ...] | None = None
 
     # ------------------------------------------------------------ by hash
     def load_tx(self, hash: bytes) -> TxResult | None:
@@ -184,6 +185,48 @@ class TxIndex:
         """The ``search_any`` cursor that resumes right after ``tx``."""
         self._check()
         return _encode_cursor(self._queries(queries), _desc(order), _Pos(tx.height, tx.hash))
+
+    def event_keys(self) -> tuple[str, ...]:
+        """Every composite event key (``type.attr``) this index holds, in key order.
+
+        Found by skipping from one key family to the next (one seek each), so the
+        cost is O(distinct keys + stray binary keys skipped by prefix), not O(entries).
+        Cached: a snapshot's index never changes.
+        """
+        if self._event_keys is None:
+            self._check()
+            out: list[str] = []
+            start = b""
+            while True:
+                k = first(self.kv.iterate(start=start, include_value=False))
+                if k is None:
+                    break
+                slash = k.find(SEP)
+                tag = k[:slash] if slash > 0 else b""
+                if tag and _TAG_BYTES.issuperset(tag) and b"." in tag and is_tag_key(k) and key_height(k) is not None:
+                    if tag.decode("utf-8", "replace") not in (TX_HEIGHT, TX_HASH):
+                        out.append(tag.decode("utf-8", "replace"))
+                    start = tag + b"0"  # b"/" + 1: past every key of this family
+                    continue
+                # a primary key (raw hash), block_events, or anything else: skip the
+                # whole family sharing its printable prefix
+                i = 0
+                while i < len(k) and k[i] in _TAG_BYTES:
+                    i += 1
+                nxt = prefix_end(k[: i + 1])
+                if nxt is None:
+                    break
+                start = nxt
+            self._event_keys = tuple(out)
+        return self._event_keys
+
+    def address_queries(self, address: str) -> tuple[str, ...]:
+        """One ``key='address'`` query per event key: together they find every tx whose
+        events name ``address`` (values like ``tx.acc_seq``'s "addr/seq" match too,
+        since ``=`` scans the ``key/value/`` prefix as the node does)."""
+        if "'" in address:
+            raise InvalidInput("an address cannot contain a quote")
+        return tuple(f"{k}='{address}'" for k in self.event_keys())
 
     @staticmethod
     def _queries(queries: Sequence[str | Query]) -> tuple[Query, ...]:
@@ -488,6 +531,10 @@ def _decode_cursor(cursor: str, q: Query | tuple[Query, ...], desc: bool) -> _Po
     if fp != _fingerprint(q):
         raise InvalidInput("this cursor belongs to a different query")
     return _Pos(height, raw[_CURSOR.size :])
+
+
+#: bytes an event type or attribute key is made of in practice (printable ASCII but "/")
+_TAG_BYTES = frozenset(range(0x21, 0x7F)) - {ord("/")}
 
 
 def _limit(limit: int) -> int:

@@ -686,3 +686,41 @@ def test_search_any_cursors_belong_to_their_query_set(txs, oracle):
     assert txs.cursor_for_any(qs, "asc", page.txs[0]) == page.next_cursor
     with pytest.raises(InvalidInput):
         txs.search_any([], "asc")
+
+
+def test_event_keys_are_every_indexed_composite_key(txs, oracle):
+    want = {
+        f"{e['type']}.{a['key']}"
+        for rpc in oracle.txs.values()
+        for e in rpc["tx_result"]["events"]
+        for a in e["attributes"]
+        if a.get("index") and e["type"] and a["key"]
+    }
+    assert set(txs.event_keys()) == want
+    assert list(txs.event_keys()) == sorted(txs.event_keys())
+
+
+def test_an_address_history_is_every_tx_whose_events_name_it(txs, oracle):
+    """The node's /tx answers are the reference: a tx belongs to an address's history
+    when one of its indexed attribute values is the address (or "address/…", like acc_seq)."""
+    addresses = {a["address"] for a in oracle.workload["accounts"].values() if isinstance(a, dict) and a.get("address")}
+    assert len(addresses) >= 4
+    for addr in sorted(addresses):
+        want = [
+            (int(rpc["height"]), bytes.fromhex(h))
+            for h, rpc in oracle.txs.items()
+            if any(
+                a.get("index") and (a.get("value") == addr or (a.get("value") or "").startswith(addr + "/"))
+                for e in rpc["tx_result"]["events"]
+                for a in e["attributes"]
+            )
+        ]
+        want = [h.hex().upper() for _, h in sorted(want, reverse=True)]
+        got, after = [], None
+        while True:
+            page = txs.search_any(txs.address_queries(addr), "desc", after=after, limit=4)
+            got += [t.hash.hex().upper() for t in page.txs]
+            if page.next_cursor is None:
+                break
+            after = page.next_cursor
+        assert got == want, addr
