@@ -1,0 +1,654 @@
+"""x/staking state read from the ``staking`` IAVL store: validators, delegations, unbondings,
+redelegations, params and the pool, shaped as the node's REST answers them.
+
+Key layout (SDK 0.50 x/staking/types/keys.go; ``lp(a)`` = 1-byte length + address,
+``address.MustLengthPrefix``):
+
+=====================================  =====================================================
+``0x21 lp(valoper)``                   ``Validator``
+``0x22 lp(consaddr)``                  raw valoper bytes (consensus-address index)
+``0x31 lp(del) lp(val)``               ``Delegation``
+``0x32 lp(del) lp(val)``               ``UnbondingDelegation``
+``0x33 lp(val) lp(del)``               empty (unbonding by validator)
+``0x34 lp(del) lp(src) lp(dst)``       ``Redelegation``
+``0x51``                               ``Params``
+``0x71 lp(val) del``                   empty (delegations by validator; 0.50 only, the
+                                       delegator is the collections' terminal part: no length)
+=====================================  =====================================================
+
+Values: ``math.Int`` fields are decimal text; ``LegacyDec`` fields are the decimal text of
+value × 10^18 with no point (``"1000000000000000000000"`` = 1000 shares).
+
+How older SDKs differ (checked on tm034's bytes where it says so):
+
+* 0.47: same keys, records and number encodings, except that the ``0x71`` index does not
+  exist: a validator's delegations come from a scan of every ``0x31`` delegation (the SDK's
+  own ``getValidatorDelegationsLegacy``). A 0.47 → 0.50 upgrade (staking migration v5)
+  writes ``0x71``, so ``validator_delegations`` falls back to the scan only when the store
+  holds no ``0x71`` key at all.
+* ≤ 0.46: params live in the x/params store (``staking/BondDenom`` … as amino JSON);
+  ``unbonding_on_hold_ref_count`` / ``unbonding_ids`` are new in 0.47 (absent = 0 / ()).
+* ≤ 0.42: keys carry 20-byte addresses without the length byte (``0x21 valoper``, ``0x31
+  del val`` …) [checked: tm034]; the layout is detected per version from a validator key.
+
+Balances follow the SDK's query code (x/staking/keeper/grpc_query.go):
+``validator.TokensFromShares(shares).TruncateInt()`` = ``shares.MulInt(tokens).Quo(delegator_shares)``
+with LegacyDec's banker's rounding in ``Quo``, then truncation. A redelegation entry's balance
+uses the *destination* validator. The pool is the bank balance, in the bond denom, of the
+``bonded_tokens_pool`` / ``not_bonded_tokens_pool`` module accounts.
+
+Cost: every call opens the tree once (``AppStore.tree``); point reads cost one kv call per
+tree level, batched reads (``get_many``) one per level for all keys together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf.message import DecodeError, Message
+from google.protobuf.message_factory import GetMessageClass
+
+from ..codec.ripemd160 import ripemd160
+from ..codec.tx import default_registry
+from ..errors import CorruptRecord, InvalidInput
+from ..models import Coin, Time
+from ..prefixes import Prefixes
+from .iavl import IAVLTree
+from .store import AppStore
+
+__all__ = [
+    "Delegation",
+    "Pool",
+    "Redelegation",
+    "RedelegationEntry",
+    "StakingReader",
+    "StakingValidator",
+    "UnbondingDelegation",
+    "UnbondingEntry",
+    "tokens_from_shares",
+]
+
+STORE = "staking"
+BOND_STATUSES = ("BOND_STATUS_UNSPECIFIED", "BOND_STATUS_UNBONDED", "BOND_STATUS_UNBONDING", "BOND_STATUS_BONDED")
+
+VALIDATOR = b"\x21"
+VALIDATOR_BY_CONS = b"\x22"
+DELEGATION = b"\x31"
+UNBONDING = b"\x32"
+UNBONDING_BY_VAL = b"\x33"
+REDELEGATION = b"\x34"
+PARAMS = b"\x51"
+DELEGATION_BY_VAL = b"\x71"
+
+#: Go's zero ``time.Time`` (0001-01-01T00:00:00Z): what a non-nullable stdtime reads as when absent
+GO_ZERO_TIME = Time(-62135596800, 0)
+_PRECISION = 10**18
+_DIGITS = re.compile(rb"-?[0-9]+")
+
+
+# ---------------------------------------------------------------- records
+@dataclass(frozen=True, slots=True)
+class StakingValidator:
+    operator_address: str
+    #: the ``Any`` type URL of the consensus key ("/cosmos.crypto.ed25519.PubKey")
+    consensus_pubkey_type: str
+    consensus_pubkey: bytes
+    #: CometBFT address of the consensus key (b"" for a key type without a known rule)
+    consensus_address: bytes
+    jailed: bool
+    status: str
+    tokens: int
+    #: LegacyDec text as the REST prints it ("1000.000000000000000000")
+    delegator_shares: str
+    moniker: str
+    identity: str
+    website: str
+    security_contact: str
+    details: str
+    unbonding_height: int
+    unbonding_time: Time
+    commission_rate: str
+    commission_max_rate: str
+    commission_max_change_rate: str
+    commission_update_time: Time
+    min_self_delegation: int
+    unbonding_on_hold_ref_count: int = 0
+    unbonding_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Delegation:
+    delegator_address: str
+    validator_address: str
+    shares: str
+    #: bond denom, shares × tokens / delegator_shares truncated (the REST's ``balance``)
+    balance: Coin
+
+
+@dataclass(frozen=True, slots=True)
+class UnbondingEntry:
+    creation_height: int
+    completion_time: Time
+    initial_balance: int
+    balance: int
+    unbonding_id: int
+    unbonding_on_hold_ref_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class UnbondingDelegation:
+    delegator_address: str
+    validator_address: str
+    entries: tuple[UnbondingEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RedelegationEntry:
+    creation_height: int
+    completion_time: Time
+    initial_balance: int
+    shares_dst: str
+    #: tokens of ``shares_dst`` at the destination validator now (0 if it no longer exists:
+    #: the node's query fails in that case)
+    balance: int
+    unbonding_id: int = 0
+    unbonding_on_hold_ref_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Redelegation:
+    delegator_address: str
+    validator_src_address: str
+    validator_dst_address: str
+    entries: tuple[RedelegationEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    not_bonded_tokens: int
+    bonded_tokens: int
+
+
+# ---------------------------------------------------------------- numbers and times
+def _go_quo(a: int, b: int) -> int:
+    """Go ``big.Int.Quo``: truncated toward zero (Python's ``//`` floors)."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+def _chop_round(x: int) -> int:
+    """LegacyDec ``chopPrecisionAndRound``: divide by 10^18, banker's rounding (half to even)."""
+    q, r = divmod(abs(x), _PRECISION)
+    if r > _PRECISION // 2 or (r == _PRECISION // 2 and q & 1):
+        q += 1
+    return -q if x < 0 else q
+
+
+def tokens_from_shares(shares: int, tokens: int, delegator_shares: int) -> int:
+    """``Validator.TokensFromShares(shares).TruncateInt()``; shares are raw LegacyDec (×10^18).
+
+    ``shares.MulInt(tokens)`` keeps the scale, ``Quo`` multiplies by 10^36, divides and
+    rounds half to even at 18 decimals, ``TruncateInt`` drops the decimals. 0 when the
+    validator has no shares (the node's query divides by zero and fails).
+    """
+    if delegator_shares == 0:
+        return 0
+    dec = _chop_round(_go_quo(shares * tokens * _PRECISION * _PRECISION, delegator_shares))
+    return _go_quo(dec, _PRECISION)
+
+
+def dec_text(raw: int) -> str:
+    """``LegacyDec.String()``: always 18 decimals."""
+    digits = str(abs(raw)).rjust(19, "0")
+    return ("-" if raw < 0 else "") + digits[:-18] + "." + digits[-18:]
+
+
+def parse_int(text: str | bytes, db: str, key: bytes, what: str) -> int:
+    """math.Int / LegacyDec wire text → int (empty = 0, as the SDK unmarshals it)."""
+    data = text.encode() if isinstance(text, str) else bytes(text)
+    if not data:
+        return 0
+    if not _DIGITS.fullmatch(data):
+        raise CorruptRecord(db, key, f"{what} is not a decimal integer: {data[:40]!r}")
+    return int(data)
+
+
+def to_time(msg: Message, field: str) -> Time:
+    """A non-nullable stdtime field: absent reads as Go's zero time, as gogoproto does."""
+    if not msg.HasField(field):
+        return GO_ZERO_TIME
+    ts = getattr(msg, field)
+    return Time(ts.seconds, ts.nanos)
+
+
+def duration_text(seconds: int, nanos: int) -> str:
+    """gogo jsonpb Duration: ``"20s"``, ``"1.5s"``."""
+    text = f"{'-' if seconds < 0 or nanos < 0 else ''}{abs(seconds)}.{abs(nanos):09d}".rstrip("0").rstrip(".")
+    return text + "s"
+
+
+# ---------------------------------------------------------------- protobuf
+def message_class(full_name: str) -> type[Message]:
+    desc = default_registry().find(full_name)
+    if desc is None:  # pragma: no cover - the built-in descriptor set declares it
+        raise AssertionError(f"built-in descriptors lack {full_name}")
+    return GetMessageClass(desc)
+
+
+def decode(full_name: str, raw: bytes, db: str, key: bytes) -> Message:
+    """``raw`` as the named SDK type, or ``CorruptRecord`` naming the key."""
+    msg = message_class(full_name)()
+    try:
+        msg.ParseFromString(raw)
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise CorruptRecord(db, key, f"not a {full_name}: {exc}") from None
+    return msg
+
+
+def rest_json(full_name: str, raw: bytes, db: str, key: bytes) -> dict[str, Any]:
+    """A stored record rendered as the REST prints it (gogo jsonpb, see ``codec.tx``)."""
+    decode(full_name, raw, db, key)  # corrupt bytes raise here, not as a placeholder object
+    out = default_registry().message_json("/" + full_name, raw)
+    out.pop("@type", None)
+    return out
+
+
+def consensus_address(type_url: str, key: bytes) -> bytes:
+    """CometBFT ``PubKey.Address()``: sha256[:20] (ed25519, bls12_381), ripemd160(sha256) (secp256k1)."""
+    if type_url in ("/cosmos.crypto.ed25519.PubKey", "/cosmos.crypto.bls12_381.PubKey"):
+        return hashlib.sha256(key).digest()[:20]
+    if type_url == "/cosmos.crypto.secp256k1.PubKey":
+        return ripemd160(hashlib.sha256(key).digest())
+    return b""
+
+
+def legacy_params(app: AppStore, version: int, subspace: str, fields: Iterable[str]) -> dict[str, Any] | None:
+    """≤ 0.46: a module's params in the x/params store (``<subspace>/<Key>`` → amino JSON); None if absent."""
+    try:
+        tree = app.tree("params", version)
+    except LookupError:
+        return None
+    names = list(fields)
+    keys = [f"{subspace}/{n}".encode() for n in names]
+    got = tree.get_many(keys)
+    if all(v is None for v in got):
+        return None
+    out: dict[str, Any] = {}
+    for name, key, raw in zip(names, keys, got):
+        if raw is None:
+            continue
+        try:
+            out[name] = json.loads(raw)
+        except ValueError:
+            raise CorruptRecord(app.db, b"s/k:params/" + key, "not amino JSON") from None
+    return out
+
+
+class VersionCache:
+    """A small LRU of per-version facts (layouts): versions are immutable."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: OrderedDict[int, Any] = OrderedDict()
+        self._size = size
+
+    def get(self, version: int) -> Any:
+        got = self._items.get(version)
+        if got is not None:
+            self._items.move_to_end(version)
+        return got
+
+    def put(self, version: int, value: Any) -> None:
+        self._items[version] = value
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+def length_prefixed(tree: IAVLTree, prefix: bytes) -> bool:
+    """Whether addresses in keys under ``prefix`` carry a length byte (SDK ≥ 0.43).
+
+    Before 0.43 addresses were a fixed 20 bytes with no length byte, so such a key is
+    exactly ``len(prefix) + 20`` long; a prefixed 20- or 32-byte address makes it 21 / 33.
+    With no key to look at, the current layout is assumed.
+    """
+    for key, _ in tree.iterate_prefix(prefix):
+        return len(key) != len(prefix) + 20
+    return True
+
+
+# ---------------------------------------------------------------- keys
+class _Keys:
+    """Key builders and parsers for one layout (length-prefixed addresses or raw 20-byte ones)."""
+
+    def __init__(self, prefixed: bool) -> None:
+        self.prefixed = prefixed
+
+    def addr(self, a: bytes) -> bytes:
+        if not self.prefixed:
+            return bytes(a)
+        if len(a) > 255:
+            raise InvalidInput(f"address of {len(a)} bytes is too long")
+        return bytes([len(a)]) + bytes(a)
+
+    def split(self, rest: bytes, count: int) -> list[bytes] | None:
+        """``count`` addresses concatenated in a key tail, or None if the tail does not parse."""
+        out = []
+        pos = 0
+        for _ in range(count):
+            if self.prefixed:
+                if pos >= len(rest):
+                    return None
+                n = rest[pos]
+                pos += 1
+            else:
+                n = 20
+            if pos + n > len(rest):
+                return None
+            out.append(rest[pos : pos + n])
+            pos += n
+        return out if pos == len(rest) else None
+
+
+# ---------------------------------------------------------------- reader
+class StakingReader:
+    """x/staking state at any retained version of one AppStore.
+
+    Addresses come in as raw bytes; records carry the bech32 text the node stored (which is
+    what its REST prints). Missing records are None or empty lists; a version the node
+    pruned raises ``Pruned``; undecodable bytes raise ``CorruptRecord``.
+    """
+
+    def __init__(self, app: AppStore, prefixes: Prefixes, store: str = STORE) -> None:
+        self.app = app
+        self.prefixes = prefixes
+        self.store = store
+        self._layouts = VersionCache()
+
+    # -------------------------------------------------------------- plumbing
+    def _open(self, version: int) -> tuple[IAVLTree, _Keys]:
+        tree = self.app.tree(self.store, version)
+        keys = self._layouts.get(version)
+        if keys is None:
+            keys = _Keys(length_prefixed(tree, VALIDATOR))
+            self._layouts.put(version, keys)
+        return tree, keys
+
+    def _key(self, key: bytes) -> bytes:
+        return b"s/k:" + self.store.encode() + b"/" + key
+
+    def _decode(self, name: str, raw: bytes, key: bytes) -> Message:
+        return decode(f"cosmos.staking.v1beta1.{name}", raw, self.app.db, self._key(key))
+
+    def _int(self, text: str, key: bytes, what: str) -> int:
+        return parse_int(text, self.app.db, self._key(key), what)
+
+    # -------------------------------------------------------------- validators
+    def _validator(self, raw: bytes, key: bytes) -> StakingValidator:
+        m = self._decode("Validator", raw, key)
+        pk_type = m.consensus_pubkey.type_url
+        pk = b""
+        if m.HasField("consensus_pubkey"):
+            # every single-key type is `bytes key = 1`; parse as ed25519's shape whatever the URL
+            pk = bytes(decode("cosmos.crypto.ed25519.PubKey", m.consensus_pubkey.value, self.app.db, self._key(key)).key)
+        d = m.description
+        rates = m.commission.commission_rates
+        status = BOND_STATUSES[m.status] if 0 <= m.status < len(BOND_STATUSES) else str(m.status)
+        return StakingValidator(
+            operator_address=m.operator_address,
+            consensus_pubkey_type=pk_type,
+            consensus_pubkey=pk,
+            consensus_address=consensus_address(pk_type, pk),
+            jailed=m.jailed,
+            status=status,
+            tokens=self._int(m.tokens, key, "tokens"),
+            delegator_shares=dec_text(self._int(m.delegator_shares, key, "delegator_shares")),
+            moniker=d.moniker,
+            identity=d.identity,
+            website=d.website,
+            security_contact=d.security_contact,
+            details=d.details,
+            unbonding_height=m.unbonding_height,
+            unbonding_time=to_time(m, "unbonding_time"),
+            commission_rate=dec_text(self._int(rates.rate, key, "commission rate")),
+            commission_max_rate=dec_text(self._int(rates.max_rate, key, "commission max_rate")),
+            commission_max_change_rate=dec_text(self._int(rates.max_change_rate, key, "commission max_change_rate")),
+            commission_update_time=to_time(m.commission, "update_time"),
+            min_self_delegation=self._int(m.min_self_delegation, key, "min_self_delegation"),
+            unbonding_on_hold_ref_count=m.unbonding_on_hold_ref_count,
+            unbonding_ids=tuple(m.unbonding_ids),
+        )
+
+    def validators(self, version: int, status: str | None = None) -> list[StakingValidator]:
+        """Every validator (or those with ``status``), in the REST's order: by operator key bytes."""
+        if status is not None and status not in BOND_STATUSES[1:]:
+            raise InvalidInput(f"invalid validator status {status!r}: one of {', '.join(BOND_STATUSES[1:])}")
+        tree, _ = self._open(version)
+        out = [self._validator(raw, key) for key, raw in tree.iterate_prefix(VALIDATOR)]
+        return out if status is None else [v for v in out if v.status == status]
+
+    def validator(self, valoper: bytes, version: int) -> StakingValidator | None:
+        tree, keys = self._open(version)
+        key = VALIDATOR + keys.addr(valoper)
+        raw = tree.get(key)
+        return None if raw is None else self._validator(raw, key)
+
+    def _validators_raw(self, tree: IAVLTree, keys: _Keys, valopers: Sequence[bytes]) -> dict[bytes, StakingValidator | None]:
+        """Distinct operators → validator (None if absent), with one batched read."""
+        wanted = list(dict.fromkeys(bytes(v) for v in valopers))
+        vkeys = [VALIDATOR + keys.addr(v) for v in wanted]
+        got = tree.get_many(vkeys)
+        return {v: (None if raw is None else self._validator(raw, k)) for v, k, raw in zip(wanted, vkeys, got)}
+
+    def validators_by_consensus(self, consaddrs: Sequence[bytes], version: int) -> list[StakingValidator | None]:
+        """Validators by CometBFT consensus address (index ``0x22``), aligned with ``consaddrs``.
+
+        Two batched reads: the index entries, then the validators they name.
+        """
+        tree, keys = self._open(version)
+        ikeys = [VALIDATOR_BY_CONS + keys.addr(c) for c in consaddrs]
+        opers = tree.get_many(ikeys)
+        found = self._validators_raw(tree, keys, [o for o in opers if o])
+        return [found.get(bytes(o)) if o else None for o in opers]
+
+    # -------------------------------------------------------------- delegations
+    def _bond_denom(self, version: int) -> str:
+        return str(self.params(version).get("bond_denom", ""))
+
+    def _delegations(self, tree: IAVLTree, keys: _Keys, items: list[tuple[bytes, bytes]], version: int) -> list[Delegation]:
+        parsed = []
+        for key, raw in items:
+            m = self._decode("Delegation", raw, key)
+            addrs = keys.split(key[1:], 2)
+            if addrs is None:
+                raise CorruptRecord(self.app.db, self._key(key), "delegation key does not hold two addresses")
+            parsed.append((key, m, addrs[1]))
+        if not parsed:
+            return []
+        vals = self._validators_raw(tree, keys, [val for _, _, val in parsed])
+        denom = self._bond_denom(version)
+        out = []
+        for key, m, val in parsed:
+            v = vals[val]
+            if v is None:
+                raise CorruptRecord(self.app.db, self._key(key), "delegation to a validator that does not exist")
+            shares = self._int(m.shares, key, "shares")
+            balance = tokens_from_shares(shares, v.tokens, _raw_dec(v.delegator_shares))
+            out.append(Delegation(m.delegator_address, m.validator_address, dec_text(shares), Coin(denom, str(balance))))
+        return out
+
+    def delegations(self, delegator: bytes, version: int) -> list[Delegation]:
+        """A delegator's delegations, by validator key bytes (the REST's order)."""
+        tree, keys = self._open(version)
+        items = list(tree.iterate_prefix(DELEGATION + keys.addr(delegator)))
+        return self._delegations(tree, keys, items, version)
+
+    def validator_delegations(self, valoper: bytes, version: int) -> list[Delegation]:
+        """A validator's delegations, by delegator key bytes (the REST's order).
+
+        SDK 0.50 reads the ``0x71`` index; a store without any ``0x71`` key (≤ 0.47) is
+        scanned over every delegation instead, as the SDK's legacy query does.
+        """
+        tree, keys = self._open(version)
+        valoper = bytes(valoper)
+        if keys.prefixed and next(iter(tree.iterate_prefix(DELEGATION_BY_VAL)), None) is not None:
+            index = DELEGATION_BY_VAL + keys.addr(valoper)
+            dkeys = [DELEGATION + keys.addr(k[len(index) :]) + keys.addr(valoper) for k, _ in tree.iterate_prefix(index)]
+            got = tree.get_many(dkeys)
+            missing = [k for k, raw in zip(dkeys, got) if raw is None]
+            if missing:
+                raise CorruptRecord(self.app.db, self._key(missing[0]), "indexed by 0x71 but absent")
+            items = list(zip(dkeys, got))
+        else:
+            items = []
+            for key, raw in tree.iterate_prefix(DELEGATION):
+                addrs = keys.split(key[1:], 2)
+                if addrs is not None and addrs[1] == valoper:
+                    items.append((key, raw))
+        return self._delegations(tree, keys, items, version)
+
+    # -------------------------------------------------------------- unbonding
+    def _unbonding(self, raw: bytes, key: bytes) -> UnbondingDelegation:
+        m = self._decode("UnbondingDelegation", raw, key)
+        entries = tuple(
+            UnbondingEntry(
+                creation_height=e.creation_height,
+                completion_time=to_time(e, "completion_time"),
+                initial_balance=self._int(e.initial_balance, key, "initial_balance"),
+                balance=self._int(e.balance, key, "balance"),
+                unbonding_id=e.unbonding_id,
+                unbonding_on_hold_ref_count=e.unbonding_on_hold_ref_count,
+            )
+            for e in m.entries
+        )
+        return UnbondingDelegation(m.delegator_address, m.validator_address, entries)
+
+    def unbonding_delegations(self, delegator: bytes, version: int) -> list[UnbondingDelegation]:
+        """A delegator's unbonding delegations, by validator key bytes."""
+        tree, keys = self._open(version)
+        return [self._unbonding(raw, key) for key, raw in tree.iterate_prefix(UNBONDING + keys.addr(delegator))]
+
+    def validator_unbonding_delegations(self, valoper: bytes, version: int) -> list[UnbondingDelegation]:
+        """A validator's unbonding delegations (index ``0x33``), by delegator key bytes."""
+        tree, keys = self._open(version)
+        index = UNBONDING_BY_VAL + keys.addr(valoper)
+        ukeys = []
+        for k, _ in tree.iterate_prefix(index):
+            dels = keys.split(k[len(index) :], 1)
+            if dels is None:
+                raise CorruptRecord(self.app.db, self._key(k), "unbonding index key does not end in an address")
+            ukeys.append(UNBONDING + keys.addr(dels[0]) + keys.addr(valoper))
+        got = tree.get_many(ukeys)
+        out = []
+        for k, raw in zip(ukeys, got):
+            if raw is None:
+                raise CorruptRecord(self.app.db, self._key(k), "indexed by 0x33 but absent")
+            out.append(self._unbonding(raw, k))
+        return out
+
+    # -------------------------------------------------------------- redelegations
+    def redelegations(self, delegator: bytes, version: int) -> list[Redelegation]:
+        """A delegator's redelegations, by (source, destination) key bytes; entry balances
+        from the destination validator's current exchange rate."""
+        tree, keys = self._open(version)
+        parsed = []
+        for key, raw in tree.iterate_prefix(REDELEGATION + keys.addr(delegator)):
+            addrs = keys.split(key[1:], 3)
+            if addrs is None:
+                raise CorruptRecord(self.app.db, self._key(key), "redelegation key does not hold three addresses")
+            parsed.append((key, self._decode("Redelegation", raw, key), addrs[2]))
+        vals = self._validators_raw(tree, keys, [dst for _, _, dst in parsed]) if parsed else {}
+        out = []
+        for key, m, dst in parsed:
+            v = vals[dst]
+            entries = []
+            for e in m.entries:
+                shares = self._int(e.shares_dst, key, "shares_dst")
+                balance = 0 if v is None else tokens_from_shares(shares, v.tokens, _raw_dec(v.delegator_shares))
+                entries.append(
+                    RedelegationEntry(
+                        creation_height=e.creation_height,
+                        completion_time=to_time(e, "completion_time"),
+                        initial_balance=self._int(e.initial_balance, key, "initial_balance"),
+                        shares_dst=dec_text(shares),
+                        balance=balance,
+                        unbonding_id=e.unbonding_id,
+                        unbonding_on_hold_ref_count=e.unbonding_on_hold_ref_count,
+                    )
+                )
+            out.append(Redelegation(m.delegator_address, m.validator_src_address, m.validator_dst_address, tuple(entries)))
+        return out
+
+    # -------------------------------------------------------------- params, pool
+    def params(self, version: int) -> dict[str, Any]:
+        """``/cosmos/staking/v1beta1/params``' ``params`` object.
+
+        ≥ 0.47 from key ``0x51``; ≤ 0.46 from the x/params store, put in the same shape
+        (``min_commission_rate`` is 0 where the chain had no such param). {} if neither exists.
+        """
+        tree, _ = self._open(version)
+        raw = tree.get(PARAMS)
+        if raw is not None:
+            return rest_json("cosmos.staking.v1beta1.Params", raw, self.app.db, self._key(PARAMS))
+        old = legacy_params(self.app, version, "staking", ("UnbondingTime", "MaxValidators", "MaxEntries", "HistoricalEntries", "BondDenom", "MinCommissionRate"))
+        if old is None:
+            return {}
+        ns = int(old.get("UnbondingTime", 0))
+        rate = str(old.get("MinCommissionRate", "0"))
+        return {
+            "unbonding_time": duration_text(_go_quo(ns, 10**9), ns - _go_quo(ns, 10**9) * 10**9),
+            "max_validators": int(old.get("MaxValidators", 0)),
+            "max_entries": int(old.get("MaxEntries", 0)),
+            "historical_entries": int(old.get("HistoricalEntries", 0)),
+            "bond_denom": str(old.get("BondDenom", "")),
+            "min_commission_rate": dec_text(legacy_dec_value(rate, self.app.db, b"s/k:params/staking/MinCommissionRate")),
+        }
+
+    def pool(self, version: int) -> Pool:
+        """Bonded / not-bonded tokens: the module accounts' bank balances in the bond denom."""
+        denom = self._bond_denom(version)
+        try:
+            bank = self.app.tree("bank", version)
+        except LookupError:
+            return Pool(0, 0)
+        amounts = []
+        for name in (b"not_bonded_tokens_pool", b"bonded_tokens_pool"):
+            addr = hashlib.sha256(name).digest()[:20]  # authtypes.NewModuleAddress
+            amounts.append(self._bank_balance(bank, addr, denom))
+        return Pool(*amounts)
+
+    def _bank_balance(self, bank: IAVLTree, addr: bytes, denom: str) -> int:
+        """x/bank balance: ``0x02 lp(addr) denom`` → Int text (≥ 0.46) or Coin proto (0.43–0.45);
+        ``"balances" addr denom`` → Coin proto (≤ 0.42)."""
+        cands = [b"\x02" + bytes([len(addr)]) + addr + denom.encode(), b"balances" + addr + denom.encode()]
+        for key, raw in zip(cands, bank.get_many(cands)):
+            if raw is None:
+                continue
+            full = b"s/k:bank/" + key
+            if _DIGITS.fullmatch(raw):
+                return int(raw)
+            return parse_int(decode("cosmos.base.v1beta1.Coin", raw, self.app.db, full).amount, self.app.db, full, "balance")
+        return 0
+
+
+
+def _raw_dec(text: str) -> int:
+    """``dec_text``'s inverse (its text always has 18 decimals)."""
+    return int(text.replace(".", ""))
+
+
+_DEC_TEXT = re.compile(r"-?[0-9]+(\.[0-9]{1,18})?")
+
+
+def legacy_dec_value(text: str, db: str, key: bytes) -> int:
+    """A LegacyDec as amino JSON prints it ("0.050000000000000000") → raw ×10^18 integer."""
+    if not _DEC_TEXT.fullmatch(text):
+        raise CorruptRecord(db, key, f"not a decimal: {text[:40]!r}")
+    neg = text.startswith("-")
+    whole, _, frac = text.lstrip("-").partition(".")
+    raw = int(whole) * _PRECISION + int(frac.ljust(18, "0"))
+    return -raw if neg else raw
