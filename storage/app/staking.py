@@ -46,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -233,6 +234,12 @@ def duration_text(seconds: int, nanos: int) -> str:
     return text + "s"
 
 
+def duration_ns_text(ns: int) -> str:
+    """An amino-JSON ``time.Duration`` (nanoseconds) as gogo jsonpb prints a Duration."""
+    seconds = _go_quo(ns, 10**9)
+    return duration_text(seconds, ns - seconds * 10**9)
+
+
 # ---------------------------------------------------------------- protobuf
 def message_class(full_name: str) -> type[Message]:
     desc = default_registry().find(full_name)
@@ -291,22 +298,25 @@ def legacy_params(app: AppStore, version: int, subspace: str, fields: Iterable[s
 
 
 class VersionCache:
-    """A small LRU of per-version facts (layouts): versions are immutable."""
+    """A small thread-safe LRU of per-version facts (key layouts): a version never changes."""
 
     def __init__(self, size: int = 256) -> None:
         self._items: OrderedDict[int, Any] = OrderedDict()
         self._size = size
+        self._lock = threading.Lock()
 
     def get(self, version: int) -> Any:
-        got = self._items.get(version)
-        if got is not None:
-            self._items.move_to_end(version)
-        return got
+        with self._lock:
+            got = self._items.get(version)
+            if got is not None:
+                self._items.move_to_end(version)
+            return got
 
     def put(self, version: int, value: Any) -> None:
-        self._items[version] = value
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[version] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
 def length_prefixed(tree: IAVLTree, prefix: bytes) -> bool:
@@ -359,8 +369,12 @@ class StakingReader:
     """x/staking state at any retained version of one AppStore.
 
     Addresses come in as raw bytes; records carry the bech32 text the node stored (which is
-    what its REST prints). Missing records are None or empty lists; a version the node
-    pruned raises ``Pruned``; undecodable bytes raise ``CorruptRecord``.
+    what its REST prints; ``prefixes`` is kept for callers rendering raw addresses). Missing
+    records are None or empty lists; a version the node pruned raises ``Pruned``, one above
+    the latest ``NotFound``; undecodable bytes raise ``CorruptRecord``.
+
+    The key layout is probed once per version and reader (one path down to the first
+    validator key); keep one reader per AppStore rather than one per request.
     """
 
     def __init__(self, app: AppStore, prefixes: Prefixes, store: str = STORE) -> None:
@@ -456,8 +470,8 @@ class StakingReader:
         return [found.get(bytes(o)) if o else None for o in opers]
 
     # -------------------------------------------------------------- delegations
-    def _bond_denom(self, version: int) -> str:
-        return str(self.params(version).get("bond_denom", ""))
+    def _bond_denom(self, tree: IAVLTree, version: int) -> str:
+        return str(self._params(tree, version).get("bond_denom", ""))
 
     def _delegations(self, tree: IAVLTree, keys: _Keys, items: list[tuple[bytes, bytes]], version: int) -> list[Delegation]:
         parsed = []
@@ -470,7 +484,7 @@ class StakingReader:
         if not parsed:
             return []
         vals = self._validators_raw(tree, keys, [val for _, _, val in parsed])
-        denom = self._bond_denom(version)
+        denom = self._bond_denom(tree, version)
         out = []
         for key, m, val in parsed:
             v = vals[val]
@@ -591,16 +605,18 @@ class StakingReader:
         (``min_commission_rate`` is 0 where the chain had no such param). {} if neither exists.
         """
         tree, _ = self._open(version)
+        return self._params(tree, version)
+
+    def _params(self, tree: IAVLTree, version: int) -> dict[str, Any]:
         raw = tree.get(PARAMS)
         if raw is not None:
             return rest_json("cosmos.staking.v1beta1.Params", raw, self.app.db, self._key(PARAMS))
         old = legacy_params(self.app, version, "staking", ("UnbondingTime", "MaxValidators", "MaxEntries", "HistoricalEntries", "BondDenom", "MinCommissionRate"))
         if old is None:
             return {}
-        ns = int(old.get("UnbondingTime", 0))
         rate = str(old.get("MinCommissionRate", "0"))
         return {
-            "unbonding_time": duration_text(_go_quo(ns, 10**9), ns - _go_quo(ns, 10**9) * 10**9),
+            "unbonding_time": duration_ns_text(int(old.get("UnbondingTime", 0))),
             "max_validators": int(old.get("MaxValidators", 0)),
             "max_entries": int(old.get("MaxEntries", 0)),
             "historical_entries": int(old.get("HistoricalEntries", 0)),
@@ -610,7 +626,8 @@ class StakingReader:
 
     def pool(self, version: int) -> Pool:
         """Bonded / not-bonded tokens: the module accounts' bank balances in the bond denom."""
-        denom = self._bond_denom(version)
+        tree, _ = self._open(version)
+        denom = self._bond_denom(tree, version)
         try:
             bank = self.app.tree("bank", version)
         except LookupError:
