@@ -21,6 +21,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
+from ..errors import CorruptRecord
 from ..models import Time
 from ..prefixes import Prefixes
 from .iavl import IAVLTree
@@ -121,15 +122,13 @@ class SlashingReader:
         old = legacy_params(self.app, version, "slashing", names)
         if old is None:
             return {}
-        db = self.app.db
-
-        def dec(name: str) -> str:
-            return dec_text(legacy_dec_value(str(old.get(name, "0")), db, b"s/k:params/slashing/" + name.encode()))
-
-        return {
-            "signed_blocks_window": str(int(old.get("SignedBlocksWindow", 0))),
-            "min_signed_per_window": dec("MinSignedPerWindow"),
-            "downtime_jail_duration": duration_ns_text(int(old.get("DowntimeJailDuration", 0))),
-            "slash_fraction_double_sign": dec("SlashFractionDoubleSign"),
-            "slash_fraction_downtime": dec("SlashFractionDowntime"),
-        }
+        try:
+            return {
+                "signed_blocks_window": str(int(old.get("SignedBlocksWindow", 0))),
+                "min_signed_per_window": dec_text(legacy_dec_value(str(old.get("MinSignedPerWindow", "0")))),
+                "downtime_jail_duration": duration_ns_text(int(old.get("DowntimeJailDuration", 0))),
+                "slash_fraction_double_sign": dec_text(legacy_dec_value(str(old.get("SlashFractionDoubleSign", "0")))),
+                "slash_fraction_downtime": dec_text(legacy_dec_value(str(old.get("SlashFractionDowntime", "0")))),
+            }
+        except (TypeError, ValueError) as exc:
+            raise CorruptRecord(self.app.db, b"s/k:params/slashing/", f"params do not decode: {exc}") from None

@@ -60,6 +60,7 @@ from ..codec.tx import default_registry
 from ..errors import CorruptRecord, InvalidInput
 from ..models import Coin, Time
 from ..prefixes import Prefixes
+from .bank import BankReader
 from .iavl import IAVLTree
 from .store import AppStore
 
@@ -323,8 +324,8 @@ def length_prefixed(tree: IAVLTree, prefix: bytes) -> bool:
     """Whether addresses in keys under ``prefix`` carry a length byte (SDK ≥ 0.43).
 
     Before 0.43 addresses were a fixed 20 bytes with no length byte, so such a key is
-    exactly ``len(prefix) + 20`` long; a prefixed 20- or 32-byte address makes it 21 / 33.
-    With no key to look at, the current layout is assumed.
+    exactly ``len(prefix) + 20`` long; with the length byte a 20- or 32-byte address makes
+    it ``len(prefix) + 21`` / ``+ 33``. With no key to look at, the current layout is assumed.
     """
     for key, _ in tree.iterate_prefix(prefix):
         return len(key) != len(prefix) + 20
@@ -614,43 +615,31 @@ class StakingReader:
         old = legacy_params(self.app, version, "staking", ("UnbondingTime", "MaxValidators", "MaxEntries", "HistoricalEntries", "BondDenom", "MinCommissionRate"))
         if old is None:
             return {}
-        rate = str(old.get("MinCommissionRate", "0"))
-        return {
-            "unbonding_time": duration_ns_text(int(old.get("UnbondingTime", 0))),
-            "max_validators": int(old.get("MaxValidators", 0)),
-            "max_entries": int(old.get("MaxEntries", 0)),
-            "historical_entries": int(old.get("HistoricalEntries", 0)),
-            "bond_denom": str(old.get("BondDenom", "")),
-            "min_commission_rate": dec_text(legacy_dec_value(rate, self.app.db, b"s/k:params/staking/MinCommissionRate")),
-        }
+        try:
+            return {
+                "unbonding_time": duration_ns_text(int(old.get("UnbondingTime", 0))),
+                "max_validators": int(old.get("MaxValidators", 0)),
+                "max_entries": int(old.get("MaxEntries", 0)),
+                "historical_entries": int(old.get("HistoricalEntries", 0)),
+                "bond_denom": str(old.get("BondDenom", "")),
+                "min_commission_rate": dec_text(legacy_dec_value(str(old.get("MinCommissionRate", "0")))),
+            }
+        except (TypeError, ValueError) as exc:
+            raise CorruptRecord(self.app.db, b"s/k:params/staking/", f"params do not decode: {exc}") from None
 
     def pool(self, version: int) -> Pool:
-        """Bonded / not-bonded tokens: the module accounts' bank balances in the bond denom."""
+        """Bonded / not-bonded tokens: the module accounts' bank balances in the bond denom
+        (x/bank through ``BankReader``, every balance layout it knows)."""
         tree, _ = self._open(version)
         denom = self._bond_denom(tree, version)
-        try:
-            bank = self.app.tree("bank", version)
-        except LookupError:
+        if not denom:
             return Pool(0, 0)
+        bank = BankReader(self.app)
         amounts = []
         for name in (b"not_bonded_tokens_pool", b"bonded_tokens_pool"):
             addr = hashlib.sha256(name).digest()[:20]  # authtypes.NewModuleAddress
-            amounts.append(self._bank_balance(bank, addr, denom))
+            amounts.append(int(bank.balance(addr, denom, version).amount))
         return Pool(*amounts)
-
-    def _bank_balance(self, bank: IAVLTree, addr: bytes, denom: str) -> int:
-        """x/bank balance: ``0x02 lp(addr) denom`` → Int text (≥ 0.46) or Coin proto (0.43–0.45);
-        ``"balances" addr denom`` → Coin proto (≤ 0.42)."""
-        cands = [b"\x02" + bytes([len(addr)]) + addr + denom.encode(), b"balances" + addr + denom.encode()]
-        for key, raw in zip(cands, bank.get_many(cands)):
-            if raw is None:
-                continue
-            full = b"s/k:bank/" + key
-            if _DIGITS.fullmatch(raw):
-                return int(raw)
-            return parse_int(decode("cosmos.base.v1beta1.Coin", raw, self.app.db, full).amount, self.app.db, full, "balance")
-        return 0
-
 
 
 def _raw_dec(text: str) -> int:
@@ -661,10 +650,11 @@ def _raw_dec(text: str) -> int:
 _DEC_TEXT = re.compile(r"-?[0-9]+(\.[0-9]{1,18})?")
 
 
-def legacy_dec_value(text: str, db: str, key: bytes) -> int:
-    """A LegacyDec as amino JSON prints it ("0.050000000000000000") → raw ×10^18 integer."""
+def legacy_dec_value(text: str) -> int:
+    """A LegacyDec as amino JSON prints it ("0.050000000000000000") → raw ×10^18 integer
+    (ValueError if it is not one)."""
     if not _DEC_TEXT.fullmatch(text):
-        raise CorruptRecord(db, key, f"not a decimal: {text[:40]!r}")
+        raise ValueError(f"not a decimal: {text[:40]!r}")
     neg = text.startswith("-")
     whole, _, frac = text.lstrip("-").partition(".")
     raw = int(whole) * _PRECISION + int(frac.ljust(18, "0"))

@@ -120,5 +120,9 @@ def test_legacy_layout_tm034(tm034_kv, tm034_state):
         assert info is not None and info.address == bech32.encode(prefixes.valcons, cv.address)
     params = reader.params(v)  # from the x/params store's amino JSON
     assert set(params) == {"signed_blocks_window", "min_signed_per_window", "downtime_jail_duration", "slash_fraction_double_sign", "slash_fraction_downtime"}
-    assert int(params["signed_blocks_window"]) > 0 and params["downtime_jail_duration"].endswith("s")
+    stored = app.tree("params", v)
+    assert params["signed_blocks_window"] == json.loads(stored.get(b"slashing/SignedBlocksWindow"))
+    jail_ns = int(json.loads(stored.get(b"slashing/DowntimeJailDuration")))
+    assert params["downtime_jail_duration"] == f"{jail_ns // 10**9}s" and jail_ns % 10**9 == 0
+    assert params["slash_fraction_downtime"] == json.loads(stored.get(b"slashing/SlashFractionDowntime"))
     assert params["min_signed_per_window"].count(".") == 1 and len(params["min_signed_per_window"].split(".")[1]) == 18

@@ -7,6 +7,7 @@ params, pool), against its CometBFT validator sets at every height, on a copy pr
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -442,7 +443,10 @@ def test_legacy_layout_tm034(tm034_kv, tm034_state):
     # params from the x/params store, in the REST's 0.50 shape
     params = reader.params(v)
     assert set(params) == {"unbonding_time", "max_validators", "max_entries", "historical_entries", "bond_denom", "min_commission_rate"}
-    assert params["bond_denom"] and params["unbonding_time"].endswith("s")
+    stored = app.tree("params", v)
+    assert params["bond_denom"] == json.loads(stored.get(b"staking/BondDenom"))
+    assert params["unbonding_time"] == f"{int(json.loads(stored.get(b'staking/UnbondingTime'))) // 10**9}s"
+    assert params["max_validators"] == json.loads(stored.get(b"staking/MaxValidators"))
     # the delegations add up to each validator's shares; the bonded pool holds the bonded tokens
     for sv in vals:
         op = bech32.decode(sv.operator_address)[1]
