@@ -453,7 +453,10 @@ def build_app(stores: dict[str, dict[bytes, bytes]], version: int = 7, seconds: 
             left, right = build(keys[:mid]), build(keys[mid:])
             return s.v1_inner(keys[mid], version, 1 if root else next(nonce), left, right)
 
-        build(sorted(items), root=True)
+        if items:
+            build(sorted(items), root=True)
+        else:
+            s.slot(version, b"")  # an empty tree
         data.update(s.data)
         si = info.store_infos.add(name=name)
         si.commit_id.version = version
