@@ -211,6 +211,8 @@ class BankReader:
         self.app = app
         self.registry = registry or default_registry()
         self._auth = AuthReader(app, None, self.registry)
+        #: version → whether its tree holds SDK 0.40-0.42 ``"balances"`` keys (probed once)
+        self._legacy: dict[int, bool] = {}
 
     def _tree(self, version: int):
         return self.app.tree(STORE, version)
@@ -227,10 +229,19 @@ class BankReader:
             raise self._corrupt(key, str(exc)) from None
 
     # -- balances -----------------------------------------------------------------------
+    def _has_legacy_layout(self, tree) -> bool:
+        legacy = self._legacy.get(tree.version)
+        if legacy is None:
+            legacy = next(tree.iterate_prefix(LEGACY_BALANCES_PREFIX), None) is not None
+            if len(self._legacy) >= 1024:
+                self._legacy.clear()
+            self._legacy[tree.version] = legacy
+        return legacy
+
     def _balances(self, tree, address: bytes) -> list[Coin]:
         prefix = balances_prefix(address)
         out = [self._coin(k, k[len(prefix) :], v) for k, v in tree.iterate_prefix(prefix)]
-        if not out:  # SDK 0.40 - 0.42 layout
+        if not out and self._has_legacy_layout(tree):  # SDK 0.40 - 0.42 layout
             prefix = LEGACY_BALANCES_PREFIX + address
             out = [self._coin(k, k[len(prefix) :], v) for k, v in tree.iterate_prefix(prefix)]
         return out
