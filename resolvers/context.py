@@ -17,6 +17,8 @@ class Context:
     #: pinned on first use for the length of one GraphQL operation (see schema.root.PinSnapshot)
     view: View | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
+    #: application-state readers and loaders (resolvers.app), built on first use
+    _app_readers: object = field(default=None, repr=False)
 
     def pin(self) -> View:
         if self.view is None:
@@ -36,3 +38,4 @@ class Context:
             self.view.release()
             self.view = None
             self._loaders = None
+            self._app_readers = None

@@ -36,7 +36,7 @@ class CommitSig:
             return None
         for v in vs.validators:
             if hexu(v.address) == self.validator_address:
-                return Validator.from_model(v)
+                return Validator.from_model(v, self._height)
         return None
 
 
@@ -189,7 +189,7 @@ class Block:
     @strawberry.field(description="The validator set that signed this block.")
     async def validators(self, info: Info) -> list[Validator]:
         vs = await info.context.loaders.validator_set.load(self._h.height)
-        return [Validator.from_model(v) for v in vs.validators] if vs else []
+        return [Validator.from_model(v, self._h.height) for v in vs.validators] if vs else []
 
 
 @strawberry.type

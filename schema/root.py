@@ -7,14 +7,16 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from cometgraph.resolvers import accounts as account_resolvers
 from cometgraph.resolvers import blocks as block_resolvers
 from cometgraph.resolvers import status as status_resolvers
 from cometgraph.resolvers import txs as tx_resolvers
 from cometgraph.resolvers import validators as validator_resolvers
 from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE
 
+from .account import Account, BondStatus, StakingValidator, coin
 from .block import Block, BlockConnection
-from .common import Order
+from .common import Coin, Order
 from .errors import ErrorCodes
 from .scalars import SCALARS
 from .status import Status
@@ -41,7 +43,7 @@ PAGE = f"default {DEFAULT_PAGE}, at most {MAX_PAGE}"
 
 
 @strawberry.type
-class Query:
+class ChainQuery:
     @strawberry.field(description="Chain id, heights and node version of the current snapshot.")
     async def status(self, info: Info) -> Status:
         return Status.from_model(await status_resolvers.status(info.context))
@@ -69,13 +71,43 @@ class Query:
     @strawberry.field(description="The CometBFT validator set at a height (default: the latest).")
     async def validators(self, info: Info, height: int | None = None) -> list[Validator]:
         vs = await validator_resolvers.validators(info.context, height)
-        return [Validator.from_model(v) for v in vs.validators]
+        return [Validator.from_model(v, vs.height) for v in vs.validators]
 
 
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         """Expected errors (bad input, not found) are not server faults: ``ErrorCodes``
         logs the internal ones with their traceback, so nothing more is logged here."""
+
+
+@strawberry.type
+class AppQuery:
+    @strawberry.field(description="An address's account and holdings at a height (default latest); null when the address has no state.")
+    async def account(self, info: Info, address: str, height: int | None = None) -> Account | None:
+        found = await account_resolvers.account(info.context, address, height)
+        if found is None:
+            return None
+        addr, version, acc = found
+        return Account(address=address, _addr=addr, _version=version, _acc=acc)
+
+    @strawberry.field(description="Staking validators at a height (default latest), optionally of one bond status, in the REST's order.")
+    async def staking_validators(self, info: Info, height: int | None = None, status: BondStatus | None = None) -> list[StakingValidator]:
+        version, vals = await account_resolvers.staking_validators(info.context, height, status.value if status else None)
+        return [StakingValidator(_v=v, _version=version) for v in vals]
+
+    @strawberry.field(description="One staking validator by operator (valoper) address; null when unknown at that height.")
+    async def staking_validator(self, info: Info, operator_address: str, height: int | None = None) -> StakingValidator | None:
+        version, v = await account_resolvers.staking_validator_at(info.context, operator_address, height)
+        return StakingValidator(_v=v, _version=version) if v is not None else None
+
+    @strawberry.field(description="Total supply of every denom at a height (default latest), sorted by denom.")
+    async def supply(self, info: Info, height: int | None = None) -> list[Coin]:
+        return [coin(c) for c in await account_resolvers.supply(info.context, height)]
+
+
+@strawberry.type
+class Query(ChainQuery, AppQuery):
+    pass
 
 
 def build_schema() -> strawberry.Schema:

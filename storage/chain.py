@@ -12,7 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .app.auth import AuthReader
+from .app.bank import BankReader
 from .app.iavl import NodeCache
+from .app.slashing import SlashingReader
+from .app.staking import StakingReader
 from .app.store import AppStore
 from .blocks import BlockStore
 from .codec.tx import DescriptorRegistry
@@ -36,9 +40,35 @@ class Readers:
     prefixes: Prefixes | None = None
     #: application.db (None when the node keeps its app state elsewhere)
     app: AppStore | None = None
+    #: module readers over ``app`` (None without app state or known prefixes)
+    modules: Modules | None = None
 
 
-def build_readers(snap: Snapshot, prefixes: Prefixes | None = None, node_cache: NodeCache | None = None) -> Readers:
+@dataclass(frozen=True)
+class Modules:
+    """One reader per SDK module store, per snapshot (they cache per version)."""
+
+    auth: AuthReader
+    bank: BankReader
+    staking: StakingReader
+    slashing: SlashingReader
+
+    @classmethod
+    def build(cls, app: AppStore, prefixes: Prefixes, registry: DescriptorRegistry | None) -> Modules:
+        return cls(
+            auth=AuthReader(app, prefixes, registry),
+            bank=BankReader(app, registry),
+            staking=StakingReader(app, prefixes),
+            slashing=SlashingReader(app, prefixes),
+        )
+
+
+def build_readers(
+    snap: Snapshot,
+    prefixes: Prefixes | None = None,
+    node_cache: NodeCache | None = None,
+    registry: DescriptorRegistry | None = None,
+) -> Readers:
     blocks = BlockStore(snap.db("blockstore"))
     state = StateStore(snap.db("state"), base=blocks.base())
     txdb = snap.db("tx_index")
@@ -49,8 +79,16 @@ def build_readers(snap: Snapshot, prefixes: Prefixes | None = None, node_cache: 
         top = min(top, st.last_block_height)
     appdb = snap.db("application")
     app = AppStore(appdb, node_cache) if appdb is not None else None
+    modules = Modules.build(app, prefixes, registry) if app is not None and prefixes is not None else None
     return Readers(
-        blocks=blocks, state=state, txs=txs, latest_height=top, earliest_height=blocks.base(), prefixes=prefixes, app=app
+        blocks=blocks,
+        state=state,
+        txs=txs,
+        latest_height=top,
+        earliest_height=blocks.base(),
+        prefixes=prefixes,
+        app=app,
+        modules=modules,
     )
 
 
@@ -99,12 +137,12 @@ class Chain:
     def _prepare(self, snap: Snapshot) -> Readers:
         if self.prefixes is None:  # detected once, from the first snapshot that has an address
             self.prefixes = detect(self.data_dir.parent, snap.db("state"), snap.db("tx_index"))
-        readers = build_readers(snap, self.prefixes, self.node_cache)
+        readers = build_readers(snap, self.prefixes, self.node_cache, self.registry)
         if readers.app is not None:
             latest = readers.app.latest_version()
             if latest < self._app_latest:  # the node was rolled back: versions may be rewritten
                 self.node_cache = NodeCache()
-                readers = build_readers(snap, self.prefixes, self.node_cache)
+                readers = build_readers(snap, self.prefixes, self.node_cache, self.registry)
             self._app_latest = latest
         return readers
 

@@ -1,0 +1,110 @@
+"""Application state (auth, bank, staking, slashing) at a height the node still keeps.
+
+A GraphQL ``height`` is an application version: the state after that block, as the
+node's REST answers it with ``x-cosmos-block-height``. Readers are built per
+snapshot; loaders are keyed by (version, address) and batch per version.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from functools import cached_property
+
+from cometgraph.storage.app.addresses import parse_account, parse_valoper
+from cometgraph.storage.errors import CometgraphError, NotFound, Pruned
+
+from .context import Context
+from .inputs import check_height
+from .loaders import _Loader
+
+
+class AppReaders:
+    """The module readers over one pinned snapshot's application.db."""
+
+    def __init__(self, ctx: Context) -> None:
+        view = ctx.pin()
+        app = view.readers.app
+        if app is None:
+            raise NotFound("this node's application.db is not available")
+        prefixes = view.readers.prefixes
+        if prefixes is None:
+            raise NotFound("the chain's data names no address yet, so its bech32 prefixes are unknown")
+        modules = view.readers.modules
+        self.view = view
+        self.app = app
+        self.prefixes = prefixes
+        self.auth = modules.auth
+        self.bank = modules.bank
+        self.staking = modules.staking
+        self.slashing = modules.slashing
+
+    def version(self, height: int | None) -> int:
+        """The app version a ``height`` argument names (default: the latest both stores have)."""
+        latest = min(self.app.latest_version(), self.view.latest_height)
+        if height is None:
+            return latest
+        check_height(height)
+        if height > latest:
+            raise NotFound(f"height {height} is above the latest height {latest}")
+        earliest = self.app.earliest_version()
+        if height < earliest:
+            raise Pruned("application state", height, earliest)
+        return height
+
+    def account_address(self, text: str) -> bytes:
+        return parse_account(text, self.prefixes)
+
+    def valoper_address(self, text: str) -> bytes:
+        return parse_valoper(text, self.prefixes)
+
+    # ---------------------------------------------------------------- loaders
+    @cached_property
+    def loaders(self) -> AppLoaders:
+        return AppLoaders(self)
+
+
+def _per_version(load: Callable[[Sequence[bytes], int], list]) -> Callable[[Sequence[tuple[int, bytes]]], list]:
+    """Batch (version, key) pairs: one reader call per version present in the batch."""
+
+    def fetch(keys):
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i, (version, _) in enumerate(keys):
+            groups[version].append(i)
+        out: list = [None] * len(keys)
+        for version, idx in groups.items():
+            try:
+                values = load([keys[i][1] for i in idx], version)
+            except CometgraphError as exc:
+                values = [exc] * len(idx)
+            for i, v in zip(idx, values):
+                out[i] = v
+        return out
+
+    return fetch
+
+
+def _each_version(load: Callable[[bytes, int], object]) -> Callable[[Sequence[tuple[int, bytes]]], list]:
+    def many(items: Sequence[bytes], version: int) -> list:
+        return [load(a, version) for a in items]
+
+    return _per_version(many)
+
+
+class AppLoaders:
+    def __init__(self, r: AppReaders) -> None:
+        self.account = _Loader(_per_version(r.auth.accounts))
+        self.balances = _Loader(_per_version(r.bank.balances_many))
+        self.delegations = _Loader(_each_version(r.staking.delegations))
+        self.unbonding = _Loader(_each_version(r.staking.unbonding_delegations))
+        self.redelegations = _Loader(_each_version(r.staking.redelegations))
+        self.validator = _Loader(_each_version(r.staking.validator))
+        self.validator_by_consensus = _Loader(_per_version(r.staking.validators_by_consensus))
+        self.signing_info = _Loader(_each_version(r.slashing.signing_info))
+
+
+def readers(ctx: Context) -> AppReaders:
+    if ctx._app_readers is None:
+        ctx._app_readers = AppReaders(ctx)
+    return ctx._app_readers
+
