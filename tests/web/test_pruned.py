@@ -61,3 +61,45 @@ async def test_status_and_block_lists_start_at_the_base(pruned, oracle):
 async def test_blocks_at_and_above_the_base_still_serve(pruned, oracle):
     body = await _post(pruned, f"{{ block(height: {BASE}) {{ hash }} }}")
     assert body["data"]["block"]["hash"] == oracle.blocks[str(BASE)]["block_id"]["hash"]
+
+
+@pytest.fixture(scope="module")
+async def app_pruned(sample_home, tmp_path_factory, oracle):
+    """A copy whose application state was pruned by the node's own ``injectived prune``."""
+    import shutil
+    import subprocess
+
+    from tests.devnet.node import ensure_injectived
+
+    inj = ensure_injectived()
+    home = tmp_path_factory.mktemp("app-pruned") / "home"
+    shutil.copytree(sample_home, home)
+    latest = max(int(h) for h in oracle.blocks)
+    keep = latest // 3
+    out = subprocess.run(
+        [str(inj.binary), "prune", "custom", "--pruning-keep-recent", str(keep), "--home", str(home), "--log-level", "error"],
+        env=inj.env, capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    chain = Chain.from_home(home, snapshot_dir=tmp_path_factory.mktemp("app-pruned-snaps")).open()
+    app = create_app(chain)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            yield c, latest - keep + 1
+
+
+async def test_app_state_below_the_kept_versions_is_pruned(app_pruned, oracle):
+    client, first_kept = app_pruned
+    heights = sorted(int(h) for h in oracle.rest)
+    old = next(h for h in heights if h < first_kept)
+    recent = next(h for h in heights if h >= first_kept)
+    addr = next(a for a, i in oracle.rest[str(recent)]["account_info"].items() if "info" in i)
+    q = "query($a: String!, $h: Int) { account(address: $a, height: $h) { balances { denom amount } } }"
+    body = (await client.post("/graphql", json={"query": q, "variables": {"a": addr, "h": old}})).json()
+    err = body["errors"][0]
+    assert err["extensions"]["code"] == "PRUNED" and f"from {first_kept}" in err["message"]
+    body = (await client.post("/graphql", json={"query": q, "variables": {"a": addr, "h": recent}})).json()
+    assert body["data"]["account"]["balances"] == oracle.rest[str(recent)]["balances"][addr]["balances"]
+    # the blocks of a pruned app version still serve: block pruning is separate
+    body = (await client.post("/graphql", json={"query": f"{{ block(height: {old}) {{ height }} }}"})).json()
+    assert body["data"]["block"] == {"height": old}
