@@ -31,6 +31,7 @@ class AppReaders:
         if prefixes is None:
             raise NotFound("the chain's data names no address yet, so its bech32 prefixes are unknown")
         modules = view.readers.modules
+        self.on_batch = ctx.on_batch
         self.view = view
         self.app = app
         self.prefixes = prefixes
@@ -61,7 +62,7 @@ class AppReaders:
     # ---------------------------------------------------------------- loaders
     @cached_property
     def loaders(self) -> AppLoaders:
-        return AppLoaders(self)
+        return AppLoaders(self, self.on_batch)
 
 
 def _per_version(load: Callable[[Sequence[bytes], int], list]) -> Callable[[Sequence[tuple[int, bytes]]], list]:
@@ -92,15 +93,18 @@ def _each_version(load: Callable[[bytes, int], object]) -> Callable[[Sequence[tu
 
 
 class AppLoaders:
-    def __init__(self, r: AppReaders) -> None:
-        self.account = _Loader(_per_version(r.auth.accounts))
-        self.balances = _Loader(_per_version(r.bank.balances_many))
-        self.delegations = _Loader(_each_version(r.staking.delegations))
-        self.unbonding = _Loader(_each_version(r.staking.unbonding_delegations))
-        self.redelegations = _Loader(_each_version(r.staking.redelegations))
-        self.validator = _Loader(_each_version(r.staking.validator))
-        self.validator_by_consensus = _Loader(_per_version(r.staking.validators_by_consensus))
-        self.signing_info = _Loader(_each_version(r.slashing.signing_info))
+    def __init__(self, r: AppReaders, on_batch=None) -> None:
+        def loader(name: str, fetch) -> _Loader:
+            return _Loader(fetch, name=name, on_batch=on_batch)
+
+        self.account = loader("account", _per_version(r.auth.accounts))
+        self.balances = loader("balances", _per_version(r.bank.balances_many))
+        self.delegations = loader("delegations", _each_version(r.staking.delegations))
+        self.unbonding = loader("unbonding", _each_version(r.staking.unbonding_delegations))
+        self.redelegations = loader("redelegations", _each_version(r.staking.redelegations))
+        self.validator = loader("staking_validator", _each_version(r.staking.validator))
+        self.validator_by_consensus = loader("staking_by_consensus", _per_version(r.staking.validators_by_consensus))
+        self.signing_info = loader("signing_info", _each_version(r.slashing.signing_info))
 
 
 def readers(ctx: Context) -> AppReaders:

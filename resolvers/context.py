@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 @dataclass
 class Context:
     chain: Chain
+    #: new-height fan-out for subscriptions (resolvers.live.Broadcaster); None without live refresh
+    live: object = None
+    #: observes loader batch sizes (web.metrics.Metrics.observe_batch); optional
+    on_batch: object = None
     #: pinned on first use for the length of one GraphQL operation (see schema.root.PinSnapshot)
     view: View | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
@@ -30,7 +34,7 @@ class Context:
         if self._loaders is None:
             from .loaders import Loaders
 
-            self._loaders = Loaders(self.pin())
+            self._loaders = Loaders(self.pin(), self.on_batch)
         return self._loaders
 
     def release(self) -> None:

@@ -24,11 +24,21 @@ class _Loader(DataLoader):
     that key's result, so one bad key does not fail its neighbours.
     """
 
-    def __init__(self, fetch: Callable[[Sequence[Any]], list[Any]], max_batch_size: int = 256) -> None:
+    def __init__(
+        self,
+        fetch: Callable[[Sequence[Any]], list[Any]],
+        max_batch_size: int = 256,
+        name: str = "",
+        on_batch: Callable[[str, int], None] | None = None,
+    ) -> None:
         super().__init__(max_batch_size=max_batch_size)
         self._fetch = fetch
+        self.name = name
+        self._on_batch = on_batch
 
     async def batch_load_fn(self, keys):
+        if self._on_batch is not None:
+            self._on_batch(self.name, len(keys))
         return await run_in_threadpool(self._fetch, list(keys))
 
 
@@ -62,17 +72,21 @@ def _many(load_many: Callable[[Sequence[Any]], list[Any]], load_one: Callable[[A
 class Loaders:
     """The request's loaders over one pinned snapshot view."""
 
-    def __init__(self, view: View) -> None:
+    def __init__(self, view: View, on_batch: Callable[[str, int], None] | None = None) -> None:
         self.view = view
         b, s, t = view.blocks, view.state, view.txs
-        self.block_meta = _Loader(_many(b.load_block_metas, b.load_block_meta))
-        self.block = _Loader(_many(b.load_blocks, b.load_block))
-        self.commit = _Loader(_many(b.load_commits, b.load_commit))
-        self.seen_commit = _Loader(_each(b.load_seen_commit))
-        self.validator_set = _Loader(_each(s.load_validators))
-        self.block_results = _Loader(_many(s.load_block_results_many, s.load_block_results))
-        self.tx_result = _Loader(_many(t.load_txs, t.load_tx))
-        self.height_by_hash = _Loader(_each(b.height_by_hash))
+
+        def loader(name: str, fetch) -> _Loader:
+            return _Loader(fetch, name=name, on_batch=on_batch)
+
+        self.block_meta = loader("block_meta", _many(b.load_block_metas, b.load_block_meta))
+        self.block = loader("block", _many(b.load_blocks, b.load_block))
+        self.commit = loader("commit", _many(b.load_commits, b.load_commit))
+        self.seen_commit = loader("seen_commit", _each(b.load_seen_commit))
+        self.validator_set = loader("validator_set", _each(s.load_validators))
+        self.block_results = loader("block_results", _many(s.load_block_results_many, s.load_block_results))
+        self.tx_result = loader("tx_result", _many(t.load_txs, t.load_tx))
+        self.height_by_hash = loader("height_by_hash", _each(b.height_by_hash))
 
     @property
     def tx_index_enabled(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -18,9 +19,12 @@ class StatusInfo:
     earliest_height: int
     latest_block_time: Time | None
     node_version: str
+    snapshot_height: int
+    snapshot_age: float
+    node_height: int
 
 
-def _status(view) -> StatusInfo:
+def _status(view, chain) -> StatusInfo:
     state = view.state.load_state()
     meta = view.blocks.load_block_meta(view.latest_height) if view.latest_height else None
     chain_id = meta.header.chain_id if meta else (state.chain_id if state else "")
@@ -30,8 +34,11 @@ def _status(view) -> StatusInfo:
         earliest_height=view.earliest_height,
         latest_block_time=meta.header.time if meta else None,
         node_version=state.software if state else "",
+        snapshot_height=view.latest_height,
+        snapshot_age=max(0.0, time.time() - view.snapshot.taken_at),
+        node_height=max(chain.node_head.height() or 0, view.latest_height),
     )
 
 
 async def status(ctx: Context) -> StatusInfo:
-    return await run_in_threadpool(_status, ctx.pin())
+    return await run_in_threadpool(_status, ctx.pin(), ctx.chain)

@@ -49,6 +49,14 @@ def _with(error: GraphQLError, message: str, code: str) -> GraphQLError:
 class ErrorCodes(SchemaExtension):
     def on_operation(self):
         yield
-        result = self.execution_context.result
-        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
-            result.errors = [classify(e) for e in result.errors]
+        _classify_result(self.execution_context.result)
+
+    def on_stream_result(self, result):
+        """Each subscription event (and its errors) passes through here."""
+        _classify_result(result)
+        yield
+
+
+def _classify_result(result) -> None:
+    if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
+        result.errors = [classify(e) for e in result.errors]

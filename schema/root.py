@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -10,6 +12,7 @@ from strawberry.types import Info
 from cometgraph.resolvers import accounts as account_resolvers
 from cometgraph.resolvers import blocks as block_resolvers
 from cometgraph.resolvers import status as status_resolvers
+from cometgraph.resolvers import subscriptions as subscription_resolvers
 from cometgraph.resolvers import txs as tx_resolvers
 from cometgraph.resolvers import validators as validator_resolvers
 from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE
@@ -110,15 +113,30 @@ class Query(ChainQuery, AppQuery):
     pass
 
 
-def build_schema() -> strawberry.Schema:
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Every new block, as soon as a snapshot refresh makes it visible.")
+    async def new_blocks(self, info: Info) -> AsyncGenerator[Block, None]:
+        async for meta in subscription_resolvers.new_blocks(info.context):
+            yield Block.from_model(meta)
+
+    @strawberry.subscription(description="Every tx of every new block that matches `query` (CometBFT tx_search syntax; all txs when omitted).")
+    async def new_txs(self, info: Info, query: str | None = None) -> AsyncGenerator[Tx, None]:
+        async for ref in subscription_resolvers.new_txs(info.context, query):
+            yield Tx(_ref=ref)
+
+
+def build_schema(extensions: tuple = ()) -> strawberry.Schema:
     return Schema(
         query=Query,
+        subscription=Subscription,
         extensions=[
             PinSnapshot,
             ErrorCodes,
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            *extensions,
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

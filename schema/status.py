@@ -12,6 +12,9 @@ class Status:
     earliest_height: int
     latest_block_time: DateTime | None
     node_version: str
+    snapshot_height: int = strawberry.field(description="The newest height in the snapshot this request reads (= latestHeight).")
+    snapshot_age: float = strawberry.field(description="Seconds since that snapshot was taken.")
+    node_height: int = strawberry.field(description="The node's own newest block, read from its blockstore journal; ≥ snapshotHeight.")
 
     @classmethod
     def from_model(cls, s) -> Status:
@@ -21,4 +24,7 @@ class Status:
             earliest_height=s.earliest_height,
             latest_block_time=s.latest_block_time,
             node_version=s.node_version,
+            snapshot_height=s.snapshot_height,
+            snapshot_age=s.snapshot_age,
+            node_height=s.node_height,
         )

@@ -20,6 +20,7 @@ from .app.staking import StakingReader
 from .app.store import AppStore
 from .blocks import BlockStore
 from .codec.tx import DescriptorRegistry
+from .nodehead import NodeHead
 from .prefixes import Prefixes, detect
 from .snapshot import Snapshot, SnapshotHolder, Snapshotter, find_data_dir
 from .state import StateStore
@@ -131,6 +132,8 @@ class Chain:
         #: IAVL nodes are immutable per key, so one cache serves every snapshot of application.db
         self.node_cache = NodeCache()
         self._app_latest = 0
+        #: the node's own head, read from its blockstore journal (never opened)
+        self.node_head = NodeHead(self.data_dir / "blockstore.db")
         # readers are built (and so the snapshot verified) before a snapshot is published
         self.holder = SnapshotHolder(Snapshotter(self.data_dir, snapshot_dir), prepare=self._prepare)
 

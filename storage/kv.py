@@ -15,6 +15,9 @@ import plyvel
 
 from .errors import DatabaseUnavailable, StorageError
 
+#: process-wide read counters by (database, operation), for metrics; never reset
+READS: Counter[tuple[str, str]] = Counter()
+
 
 class KV(Protocol):
     name: str
@@ -58,6 +61,7 @@ class LevelDB:
 
     def get(self, key: bytes) -> bytes | None:
         self.stats["get"] += 1
+        READS[self.name, "get"] += 1
         try:
             return self._db.get(key)
         except plyvel.Error as exc:
@@ -66,6 +70,8 @@ class LevelDB:
     def get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
         self.stats["get_many"] += 1
         self.stats["keys"] += len(keys)
+        READS[self.name, "get_many"] += 1
+        READS[self.name, "keys"] += len(keys)
         try:
             with self._db.snapshot() as snap:
                 return [snap.get(k) for k in keys]
@@ -87,6 +93,7 @@ class LevelDB:
         The iterator is lazy: callers page by stopping early, never by collecting.
         """
         self.stats["iterate"] += 1
+        READS[self.name, "iterate"] += 1
         kwargs: dict = {"reverse": reverse, "include_value": include_value}
         if prefix is not None:
             kwargs["prefix"] = prefix

@@ -73,3 +73,84 @@ def test_snapshot_of_a_running_node_sees_new_heights_after_refresh(running_node,
     finally:
         chain.close()
     assert list((tmp_path / "snaps").iterdir()) == []
+
+
+def test_live_service_streams_new_blocks_and_matching_txs_from_a_running_node(running_node, oracle, tmp_path):
+    """cometgraph serving a running node with file-watch refresh: subscribers see new blocks
+    and a real tx sent meanwhile, status reports how far behind the snapshot is, /readyz and
+    /metrics answer. Everything compared with the node's own RPC."""
+    import asyncio
+    import json
+    import socket
+    import threading
+
+    import httpx
+    import uvicorn
+    import websockets
+
+    from cometgraph.web.app import create_app
+
+    node = running_node
+    node.wait_height(int(oracle.status["sync_info"]["latest_block_height"]) + 1, timeout=120)
+    chain = Chain.from_home(node.home, snapshot_dir=tmp_path / "snaps").open()
+    app = create_app(chain, refresh=1.0)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    alice = oracle.workload["accounts"]["alice"]["address"]
+    bob = oracle.workload["accounts"]["bob"]["address"]
+
+    async def scenario():
+        while not server.started:
+            await asyncio.sleep(0.05)
+        async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": {"query": "subscription { newBlocks { height hash } }"}}))
+            q = f"transfer.recipient='{bob}'"
+            await ws.send(json.dumps({"id": "t", "type": "subscribe", "payload": {"query": "subscription($q: String) { newTxs(query: $q) { hash height code memo } }", "variables": {"q": q}}}))
+            await asyncio.sleep(0.5)
+            # a real tx from the keyring the sample home carries
+            sent = await asyncio.to_thread(
+                node.injectived.run_json,
+                "tx", "bank", "send", alice, bob, "1000inj", "--note", "live ✓",
+                "--chain-id", oracle.workload["chain_id"], "--node", node.rpc_node, "--keyring-backend", "test",
+                "--gas", "200000", "--gas-prices", "500000000inj", "--output", "json", "-y",
+                home=node.home,
+            )
+            assert sent.get("code", 0) == 0, sent
+            blocks, tx = [], None
+            deadline = asyncio.get_running_loop().time() + 60
+            while (len(blocks) < 3 or tx is None) and asyncio.get_running_loop().time() < deadline:
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                if msg.get("type") != "next":
+                    continue
+                if msg["id"] == "b":
+                    blocks.append(msg["payload"]["data"]["newBlocks"])
+                else:
+                    tx = msg["payload"]["data"]["newTxs"]
+            assert len(blocks) >= 3 and tx is not None
+            heights = [b["height"] for b in blocks]
+            assert heights == sorted(heights) and len(set(heights)) == len(heights)
+            for b in blocks:
+                assert b["hash"] == node.rpc("block", height=b["height"])["block_id"]["hash"]
+            assert tx["hash"] == sent["txhash"] and tx["code"] == 0 and tx["memo"] == "live ✓"
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+            st = (await c.post("/graphql", json={"query": "{ status { latestHeight snapshotHeight snapshotAge nodeHeight } }"})).json()["data"]["status"]
+            assert st["snapshotHeight"] == st["latestHeight"] <= st["nodeHeight"]
+            assert st["nodeHeight"] <= node.height()
+            assert 0 <= st["snapshotAge"] < 30
+            assert (await c.get("/readyz")).json()["ready"] is True
+            metrics = (await c.get("/metrics")).text
+            assert "cometgraph_snapshot_refresh_seconds_count" in metrics
+            assert 'cometgraph_storage_reads_total{db="blockstore",op="get_many"}' in metrics
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+    assert list((tmp_path / "snaps").iterdir()) == []

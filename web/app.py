@@ -1,49 +1,69 @@
-"""The Starlette application: GraphQL (with GraphiQL) and health, over one Chain."""
+"""The Starlette application: GraphQL (HTTP, WebSocket subscriptions, GraphiQL), health, metrics."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import math
+import time
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from cometgraph.resolvers.context import Context
+from cometgraph.resolvers.live import Broadcaster
 from cometgraph.schema.root import build_schema
 from cometgraph.storage.chain import Chain
+
+from .live import Refresher
+from .metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL):
-    def __init__(self, chain: Chain, **kwargs) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql", **kwargs)
+    def __init__(self, chain: Chain, broadcaster: Broadcaster, metrics: Metrics, **kwargs) -> None:
+        super().__init__(
+            build_schema((metrics.extension(),)),
+            graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            **kwargs,
+        )
         self.chain = chain
+        self.broadcaster = broadcaster
+        self.metrics = metrics
 
     async def get_context(self, request, response) -> Context:
-        return Context(chain=self.chain)
+        return Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch)
 
 
-async def _refresh_loop(chain: Chain, interval: float) -> None:
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await run_in_threadpool(chain.refresh)
-        except Exception:  # a failed refresh keeps the old snapshot serving
-            log.exception("snapshot refresh failed; still serving the previous one")
+def ready_age_bound(refresh: float) -> float:
+    """How old a snapshot may be before /readyz says no: ten refresh periods, at least 30 s;
+    no bound for a stopped node or an archive (refresh 0)."""
+    return max(30.0, 10 * refresh) if refresh > 0 else math.inf
 
 
-def create_app(chain: Chain, refresh: float = 0.0, own_chain: bool = True) -> Starlette:
-    """Build the app around an opened ``chain``; with ``own_chain`` it is closed on shutdown."""
+def create_app(chain: Chain, refresh: float = 0.0, own_chain: bool = True, watch: bool = True, queue_size: int = 64) -> Starlette:
+    """Build the app around an opened ``chain``; with ``own_chain`` it is closed on shutdown.
+
+    With ``refresh`` > 0 the snapshot follows the node (file notifications when
+    ``watch``, the interval as fallback) and subscriptions receive new heights.
+    """
+    broadcaster = Broadcaster(maxsize=queue_size)
+    metrics = Metrics(chain)
+    refresher = Refresher(chain, broadcaster, refresh, watch=watch, metrics=metrics) if refresh > 0 else None
+    max_age = ready_age_bound(refresh)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        task = asyncio.create_task(_refresh_loop(chain, refresh)) if refresh > 0 else None
+        # publishers on other threads hand heights to subscribers through this loop
+        app.state.loop = asyncio.get_running_loop()
+        task = asyncio.create_task(refresher.run()) if refresher is not None else None
         try:
             yield
         finally:
@@ -57,11 +77,30 @@ def create_app(chain: Chain, refresh: float = 0.0, own_chain: bool = True) -> St
     async def healthz(request: Request):
         return PlainTextResponse("ok")
 
-    gql = GraphQLApp(chain)
+    async def readyz(request: Request):
+        snap = chain.holder.current
+        if snap is None or snap.closed:
+            return JSONResponse({"ready": False, "reason": "no snapshot is open"}, status_code=503)
+        age = time.time() - snap.taken_at
+        # an unchanged node needs no new snapshot: age counts from the last refresh that found nothing new
+        if refresher is not None and refresher.refreshes and age > max_age and chain.holder.changed():
+            return JSONResponse({"ready": False, "reason": f"snapshot is {age:.0f} s old (bound {max_age:.0f} s)"}, status_code=503)
+        return JSONResponse({"ready": True, "snapshot_height": snap.readers.latest_height, "snapshot_age": round(age, 3)})
+
+    async def metrics_endpoint(request: Request):
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    gql = GraphQLApp(chain, broadcaster, metrics)
     routes = [
         Route("/graphql", gql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", gql),
         Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.chain = chain
+    app.state.broadcaster = broadcaster
+    app.state.refresher = refresher
+    app.state.metrics = metrics
     return app

@@ -1,0 +1,136 @@
+"""How far the node itself has got, read from its blockstore's write-ahead log without opening it.
+
+A snapshot lags the node by up to one refresh. To say by how much, we read the node's
+newest ``*.log`` (LevelDB's journal, the same format in goleveldb): plain records of
+write batches, appended as the node writes. The last batch that put ``blockStore``
+holds the node's current ``BlockStoreState``. The file is only read, never opened as a
+database; a torn last record is ignored. After a flush moves the journal into tables
+the new log may not hold the key yet: then the snapshot's own height is the answer.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+from pathlib import Path
+
+from .codec.cometbft import decode_block_store_state
+
+BLOCK_SIZE = 32768
+HEADER = 7  # crc32c (4) + length (2, little endian) + type (1)
+FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
+KEY = b"blockStore"
+
+
+def _uvarint(buf: bytes, pos: int) -> tuple[int, int]:
+    shift = value = 0
+    while True:
+        if pos >= len(buf) or shift > 63:
+            raise ValueError("truncated varint")
+        b = buf[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            return value, pos
+        shift += 7
+
+
+def journal_records(data: bytes):
+    """Yield each complete record payload of a LevelDB journal; stop at a torn tail."""
+    pos, pending = 0, None
+    while pos + HEADER <= len(data):
+        room = BLOCK_SIZE - pos % BLOCK_SIZE
+        if room < HEADER:  # trailer padding at the end of a block
+            pos += room
+            continue
+        length, kind = struct.unpack_from("<HB", data, pos + 4)
+        start, end = pos + HEADER, pos + HEADER + length
+        if kind == 0 and length == 0:  # zero-filled preallocated space
+            pos += room
+            continue
+        if end > len(data) or end - pos > room or kind not in (FULL, FIRST, MIDDLE, LAST):
+            return
+        frag = data[start:end]
+        pos = end
+        if kind == FULL:
+            pending = None
+            yield frag
+        elif kind == FIRST:
+            pending = bytearray(frag)
+        elif pending is not None:
+            pending += frag
+            if kind == LAST:
+                yield bytes(pending)
+                pending = None
+
+
+def batch_puts(record: bytes):
+    """(key, value) of every put in one write batch (seq 8 bytes, count 4, then entries)."""
+    if len(record) < 12:
+        return
+    (count,) = struct.unpack_from("<I", record, 8)
+    pos = 12
+    for _ in range(count):
+        if pos >= len(record):
+            return
+        kind = record[pos]
+        pos += 1
+        klen, pos = _uvarint(record, pos)
+        key = record[pos : pos + klen]
+        pos += klen
+        if kind == 1:
+            vlen, pos = _uvarint(record, pos)
+            yield key, record[pos : pos + vlen]
+            pos += vlen
+        elif kind != 0:
+            return
+
+
+class NodeHead:
+    """The node's own latest block height, from its blockstore journal (cached per file state)."""
+
+    def __init__(self, blockstore_dir: Path) -> None:
+        self.dir = Path(blockstore_dir)
+        self._cache: tuple[tuple, int | None] | None = None
+        self._lock = threading.Lock()
+
+    def height(self) -> int | None:
+        """The latest height in the journal, or None when the journal holds none."""
+        try:
+            logs = sorted(p for p in os.listdir(self.dir) if p.endswith(".log"))
+        except OSError:
+            return None
+        if not logs:
+            return None
+        path = self.dir / logs[-1]
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        key = (logs[-1], st.st_ino, st.st_size, st.st_mtime_ns)
+        with self._lock:
+            if self._cache is not None and self._cache[0] == key:
+                return self._cache[1]
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        found = None
+        try:
+            for record in journal_records(data):
+                for k, v in batch_puts(record):
+                    if k == KEY:
+                        found = v
+        except ValueError:
+            pass
+        height = None
+        if found is not None:
+            try:
+                height = decode_block_store_state(found, "blockstore.db", KEY)[1]
+            except Exception:  # noqa: BLE001 - a torn or foreign value is "unknown", not an error
+                height = None
+        with self._lock:
+            self._cache = (key, height)
+        return height

@@ -1,0 +1,165 @@
+"""Subscriptions over graphql-transport-ws on a real uvicorn, fed with the sample chain's heights."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+import websockets
+
+from cometgraph.resolvers.live import Broadcaster, SubscriberTooSlow
+from cometgraph.storage.chain import Chain
+from cometgraph.web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def server(sample_home, tmp_path_factory):
+    chain = Chain.from_home(sample_home, snapshot_dir=tmp_path_factory.mktemp("sub-snaps")).open()
+    app = create_app(chain, queue_size=4)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    yield app, f"ws://127.0.0.1:{port}/graphql", srv
+    srv.should_exit = True
+    t.join(timeout=10)
+
+
+class Client:
+    """A minimal graphql-transport-ws client (what browsers and `gql` speak)."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.next_id = 0
+
+    @classmethod
+    async def connect(cls, url):
+        ws = await websockets.connect(url, subprotocols=["graphql-transport-ws"])
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
+        return cls(ws)
+
+    async def subscribe(self, query, variables=None) -> str:
+        self.next_id += 1
+        sid = str(self.next_id)
+        await self.ws.send(json.dumps({"id": sid, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}))
+        return sid
+
+    async def recv(self, timeout=10):
+        while True:
+            msg = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            if msg["type"] != "ping":
+                return msg
+
+
+def publish(app, heights: range):
+    """Publish on the server's event loop, as its refresher would."""
+    asyncio.run_coroutine_threadsafe(_publish(app, heights), app.state.loop).result(5)
+
+
+async def _publish(app, heights):
+    app.state.broadcaster.publish(heights)
+
+
+async def _wait_subscribers(app, n):
+    for _ in range(200):
+        if app.state.broadcaster.subscribers >= n:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("subscriber did not register")
+
+
+async def test_new_blocks_streams_each_published_height_with_the_nodes_values(server, oracle, heights):
+    app, url, _ = server
+    c = await Client.connect(url)
+    before = app.state.broadcaster.subscribers
+    sid = await c.subscribe("subscription { newBlocks { height hash time numTxs } }")
+    await _wait_subscribers(app, before + 1)
+    publish(app, range(heights[-4], heights[-1] + 1))
+    got = []
+    for _ in range(4):
+        msg = await c.recv()
+        assert msg["type"] == "next" and msg["id"] == sid, msg
+        got.append(msg["payload"]["data"]["newBlocks"])
+    assert got == [
+        {
+            "height": h,
+            "hash": oracle.blocks[str(h)]["block_id"]["hash"],
+            "time": oracle.blocks[str(h)]["block"]["header"]["time"],
+            "numTxs": len(oracle.blocks[str(h)]["block"]["data"]["txs"] or []),
+        }
+        for h in range(heights[-4], heights[-1] + 1)
+    ]
+    await c.ws.close()
+
+
+async def test_new_txs_filters_with_the_tx_search_language(server, oracle, heights):
+    app, url, _ = server
+    rec = next(r for r in oracle.tx_search if r["query"].startswith("message.sender=") and r["order_by"] == "asc" and len(r["hashes"]) >= 2)
+    c = await Client.connect(url)
+    before = app.state.broadcaster.subscribers
+    sid_all = await c.subscribe("subscription { newTxs { hash height index code } }")
+    sid_q = await c.subscribe("subscription($q: String) { newTxs(query: $q) { hash } }", {"q": rec["query"]})
+    await _wait_subscribers(app, before + 2)
+    publish(app, range(1, heights[-1] + 1))
+    every = [(int(rpc["height"]), rpc.get("index", 0), h) for h, rpc in oracle.txs.items()]
+    want_all = [h for _, _, h in sorted(every)]
+    got_all, got_q = [], []
+    while len(got_all) < len(want_all) or len(got_q) < len(rec["hashes"]):
+        msg = await c.recv()
+        assert msg["type"] == "next", msg
+        if msg["id"] == sid_all:
+            got_all.append(msg["payload"]["data"]["newTxs"]["hash"])
+        else:
+            got_q.append(msg["payload"]["data"]["newTxs"]["hash"])
+    assert got_all == want_all  # block order within a height
+    assert sorted(got_q) == sorted(rec["hashes"])
+    await c.ws.close()
+
+
+async def test_a_malformed_subscription_query_is_a_clear_error(server):
+    _, url, _ = server
+    c = await Client.connect(url)
+    sid = await c.subscribe('subscription { newTxs(query: "tx.height>>") { hash } }')
+    msg = await c.recv()
+    assert msg["id"] == sid and msg["type"] in ("error", "next")
+    errors = msg["payload"] if msg["type"] == "error" else msg["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "BAD_INPUT"
+    await c.ws.close()
+
+
+async def test_a_slow_subscriber_is_dropped_with_a_reason_and_others_keep_going():
+    b = Broadcaster(maxsize=2)
+    slow, fast = b.subscribe(), b.subscribe()
+    fast_got = []
+
+    async def fast_reader():
+        async for item in fast:
+            fast_got.append(item)
+            if len(fast_got) == 5:
+                return
+
+    reader = asyncio.create_task(fast_reader())
+    first = asyncio.create_task(slow.__anext__())
+    await asyncio.sleep(0)
+    for h in range(1, 6):
+        b.publish(range(h, h + 1))
+        await asyncio.sleep(0)
+    await asyncio.wait_for(reader, 2)
+    assert fast_got == [range(h, h + 1) for h in range(1, 6)]
+    assert (await first) == range(1, 2)
+    with pytest.raises(SubscriberTooSlow, match="dropped"):
+        while True:
+            await slow.__anext__()
+    assert b.dropped == 1 and b.subscribers <= 1
