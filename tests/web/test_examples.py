@@ -24,3 +24,26 @@ def test_gql_client_example_pages_through_the_latest_blocks(live_server, oracle,
         assert b["time"] == rpc["block"]["header"]["time"]
         assert b["numTxs"] == len(rpc["block"]["data"]["txs"] or [])
         assert [t["code"] for t in b["txs"]] == [r.get("code", 0) for r in oracle.block_results[str(b["height"])].get("txs_results") or []]
+
+
+def test_gql_history_example_pages_through_every_tx_of_an_address(live_server, oracle):
+    addr = oracle.workload["accounts"]["alice"]["address"]
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "account_history.py"), addr, "--url", f"{live_server}/graphql", "--page", "2"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    got = [json.loads(line)["hash"] for line in out.stdout.splitlines()]
+    want = sorted(
+        (
+            (int(rpc["height"]), bytes.fromhex(h))
+            for h, rpc in oracle.txs.items()
+            if any(
+                a.get("index") and (a.get("value") == addr or (a.get("value") or "").startswith(addr + "/"))
+                for e in rpc["tx_result"]["events"]
+                for a in e["attributes"]
+            )
+        ),
+        reverse=True,
+    )
+    assert got == [h.hex().upper() for _, h in want] and len(got) >= 3

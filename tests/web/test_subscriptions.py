@@ -163,3 +163,29 @@ async def test_a_slow_subscriber_is_dropped_with_a_reason_and_others_keep_going(
         while True:
             await slow.__anext__()
     assert b.dropped == 1 and b.subscribers <= 1
+
+
+def test_gql_subscription_example_prints_published_blocks(server, oracle, heights):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    app, url, _ = server
+    example = Path(__file__).resolve().parents[2] / "examples" / "watch_blocks.py"
+    before = app.state.broadcaster.subscribers
+    proc = subprocess.Popen([sys.executable, str(example), "--url", url, "--count", "3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while app.state.broadcaster.subscribers <= before:
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "the example never subscribed"
+            time.sleep(0.05)
+        publish(app, range(heights[0], heights[0] + 3))
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    got = [json.loads(line) for line in out.splitlines()]
+    assert [(b["height"], b["hash"]) for b in got] == [(h, oracle.blocks[str(h)]["block_id"]["hash"]) for h in range(heights[0], heights[0] + 3)]
