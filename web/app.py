@@ -19,6 +19,7 @@ from cometgraph.resolvers.context import Context
 from cometgraph.resolvers.live import Broadcaster
 from cometgraph.schema.root import build_schema
 from cometgraph.storage.chain import Chain
+from cometgraph.web.explorer import explorer_routes
 
 from .live import Refresher
 from .metrics import Metrics
@@ -95,6 +96,7 @@ def create_app(chain: Chain, refresh: float = 0.0, own_chain: bool = True, watch
         Route("/graphql", gql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", gql),
         Route("/healthz", healthz),
+        *explorer_routes(),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
     ]
