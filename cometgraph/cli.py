@@ -39,6 +39,24 @@ def _open_chain(settings: Settings):
     return chain, settings.refresh
 
 
+def limits_from(ns: argparse.Namespace):
+    from dataclasses import replace
+
+    from cometgraph.schema.limits import Limits
+
+    given = {
+        "max_depth": ns.max_depth,
+        "max_aliases": ns.max_aliases,
+        "max_tokens": ns.max_tokens,
+        "max_nodes": ns.max_nodes,
+        "max_body_bytes": ns.max_body,
+        "timeout_seconds": ns.timeout,
+        "rate_limit": ns.rate_limit,
+    }
+    limits = replace(Limits(), **{k: v for k, v in given.items() if v is not None})
+    return replace(limits, introspection=False) if ns.no_introspection else limits
+
+
 def cmd_serve(ns: argparse.Namespace) -> int:
     import uvicorn
 
@@ -54,7 +72,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         descriptors=ns.descriptors,
     )
     chain, refresh = _open_chain(settings)
-    app = create_app(chain, refresh=refresh)
+    app = create_app(chain, refresh=refresh, limits=limits_from(ns))
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0
 
@@ -100,6 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--refresh", type=float, default=None, help=f"seconds between snapshot refreshes, 0 = never (default {DEFAULT_REFRESH})"
     )
+    lim = serve.add_argument_group("limits (README: Limits)")
+    lim.add_argument("--max-depth", type=int, default=None, help="query depth (default 12)")
+    lim.add_argument("--max-aliases", type=int, default=None, help="aliases per query (default 30)")
+    lim.add_argument("--max-tokens", type=int, default=None, help="tokens per query document (default 5000)")
+    lim.add_argument("--max-nodes", type=int, default=None, help="objects a query may return, estimated before it runs (default 50000)")
+    lim.add_argument("--max-body", type=int, default=None, help="request body bytes (default 262144)")
+    lim.add_argument("--timeout", type=float, default=None, help="seconds one operation may run (default 15)")
+    lim.add_argument("--rate-limit", type=float, default=None, help="requests/s per client address, 0 = off (default 0)")
+    lim.add_argument("--no-introspection", action="store_true", help="refuse schema introspection")
     serve.set_defaults(func=cmd_serve)
     check = sub.add_parser("check", help="open a snapshot and print where the chain stands")
     _chain_args(check)

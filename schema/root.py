@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
@@ -21,25 +21,24 @@ from .account import Account, BondStatus, StakingValidator, coin
 from .block import Block, BlockConnection
 from .common import Coin, Order
 from .errors import ErrorCodes
+from .limits import Limits, node_estimate
 from .scalars import SCALARS
 from .status import Status
 from .tx import Tx, TxConnection
 from .validator import Validator
 
-#: documented defaults (README "Limits")
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 5000
 
 
 class PinSnapshot(SchemaExtension):
-    """One operation reads one snapshot: pinned lazily, released when it ends."""
+    """One operation reads one snapshot: pinned lazily, released when it ends (or is cancelled)."""
 
     def on_operation(self):
-        yield
-        ctx = self.execution_context.context
-        if ctx is not None and hasattr(ctx, "release"):
-            ctx.release()
+        try:
+            yield
+        finally:
+            ctx = self.execution_context.context
+            if ctx is not None and hasattr(ctx, "release"):
+                ctx.release()
 
 
 PAGE = f"default {DEFAULT_PAGE}, at most {MAX_PAGE}"
@@ -126,17 +125,19 @@ class Subscription:
             yield Tx(_ref=ref)
 
 
-def build_schema(extensions: tuple = ()) -> strawberry.Schema:
+def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawberry.Schema:
+    limits = limits or Limits()
+    guards = [
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        node_estimate(limits),
+    ]
+    if not limits.introspection:
+        guards.append(DisableIntrospection)
     return Schema(
         query=Query,
         subscription=Subscription,
-        extensions=[
-            PinSnapshot,
-            ErrorCodes,
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            *extensions,
-        ],
+        extensions=[PinSnapshot, ErrorCodes, *guards, *extensions],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -8,19 +8,24 @@ import logging
 import math
 import time
 
+from graphql.error import GraphQLError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from cometgraph.resolvers.context import Context
 from cometgraph.resolvers.live import Broadcaster
+from cometgraph.schema.limits import Limits
 from cometgraph.schema.root import build_schema
 from cometgraph.storage.chain import Chain
 from cometgraph.web.explorer import explorer_routes
 
+from .guards import BodyLimit, RateLimit
 from .live import Refresher
 from .metrics import Metrics
 
@@ -28,9 +33,9 @@ log = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL):
-    def __init__(self, chain: Chain, broadcaster: Broadcaster, metrics: Metrics, **kwargs) -> None:
+    def __init__(self, chain: Chain, broadcaster: Broadcaster, metrics: Metrics, limits: Limits, **kwargs) -> None:
         super().__init__(
-            build_schema((metrics.extension(),)),
+            build_schema((metrics.extension(),), limits),
             graphql_ide="graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
             **kwargs,
@@ -38,6 +43,22 @@ class GraphQLApp(GraphQL):
         self.chain = chain
         self.broadcaster = broadcaster
         self.metrics = metrics
+        self.limits = limits
+
+    async def execute_operation(self, *args, **kwargs):
+        """Each HTTP operation gets ``limits.timeout_seconds``; then it is cancelled with a clear error."""
+        try:
+            return await asyncio.wait_for(super().execute_operation(*args, **kwargs), self.limits.timeout_seconds)
+        except asyncio.TimeoutError:
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        f"the query ran longer than {self.limits.timeout_seconds:g} s and was stopped: ask for less",
+                        extensions={"code": "TIMEOUT"},
+                    )
+                ],
+            )
 
     async def get_context(self, request, response) -> Context:
         return Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch)
@@ -49,12 +70,20 @@ def ready_age_bound(refresh: float) -> float:
     return max(30.0, 10 * refresh) if refresh > 0 else math.inf
 
 
-def create_app(chain: Chain, refresh: float = 0.0, own_chain: bool = True, watch: bool = True, queue_size: int = 64) -> Starlette:
+def create_app(
+    chain: Chain,
+    refresh: float = 0.0,
+    own_chain: bool = True,
+    watch: bool = True,
+    queue_size: int = 64,
+    limits: Limits | None = None,
+) -> Starlette:
     """Build the app around an opened ``chain``; with ``own_chain`` it is closed on shutdown.
 
     With ``refresh`` > 0 the snapshot follows the node (file notifications when
     ``watch``, the interval as fallback) and subscriptions receive new heights.
     """
+    limits = limits or Limits()
     broadcaster = Broadcaster(maxsize=queue_size)
     metrics = Metrics(chain)
     refresher = Refresher(chain, broadcaster, refresh, watch=watch, metrics=metrics) if refresh > 0 else None
@@ -91,7 +120,7 @@ def create_app(chain: Chain, refresh: float = 0.0, own_chain: bool = True, watch
     async def metrics_endpoint(request: Request):
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    gql = GraphQLApp(chain, broadcaster, metrics)
+    gql = GraphQLApp(chain, broadcaster, metrics, limits)
     routes = [
         Route("/graphql", gql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", gql),
@@ -100,7 +129,14 @@ def create_app(chain: Chain, refresh: float = 0.0, own_chain: bool = True, watch
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[
+            Middleware(BodyLimit, max_bytes=limits.max_body_bytes),
+            Middleware(RateLimit, rate=limits.rate_limit, burst=limits.rate_burst),
+        ],
+    )
     app.state.chain = chain
     app.state.broadcaster = broadcaster
     app.state.refresher = refresher

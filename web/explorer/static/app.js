@@ -5,12 +5,12 @@ import { errorBox, h } from "./dom.js";
 import * as pages from "./pages.js";
 
 const ROUTES = [
-  [/^\/$/, pages.home],
-  [/^\/blocks\/?$/, pages.blocks],
-  [/^\/block\/([^/]+)\/?$/, pages.block],
-  [/^\/tx\/([^/]+)\/?$/, pages.tx],
-  [/^\/account\/([^/]+)\/?$/, pages.account],
-  [/^\/validators\/?$/, pages.validators],
+  [/^\/$/, "home", pages.home],
+  [/^\/blocks\/?$/, "blocks", pages.blocks],
+  [/^\/block\/([^/]+)\/?$/, "block", pages.block],
+  [/^\/tx\/([^/]+)\/?$/, "tx", pages.tx],
+  [/^\/account\/([^/]+)\/?$/, "account", pages.account],
+  [/^\/validators\/?$/, "validators", pages.validators],
 ];
 
 const main = document.getElementById("main");
@@ -30,18 +30,22 @@ async function render(focus) {
     afterRender: (f) => view.after.push(f),
   };
   main.setAttribute("aria-busy", "true");
+  delete main.dataset.view; // set again once the page is rendered (tests and scripts wait for it)
   const path = location.pathname;
   let node;
+  let name = "notfound";
   try {
-    const match = ROUTES.map(([re, page]) => [path.match(re), page]).find(([m]) => m);
+    const match = ROUTES.map(([re, n, page]) => [path.match(re), n, page]).find(([m]) => m);
     if (!match) {
       node = h("section", { class: "notfound", role: "alert" }, h("h1", {}, "Not found"),
         h("p", {}, "There is no page at ", h("code", {}, path), "."));
     } else {
-      const [m, page] = match;
+      const [m, n, page] = match;
       node = await page(ctx, ...m.slice(1).map(decodeURIComponent));
+      name = node.classList.contains("notfound") ? "notfound" : n;
     }
   } catch (e) {
+    name = "error";
     const err = e instanceof GqlError ? e : new GqlError(e.message || String(e), "CLIENT");
     if (!(e instanceof GqlError)) console.error(e);
     node = h("section", {}, h("h1", {}, "Something went wrong"), errorBox(err, "The query failed"));
@@ -50,6 +54,7 @@ async function render(focus) {
   if (!view.alive) return;
   main.replaceChildren(node);
   main.removeAttribute("aria-busy");
+  main.dataset.view = name;
   document.title = ctx.title;
   view.after.forEach((f) => f());
   if (focus) main.focus({ preventScroll: false });

@@ -181,7 +181,8 @@ const FLAGS = { BLOCK_ID_FLAG_COMMIT: "Commit", BLOCK_ID_FLAG_NIL: "Nil", BLOCK_
 export async function block(ctx, param) {
   const byHeight = /^\d+$/.test(param);
   const d = await query(
-    byHeight ? `query($v: Int!) { block(height: $v) { ${BLOCK_QUERY} } }` : `query($v: String!) { block(hash: $v) { ${BLOCK_QUERY} } }`,
+    byHeight ? `query($v: Int!) { status { latestHeight } block(height: $v) { ${BLOCK_QUERY} } }`
+      : `query($v: String!) { status { latestHeight } block(hash: $v) { ${BLOCK_QUERY} } }`,
     { v: byHeight ? Number(param) : param });
   const b = d.block;
   if (!b) return notFound(byHeight ? "Block at height" : "Block with hash", param);
@@ -202,7 +203,7 @@ export async function block(ctx, param) {
   return h("div", {},
     h("nav", { class: "pager", "aria-label": "Neighbouring blocks" },
       b.height > 1 ? link(`/block/${b.height - 1}`, "← Previous", { rel: "prev" }) : null, " ",
-      link(`/block/${b.height + 1}`, "Next →", { rel: "next" })),
+      b.height < d.status.latestHeight ? link(`/block/${b.height + 1}`, "Next →", { rel: "next" }) : null),
     h("h1", {}, "Block ", h("span", { id: "block-height" }, String(b.height))),
     fields([
       ["Hash", code(b.hash, { class: "wrap" }), "hash"],
@@ -210,6 +211,7 @@ export async function block(ctx, param) {
       ["Chain ID", b.chainId, "chain-id"],
       ["Proposer", validatorLabel(b.proposerAddress, names), "proposer"],
       ["Transactions", String(b.numTxs), "num-txs"],
+      ["Validator set", link(`/validators?height=${b.height}`, `${(vd.at || []).length || "the"} validator${(vd.at || []).length === 1 ? "" : "s"} at this height`), "validator-set"],
       ["Size", `${b.size} bytes`, "size"],
       ["Previous block", b.lastBlockHash ? link(`/block/${b.height - 1}`, b.lastBlockHash, { class: "mono wrap" }) : null, "last-block-hash"],
       ["App hash", code(b.appHash, { class: "wrap" }), "app-hash"],
@@ -282,12 +284,14 @@ const ACCOUNT_TXS = `txs(first: $first, after: $after) { nodes { hash height cod
 const TX_COLUMNS = [["Hash", "hash"], ["Height", "height"], ["Status", "status"], ["Messages", "messages"]];
 
 export async function account(ctx, param) {
+  // page size of the tx history: ?first=N (1–100), default 10
+  const per = Math.min(100, Math.max(1, Number(new URLSearchParams(location.search).get("first")) || 10));
   const d = await query(`query($a: String!, $first: Int!, $after: String) { account(address: $a) {
       address typeUrl accountNumber sequence moduleName pubKeyType
       balances { denom amount }
       delegations { validatorAddress shares balance { denom amount } validator { moniker } }
       unbondingDelegations { validatorAddress entries { creationHeight completionTime balance } }
-      ${ACCOUNT_TXS} } }`, { a: param, first: 10, after: null });
+      ${ACCOUNT_TXS} } }`, { a: param, first: per, after: null });
   const a = d.account;
   if (!a) return notFound("The address", param);
   ctx.title = `Account ${short(a.address, 10, 6)} — cometgraph explorer`;
@@ -308,7 +312,7 @@ export async function account(ctx, param) {
     moreError.replaceChildren();
     try {
       const n = await query(`query($a: String!, $first: Int!, $after: String) { account(address: $a) { ${ACCOUNT_TXS} } }`,
-        { a: a.address, first: 20, after: page.pageInfo.endCursor });
+        { a: a.address, first: per, after: page.pageInfo.endCursor });
       page = n.account.txs;
       addPage(page);
     } catch (e) {
@@ -357,11 +361,15 @@ function percent(num, den) {
 const uptime = (u) => (u === null || u === undefined ? "—" : `${(u * 100).toFixed(2)}%`);
 
 export async function validators(ctx) {
-  const { data, errors } = await request(`{ status { latestHeight }
-      validators { address votingPower proposerPriority staking { moniker operatorAddress consensusAddress } }
-      stakingValidators { operatorAddress consensusAddress moniker status jailed tokens commissionRate uptime(window: 100) } }`);
+  const param = new URLSearchParams(location.search).get("height");
+  const height = param === null ? null : Number(param);
+  const { data, errors } = await request(`query($h: Int) { status { latestHeight }
+      validators(height: $h) { address votingPower proposerPriority staking { moniker operatorAddress consensusAddress } }
+      stakingValidators(height: $h) { operatorAddress consensusAddress moniker status jailed tokens commissionRate uptime(window: 100) } }`,
+  { h: height });
   if (!data || !data.validators) throw errors[0] || new GqlError("no data", "INTERNAL");
-  ctx.title = "Validators — cometgraph explorer";
+  const at = height === null ? data.status.latestHeight : height;
+  ctx.title = `Validators${height === null ? "" : ` at ${height}`} — cometgraph explorer`;
   const staking = data.stakingValidators || [];
   const byCons = new Map(staking.map((s) => [s.consensusAddress, s]));
   const total = data.validators.reduce((t, v) => t + BigInt(v.votingPower), 0n);
@@ -373,7 +381,7 @@ export async function validators(ctx) {
     const s = v.staking && byCons.get(v.staking.consensusAddress);
     if (v.staking) inSet.add(v.staking.operatorAddress);
     return tableRow(setCols, [
-      v.staking ? v.staking.moniker : h("span", { class: "muted" }, "unknown"),
+      v.staking ? h("span", { class: "moniker" }, v.staking.moniker) : h("span", { class: "muted" }, "unknown"),
       v.staking ? code(v.staking.operatorAddress, { class: "wrap" }) : "—",
       code(v.address),
       v.votingPower,
@@ -385,14 +393,14 @@ export async function validators(ctx) {
   const others = staking.filter((s) => !inSet.has(s.operatorAddress));
   const otherCols = [["Moniker", "moniker"], ["Operator", "operator"], ["Status", "status"], ["Tokens", "tokens"], ["Uptime (100 blocks)", "uptime"]];
   const otherRows = others.map((s) => tableRow(otherCols, [
-    s.moniker, code(s.operatorAddress, { class: "wrap" }),
+    h("span", { class: "moniker" }, s.moniker), code(s.operatorAddress, { class: "wrap" }),
     [s.status.toLowerCase(), s.jailed ? h("span", { class: "badge fail" }, "jailed") : null].flatMap((x, i) => (i && x ? [" ", x] : [x])),
     s.tokens, uptime(s.uptime),
   ], { id: s.operatorAddress }));
 
   const page = h("div", {},
     h("h1", {}, "Validators"),
-    h("p", {}, `The CometBFT validator set at height ${data.status.latestHeight}: `,
+    h("p", {}, "The CometBFT validator set at height ", h("span", { id: "set-height" }, String(at)), ": ",
       `${data.validators.length} validator${data.validators.length === 1 ? "" : "s"}, total voting power `,
       h("span", { id: "total-power" }, String(total)), "."),
     errors.length ? errorBox(errors[0], "Staking data unavailable") : null,

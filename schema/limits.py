@@ -1,0 +1,114 @@
+"""Cost limits checked before a query runs, and the settings every limit reads.
+
+Depth, aliases and tokens use Strawberry's validators; the node estimate is ours: it
+multiplies page sizes (``first``, or the default page) down each path of connection
+fields and assumes ``list_multiplier`` items for other list fields, so a query that
+could return more than ``max_nodes`` objects is refused before it reads anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import FieldNode, FragmentSpreadNode, GraphQLList, GraphQLNonNull, InlineFragmentNode, OperationDefinitionNode
+from graphql.error import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from cometgraph.resolvers.inputs import DEFAULT_PAGE
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_nodes: int = 50_000
+    list_multiplier: int = 10
+    max_body_bytes: int = 256 * 1024
+    timeout_seconds: float = 15.0
+    introspection: bool = True
+    #: requests per second per client address; 0 = off
+    rate_limit: float = 0.0
+    rate_burst: int = 20
+
+
+def _unwrap(t):
+    is_list = False
+    while isinstance(t, (GraphQLNonNull, GraphQLList)):
+        if isinstance(t, GraphQLList):
+            is_list = True
+        t = t.of_type
+    return t, is_list
+
+
+class NodeEstimate(SchemaExtension):
+    """Refuse, before execution, a query whose worst-case result exceeds ``max_nodes`` objects."""
+
+    limits: Limits = Limits()
+
+    def on_execute(self):
+        ctx = self.execution_context
+        doc = ctx.graphql_document
+        if doc is not None and ctx.operation_type is not None:
+            schema = ctx.schema._schema
+            fragments = {d.name.value: d for d in doc.definitions if getattr(d, "kind", "") == "fragment_definition"}
+            variables = ctx.variables or {}
+            total = 0
+            for op in doc.definitions:
+                if isinstance(op, OperationDefinitionNode) and (ctx.operation_name in (None, op.name and op.name.value)):
+                    root = schema.get_root_type(op.operation)
+                    total += self._count(op.selection_set, root, 1, fragments, variables, 0, None)
+            if total > self.limits.max_nodes:
+                raise GraphQLError(
+                    f"this query could return about {total:,} objects; the limit is {self.limits.max_nodes:,}: "
+                    "ask for smaller pages (first) or fewer nested lists",
+                    extensions={"code": "LIMIT_EXCEEDED"},
+                )
+        yield
+
+    def _count(self, selection_set, parent, mult: int, fragments, variables, depth: int, page: int | None) -> int:
+        """Objects under ``selection_set``; ``page`` is the page size when ``parent`` is a connection."""
+        if selection_set is None or depth > 50:
+            return 0
+        total = 0
+        for sel in selection_set.selections:
+            if isinstance(sel, FragmentSpreadNode):
+                frag = fragments.get(sel.name.value)
+                if frag is not None:
+                    total += self._count(frag.selection_set, parent, mult, fragments, variables, depth + 1, page)
+                continue
+            if isinstance(sel, InlineFragmentNode):
+                total += self._count(sel.selection_set, parent, mult, fragments, variables, depth + 1, page)
+                continue
+            if not isinstance(sel, FieldNode) or not hasattr(parent, "fields"):
+                continue
+            field = parent.fields.get(sel.name.value)
+            if field is None:
+                continue
+            inner, is_list = _unwrap(field.type)
+            here, child_page = mult, None
+            if "first" in field.args:  # a connection: its page size counts its edges/nodes
+                first = self._first(sel, variables)
+                child_page = max(first, 0) if first is not None else DEFAULT_PAGE
+            elif is_list:
+                here = mult * (page if page is not None and sel.name.value in ("edges", "nodes") else self.limits.list_multiplier)
+            if sel.selection_set is not None:
+                total += here + self._count(sel.selection_set, inner, here, fragments, variables, depth + 1, child_page)
+        return total
+
+    @staticmethod
+    def _first(sel: FieldNode, variables) -> int | None:
+        for arg in sel.arguments or ():
+            if arg.name.value != "first":
+                continue
+            v = arg.value
+            if v.kind == "int_value":
+                return int(v.value)
+            if v.kind == "variable":
+                val = variables.get(v.name.value)
+                return int(val) if isinstance(val, int) else None
+        return None
+
+
+def node_estimate(limits: Limits) -> type[NodeEstimate]:
+    return type("NodeEstimate", (NodeEstimate,), {"limits": limits})

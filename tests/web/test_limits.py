@@ -1,0 +1,104 @@
+"""Cost limits: refused before execution (or stopped), with clear errors and stable codes."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from cometgraph.schema.limits import Limits
+from cometgraph.storage.chain import Chain
+from cometgraph.web.app import create_app
+from cometgraph.web.guards import RateLimit
+
+
+@pytest.fixture
+async def client_with(sample_home, tmp_path):
+    made = []
+
+    async def make(limits: Limits):
+        chain = Chain.from_home(sample_home, snapshot_dir=tmp_path / f"snaps{len(made)}").open()
+        app = create_app(chain, limits=limits)
+        cm = app.router.lifespan_context(app)
+        await cm.__aenter__()
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        made.append((cm, client))
+        return client
+
+    yield make
+    for cm, client in made:
+        await client.aclose()
+        await cm.__aexit__(None, None, None)
+
+
+async def test_a_query_that_could_return_too_many_objects_is_refused_before_it_runs(gql):
+    before = dict(gql.chain.holder.current.dbs["blockstore"].stats)
+    q = "{ blocks(first: 100) { nodes { txs { events { attributes { key } } } } } }"
+    err = await gql.error(q)
+    assert err["extensions"]["code"] == "LIMIT_EXCEEDED" and "objects" in err["message"]
+    assert dict(gql.chain.holder.current.dbs["blockstore"].stats) == before, "nothing may be read"
+    # variables count too
+    err = await gql.error("query($n: Int) { blocks(first: $n) { nodes { txs { events { attributes { key } } } } } }", {"n": 100})
+    assert err["extensions"]["code"] == "LIMIT_EXCEEDED"
+    assert (await gql.data("{ blocks(first: 5) { nodes { txs { events { attributes { key } } } } } }"))["blocks"]
+
+
+async def test_an_oversized_request_body_is_refused_with_413(client_with):
+    client = await client_with(Limits(max_body_bytes=2048))
+    r = await client.post("/graphql", content=b'{"query": "{ status { latestHeight } }", "x": "' + b"a" * 4096 + b'"}', headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+    r = await client.post("/graphql", json={"query": "{ status { latestHeight } }"})
+    assert r.status_code == 200 and r.json()["data"]["status"]["latestHeight"] > 0
+
+
+async def test_a_slow_query_is_stopped_with_a_timeout_error_and_the_server_keeps_serving(client_with, monkeypatch):
+    from cometgraph.resolvers import status as status_module
+
+    client = await client_with(Limits(timeout_seconds=0.3))
+    real = status_module._status
+
+    def slow(*args):
+        time.sleep(1.0)
+        return real(*args)
+
+    monkeypatch.setattr(status_module, "_status", slow)
+    r = await client.post("/graphql", json={"query": "{ status { latestHeight } }"})
+    err = r.json()["errors"][0]
+    assert err["extensions"]["code"] == "TIMEOUT" and "0.3 s" in err["message"]
+    monkeypatch.setattr(status_module, "_status", real)
+    r = await client.post("/graphql", json={"query": "{ block(height: 2) { height } }"})
+    assert r.json()["data"]["block"] == {"height": 2}
+
+
+async def test_introspection_can_be_switched_off(client_with, gql):
+    assert (await gql.data("{ __schema { queryType { name } } }"))["__schema"]["queryType"]["name"] == "Query"
+    client = await client_with(Limits(introspection=False))
+    body = (await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})).json()
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "introspection" in body["errors"][0]["message"].lower()
+
+
+async def test_the_per_client_rate_limit_answers_429_beyond_its_burst(client_with):
+    client = await client_with(Limits(rate_limit=1.0, rate_burst=3))
+    codes = [(await client.post("/graphql", json={"query": "{ status { latestHeight } }"})).status_code for _ in range(5)]
+    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+
+
+def test_token_bucket_refills_at_its_rate():
+    rl = RateLimit(app=None, rate=2.0, burst=2)
+    assert [rl.allow("a", now=0.0) for _ in range(3)] == [True, True, False]
+    assert rl.allow("b", now=0.0)  # clients are independent
+    assert rl.allow("a", now=0.5) and not rl.allow("a", now=0.5)
+
+
+async def test_errors_never_show_file_paths_or_tracebacks(gql, monkeypatch):
+    from cometgraph.resolvers import status as status_module
+
+    def broken(*args):
+        raise OSError(2, "No such file or directory", "/var/lib/secret/node/data/state.db/000123.ldb")
+
+    monkeypatch.setattr(status_module, "_status", broken)
+    err = await gql.error("{ status { latestHeight } }")
+    assert err["extensions"]["code"] == "INTERNAL"
+    assert "/var/lib" not in str(err) and "Traceback" not in str(err)
