@@ -8,10 +8,12 @@ import logging
 import math
 import time
 
+from cross_web import HTTPException
 from graphql.error import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
@@ -38,12 +40,33 @@ class GraphQLApp(GraphQL):
             build_schema((metrics.extension(),), limits),
             graphql_ide="graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            max_subscriptions_per_connection=20,
             **kwargs,
         )
         self.chain = chain
         self.broadcaster = broadcaster
         self.metrics = metrics
         self.limits = limits
+
+    async def __call__(self, scope, receive, send) -> None:
+        """As Strawberry's, but a malformed HTTP request is answered in GraphQL's error shape."""
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        try:
+            response = await self.run(StarletteRequest(scope=scope, receive=receive))
+        except HTTPException as e:
+            response = JSONResponse(
+                {"data": None, "errors": [{"message": e.reason, "extensions": {"code": "BAD_REQUEST"}}]},
+                status_code=e.status_code,
+            )
+        await response(scope, receive, send)
+
+    def parse_json(self, data):
+        """Any body that is not JSON (bad UTF-8 included) is the client's error, not a 500."""
+        try:
+            return super().parse_json(data)
+        except (UnicodeDecodeError, ValueError) as e:
+            raise HTTPException(400, "Unable to parse request body as JSON") from e
 
     async def execute_operation(self, *args, **kwargs):
         """Each HTTP operation gets ``limits.timeout_seconds``; then it is cancelled with a clear error."""
