@@ -31,7 +31,7 @@ const txLink = (hash, full = false) => link(`/tx/${hash}`, full ? hash : short(h
 const accountLink = (addr) => link(`/account/${addr}`, addr, { class: "mono" });
 
 function section(title, ...content) {
-  const id = title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  const id = "h-" + title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   return h("section", { "aria-labelledby": id }, h("h2", { id }, title), ...content);
 }
 
@@ -189,6 +189,7 @@ export async function block(ctx, param) {
   ctx.title = `Block ${b.height} — cometgraph explorer`;
 
   // Proposer and signer monikers: the set at this height and at the committed one (best effort).
+  if (b.lastCommit && b.lastCommit.height < 1) b.lastCommit = null; // the first block's is empty
   const prev = b.lastCommit ? b.lastCommit.height : null;
   const vq = await request(`query($h: Int!, $p: Int!, $withPrev: Boolean!) {
       at: validators(height: $h) { address votingPower staking { moniker } }
@@ -234,7 +235,7 @@ export async function block(ctx, param) {
           scroll(table(null, sigCols, b.lastCommit.signatures.map((s) => [
             validatorLabel(s.validatorAddress, prevNames),
             h("span", { dataset: { flag: s.blockIdFlag } }, FLAGS[s.blockIdFlag] || s.blockIdFlag),
-            time(s.timestamp),
+            s.blockIdFlag === "BLOCK_ID_FLAG_ABSENT" ? "—" : time(s.timestamp),
           ]), { id: "signatures" }))]
         : h("p", { class: "muted" }, "The first block carries no commit.")));
 }
