@@ -8,6 +8,7 @@ helpers against hand-checked values.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -20,6 +21,8 @@ from cometgraph.storage.app.distribution import (
     _coins_mul_dec_truncate,
     _coins_quo_dec_truncate,
     _coins_sub,
+    _Layout,
+    _Start,
     chop_round,
     chop_truncate,
     dec_mul,
@@ -31,7 +34,7 @@ from cometgraph.storage.app.distribution import (
 )
 from cometgraph.storage.app.staking import StakingReader
 from cometgraph.storage.codec import bech32
-from cometgraph.storage.errors import InvalidInput, NotFound, Pruned
+from cometgraph.storage.errors import CorruptRecord, InvalidInput, NotFound, Pruned
 from cometgraph.storage.prefixes import Prefixes, detect
 from tests.storage.test_appstore import pruned  # noqa: F401  (the copy pruned by injectived itself)
 
@@ -131,6 +134,59 @@ def test_rewards_of_unknown_and_odd_delegators(distribution, oracle):
     assert not isinstance(e.value, Pruned)
     with pytest.raises(InvalidInput):
         distribution.rewards(b"\x01" * 20, 0)
+
+
+def test_rewards_compute_at_every_height(distribution, oracle):
+    """The node answered its rewards query at every height (it never panics on its own state):
+    so must we, from 1 to latest, including the slash's own height (a slash at the queried
+    height counts; without it the recomputed stake would exceed the delegation's)."""
+    accounts = [a["address"] for a in oracle.workload["accounts"].values()]
+    for h in range(1, oracle.workload["latest_height"] + 1):
+        for addr in accounts:
+            rewards, total = distribution.rewards(raw(addr), h)
+            summed: dict[str, int] = {}
+            for r in rewards:
+                for c in r.reward:
+                    summed[c.denom] = summed.get(c.denom, 0) + int(c.amount.replace(".", ""))
+            assert {c.denom: int(c.amount.replace(".", "")) for c in total} == {d: a for d, a in summed.items() if a}, (h, addr)
+
+
+class _EmptyTree:
+    """No stored records (the ratios are handed in): only the slash-event scan reads it."""
+
+    def iterate(self, start=None, end=None, reverse=False):
+        return iter(())
+
+    def get(self, key):
+        return None
+
+
+def test_final_stake_margin_and_falling_ratio(distribution, oracle):
+    """The keeper's sanity checks: a recomputed stake up to 3×10^-18 above the delegation's
+    current stake is clamped to it, more is a panic (CorruptRecord); so is a cumulative ratio
+    that falls (a negative reward never appears)."""
+    latest = oracle.workload["latest_height"]
+    val = raw(oracle.workload["accounts"]["validator"]["valoper"])
+    # 10 shares of 1000 on 999 tokens: the current stake is 9.99 tokens
+    v = replace(distribution.staking.validator(val, latest), tokens=999, delegator_shares=dec_text(1000 * E18))
+    current = 999 * 10**16
+
+    def calc(stake: int, ratios: dict, current_rewards: dict | None = None) -> dict:
+        return distribution._delegation_rewards(
+            _EmptyTree(), _Layout(True), val, v, dec_text(10 * E18), _Start(3, stake, 1),
+            current_rewards or {}, 5, dict(ratios), latest,
+        )
+
+    ratios = {(val, 3): {"inj": E18}, (val, 4): {"inj": 3 * E18}}  # +2 per token between periods 3 and 4
+    assert calc(current, ratios) == {"inj": 2 * current}
+    assert calc(current + 3, ratios) == {"inj": 2 * current}  # clamped
+    assert calc(current - 1, ratios) == {"inj": 2 * (current - 1)}  # below: kept
+    with pytest.raises(CorruptRecord):
+        calc(current + 4, ratios)
+    # the running period's rewards ÷ tokens (truncated) join the ending ratio: 999 inj / 999 tokens = +1 per token
+    assert calc(current, ratios, {"inj": 999 * E18}) == {"inj": 3 * current}
+    with pytest.raises(CorruptRecord):
+        calc(current, {(val, 3): {"inj": 3 * E18}, (val, 4): {"inj": E18}})
 
 
 # ---------------------------------------------------------------- per validator, chain-wide
