@@ -495,3 +495,85 @@ async def test_screenshots_of_every_page(page, oracle, tmp_path):
         file = out / f"{name}.png"
         await page.p.screenshot(path=str(file), full_page=True)
         assert file.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---------------------------------------------------------------- live, beside a running node
+
+LIVE_PORT_BASE = 37700  # a block of ports of its own (tests/test_live_node.py uses 37600)
+
+
+@pytest.mark.node
+async def test_home_shows_a_running_nodes_new_blocks_over_the_socket_and_by_polling(browser, sample_home, scratch_copy, oracle, tmp_path):
+    """A real injectived keeps producing blocks; cometgraph follows it (refresh on): the home page
+    gets each new block through the newBlocks subscription, and a second tab whose socket is
+    refused gets them by polling. Every new row is the node's own block."""
+    import asyncio
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from cometgraph.storage.chain import Chain
+    from cometgraph.web.app import create_app
+    from tests.devnet.node import DevnetNode, ensure_injectived
+
+    injectived = await asyncio.to_thread(ensure_injectived)
+    node = DevnetNode(injectived, scratch_copy(sample_home, "explorer-live-home"), port_base=LIVE_PORT_BASE, log_path=tmp_path / "node.log")
+    await asyncio.to_thread(node.start)
+    server = thread = ctx = None
+    try:
+        await asyncio.to_thread(node.wait_height, top_height(oracle) + 1, 120)
+        chain = Chain.from_home(node.home, snapshot_dir=tmp_path / "snaps").open()
+        app = create_app(chain, refresh=1.0)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            await asyncio.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+
+        ctx = await browser.new_context()
+        ctx.set_default_timeout(60_000)
+        live, polled = Page(await ctx.new_page(), base), Page(await ctx.new_page(), base)
+
+        async def refuse(ws):
+            await ws.close(code=1011, reason="test: no websocket")
+
+        await polled.p.route_web_socket(re.compile(r".*/graphql$"), refuse)
+        for tab, mode in ((live, "websocket"), (polled, "polling")):
+            await tab.open("/", "home")
+            await tab.p.wait_for_selector(f'#live[data-mode="{mode}"]')
+        first = {tab: int(await tab.text("#latest-height")) for tab in (live, polled)}
+
+        for tab in (live, polled):
+            # three blocks newer than the first page load, each the node's own
+            want = first[tab] + 3
+            await tab.p.wait_for_function(f"Number(document.getElementById('latest-height').textContent) >= {want}", polling=200)
+            rows = await tab.rows("#blocks")
+            heights = [int(r["height"]) for r in rows]
+            assert heights == sorted(set(heights), reverse=True) and len(heights) == 10
+            assert heights[0] == int(await tab.text("#latest-height")) >= want
+            hashes = await tab.attrs("#blocks tbody tr", "data-hash")
+            for h, block_hash in zip(heights, hashes):
+                if h > first[tab]:
+                    node_block = await asyncio.to_thread(node.rpc, "block", height=h)
+                    assert block_hash == node_block["block_id"]["hash"], h
+                    row = rows[heights.index(h)]
+                    assert row["txs"] == str(len(node_block["block"]["data"]["txs"] or []))
+                    assert row["time"].startswith(node_block["block"]["header"]["time"])
+        # the live tab never fell back to polling: its rows came through the subscription
+        assert await live.p.get_attribute("#live", "data-mode") == "websocket"
+        assert live.errors == [] and polled.errors == []
+    finally:
+        if ctx is not None:
+            await ctx.close()
+        if server is not None:
+            server.should_exit = True
+            await asyncio.to_thread(thread.join, 15)
+        await asyncio.to_thread(node.stop)
