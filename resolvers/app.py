@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 
 from cometgraph.storage.app.addresses import parse_account, parse_valoper
-from cometgraph.storage.errors import CometgraphError, NotFound, Pruned
+from cometgraph.storage.errors import CometgraphError, DatabaseBroken, NotFound, Pruned
 
 from .context import Context
 from .inputs import check_height
@@ -26,6 +26,9 @@ class AppReaders:
         view = ctx.pin()
         app = view.readers.app
         if app is None:
+            reason = (view.readers.broken or {}).get("application")
+            if reason:
+                raise DatabaseBroken(f"application.db cannot be read: {reason}")
             raise NotFound("this node's application.db is not available")
         prefixes = view.readers.prefixes
         if prefixes is None:

@@ -28,7 +28,7 @@ def classify(error: GraphQLError) -> GraphQLError:
     if isinstance(original, CometgraphError):
         if isinstance(original, CorruptRecord):
             log.error("corrupt data: %s", original)
-            return _with(error, f"corrupt data in {original.db}: {original.reason}", original.code)
+            return _with(error, str(original), original.code)
         return _with(error, str(original), original.code)
     if isinstance(original, (ValueError, TypeError)) and error.path is None:
         # variable coercion (e.g. a BigInt that is not a number)

@@ -20,6 +20,7 @@ from .app.staking import StakingReader
 from .app.store import AppStore
 from .blocks import BlockStore
 from .codec.tx import DescriptorRegistry
+from .errors import DatabaseBroken
 from .nodehead import NodeHead
 from .prefixes import Prefixes, detect
 from .snapshot import Snapshot, SnapshotHolder, Snapshotter, find_data_dir
@@ -43,6 +44,8 @@ class Readers:
     app: AppStore | None = None
     #: module readers over ``app`` (None without app state or known prefixes)
     modules: Modules | None = None
+    #: databases that would not open, and why
+    broken: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,25 @@ class Modules:
         )
 
 
+class Unavailable:
+    """Stands in for the reader of a database that would not open: every call says why."""
+
+    enabled = False
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+
+        def fail(*args, **kwargs):
+            raise DatabaseBroken(f"{self.name}.db cannot be read: {self.reason}")
+
+        return fail
+
+
 def build_readers(
     snap: Snapshot,
     prefixes: Prefixes | None = None,
@@ -71,10 +93,14 @@ def build_readers(
     registry: DescriptorRegistry | None = None,
 ) -> Readers:
     blocks = BlockStore(snap.db("blockstore"))
-    state = StateStore(snap.db("state"), base=blocks.base())
+    broken = snap.broken
+    state = Unavailable("state", broken["state"]) if "state" in broken else StateStore(snap.db("state"), base=blocks.base())
     txdb = snap.db("tx_index")
-    txs = TxIndex(txdb) if txdb is not None else NullTxIndex()
-    st = state.load_state()
+    if "tx_index" in broken:
+        txs = Unavailable("tx_index", broken["tx_index"])
+    else:
+        txs = TxIndex(txdb) if txdb is not None else NullTxIndex()
+    st = None if "state" in broken else state.load_state()
     top = blocks.height()
     if st is not None and st.last_block_height:
         top = min(top, st.last_block_height)
@@ -90,6 +116,7 @@ def build_readers(
         prefixes=prefixes,
         app=app,
         modules=modules,
+        broken=dict(broken),
     )
 
 

@@ -12,6 +12,7 @@ can name it to the client without leaking file paths.
      │    ├── DatabaseUnavailable  a database folder is missing or cannot be opened
      │    ├── SnapshotError        a private snapshot could not be built or verified
      │    ├── CorruptRecord        a value present at a key that does not decode
+     │    ├── DatabaseBroken       a whole database in the node's folder would not open
      │    └── UnknownFormat        a layout this version of cometgraph does not know
      └── IndexDisabled           the node keeps no tx index (indexer = "null")
 """
@@ -67,6 +68,12 @@ class CorruptRecord(StorageError):
         self.db = db
         self.key = key
         self.reason = reason
+
+
+class DatabaseBroken(StorageError):
+    """The node's copy of one database would not open; the others still serve."""
+
+    code = "CORRUPT_DATA"
 
 
 class UnknownFormat(StorageError):

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import plyvel
 
-from .errors import DatabaseUnavailable, StorageError
+from .errors import CorruptRecord, DatabaseUnavailable, StorageError
 
 #: process-wide read counters by (database, operation), for metrics; never reset
 READS: Counter[tuple[str, str]] = Counter()
@@ -64,19 +64,22 @@ class LevelDB:
         READS[self.name, "get"] += 1
         try:
             return self._db.get(key)
-        except plyvel.Error as exc:
-            raise StorageError(f"read failed in {self.name}: {exc}") from exc
+        except plyvel.Error as exc:  # a missing or damaged table file under this key
+            raise CorruptRecord(self.name, key, self._clean(exc)) from exc
 
     def get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
         self.stats["get_many"] += 1
         self.stats["keys"] += len(keys)
         READS[self.name, "get_many"] += 1
         READS[self.name, "keys"] += len(keys)
+        out: list[bytes | None] = []
         try:
             with self._db.snapshot() as snap:
-                return [snap.get(k) for k in keys]
+                for k in keys:
+                    out.append(snap.get(k))
+                return out
         except plyvel.Error as exc:
-            raise StorageError(f"read failed in {self.name}: {exc}") from exc
+            raise CorruptRecord(self.name, keys[len(out)], self._clean(exc)) from exc
 
     def iterate(
         self,
@@ -106,9 +109,16 @@ class LevelDB:
         try:
             yield from it
         except plyvel.Error as exc:
-            raise StorageError(f"iteration failed in {self.name}: {exc}") from exc
+            raise StorageError(f"iteration failed in {self.name}: {self._clean(exc)}") from exc
         finally:
             it.close()
+
+    def _clean(self, exc: Exception) -> str:
+        """LevelDB's message without our snapshot's file paths (clients must not see paths)."""
+        text = str(exc)
+        for path in (self.path, os.path.realpath(self.path)):
+            text = text.replace(path.rstrip("/") + "/", "").replace(path, self.name)
+        return text
 
     def close(self) -> None:
         if not self._db.closed:

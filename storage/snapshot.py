@@ -145,19 +145,28 @@ def open_copy(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None
     """Copy ``src`` to ``dst`` and open the copy; a copy that does not open is retaken.
 
     Opening is the real proof of consistency: LevelDB replays the copied log and
-    checks that every table the manifest names is there.
+    checks that every table the manifest names is there. A copy of an unchanged
+    source that fails twice is damaged in the node's folder itself: no more retries.
     """
     linker = linker or _Linker()
     last: Exception | None = None
+    failed_on: Fingerprint | None = None
     for attempt in range(attempts):
         fp = copy_leveldb(src, dst, attempts=attempts, linker=linker)
         try:
             return LevelDB(dst, name=src.name.removesuffix(".db")), fp
         except DatabaseUnavailable as exc:
             last = exc
+            if failed_on == fp:
+                break
+            failed_on = fp
             log.info("copy of %s did not open (%s); retaking it", src.name, exc)
             time.sleep(min(0.05 * 2**attempt, 1.0))
-    raise SnapshotError(f"no copy of {src.name} would open after {attempts} attempts: {last}")
+    raise SnapshotError(f"{src.name} would not open: {_strip(str(last), dst)}")
+
+
+def _strip(text: str, folder: Path) -> str:
+    return text.replace(str(folder) + "/", "").replace(str(folder), folder.name)
 
 
 def _manifest_state(fp: Fingerprint) -> tuple:
@@ -173,9 +182,18 @@ class Snapshot:
     deletes the folder.
     """
 
-    def __init__(self, folder: Path, dbs: dict[str, LevelDB], fingerprints: dict[str, Fingerprint], taken_at: float):
+    def __init__(
+        self,
+        folder: Path,
+        dbs: dict[str, LevelDB],
+        fingerprints: dict[str, Fingerprint],
+        taken_at: float,
+        broken: dict[str, str] | None = None,
+    ):
         self.folder = folder
         self.dbs = dbs
+        #: databases present in the node's folder that would not open, and why
+        self.broken = broken or {}
         self.fingerprints = fingerprints
         self.taken_at = taken_at
         self._refs = 0
@@ -274,16 +292,25 @@ class Snapshotter:
             dbs: dict[str, LevelDB] = {}
             try:
                 fps = {}
+                broken: dict[str, str] = {}
                 for name in self.databases:
                     src = self.data_dir / f"{name}.db"
                     if not src.is_dir():
                         if name == "blockstore":
                             raise DatabaseUnavailable(f"{src} is missing")
                         continue  # e.g. tx_index off: readers report it
-                    dbs[name], fps[name] = open_copy(src, folder / f"{name}.db", linker=self._linker)
+                    try:
+                        dbs[name], fps[name] = open_copy(src, folder / f"{name}.db", linker=self._linker)
+                    except SnapshotError as exc:
+                        if name == "blockstore":
+                            raise
+                        # serve everything else; what needs this database says why it cannot
+                        log.error("serving without %s.db: %s", name, exc)
+                        broken[name] = str(exc)
+                        fps[name] = Fingerprint.of(src)
                 if self.verify:
                     self.verify(dbs)
-                return Snapshot(folder, dbs, fps, time.time())
+                return Snapshot(folder, dbs, fps, time.time(), broken)
             except (SnapshotError, DatabaseUnavailable) as exc:
                 last = exc
                 for db in dbs.values():
