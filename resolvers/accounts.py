@@ -130,3 +130,18 @@ async def account_txs(ctx: Context, address: str, version: int, first: int | Non
     refs = [TxRef(hash=r.hash, height=r.height, index=r.index, raw=r.tx, result=r.result) for r in page.txs]
     cursors = [view.txs.cursor_for_any(queries, order, r) for r in page.txs]
     return Page(items=refs, cursors=cursors, has_next=page.next_cursor is not None)
+
+
+async def rewards(ctx: Context, addr: bytes, version: int):
+    """(per-validator rewards, total) exactly as the distribution module would pay them now."""
+    return await A.readers(ctx).loaders.rewards.load((version, addr))
+
+
+async def commission(ctx: Context, operator_address: str, version: int):
+    r = A.readers(ctx)
+    return await r.loaders.commission.load((version, r.valoper_address(operator_address))) or []
+
+
+async def outstanding_rewards(ctx: Context, operator_address: str, version: int):
+    r = A.readers(ctx)
+    return await r.loaders.outstanding.load((version, r.valoper_address(operator_address))) or []

@@ -42,6 +42,7 @@ class AppReaders:
         self.bank = modules.bank
         self.staking = modules.staking
         self.slashing = modules.slashing
+        self.distribution = modules.distribution
 
     def version(self, height: int | None) -> int:
         """The app version a ``height`` argument names (default: the latest both stores have)."""
@@ -108,6 +109,9 @@ class AppLoaders:
         self.validator = loader("staking_validator", _each_version(r.staking.validator))
         self.validator_by_consensus = loader("staking_by_consensus", _per_version(r.staking.validators_by_consensus))
         self.signing_info = loader("signing_info", _each_version(r.slashing.signing_info))
+        self.rewards = loader("rewards", _each_version(r.distribution.rewards))
+        self.commission = loader("commission", _each_version(r.distribution.validator_commission))
+        self.outstanding = loader("outstanding_rewards", _each_version(r.distribution.outstanding_rewards))
 
 
 def readers(ctx: Context) -> AppReaders:

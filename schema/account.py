@@ -25,6 +25,22 @@ def coin(c) -> Coin:
     return Coin(denom=c.denom, amount=int(c.amount))
 
 
+@strawberry.type(description="A decimal coin amount (rewards, commission) exactly as the REST prints it: 18 decimals.")
+class DecCoin:
+    denom: str
+    amount: str
+
+
+def dec_coins(coins) -> list[DecCoin]:
+    return [DecCoin(denom=c.denom, amount=c.amount) for c in coins]
+
+
+@strawberry.type
+class DelegationReward:
+    validator_address: str
+    amount: list[DecCoin]
+
+
 @strawberry.type(description="Slashing module's record of a validator's liveness.")
 class SigningInfo:
     address: str
@@ -135,6 +151,14 @@ class StakingValidator:
     async def signing_info(self, info: Info) -> SigningInfo | None:
         s = await R.signing_info(info.context, self._v.consensus_address, self._version)
         return SigningInfo.from_model(s) if s is not None else None
+
+    @strawberry.field(description="Commission accumulated and not yet withdrawn.")
+    async def commission(self, info: Info) -> list[DecCoin]:
+        return dec_coins(await R.commission(info.context, self._v.operator_address, self._version))
+
+    @strawberry.field(description="Rewards the validator holds for itself and its delegators, not yet withdrawn.")
+    async def outstanding_rewards(self, info: Info) -> list[DecCoin]:
+        return dec_coins(await R.outstanding_rewards(info.context, self._v.operator_address, self._version))
 
     @strawberry.field(description="Share of the last `window` blocks up to this height that it signed, read from the blocks' commits (null when it signed none of a window it was never in).")
     async def uptime(self, info: Info, window: int = 100) -> float | None:
@@ -287,6 +311,16 @@ class Account:
     @strawberry.field
     async def redelegations(self, info: Info) -> list[Redelegation]:
         return [Redelegation.from_model(r) for r in await R.redelegations(info.context, self._addr, self._version)]
+
+    @strawberry.field(description="Pending staking rewards per validator, as the distribution module computes them (F1).")
+    async def rewards(self, info: Info) -> list[DelegationReward]:
+        per, _ = await R.rewards(info.context, self._addr, self._version)
+        return [DelegationReward(validator_address=r.validator_address, amount=dec_coins(r.reward)) for r in per]
+
+    @strawberry.field(description="The sum of `rewards`.")
+    async def rewards_total(self, info: Info) -> list[DecCoin]:
+        _, total = await R.rewards(info.context, self._addr, self._version)
+        return dec_coins(total)
 
     @strawberry.field(description="Every tx up to this account's height whose indexed events name this address, newest first by default.")
     async def txs(self, info: Info, first: int | None = None, after: str | None = None, order_by: Order = Order.DESC) -> TxConnection:

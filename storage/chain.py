@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .app.auth import AuthReader
 from .app.bank import BankReader
+from .app.distribution import DistributionReader
 from .app.iavl import NodeCache
 from .app.slashing import SlashingReader
 from .app.staking import StakingReader
@@ -56,14 +57,17 @@ class Modules:
     bank: BankReader
     staking: StakingReader
     slashing: SlashingReader
+    distribution: DistributionReader
 
     @classmethod
     def build(cls, app: AppStore, prefixes: Prefixes, registry: DescriptorRegistry | None) -> Modules:
+        staking = StakingReader(app, prefixes)
         return cls(
             auth=AuthReader(app, prefixes, registry),
             bank=BankReader(app, registry),
-            staking=StakingReader(app, prefixes),
+            staking=staking,
             slashing=SlashingReader(app, prefixes),
+            distribution=DistributionReader(app, prefixes, staking),
         )
 
 
