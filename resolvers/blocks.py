@@ -16,6 +16,8 @@ class Page:
     items: list
     cursors: list[str]
     has_next: bool
+    #: where the next page starts when it is not right after the last item (a scan stopped early)
+    end_cursor: str | None = None
 
 
 def block_cursor(height: int) -> str:

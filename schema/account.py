@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,6 +13,9 @@ from cometgraph.resolvers import accounts as R
 from .common import Coin, Order, b64
 from .scalars import JSON, BigInt, DateTime
 from .tx import TxConnection
+
+if TYPE_CHECKING:
+    from .whales import DelegationConnection
 
 
 @strawberry.enum(description="A staking validator's bond status.")
@@ -151,6 +155,17 @@ class StakingValidator:
     async def signing_info(self, info: Info) -> SigningInfo | None:
         s = await R.signing_info(info.context, self._v.consensus_address, self._version)
         return SigningInfo.from_model(s) if s is not None else None
+
+    @strawberry.field(description="Its delegators, largest stake first (ties by address), keyset-paged.")
+    async def delegations(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[DelegationConnection, strawberry.lazy(".whales")]:
+        from cometgraph.resolvers import whales
+
+        from .whales import DelegationConnection
+
+        page = await whales.validator_delegations(info.context, self._v.operator_address, self._version, first, after)
+        return DelegationConnection.from_page(page, self._version)
 
     @strawberry.field(description="Commission accumulated and not yet withdrawn.")
     async def commission(self, info: Info) -> list[DecCoin]:

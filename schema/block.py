@@ -11,7 +11,7 @@ from cometgraph.resolvers import blocks as R
 from cometgraph.resolvers import txs as TR
 from cometgraph.storage.models import BLOCK_ID_FLAGS
 
-from .common import Event, PageInfo, b64, hexu
+from .common import make_page_info, Event, PageInfo, b64, hexu
 from .scalars import BigInt, DateTime
 from .validator import Validator
 
@@ -210,4 +210,4 @@ class BlockConnection:
     @classmethod
     def from_page(cls, page) -> BlockConnection:
         edges = [BlockEdge(cursor=c, node=Block.from_model(m)) for c, m in zip(page.cursors, page.items)]
-        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None))
+        return cls(edges=edges, page_info=make_page_info(page))

@@ -32,6 +32,11 @@ class PageInfo:
     end_cursor: str | None
 
 
+def make_page_info(page) -> PageInfo:
+    end = page.end_cursor or (page.cursors[-1] if page.cursors else None)
+    return PageInfo(has_next_page=page.has_next, end_cursor=end)
+
+
 @strawberry.type
 class Coin:
     denom: str

@@ -15,6 +15,7 @@ from cometgraph.resolvers import status as status_resolvers
 from cometgraph.resolvers import subscriptions as subscription_resolvers
 from cometgraph.resolvers import txs as tx_resolvers
 from cometgraph.resolvers import validators as validator_resolvers
+from cometgraph.resolvers import whales as whale_resolvers
 from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE
 
 from .account import Account, BondStatus, StakingValidator, coin
@@ -22,10 +23,11 @@ from .block import Block, BlockConnection
 from .common import Coin, Order
 from .errors import ErrorCodes
 from .limits import Limits, node_estimate
-from .scalars import SCALARS
+from .scalars import SCALARS, BigInt
 from .status import Status
 from .tx import Tx, TxConnection
 from .validator import Validator
+from .whales import HolderConnection, StakingFlow, StakingFlowConnection
 
 
 
@@ -102,6 +104,23 @@ class AppQuery:
         version, v = await account_resolvers.staking_validator_at(info.context, operator_address, height)
         return StakingValidator(_v=v, _version=version) if v is not None else None
 
+    @strawberry.field(description="Holders of a denom at a height (default latest), largest first; ties by address.")
+    async def rich_list(self, info: Info, denom: str, first: int | None = None, after: str | None = None, height: int | None = None) -> HolderConnection:
+        return HolderConnection.from_page(await whale_resolvers.rich_list(info.context, denom, first, after, height))
+
+    @strawberry.field(description="Delegations, undelegations, redelegations and validator creations from tx events, newest first; optionally at least `minAmount` and within heights.")
+    async def staking_flows(
+        self,
+        info: Info,
+        min_amount: BigInt | None = None,
+        from_height: int | None = None,
+        to_height: int | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> StakingFlowConnection:
+        page = await whale_resolvers.staking_flows(info.context, min_amount, from_height, to_height, first, after)
+        return StakingFlowConnection.from_page(page)
+
     @strawberry.field(description="Total supply of every denom at a height (default latest), sorted by denom.")
     async def supply(self, info: Info, height: int | None = None) -> list[Coin]:
         return [coin(c) for c in await account_resolvers.supply(info.context, height)]
@@ -118,6 +137,16 @@ class Subscription:
     async def new_blocks(self, info: Info) -> AsyncGenerator[Block, None]:
         async for meta in subscription_resolvers.new_blocks(info.context):
             yield Block.from_model(meta)
+
+    @strawberry.subscription(description="Every staking flow in every new block, optionally at least `minAmount`.")
+    async def new_staking_flows(self, info: Info, min_amount: BigInt | None = None) -> AsyncGenerator[StakingFlow, None]:
+        prefixes = None
+        async for ref in subscription_resolvers.new_txs(info.context, None):
+            if prefixes is None:
+                prefixes = info.context.pin().readers.prefixes
+            for f in whale_resolvers.flows_of(ref, prefixes.account if prefixes else "", prefixes.valoper if prefixes else ""):
+                if min_amount is None or int(f.amount.amount) >= min_amount:
+                    yield StakingFlow.from_model(f)
 
     @strawberry.subscription(description="Every tx of every new block that matches `query` (CometBFT tx_search syntax; all txs when omitted).")
     async def new_txs(self, info: Info, query: str | None = None) -> AsyncGenerator[Tx, None]:

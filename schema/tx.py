@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from cometgraph.resolvers import txs as R
 
-from .common import Coin, Event, PageInfo, b64, hexu
+from .common import make_page_info, Coin, Event, PageInfo, b64, hexu
 from .scalars import JSON, BigInt
 
 if TYPE_CHECKING:
@@ -137,4 +137,4 @@ class TxConnection:
     @classmethod
     def from_page(cls, page) -> TxConnection:
         edges = [TxEdge(cursor=c, node=Tx(_ref=r)) for c, r in zip(page.cursors, page.items)]
-        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None))
+        return cls(edges=edges, page_info=make_page_info(page))

@@ -53,6 +53,7 @@ SUPPLY_PREFIX = b"\x00"
 METADATA_PREFIX = b"\x01"
 BALANCES_PREFIX = b"\x02"
 LEGACY_BALANCES_PREFIX = b"balances"  # SDK 0.40 - 0.42: no length byte
+DENOM_INDEX_PREFIX = b"\x03"  # denom → holder reverse index (SDK 0.47+)
 
 _INT_TEXT = re.compile(rb"[+-]?[0-9]+")
 _METADATA = "cosmos.bank.v1beta1.Metadata"
@@ -73,6 +74,10 @@ def _denom(denom: object) -> bytes:
     if not isinstance(denom, str) or not denom:
         raise InvalidInput(f"a denom is a non-empty string, got {denom!r}")
     return denom.encode()
+
+
+class TooManyHolders(InvalidInput):
+    code = "LIMIT_EXCEEDED"
 
 
 def _zero(denom: str) -> Coin:
@@ -270,6 +275,42 @@ class BankReader:
         if old is not None:
             return self._coin(legacy, d, old)
         return _zero(denom)
+
+    # -- holders ------------------------------------------------------------------------
+    def holders(self, denom: str, version: int, cap: int = 200_000, chunk: int = 512) -> list[tuple[bytes, int]]:
+        """Every (address, amount) holding ``denom``, from the store's own denom→holder
+        index (``0x03``+denom+``00``+len+addr, SDK ≥0.47), balances read ``chunk`` at a time.
+
+        Refuses with ``TooManyHolders`` past ``cap`` holders, so a huge chain says so
+        instead of exhausting memory. Unordered: rank it above.
+        """
+        d = _denom(denom)
+        tree = self._tree(version)
+        prefix = DENOM_INDEX_PREFIX + d + b"\x00"
+        out: list[tuple[bytes, int]] = []
+        batch: list[bytes] = []
+
+        def flush() -> None:
+            keys = [balance_key(a, denom) for a in batch]
+            for a, k, raw in zip(batch, keys, tree.get_many(keys)):
+                if raw is not None:
+                    amount = int(self._coin(k, d, raw).amount)
+                    if amount > 0:
+                        out.append((a, amount))
+            batch.clear()
+
+        for key, _ in tree.iterate_prefix(prefix):
+            rest = key[len(prefix) :]
+            if not rest or rest[0] != len(rest) - 1:
+                raise self._corrupt(key, "denom index key does not end in a length-prefixed address")
+            batch.append(rest[1:])
+            if len(out) + len(batch) > cap:
+                raise TooManyHolders(f"more than {cap:,} accounts hold {denom}: too many to rank here")
+            if len(batch) >= chunk:
+                flush()
+        if batch:
+            flush()
+        return out
 
     # -- supply -------------------------------------------------------------------------
     def supply(self, version: int) -> list[Coin]:

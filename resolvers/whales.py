@@ -1,0 +1,236 @@
+"""Whale views: ranked holders of a denom, a validator's delegators by stake, staking flows.
+
+Rankings are computed once per (app version, subject) and cached (a version's state
+never changes), then paged with keyset cursors on (amount, address) so pages are
+stable; a subject too large to rank within a bound says so instead of eating memory.
+Staking flows stream from the tx index, newest first, O(page) per request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from starlette.concurrency import run_in_threadpool
+
+from cometgraph.storage.codec import bech32
+from cometgraph.storage.errors import InvalidInput
+from cometgraph.storage.models import Coin
+
+from . import app as A
+from .blocks import Page
+from .context import Context
+from .inputs import decode_cursor, encode_cursor, page_size
+from .txs import TxRef
+
+MAX_RANKED = 200_000
+
+
+class _RankCache:
+    """A few ranked lists per chain, keyed by (version, subject): immutable once computed."""
+
+    def __init__(self, size: int = 16) -> None:
+        self._d: OrderedDict[tuple, list] = OrderedDict()
+        self._lock = threading.Lock()
+        self.size = size
+
+    def get(self, key, compute):
+        with self._lock:
+            if key in self._d:
+                self._d.move_to_end(key)
+                return self._d[key]
+        value = compute()
+        with self._lock:
+            self._d[key] = value
+            while len(self._d) > self.size:
+                self._d.popitem(last=False)
+        return value
+
+
+def _cache(ctx: Context) -> _RankCache:
+    cache = getattr(ctx.chain, "_rank_cache", None)
+    if cache is None:
+        cache = ctx.chain._rank_cache = _RankCache()
+    return cache
+
+
+def _rank_page(ranked: list[tuple[int, str, object]], kind: str, first: int | None, after: str | None) -> Page:
+    """``ranked`` is sorted by (-amount, address); the cursor holds the last (amount, address)."""
+    n = page_size(first)
+    start = 0
+    if after is not None:
+        value = decode_cursor(kind, after)
+        amount_text, _, addr = value.partition(":")
+        if not amount_text.isdigit() or not addr:
+            raise InvalidInput("after is not a cursor this server issued")
+        key = (-int(amount_text), addr)
+        lo, hi = 0, len(ranked)
+        while lo < hi:  # first row strictly after the cursor
+            mid = (lo + hi) // 2
+            if (ranked[mid][0], ranked[mid][1]) <= key:
+                lo = mid + 1
+            else:
+                hi = mid
+        start = lo
+    rows = ranked[start : start + n]
+    cursors = [encode_cursor(kind, f"{-r[0]}:{r[1]}") for r in rows]
+    return Page(items=[r[2] for r in rows], cursors=cursors, has_next=start + n < len(ranked))
+
+
+@dataclass(frozen=True)
+class Holder:
+    address: str
+    amount: int
+
+
+async def rich_list(ctx: Context, denom: str, first: int | None, after: str | None, height: int | None) -> Page:
+    r = A.readers(ctx)
+    version = r.version(height)
+
+    def compute():
+        holders = r.bank.holders(denom, version, cap=MAX_RANKED)
+        rows = [(-amount, bech32.encode(r.prefixes.account, addr), None) for addr, amount in holders]
+        rows.sort(key=lambda x: (x[0], x[1]))
+        return [(a, addr, Holder(addr, -a)) for a, addr, _ in rows]
+
+    ranked = await run_in_threadpool(_cache(ctx).get, ("holders", version, denom), compute)
+    return _rank_page(ranked, f"holders/{denom}/{version}", first, after)
+
+
+async def validator_delegations(ctx: Context, operator_address: str, version: int, first: int | None, after: str | None) -> Page:
+    r = A.readers(ctx)
+    valoper = r.valoper_address(operator_address)
+
+    def compute():
+        dels = r.staking.validator_delegations(valoper, version)
+        if len(dels) > MAX_RANKED:
+            raise InvalidInput(f"{operator_address} has more than {MAX_RANKED:,} delegations: too many to rank here")
+        rows = [(-int(d.balance.amount), d.delegator_address, d) for d in dels]
+        rows.sort(key=lambda x: (x[0], x[1]))
+        return rows
+
+    ranked = await run_in_threadpool(_cache(ctx).get, ("delegations", version, operator_address), compute)
+    return _rank_page(ranked, f"delegations/{operator_address}/{version}", first, after)
+
+
+# ---------------------------------------------------------------- staking flows
+FLOW_QUERIES = (
+    "delegate.validator EXISTS",
+    "unbond.validator EXISTS",
+    "redelegate.source_validator EXISTS",
+    "create_validator.validator EXISTS",
+)
+KINDS = {"delegate": "delegate", "unbond": "undelegate", "redelegate": "redelegate", "create_validator": "create-validator"}
+#: txs one request may look at while filtering by amount; past it the page ends early (hasNextPage)
+SCAN_BUDGET = 5_000
+
+
+@dataclass(frozen=True)
+class StakingFlow:
+    kind: str
+    delegator_address: str
+    validator_address: str
+    dst_validator_address: str | None
+    amount: Coin
+    height: int
+    tx: TxRef
+
+
+def _split_amount(text: str) -> Coin | None:
+    i = 0
+    while i < len(text) and text[i].isdigit():
+        i += 1
+    if i == 0 or i == len(text):
+        return None
+    return Coin(denom=text[i:], amount=text[:i])
+
+
+def flows_of(ref: TxRef, account_hrp: str, valoper_hrp: str) -> list[StakingFlow]:
+    """The staking moves one tx's events record, in event order."""
+    if ref.result is None or ref.result.code != 0:
+        return []
+    senders: dict[str, str] = {}
+    for e in ref.result.events:
+        if e.type == "message":
+            a = {x.key: x.value for x in e.attributes}
+            if "sender" in a:
+                senders.setdefault(a.get("msg_index", ""), a["sender"])
+    out = []
+    for e in ref.result.events:
+        kind = KINDS.get(e.type)
+        if kind is None:
+            continue
+        a = {x.key: x.value for x in e.attributes}
+        coin = _split_amount(a.get("amount", ""))
+        if coin is None:
+            continue
+        validator = a.get("validator") or a.get("source_validator") or ""
+        delegator = a.get("delegator") or senders.get(a.get("msg_index", ""), "")
+        if not delegator and kind == "create-validator" and validator:
+            try:
+                _, raw = bech32.decode(validator)
+                delegator = bech32.encode(account_hrp, raw)
+            except ValueError:
+                delegator = ""
+        out.append(
+            StakingFlow(
+                kind=kind,
+                delegator_address=delegator,
+                validator_address=validator,
+                dst_validator_address=a.get("destination_validator"),
+                amount=coin,
+                height=ref.height,
+                tx=ref,
+            )
+        )
+    return out
+
+
+async def staking_flows(
+    ctx: Context, min_amount: int | None, from_height: int | None, to_height: int | None, first: int | None, after: str | None
+) -> Page:
+    """Newest first, O(page): txs stream from the index; a flow's cursor is (the tx cursor
+    just before its tx, how many of that tx's flows are taken), so a page may end mid-tx."""
+    n = page_size(first)
+    view = ctx.pin()
+    prefixes = view.readers.prefixes
+    bounds = [f"tx.height>={int(from_height)}"] if from_height is not None else []
+    bounds += [f"tx.height<={int(to_height)}"] if to_height is not None else []
+    queries = tuple(" AND ".join([q, *bounds]) for q in FLOW_QUERIES)
+    before, skip = None, 0
+    if after is not None:
+        tx_cursor, _, taken = decode_cursor("flows", after).rpartition("|")
+        if not taken.isdigit():
+            raise InvalidInput("after is not a cursor this server issued")
+        before, skip = (tx_cursor or None), int(taken)
+    items: list[StakingFlow] = []
+    cursors: list[str] = []
+    scanned, exhausted, tx_after = 0, False, before
+    # one item more than asked, to know exactly whether another page exists
+    while len(items) <= n and scanned < SCAN_BUDGET and not exhausted:
+        page = await run_in_threadpool(view.txs.search_any, queries, "desc", tx_after, 50)
+        for tx in page.txs:
+            scanned += 1
+            ref = TxRef(hash=tx.hash, height=tx.height, index=tx.index, raw=tx.tx, result=tx.result)
+            flows = flows_of(ref, prefixes.account if prefixes else "", prefixes.valoper if prefixes else "")
+            for i in range(skip, len(flows)):
+                f = flows[i]
+                if min_amount is not None and int(f.amount.amount) < min_amount:
+                    continue
+                items.append(f)
+                cursors.append(encode_cursor("flows", f"{before or ''}|{i + 1}"))
+                if len(items) > n:
+                    break
+            skip = 0
+            if len(items) > n:
+                break
+            before = view.txs.cursor_for_any(queries, "desc", tx)
+        else:
+            exhausted = page.next_cursor is None
+            tx_after = page.next_cursor
+    if len(items) > n:
+        return Page(items=items[:n], cursors=cursors[:n], has_next=True)
+    if not exhausted and scanned >= SCAN_BUDGET:  # the budget ran out first: resume after the last tx seen
+        return Page(items=items, cursors=cursors, has_next=True, end_cursor=encode_cursor("flows", f"{before or ''}|0"))
+    return Page(items=items, cursors=cursors, has_next=False)
