@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -18,7 +18,9 @@ INDEX = ROOT / "index.html"
 PAGES = ("/", "/blocks", "/validators", "/block/{height}", "/tx/{hash}", "/account/{address}")
 
 
-async def _index(request) -> FileResponse:
+async def _index(request) -> Response:
+    if not INDEX.is_file():  # an install without the explorer's files: the API still serves
+        return PlainTextResponse("the explorer's files are not installed", status_code=404)
     # no-cache: revalidate (ETag) so a new deploy is picked up; the modules are revalidated the same way
     return FileResponse(INDEX, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
@@ -34,5 +36,5 @@ def explorer_routes() -> list[BaseRoute]:
     """Routes of the explorer: the pages (``GET``) and ``/static/…`` (the modules and the stylesheet)."""
     return [
         *(Route(path, _index, methods=["GET", "HEAD"], name=f"explorer:{path}") for path in PAGES),
-        Mount("/static", app=_Static(directory=ROOT / "static"), name="explorer-static"),
+        Mount("/static", app=_Static(directory=ROOT / "static", check_dir=False), name="explorer-static"),
     ]

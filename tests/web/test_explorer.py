@@ -417,19 +417,30 @@ async def test_search_box_finds_each_kind_of_input(page, oracle):
     alice = oracle.workload["accounts"]["alice"]["address"]
     valoper = oracle.workload["accounts"]["val2"]["valoper"]
 
+    valcons = oracle.rest[str(max(int(x) for x in oracle.rest))]["signing_infos"]["info"][0]["address"]
+    cons_hex = oracle.validators[str(top_height(oracle))]["validators"][0]["address"]
+
     cases = [
         (str(h), "block", f"/block/{h}"),
         (block_hash.lower(), "block", f"/block/{h}"),
         ("0x" + tx_hash.lower(), "tx", f"/tx/{tx_hash}"),
         (f"  {alice}  ", "account", f"/account/{alice}"),
+        (alice.upper(), "account", f"/account/{alice}"),
         (valoper, "validators", f"/validators#{valoper}"),
+        (valcons, "validators", f"/validators#{valcons}"),
+        (cons_hex.lower(), "validators", f"/validators#{cons_hex}"),
     ]
     for text, view, path in cases:
         await search(page, text)
         await page.p.wait_for_function("(p) => location.pathname + location.hash === p", arg=path)
         await page.rendered(view)
-    assert await page.p.locator("tr.highlight").get_attribute("id") == valoper
-    assert "val2" in await page.text("tr.highlight")
+        if text == valoper:
+            assert await page.p.locator("tr.highlight").get_attribute("id") == valoper
+            assert "val2" in await page.text("tr.highlight")
+        elif text == valcons:
+            assert await page.p.locator("tr.highlight").get_attribute("data-cons") == valcons
+        elif view == "validators":
+            assert await page.p.locator("tr.highlight").get_attribute("data-address") == cons_hex
 
     # a block hash found by search shows that block
     await search(page, block_hash)

@@ -388,7 +388,7 @@ export async function validators(ctx) {
       v.votingPower,
       percent(BigInt(v.votingPower), total),
       s ? uptime(s.uptime) : "—",
-    ], { id: v.staking ? v.staking.operatorAddress : v.address, dataset: { address: v.address } });
+    ], { id: v.staking ? v.staking.operatorAddress : v.address, dataset: { address: v.address, cons: v.staking && v.staking.consensusAddress } });
   });
 
   const others = staking.filter((s) => !inSet.has(s.operatorAddress));
@@ -397,7 +397,7 @@ export async function validators(ctx) {
     h("span", { class: "moniker" }, s.moniker), code(s.operatorAddress, { class: "wrap" }),
     [s.status.toLowerCase(), s.jailed ? h("span", { class: "badge fail" }, "jailed") : null].flatMap((x, i) => (i && x ? [" ", x] : [x])),
     s.tokens, uptime(s.uptime),
-  ], { id: s.operatorAddress }));
+  ], { id: s.operatorAddress, dataset: { cons: s.consensusAddress } }));
 
   const page = h("div", {},
     h("h1", {}, "Validators"),
@@ -412,7 +412,7 @@ export async function validators(ctx) {
   const want = decodeURIComponent(location.hash.slice(1));
   if (want) {
     const row = [...page.querySelectorAll("tr[id]")].find((r) => r.id.toLowerCase() === want.toLowerCase()
-      || (r.dataset.address || "") === want.toUpperCase());
+      || r.dataset.cons === want.toLowerCase() || r.dataset.address === want.toUpperCase());
     if (row) {
       row.classList.add("highlight");
       row.setAttribute("aria-current", "true");
