@@ -73,7 +73,10 @@ async def staking_validator_at(ctx: Context, operator_address: str, height: int 
 async def validator_by_consensus(ctx: Context, consensus_address: bytes, height: int):
     """The staking record behind a CometBFT validator, joined by consensus address."""
     r = A.readers(ctx)
-    version = r.version(min(height, min(r.app.latest_version(), r.view.latest_height)))
+    latest = min(r.app.latest_version(), r.view.latest_height)
+    if height > latest:
+        ctx.volatile()
+    version = r.version(min(height, latest))
     return version, await r.loaders.validator_by_consensus.load((version, consensus_address))
 
 
@@ -105,6 +108,7 @@ async def uptime(ctx: Context, consensus_address: bytes, height: int, window: in
     heights = list(range(lo, top + 1))
     commits = await ctx.loaders.commit.load_many(heights)
     if commits and commits[-1] is None:  # the top block's commit is still the node's seen commit
+        ctx.volatile()
         commits[-1] = await ctx.loaders.seen_commit.load(top)
     counted = [c for c in commits if c is not None]
     if not counted:

@@ -79,6 +79,7 @@ async def commit(ctx: Context, height: int):
     """The commit for block h: ``C:h``, or the node's seen commit at the top."""
     c = await ctx.loaders.commit.load(height)
     if c is None:
+        ctx.volatile()  # the top block: its canonical commit arrives with the next block
         c = await ctx.loaders.seen_commit.load(height)
     return c
 

@@ -23,6 +23,12 @@ class Context:
     _loaders: Loaders | None = field(default=None, repr=False)
     #: application-state readers and loaders (resolvers.app), built on first use
     _app_readers: object = field(default=None, repr=False)
+    #: True while every answer so far is about finished, explicitly named heights (HTTP-cacheable)
+    immutable: bool = True
+
+    def volatile(self) -> None:
+        """This answer may change as the chain grows: it must not be cached for long."""
+        self.immutable = False
 
     def pin(self) -> View:
         if self.view is None:

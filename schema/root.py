@@ -50,30 +50,40 @@ PAGE = f"default {DEFAULT_PAGE}, at most {MAX_PAGE}"
 class ChainQuery:
     @strawberry.field(description="Chain id, heights and node version of the current snapshot.")
     async def status(self, info: Info) -> Status:
+        info.context.volatile()
         return Status.from_model(await status_resolvers.status(info.context))
 
     @strawberry.field(description="A block by height or by hash (exactly one; hash in any case, optional 0x). Null when the chain has no such block yet.")
     async def block(self, info: Info, height: int | None = None, hash: str | None = None) -> Block | None:
         meta = await block_resolvers.block(info.context, height, hash)
+        if meta is None:
+            info.context.volatile()  # it may exist later
         return Block.from_model(meta) if meta is not None else None
 
     @strawberry.field(description=f"Blocks, newest first, keyset-paged ({PAGE}).")
     async def blocks(
         self, info: Info, first: int | None = None, after: str | None = None, min_height: int | None = None, max_height: int | None = None
     ) -> BlockConnection:
+        if max_height is None or max_height > info.context.pin().latest_height:
+            info.context.volatile()  # newest-first pages move as blocks arrive
         return BlockConnection.from_page(await block_resolvers.blocks(info.context, first, after, min_height, max_height))
 
     @strawberry.field(description="A tx by hash (hex, any case, optional 0x); null when unknown.")
     async def tx(self, info: Info, hash: str) -> Tx | None:
         ref = await tx_resolvers.tx(info.context, hash)
+        if ref is None:
+            info.context.volatile()
         return Tx(_ref=ref) if ref is not None else None
 
     @strawberry.field(description=f"Txs matching a CometBFT tx_search query, in the node's order ({PAGE}).")
     async def txs(self, info: Info, query: str, first: int | None = None, after: str | None = None, order_by: Order = Order.ASC) -> TxConnection:
+        info.context.volatile()  # new txs may match
         return TxConnection.from_page(await tx_resolvers.search(info.context, query, first, after, order_by.value))
 
     @strawberry.field(description="The CometBFT validator set at a height (default: the latest).")
     async def validators(self, info: Info, height: int | None = None) -> list[Validator]:
+        if height is None:
+            info.context.volatile()
         vs = await validator_resolvers.validators(info.context, height)
         return [Validator.from_model(v, vs.height) for v in vs.validators]
 
@@ -88,6 +98,8 @@ class Schema(strawberry.Schema):
 class AppQuery:
     @strawberry.field(description="An address's account and holdings at a height (default latest); null when the address has no state.")
     async def account(self, info: Info, address: str, height: int | None = None) -> Account | None:
+        if height is None:
+            info.context.volatile()
         found = await account_resolvers.account(info.context, address, height)
         if found is None:
             return None
@@ -96,16 +108,22 @@ class AppQuery:
 
     @strawberry.field(description="Staking validators at a height (default latest), optionally of one bond status, in the REST's order.")
     async def staking_validators(self, info: Info, height: int | None = None, status: BondStatus | None = None) -> list[StakingValidator]:
+        if height is None:
+            info.context.volatile()
         version, vals = await account_resolvers.staking_validators(info.context, height, status.value if status else None)
         return [StakingValidator(_v=v, _version=version) for v in vals]
 
     @strawberry.field(description="One staking validator by operator (valoper) address; null when unknown at that height.")
     async def staking_validator(self, info: Info, operator_address: str, height: int | None = None) -> StakingValidator | None:
+        if height is None:
+            info.context.volatile()
         version, v = await account_resolvers.staking_validator_at(info.context, operator_address, height)
         return StakingValidator(_v=v, _version=version) if v is not None else None
 
     @strawberry.field(description="Holders of a denom at a height (default latest), largest first; ties by address.")
     async def rich_list(self, info: Info, denom: str, first: int | None = None, after: str | None = None, height: int | None = None) -> HolderConnection:
+        if height is None:
+            info.context.volatile()
         return HolderConnection.from_page(await whale_resolvers.rich_list(info.context, denom, first, after, height))
 
     @strawberry.field(description="Delegations, undelegations, redelegations and validator creations from tx events, newest first; optionally at least `minAmount` and within heights.")
@@ -118,11 +136,14 @@ class AppQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> StakingFlowConnection:
+        info.context.volatile()
         page = await whale_resolvers.staking_flows(info.context, min_amount, from_height, to_height, first, after)
         return StakingFlowConnection.from_page(page)
 
     @strawberry.field(description="Total supply of every denom at a height (default latest), sorted by denom.")
     async def supply(self, info: Info, height: int | None = None) -> list[Coin]:
+        if height is None:
+            info.context.volatile()
         return [coin(c) for c in await account_resolvers.supply(info.context, height)]
 
 

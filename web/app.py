@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import math
 import time
@@ -17,6 +18,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
@@ -27,6 +29,7 @@ from cometgraph.schema.root import build_schema
 from cometgraph.storage.chain import Chain
 from cometgraph.web.explorer import explorer_routes
 
+from .cache import PersistedQueries, PersistedQueryMismatch, PersistedQueryNotFound, cache_control, etag, etag_matches
 from .guards import BodyLimit, RateLimit
 from .live import Refresher
 from .metrics import Metrics
@@ -47,19 +50,45 @@ class GraphQLApp(GraphQL):
         self.broadcaster = broadcaster
         self.metrics = metrics
         self.limits = limits
+        self.persisted = PersistedQueries()
 
     async def __call__(self, scope, receive, send) -> None:
-        """As Strawberry's, but a malformed HTTP request is answered in GraphQL's error shape."""
+        """As Strawberry's, plus: malformed requests answer in GraphQL's error shape, persisted
+        queries (APQ), and cache headers from what the answer is about (see web/cache.py)."""
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
+        request = StarletteRequest(scope=scope, receive=receive)
+        token = _CURRENT.set(None)
         try:
-            response = await self.run(StarletteRequest(scope=scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as e:
-            response = JSONResponse(
-                {"data": None, "errors": [{"message": e.reason, "extensions": {"code": "BAD_REQUEST"}}]},
-                status_code=e.status_code,
-            )
+            response = _error_response(e.reason, "BAD_REQUEST", e.status_code)
+        except PersistedQueryNotFound:
+            response = _error_response("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200)
+        except PersistedQueryMismatch as e:
+            response = _error_response(str(e), "BAD_REQUEST", 400)
+        finally:
+            ctx = _CURRENT.get()
+            _CURRENT.reset(token)
+        if response.media_type != "text/html" and getattr(response, "body", None) is not None:
+            ok = response.status_code == 200 and b'"errors"' not in response.body
+            response.headers["cache-control"] = cache_control(bool(ctx is not None and ctx.immutable), ok)
+            if ok:
+                tag = etag(response.body)
+                response.headers["etag"] = tag
+                if etag_matches(request.headers.get("if-none-match"), tag):
+                    response = Response(status_code=304, headers={"etag": tag, "cache-control": response.headers["cache-control"]})
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request) -> bool:
+        """GraphiQL for a browser's plain GET, not for a persisted-query GET (no ``query``)."""
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
+
+    async def parse_http_body(self, request):
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData):
+            data.query = self.persisted.resolve(data.query, data.extensions)
+        return data
 
     def parse_json(self, data):
         """Any body that is not JSON (bad UTF-8 included) is the client's error, not a 500."""
@@ -84,7 +113,17 @@ class GraphQLApp(GraphQL):
             )
 
     async def get_context(self, request, response) -> Context:
-        return Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch)
+        ctx = Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch)
+        _CURRENT.set(ctx)
+        return ctx
+
+
+#: the request's Context, so cache headers can be chosen after execution
+_CURRENT: contextvars.ContextVar = contextvars.ContextVar("cometgraph_context", default=None)
+
+
+def _error_response(message: str, code: str, status: int) -> JSONResponse:
+    return JSONResponse({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
 
 
 def ready_age_bound(refresh: float) -> float:
