@@ -23,7 +23,7 @@ def _chain_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _open_chain(settings: Settings):
+def open_chain(settings: Settings):
     from cometgraph.storage.chain import Chain
     from cometgraph.storage.codec.tx import DescriptorRegistry
 
@@ -71,15 +71,24 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         snapshot_dir=ns.snapshot_dir,
         descriptors=ns.descriptors,
     )
-    chain, refresh = _open_chain(settings)
-    app = create_app(chain, refresh=refresh, limits=limits_from(ns))
+    limits = limits_from(ns)
+    if ns.workers > 1:
+        from . import factory
+
+        factory.export(settings, limits)
+        uvicorn.run(
+            "cometgraph.factory:app", factory=True, workers=ns.workers, host=settings.host, port=settings.port, log_level="info"
+        )
+        return 0
+    chain, refresh = open_chain(settings)
+    app = create_app(chain, refresh=refresh, limits=limits)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
     settings = Settings.from_env(home=ns.home, data_dir=ns.data_dir, snapshot_dir=ns.snapshot_dir, descriptors=ns.descriptors)
-    chain, _ = _open_chain(settings)
+    chain, _ = open_chain(settings)
     try:
         with chain.view() as v:
             state = v.state.load_state()
@@ -118,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--refresh", type=float, default=None, help=f"seconds between snapshot refreshes, 0 = never (default {DEFAULT_REFRESH})"
     )
+    serve.add_argument("--workers", type=int, default=1, help="worker processes on one port, each with its own snapshot (default 1)")
     lim = serve.add_argument_group("limits (README: Limits)")
     lim.add_argument("--max-depth", type=int, default=None, help="query depth (default 12)")
     lim.add_argument("--max-aliases", type=int, default=None, help="aliases per query (default 30)")
