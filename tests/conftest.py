@@ -57,6 +57,12 @@ def oracle(sample_dir) -> Oracle:
 
 
 @pytest.fixture(scope="session")
+def heights(oracle) -> list[int]:
+    """Every height of the sample chain, ascending."""
+    return sorted(int(h) for h in oracle.blocks)
+
+
+@pytest.fixture(scope="session")
 def legacy_dir() -> Path:
     path = SHARED / "data" / "legacy"
     if not path.is_dir():

@@ -39,9 +39,6 @@ async def gql(sample_home, tmp_path_factory):
             yield GQL(c, chain)
 
 
-@pytest.fixture(scope="session")
-def heights(oracle) -> list[int]:
-    return sorted(int(h) for h in oracle.blocks)
 
 
 @pytest.fixture(scope="session")
