@@ -170,7 +170,8 @@ async def _run(pages: list[list[Call]], concurrency: int, warmup: float, seconds
         try:
             while True:
                 now = loop.time()
-                if now >= window["stop"]:
+                if now >= window["stop"] and (res.page_loads >= min_page_loads
+                                              or now >= window["cap"]):
                     return
                 page = pages[k % len(pages)]
                 k += 1
@@ -205,8 +206,11 @@ async def _run(pages: list[list[Call]], concurrency: int, warmup: float, seconds
     async def cpu_marks() -> None:
         await asyncio.sleep(max(0.0, start - loop.time()))
         cpu["a"] = time.process_time()
-        while loop.time() < window["stop"]:
-            await asyncio.sleep(max(0.001, window["stop"] - loop.time()))
+        while True:
+            now = loop.time()
+            if now >= window["stop"] and (res.page_loads >= min_page_loads or now >= window["cap"]):
+                break
+            await asyncio.sleep(max(0.005, window["stop"] - now))
         cpu["b"] = time.process_time()
 
     await asyncio.gather(cpu_marks(), *(vu(i) for i in range(concurrency)))
