@@ -154,3 +154,59 @@ def test_live_service_streams_new_blocks_and_matching_txs_from_a_running_node(ru
         server.should_exit = True
         thread.join(timeout=15)
     assert list((tmp_path / "snaps").iterdir()) == []
+
+
+def test_a_delegation_on_a_running_node_arrives_as_a_staking_flow(running_node, oracle, tmp_path):
+    import asyncio
+    import json
+    import socket
+    import threading
+
+    import uvicorn
+    import websockets
+
+    from cometgraph.web.app import create_app
+
+    node = running_node
+    node.wait_height(int(oracle.status["sync_info"]["latest_block_height"]) + 1, timeout=120)
+    chain = Chain.from_home(node.home, snapshot_dir=tmp_path / "snaps").open()
+    app = create_app(chain, refresh=1.0)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    alice = oracle.workload["accounts"]["alice"]["address"]
+    valoper = oracle.workload["accounts"]["validator"]["valoper"]
+
+    async def scenario():
+        while not server.started:
+            await asyncio.sleep(0.05)
+        async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            q = "subscription($m: BigInt) { newStakingFlows(minAmount: $m) { kind delegatorAddress validatorAddress amount { denom amount } height tx { hash } } }"
+            await ws.send(json.dumps({"id": "f", "type": "subscribe", "payload": {"query": q, "variables": {"m": "1000"}}}))
+            await asyncio.sleep(0.5)
+            sent = await asyncio.to_thread(
+                node.injectived.run_json,
+                "tx", "staking", "delegate", valoper, "2000000inj", "--from", alice,
+                "--chain-id", oracle.workload["chain_id"], "--node", node.rpc_node, "--keyring-backend", "test",
+                "--gas", "300000", "--gas-prices", "500000000inj", "--output", "json", "-y",
+                home=node.home,
+            )
+            assert sent.get("code", 0) == 0, sent
+            while True:
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                if msg.get("type") == "next":
+                    return msg["payload"]["data"]["newStakingFlows"], sent["txhash"]
+
+    try:
+        flow, txhash = asyncio.run(scenario())
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+    assert flow["kind"] == "delegate" and flow["delegatorAddress"] == alice and flow["validatorAddress"] == valoper
+    assert flow["amount"] == {"denom": "inj", "amount": "2000000"} and flow["tx"]["hash"] == txhash
+    assert flow["height"] == int(node.rpc("tx", hash="0x" + txhash)["height"])
