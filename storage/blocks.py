@@ -4,6 +4,11 @@ The store keeps heights ``base..height`` (``blockStore`` key); below ``base`` th
 pruned, above ``height`` nothing exists yet. Every height in between has a meta, its
 parts and (except the top) a commit: one missing there is damage, not absence.
 Key layout (v1 ASCII or 1.0's v2 orderedcode) comes from the database's ``version``.
+
+Tendermint 0.32 / 0.33 stores (amino; ``blockStore`` is JSON there) use the same keys.
+Each meta says its own encoding (``Header.encoding``), and its block is decoded the
+same way; amino blocks are length-prefixed in their parts and 0.33's ``block_size``
+counts the block without that prefix (0.32 metas record no size).
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from . import keys
+from .codec import amino
 from .codec import cometbft as codec
 from .errors import CorruptRecord, InvalidInput, Pruned
 from .kv import KV
-from .models import Block, BlockMeta, Commit
+from .models import PROTO, Block, BlockMeta, Commit
 
 _MAX_HEIGHT = (1 << 63) - 1
 
@@ -28,6 +34,8 @@ class BlockStore:
         self.layout = keys.layout_for(kv.get(keys.VERSION), self.db)
         raw = kv.get(keys.BLOCK_STORE_STATE)
         base, height = codec.decode_block_store_state(raw, self.db, keys.BLOCK_STORE_STATE) if raw else (0, 0)
+        #: a Tendermint ≤ 0.33 store: its commits are amino (0.33 ones are byte-identical to protobuf)
+        self.amino = codec.is_amino_block_store(raw)
         # CometBFT: a store that never pruned may hold base 0; its first block is 1
         self._base = 1 if base == 0 and height > 0 else base
         self._height = height
@@ -96,6 +104,10 @@ class BlockStore:
 
     def load_blocks(self, hs: Sequence[int]) -> list[Block | None]:
         """Many blocks in two reads: one ``get_many`` for the metas, one for every part."""
+        return [None if got is None else got[0] for got in self.load_blocks_with_parts(hs)]
+
+    def load_blocks_with_parts(self, hs: Sequence[int]) -> list[tuple[Block, list[bytes]] | None]:
+        """``load_blocks``, each block with its parts' payloads (what the part-set hash covers)."""
         metas = self.load_block_metas(hs)
         part_keys: list[bytes] = []
         spans = []
@@ -109,7 +121,7 @@ class BlockStore:
             spans.append((len(part_keys), total))
             part_keys += [self.layout.block_part(h, i) for i in range(total)]
         raws = self.kv.get_many(part_keys) if part_keys else []
-        out: list[Block | None] = []
+        out: list[tuple[Block, list[bytes]] | None] = []
         for h, meta, span in zip(hs, metas, spans):
             if span is None:
                 out.append(None)
@@ -118,7 +130,7 @@ class BlockStore:
             out.append(self._assemble(h, meta, part_keys[start : start + total], raws[start : start + total]))
         return out
 
-    def _assemble(self, h: int, meta: BlockMeta, part_keys: list[bytes], raws: list[bytes | None]) -> Block:
+    def _assemble(self, h: int, meta: BlockMeta, part_keys: list[bytes], raws: list[bytes | None]) -> tuple[Block, list[bytes]]:
         total = len(part_keys)
         chunks = []
         for i, (key, raw) in enumerate(zip(part_keys, raws)):
@@ -126,12 +138,20 @@ class BlockStore:
                 raise CorruptRecord(self.db, key, f"part {i} of {total} is missing")
             chunks.append(codec.decode_part(raw, i, self.db, key))
         data = b"".join(chunks)
-        if len(data) != meta.block_size:
-            raise CorruptRecord(self.db, part_keys[0], f"parts hold {len(data)} bytes, the meta says {meta.block_size}")
-        block = codec.decode_block(data, self.db, part_keys[0])
+        size = len(data)
+        if meta.header.encoding != PROTO:  # amino: MarshalBinaryLengthPrefixed; block_size is the rest
+            try:
+                size = len(amino.strip_length_prefix(data))
+            except amino.AminoError as exc:
+                raise CorruptRecord(self.db, part_keys[0], f"parts do not hold one length-prefixed block: {exc}") from None
+        if size != meta.block_size and (meta.block_size or meta.header.encoding == PROTO):
+            raise CorruptRecord(self.db, part_keys[0], f"parts hold {size} bytes, the meta says {meta.block_size}")
+        block = codec.decode_block(data, self.db, part_keys[0], meta.header.encoding)
+        if block.header.encoding != meta.header.encoding:
+            raise CorruptRecord(self.db, part_keys[0], f"an {block.header.encoding} block under an {meta.header.encoding} meta")
         if block.header.height != h:
             raise CorruptRecord(self.db, part_keys[0], f"parts hold block {block.header.height}")
-        return block
+        return block, chunks
 
     def load_commit(self, h: int) -> Commit | None:
         """The canonical commit for block ``h`` (block h+1's last_commit); None at the top, which has none yet."""
@@ -158,7 +178,7 @@ class BlockStore:
     def _commit_from(self, key: bytes, h: int, raw: bytes | None) -> Commit | None:
         if raw is None:
             return None
-        commit = codec.decode_commit(raw, self.db, key)
+        commit = codec.decode_commit(raw, self.db, key, amino=self.amino)
         if commit.height != h:
             raise CorruptRecord(self.db, key, f"holds the commit of height {commit.height}")
         return commit

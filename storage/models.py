@@ -43,6 +43,13 @@ class BlockID:
     part_set_header: PartSetHeader
 
 
+#: how a record was encoded on disk; a chain's generations are told apart per record
+PROTO = "proto"  # Tendermint 0.34, CometBFT 0.37+
+AMINO_033 = "amino-0.33"  # Tendermint 0.33 (go-amino, block protocol 10)
+AMINO_032 = "amino-0.32"  # Tendermint 0.32 (go-amino, block protocol 10, headers with tx counts)
+ENCODINGS = (PROTO, AMINO_033, AMINO_032)
+
+
 @dataclass(frozen=True, slots=True)
 class Header:
     version_block: int
@@ -60,11 +67,17 @@ class Header:
     last_results_hash: bytes
     evidence_hash: bytes
     proposer_address: bytes
+    #: the record's encoding (``PROTO``, ``AMINO_033``, ``AMINO_032``): it decides how the header hashes
+    encoding: str = PROTO
+    #: Tendermint ≤ 0.32 headers only: txs in this block and in the chain so far (both hashed)
+    num_txs: int | None = None
+    total_txs: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class BlockMeta:
     block_id: BlockID
+    #: the block's encoded size; 0 where the record does not say (Tendermint 0.32 metas)
     block_size: int
     header: Header
     num_txs: int
@@ -94,7 +107,11 @@ class Commit:
     height: int
     round: int
     block_id: BlockID
+    #: one per validator of the set, in its order; Tendermint 0.32's absent (nil) precommits
+    #: are ABSENT with an empty address, as 0.33 writes them
     signatures: tuple[CommitSig, ...]
+    #: ``PROTO``, ``AMINO_033`` or ``AMINO_032``: decides how the commit hashes
+    encoding: str = PROTO
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +134,7 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class PubKey:
-    type: str  # "ed25519", "secp256k1", "bls12_381"
+    type: str  # "ed25519", "secp256k1", "bls12_381"; "sr25519" (amino generations)
     key: bytes
 
 
@@ -233,6 +250,8 @@ class ChainState:
     software: str
     last_height_validators_changed: int
     last_height_consensus_params_changed: int
+    #: ``PROTO``, ``AMINO_033`` or ``AMINO_032``: the generation that wrote state.db
+    encoding: str = PROTO
 
 
 # ---------------------------------------------------------------- Cosmos SDK transactions

@@ -5,19 +5,23 @@ only where it changed or, for validators, every 100 000 heights; the other
 heights hold a pointer. The readers follow those pointers exactly as CometBFT's
 ``LoadValidators`` / ``LoadConsensusParams`` do, so the answers equal the node's
 own RPC answers, proposer priorities included.
+
+Tendermint 0.32 / 0.33 state.db files (amino) use the same keys. Their ``stateKey``
+says which generation wrote the database (``ChainState.encoding``); params and ABCI
+responses are decoded by it, validator sets by their own bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
+import json
 import threading
+from collections.abc import Sequence
 
 from . import keys
 from .codec import cometbft as codec
 from .errors import CorruptRecord, InvalidInput, Pruned
 from .kv import KV
-from .models import BlockResults, ChainState, ConsensusParams, Validator, ValidatorSet
+from .models import PROTO, BlockResults, ChainState, ConsensusParams, Validator, ValidatorSet
 
 #: CometBFT state/store.go valSetCheckpointInterval (the same in every version)
 VAL_SET_CHECKPOINT_INTERVAL = 100_000
@@ -40,14 +44,30 @@ class StateStore:
         self.base = max(base, 1)
         self.layout = keys.layout_for(kv.get(keys.VERSION), self.db)
         raw = kv.get(keys.STATE)
-        # decoding here refuses amino (≤0.33) databases before any per-height read
         self._state = codec.decode_state(raw, self.db, keys.STATE) if raw else None
+        #: the generation that wrote this database (PROTO, AMINO_033, AMINO_032)
+        self.encoding = self._state.encoding if self._state else PROTO
         self._replays: dict[int, _Replay] = {}  # stored_at → replay; the snapshot never changes
         self._lock = threading.Lock()
 
     def load_state(self) -> ChainState | None:
         """The state after the last committed block; None for a node that never committed one."""
         return self._state
+
+    def load_genesis(self) -> dict | None:
+        """The genesis document the node stored (``genesisDoc`` JSON, Tendermint ≤ 0.33 through
+        CometBFT 0.38); None where it keeps only its hash (1.0) or nothing. Reads the whole
+        document: mainnet genesis files reach gigabytes."""
+        raw = self.kv.get(keys.GENESIS_DOC)
+        if raw is None:
+            return None
+        try:
+            doc = json.loads(raw)
+        except ValueError as exc:
+            raise CorruptRecord(self.db, keys.GENESIS_DOC, f"not a JSON genesis document: {exc}") from None
+        if not isinstance(doc, dict):
+            raise CorruptRecord(self.db, keys.GENESIS_DOC, "not a JSON object")
+        return doc
 
     def _top(self) -> int:
         return self._state.last_block_height if self._state else 0
@@ -104,11 +124,12 @@ class StateStore:
         if not self._in_range(h, self._top() + 1 if self._state else 0):
             return None
         key = self.layout.consensus_params(h)
-        params, last_changed = codec.decode_consensus_params_info(self._must_get(key, h, "consensus params"), self.db, key)
+        raw = self._must_get(key, h, "consensus params")
+        params, last_changed = codec.decode_consensus_params_info(raw, self.db, key, self.encoding)
         if params is None:
             key2 = self.layout.consensus_params(last_changed)
             raw = self._must_get(key2, last_changed, "consensus params")
-            params, _ = codec.decode_consensus_params_info(raw, self.db, key2)
+            params, _ = codec.decode_consensus_params_info(raw, self.db, key2, self.encoding)
             if params is None:
                 raise CorruptRecord(self.db, key2, f"holds no consensus params, yet height {h} points here")
         return ConsensusParams(height=h, params=params)
@@ -133,7 +154,7 @@ class StateStore:
                     raise Pruned("block results", h, self.base)
                 out.append(None)  # discard_abci_responses = true keeps only the latest
                 continue
-            out.append(codec.decode_abci_responses(raw, h, self.db, self.layout.abci_responses(h)))
+            out.append(codec.decode_abci_responses(raw, h, self.db, self.layout.abci_responses(h), self.encoding))
         return out
 
 

@@ -4,7 +4,8 @@ One schema (``cometbft.proto``) reads Tendermint 0.34, CometBFT 0.37, 0.38 and 1
 the field numbers never changed. Where generations differ in *content* (validator
 pubkey fields, ABCI response layout, EventAttribute bytes vs strings) the choice is
 made here, per record, from the record's own bytes — an upgraded chain mixes them.
-Amino records (Tendermint ≤ 0.33) are detected and refused with ``UnknownFormat``.
+Amino records (Tendermint 0.32 and 0.33, block protocol 10) are told apart here, per
+record, and handed to ``amino_tm``; anything older is refused with ``UnknownFormat``.
 
 Every decoder that reads raw bytes takes ``db`` and ``key`` so a failure names the
 record: undecodable bytes raise ``CorruptRecord``; nothing here returns ``None``.
@@ -20,6 +21,7 @@ from google.protobuf.message import DecodeError, Message
 
 from ..errors import CorruptRecord, UnknownFormat
 from ..models import (
+    PROTO,
     Block,
     BlockID,
     BlockMeta,
@@ -39,6 +41,7 @@ from ..models import (
     ValidatorUpdate,
 )
 from ..proto import cometbft_pb2 as pb
+from . import amino_tm
 
 M = TypeVar("M", bound=Message)
 
@@ -92,37 +95,14 @@ def decode_exec_result(msg: pb.ExecTxResult) -> ExecResult:
 
 
 # ---------------------------------------------------------------- generation checks
-#: Block protocol 11 arrived with Tendermint 0.34 (protobuf); ≤10 means amino records.
+#: Block protocol 11 arrived with Tendermint 0.34 (protobuf); 10 is amino (0.32, 0.33).
 FIRST_PROTOBUF_BLOCK_PROTOCOL = 11
-#: amino "registered type" prefixes of ed25519 / secp256k1 pubkeys (+ length byte)
-_AMINO_PUBKEY_PREFIXES = (b"\x16\x24\xde\x64\x20", b"\xeb\x5a\xe9\x87\x21")
 
 
-def refuse_amino(db: str, key: bytes, what: str) -> UnknownFormat:
-    return UnknownFormat(
-        f"{db} holds amino-encoded records (Tendermint ≤ 0.33) at {key!r} ({what}); "
-        "cometgraph reads protobuf records from Tendermint 0.34 / CometBFT 0.37+ only"
-    )
-
-
-def check_block_protocol(version_block: int, db: str, key: bytes) -> None:
-    """Headers and State carry the block protocol: ≤10 is amino Tendermint, refused by name."""
-    if version_block < FIRST_PROTOBUF_BLOCK_PROTOCOL:
-        raise refuse_amino(db, key, f"block protocol {version_block}")
-
-
-def parse_record(cls: type[M], data: bytes, db: str, key: bytes) -> M:
-    """Like ``parse``, but names amino (≤0.33) bytes ``UnknownFormat`` instead of corruption.
-
-    An amino record carrying a pubkey fails protobuf parsing on the registered-type
-    prefix; seeing that prefix is how we tell old format from damage.
-    """
-    try:
-        return parse(cls, data, db, key)
-    except CorruptRecord:
-        if any(p in data for p in _AMINO_PUBKEY_PREFIXES):
-            raise refuse_amino(db, key, f"amino {cls.__name__}") from None
-        raise
+def is_protobuf_header(m: pb.Header, has: bool) -> bool:
+    """A header parsed as protobuf is one only from block protocol 11 on: 0.33's amino
+    metas and blocks parse as protobuf too (0.34 kept their numbering)."""
+    return has and m.version.block >= FIRST_PROTOBUF_BLOCK_PROTOCOL
 
 
 # ---------------------------------------------------------------- blocks
@@ -158,12 +138,23 @@ def decode_header(m: pb.Header) -> Header:
 def _header(m: pb.Header, has: bool, db: str, key: bytes) -> Header:
     if not has or m.height < 1:
         raise CorruptRecord(db, key, "no header with a height")
-    check_block_protocol(m.version.block, db, key)
     return decode_header(m)
 
 
+def _try_parse(cls: type[M], data: bytes) -> M | None:
+    msg = cls()
+    try:
+        msg.ParseFromString(data)
+    except (DecodeError, ValueError, RuntimeError):
+        return None
+    return msg
+
+
 def decode_block_meta(data: bytes, db: str, key: bytes) -> BlockMeta:
-    m = parse(pb.BlockMeta, data, db, key)
+    """``H:h`` of any generation: protobuf from block protocol 11, else amino (0.33 or 0.32 layout)."""
+    m = _try_parse(pb.BlockMeta, data)
+    if m is None or not is_protobuf_header(m.header, m.HasField("header")):
+        return amino_tm.decode_block_meta(data, db, key)
     header = _header(m.header, m.HasField("header"), db, key)
     if len(m.block_id.hash) != 32:
         raise CorruptRecord(db, key, f"block hash of {len(m.block_id.hash)} bytes")
@@ -195,7 +186,11 @@ def decode_commit_msg(m: pb.Commit) -> Commit:
     )
 
 
-def decode_commit(data: bytes, db: str, key: bytes) -> Commit:
+def decode_commit(data: bytes, db: str, key: bytes, *, amino: bool = False) -> Commit:
+    """``C:h`` / ``SC:h``. A 0.32 commit tells itself apart by its bytes; a 0.33 commit is
+    byte-for-byte a protobuf one, so ``amino`` (the block store is amino) decides its encoding."""
+    if amino or amino_tm.is_commit_032(data):
+        return amino_tm.decode_commit(data, db, key)
     return decode_commit_msg(parse(pb.Commit, data, db, key))
 
 
@@ -210,9 +205,20 @@ def _evidence(e: pb.Evidence) -> Evidence:
     return Evidence(kind, 0, None, e.SerializeToString())
 
 
-def decode_block(data: bytes, db: str, key: bytes) -> Block:
-    """A block reassembled from its parts; ``key`` names its first part."""
-    m = parse(pb.Block, data, db, key)
+def decode_block(data: bytes, db: str, key: bytes, encoding: str | None = None) -> Block:
+    """A block reassembled from its parts; ``key`` names its first part.
+
+    ``encoding`` is its meta's header encoding when known; otherwise the bytes decide
+    (an amino block is length-prefixed, so it cannot open with a protobuf header tag).
+    """
+    if encoding is None:
+        m = _try_parse(pb.Block, data)
+        if m is None or not is_protobuf_header(m.header, m.HasField("header")):
+            return amino_tm.decode_block(data, db, key)
+    elif encoding != PROTO:
+        return amino_tm.decode_block(data, db, key)
+    else:
+        m = parse(pb.Block, data, db, key)
     header = _header(m.header, m.HasField("header"), db, key)
     return Block(
         header=header,
@@ -223,13 +229,18 @@ def decode_block(data: bytes, db: str, key: bytes) -> Block:
 
 
 def decode_block_store_state(data: bytes, db: str, key: bytes) -> tuple[int, int]:
-    """``blockStore`` → (base, height) as stored; ≤0.33 wrote amino JSON here, refused by name."""
-    if data[:1] == b"{":
-        raise refuse_amino(db, key, "JSON block store state")
+    """``blockStore`` → (base, height) as stored; ≤0.33 wrote amino JSON here (0.32 without a base)."""
+    if is_amino_block_store(data):
+        return amino_tm.decode_block_store_json(data, db, key)
     m = parse(pb.BlockStoreState, data, db, key)
     if m.base < 0 or m.height < 0 or (m.base > m.height and m.height > 0):
         raise CorruptRecord(db, key, f"base {m.base} and height {m.height} make no range")
     return m.base, m.height
+
+
+def is_amino_block_store(data: bytes | None) -> bool:
+    """Tendermint ≤ 0.33 block stores keep ``blockStore`` as JSON: every record in them is amino."""
+    return bool(data) and data[:1] == b"{"
 
 
 def decode_decimal_height(data: bytes, db: str, key: bytes) -> int:
@@ -263,8 +274,14 @@ def decode_validator(m: pb.Validator, db: str, key: bytes) -> Validator:
 
 
 def decode_validators_info(data: bytes, db: str, key: bytes) -> tuple[tuple[Validator, ...] | None, Validator | None, int]:
-    """``validatorsKey:h`` → (validators or None when only a pointer, stored proposer, last_height_changed)."""
-    m = parse_record(pb.ValidatorsInfo, data, db, key)
+    """``validatorsKey:h`` → (validators or None when only a pointer, stored proposer, last_height_changed).
+
+    Amino sets (≤0.33) show themselves by their public keys' registered-type prefixes;
+    pointer-only records read the same in both encodings.
+    """
+    m = None if amino_tm.has_amino_pubkey(data) else _try_parse(pb.ValidatorsInfo, data)
+    if m is None:  # amino, or damage: the amino reader names an unknown key type or the damage
+        return amino_tm.decode_validators_info(data, db, key)
     if not m.HasField("validator_set"):
         if m.last_height_changed < 1:
             raise CorruptRecord(db, key, "neither a validator set nor a last_height_changed pointer")
@@ -324,9 +341,15 @@ def consensus_params_dict(m: pb.ConsensusParams) -> dict:
     return out
 
 
-def decode_consensus_params_info(data: bytes, db: str, key: bytes) -> tuple[dict | None, int]:
-    """``consensusParamsKey:h`` → (params dict, or None when only a pointer; last_height_changed)."""
-    m = parse_record(pb.ConsensusParamsInfo, data, db, key)
+def decode_consensus_params_info(data: bytes, db: str, key: bytes, encoding: str = PROTO) -> tuple[dict | None, int]:
+    """``consensusParamsKey:h`` → (params dict, or None when only a pointer; last_height_changed).
+
+    ``encoding`` is state.db's (``ChainState.encoding``): amino params differ in content
+    (a duration as int64 nanoseconds, 0.32's ``max_age``), not in a way the bytes show.
+    """
+    if encoding != PROTO:
+        return amino_tm.decode_consensus_params_info(data, encoding, db, key)
+    m = parse(pb.ConsensusParamsInfo, data, db, key)
     if m.consensus_params.ByteSize() == 0:
         if m.last_height_changed < 1:
             raise CorruptRecord(db, key, "neither consensus params nor a last_height_changed pointer")
@@ -335,13 +358,16 @@ def decode_consensus_params_info(data: bytes, db: str, key: bytes) -> tuple[dict
 
 
 # ---------------------------------------------------------------- ABCI responses
-def decode_abci_responses(data: bytes, height: int, db: str, key: bytes) -> BlockResults:
+def decode_abci_responses(data: bytes, height: int, db: str, key: bytes, encoding: str = PROTO) -> BlockResults:
     """``abciResponsesKey:h`` in either layout, by CometBFT's own rule (state/store.go).
 
     Field numbers of FinalizeBlockResponse (0.38+) and legacy ABCIResponses (≤0.37)
     collide, so: parse as FinalizeBlockResponse; with ``app_hash`` present it is one,
-    otherwise the bytes are legacy ABCIResponses.
+    otherwise the bytes are legacy ABCIResponses. ``encoding`` is state.db's: amino
+    responses (≤0.33) share the legacy numbering but not validator updates' keys.
     """
+    if encoding != PROTO:
+        return amino_tm.decode_abci_responses(data, height, encoding, db, key)
     fin = pb.FinalizeBlockResponse()
     try:
         fin.ParseFromString(data)
@@ -358,7 +384,7 @@ def decode_abci_responses(data: bytes, height: int, db: str, key: bytes) -> Bloc
             consensus_param_updates=_param_updates(fin, "consensus_param_updates"),
             app_hash=fin.app_hash,
         )
-    old = parse_record(pb.ABCIResponses, data, db, key)
+    old = parse(pb.ABCIResponses, data, db, key)
     return BlockResults(
         height=height,
         layout="abci_responses",
@@ -376,9 +402,11 @@ def _param_updates(m: Message, field: str) -> dict | None:
 
 # ---------------------------------------------------------------- state
 def decode_state(data: bytes, db: str, key: bytes) -> ChainState:
-    """``stateKey``; amino state (≤0.33) is refused by its pubkey prefixes or block protocol."""
-    m = parse_record(pb.State, data, db, key)
-    check_block_protocol(m.version.consensus.block, db, key)
+    """``stateKey``: protobuf from block protocol 11; amino (0.32 / 0.33 layouts) otherwise,
+    told by its validators' public keys or its block protocol."""
+    m = None if amino_tm.has_amino_pubkey(data) else _try_parse(pb.State, data)
+    if m is None or m.version.consensus.block < FIRST_PROTOBUF_BLOCK_PROTOCOL:
+        return amino_tm.decode_state(data, db, key)
     return ChainState(
         chain_id=m.chain_id,
         initial_height=m.initial_height or 1,  # 0.34 before initial_height existed: 1

@@ -4,6 +4,17 @@ With no node to ask (legacy archives), a header that re-hashes to its stored blo
 hash shows every header field decoded right; ``data_hash`` does the same for txs.
 Merkle is RFC 6962 as in CometBFT ``crypto/merkle``: leaf sha256(0x00‖x), inner
 sha256(0x01‖l‖r), split at the largest power of two below n, empty → sha256("").
+
+Each generation hashes its own field encoding, chosen by the record's ``encoding``:
+
+* protobuf (0.34+): ``cdcEncode`` wraps scalars in ``StringValue``/``Int64Value``/
+  ``BytesValue``; an empty list hashes to sha256("").
+* amino (0.32, 0.33; TM@v0.33.9 types/block.go ``Header.Hash``, types/encoding_helper.go,
+  crypto/merkle/simple_tree.go): ``cdcEncode`` is amino ``MarshalBinaryBare`` — a
+  string or byte slice as uvarint length + bytes, an int64 as a bare uvarint, a struct
+  as its fields — and an empty string or byte slice (or a nil pointer) hashes as an
+  empty leaf. An empty list hashes to nothing (``b""``). 0.32 headers have 16 fields
+  (``num_txs`` and ``total_txs`` after the time).
 """
 
 from __future__ import annotations
@@ -13,8 +24,10 @@ from hashlib import sha256
 
 from google.protobuf import timestamp_pb2, wrappers_pb2
 
-from ..models import BlockID, Commit, ExecResult, Header, Validator
+from ..models import AMINO_032, PROTO, BlockID, Commit, ExecResult, Header, Validator
 from ..proto import cometbft_pb2 as pb
+from . import amino
+from .amino import Writer
 
 
 def merkle_root(items: Sequence[bytes]) -> bytes:
@@ -42,7 +55,9 @@ def _bytes_value(b: bytes) -> bytes:
 
 
 def header_hash(h: Header) -> bytes:
-    """``Header.Hash()``: merkle over the 14 fields, each encoded as CometBFT's ``cdcEncode`` does."""
+    """``Header.Hash()``: merkle over the 14 fields (16 in 0.32), each encoded as that generation's ``cdcEncode``."""
+    if h.encoding != PROTO:
+        return _amino_header_hash(h)
     ts = timestamp_pb2.Timestamp(seconds=h.time.seconds, nanos=h.time.nanos)
     fields = [
         pb.ConsensusVersion(block=h.version_block, app=h.version_app).SerializeToString(),
@@ -63,16 +78,33 @@ def header_hash(h: Header) -> bytes:
     return merkle_root(fields)
 
 
-def data_hash(txs: Sequence[bytes]) -> bytes:
-    """``Txs.Hash()``: merkle over sha256 of each tx."""
-    return merkle_root([sha256(tx).digest() for tx in txs])
+def data_hash(txs: Sequence[bytes], encoding: str = PROTO) -> bytes:
+    """``Txs.Hash()``: merkle over sha256 of each tx (amino generations: no txs → no hash)."""
+    return _root([sha256(tx).digest() for tx in txs], encoding)
+
+
+def _root(items: Sequence[bytes], encoding: str) -> bytes:
+    """``merkle_root``, except that ≤0.33 hashed an empty list to nil."""
+    if encoding != PROTO and not items:
+        return b""
+    return merkle_root(items)
+
+
+def part_set_hash(parts: Sequence[bytes]) -> bytes:
+    """``PartSetHeader.hash``: merkle over the parts' bytes (every generation)."""
+    return merkle_root(parts)
 
 
 _PUBKEY_FIELD = {"ed25519": "ed25519", "secp256k1": "secp256k1", "bls12_381": "bls12381"}
 
 
-def validators_hash(validators: Sequence[Validator]) -> bytes:
-    """``ValidatorSet.Hash()``: merkle over ``SimpleValidator{pub_key, voting_power}`` bytes."""
+def validators_hash(validators: Sequence[Validator], encoding: str = PROTO) -> bytes:
+    """``ValidatorSet.Hash()``: merkle over ``SimpleValidator{pub_key, voting_power}`` bytes
+    (amino: ``{pub_key 1 (prefixed interface), voting_power 2}``)."""
+    if encoding != PROTO:
+        return _root(
+            [Writer().blob(1, amino.pubkey_bytes(v.pub_key)).sint(2, v.voting_power).done() for v in validators], encoding
+        )
     return merkle_root(
         [
             pb.SimpleValidator(
@@ -93,9 +125,11 @@ def consensus_hash(params: dict) -> bytes:
     return sha256(hp.SerializeToString()).digest()
 
 
-def results_hash(tx_results: Sequence[ExecResult]) -> bytes:
+def results_hash(tx_results: Sequence[ExecResult], encoding: str = PROTO) -> bytes:
     """``ABCIResults.Hash()`` (the next header's last_results_hash): merkle over each
-    result's deterministic part ``{code, data, gas_wanted, gas_used}``."""
+    result's deterministic part ``{code, data, gas_wanted, gas_used}`` (amino: ``{code, data}``)."""
+    if encoding != PROTO:
+        return _root([Writer().uint(1, r.code).blob(2, r.data).done() for r in tx_results], encoding)
     return merkle_root(
         [
             pb.ExecTxResult(code=r.code, data=r.data, gas_wanted=r.gas_wanted, gas_used=r.gas_used).SerializeToString()
@@ -105,7 +139,10 @@ def results_hash(tx_results: Sequence[ExecResult]) -> bytes:
 
 
 def commit_hash(commit: Commit) -> bytes:
-    """``Commit.Hash()`` (the next header's last_commit_hash): merkle over each ``CommitSig``'s proto bytes."""
+    """``Commit.Hash()`` (the next header's last_commit_hash): merkle over each ``CommitSig``'s proto bytes
+    (0.33: its amino bytes; 0.32: each precommit ``Vote``'s amino bytes, a nil one as an empty leaf)."""
+    if commit.encoding != PROTO:
+        return _amino_commit_hash(commit)
     leaves = []
     for s in commit.signatures:
         m = pb.CommitSig(block_id_flag=s.block_id_flag, validator_address=s.validator_address, signature=s.signature)
@@ -114,3 +151,76 @@ def commit_hash(commit: Commit) -> bytes:
             m.timestamp.seconds, m.timestamp.nanos = s.timestamp.seconds, s.timestamp.nanos
         leaves.append(m.SerializeToString())
     return merkle_root(leaves)
+
+
+# ---------------------------------------------------------------- amino (Tendermint 0.32, 0.33)
+def _bare_bytes(b: bytes) -> bytes:
+    """``cdcEncode`` of a byte slice or string: nil when empty, else uvarint length + bytes."""
+    return amino.bare_bytes(b) if b else b""
+
+
+def _amino_block_id(b: BlockID) -> bytes:
+    parts = Writer().sint(1, b.part_set_header.total).blob(2, b.part_set_header.hash).done()
+    return Writer().blob(1, b.hash).struct(2, parts).done()
+
+
+def _amino_header_hash(h: Header) -> bytes:
+    fields = [
+        Writer().uint(1, h.version_block).uint(2, h.version_app).done(),
+        _bare_bytes(h.chain_id.encode()),
+        amino.uvarint(h.height),  # an int64 is never "empty": cdcEncode(0) is 0x00
+        amino.time_bytes(h.time),
+    ]
+    if h.encoding == AMINO_032:
+        fields += [amino.uvarint(h.num_txs or 0), amino.uvarint(h.total_txs or 0)]
+    fields.append(_amino_block_id(h.last_block_id))
+    fields += [
+        _bare_bytes(b)
+        for b in (
+            h.last_commit_hash,
+            h.data_hash,
+            h.validators_hash,
+            h.next_validators_hash,
+            h.consensus_hash,
+            h.app_hash,
+            h.last_results_hash,
+            h.evidence_hash,
+            h.proposer_address,
+        )
+    ]
+    return merkle_root(fields)
+
+
+_ABSENT, _COMMIT = 1, 2
+
+
+def _amino_commit_hash(commit: Commit) -> bytes:
+    leaves = []
+    for index, s in enumerate(commit.signatures):
+        if commit.encoding == AMINO_032:
+            if s.block_id_flag == _ABSENT:
+                leaves.append(b"")  # a nil *Vote: cdcEncode(nil) is nil
+                continue
+            block_id = _amino_block_id(commit.block_id) if s.block_id_flag == _COMMIT else b""
+            leaves.append(
+                Writer()
+                .uint(1, 2)  # SignedMsgType precommit
+                .sint(2, commit.height)
+                .sint(3, commit.round)
+                .struct(4, block_id)
+                .time(5, s.timestamp)
+                .blob(6, s.validator_address)
+                .sint(7, index)
+                .blob(8, s.signature)
+                .done()
+            )
+        else:
+            leaves.append(
+                Writer()
+                .uint(1, s.block_id_flag)
+                .blob(2, s.validator_address)
+                .time(3, s.timestamp)
+                .blob(4, s.signature)
+                .done()
+            )
+    return _root(leaves, commit.encoding)

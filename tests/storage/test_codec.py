@@ -133,31 +133,24 @@ def test_header_and_data_hash_on_tm034(tm034_blocks):
         assert data_hash(b.txs) == b.header.data_hash
 
 
-# ---------------------------------------------------------------- amino (≤ 0.33): refused by name
+# ---------------------------------------------------------------- amino: 0.32/0.33 read (test_legacy_*.py), older refused by name
 @pytest.mark.legacy
-@pytest.mark.parametrize("name", [TM033, TM032])
-def test_amino_databases_are_refused_with_unknown_format(name, legacy_data, tmp_path):
-    for db, store in (("blockstore", BlockStore), ("state", StateStore)):
-        path = tmp_path / f"{db}.db"
-        shutil.copytree(legacy_data(name) / f"{db}.db", path)
-        kv = LevelDB(path)
-        try:
-            with pytest.raises(UnknownFormat, match="amino"):
-                store(kv)
-        finally:
-            kv.close()
-
-
-@pytest.mark.legacy
-def test_amino_records_are_refused_one_by_one(legacy_data, tmp_path):
+def test_amino_records_of_other_generations_are_refused_by_name(legacy_data, tmp_path):
     for db in ("blockstore", "state"):
         shutil.copytree(legacy_data(TM033) / f"{db}.db", tmp_path / db)
     bs, st = LevelDB(tmp_path / "blockstore"), LevelDB(tmp_path / "state")
     try:
-        with pytest.raises(UnknownFormat, match="block protocol 10"):
-            codec.decode_block_meta(bs.get(b"H:1"), "blockstore", b"H:1")  # parses as protobuf, but is amino
-        with pytest.raises(UnknownFormat, match="amino"):
-            codec.decode_validators_info(st.get(b"validatorsKey:1"), "state", b"validatorsKey:1")
+        meta = bs.get(b"H:1")
+        assert codec.decode_block_meta(meta, "blockstore", b"H:1").header.encoding == "amino-0.33"
+        older = meta.replace(b"\x0a\x02\x08\x0a", b"\x0a\x02\x08\x09", 1)  # Version{block: 9}: Tendermint ≤ 0.31
+        with pytest.raises(UnknownFormat, match="block protocol 9"):
+            codec.decode_block_meta(older, "blockstore", b"H:1")
+        vals = st.get(b"validatorsKey:1")
+        multisig = vals.replace(bytes.fromhex("1624de64"), bytes.fromhex("22c1f7e2"))  # PubKeyMultisigThreshold
+        with pytest.raises(UnknownFormat, match="22c1f7e2"):
+            codec.decode_validators_info(multisig, "state", b"validatorsKey:1")
     finally:
         bs.close()
         st.close()
+    with pytest.raises(UnknownFormat, match="JSON block store state"):
+        codec.decode_block_store_state(b'{"base":"1","height":"5","extra":1}', "blockstore", b"blockStore")
