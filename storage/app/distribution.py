@@ -67,15 +67,14 @@ from .iavl import IAVLTree
 from .staking import (
     StakingReader,
     StakingValidator,
-    VersionCache,
     dec_text,
     decode,
     legacy_dec_value,
     legacy_params,
-    length_prefixed,
     parse_int,
     rest_json,
 )
+from .module import ModuleReader, length_prefixed
 from .store import AppStore
 
 __all__ = [
@@ -242,7 +241,7 @@ class _Layout:
 
 
 # ---------------------------------------------------------------- reader
-class DistributionReader:
+class DistributionReader(ModuleReader):
     """x/distribution state at any retained version of one AppStore.
 
     Addresses come in as raw bytes. Missing records read as the SDK reads them (empty
@@ -252,23 +251,13 @@ class DistributionReader:
     """
 
     def __init__(self, app: AppStore, prefixes: Prefixes, staking: StakingReader, store: str = STORE) -> None:
-        self.app = app
+        super().__init__(app, store)
         self.prefixes = prefixes
         self.staking = staking
-        self.store = store
-        self._layouts = VersionCache()
 
     # -------------------------------------------------------------- plumbing
-    def _open(self, version: int) -> tuple[IAVLTree, _Layout]:
-        tree = self.app.tree(self.store, version)
-        layout = self._layouts.get(version)
-        if layout is None:
-            layout = _Layout(length_prefixed(tree, CURRENT))
-            self._layouts.put(version, layout)
-        return tree, layout
-
-    def _key(self, key: bytes) -> bytes:
-        return b"s/k:" + self.store.encode() + b"/" + key
+    def _detect(self, tree: IAVLTree) -> _Layout:
+        return _Layout(length_prefixed(tree, CURRENT))
 
     def _corrupt(self, key: bytes, reason: str) -> CorruptRecord:
         return CorruptRecord(self.app.db, self._key(key), reason)

@@ -26,16 +26,15 @@ from ..models import Time
 from ..prefixes import Prefixes
 from .iavl import IAVLTree
 from .staking import (
-    VersionCache,
     decode,
     dec_text,
     duration_ns_text,
     legacy_dec_value,
     legacy_params,
-    length_prefixed,
     rest_json,
     to_time,
 )
+from .module import ModuleReader, length_prefixed
 from .store import AppStore
 
 __all__ = ["SigningInfo", "SlashingReader"]
@@ -57,7 +56,7 @@ class SigningInfo:
     missed_blocks_counter: int
 
 
-class SlashingReader:
+class SlashingReader(ModuleReader):
     """x/slashing state at any retained version; consensus addresses come in as raw bytes.
 
     A missing signing info is None; a pruned version raises ``Pruned``; undecodable bytes
@@ -65,21 +64,11 @@ class SlashingReader:
     """
 
     def __init__(self, app: AppStore, prefixes: Prefixes, store: str = STORE) -> None:
-        self.app = app
+        super().__init__(app, store)
         self.prefixes = prefixes
-        self.store = store
-        self._layouts = VersionCache()
 
-    def _open(self, version: int) -> tuple[IAVLTree, bool]:
-        tree = self.app.tree(self.store, version)
-        prefixed = self._layouts.get(version)
-        if prefixed is None:
-            prefixed = length_prefixed(tree, SIGNING_INFO)
-            self._layouts.put(version, prefixed)
-        return tree, prefixed
-
-    def _key(self, key: bytes) -> bytes:
-        return b"s/k:" + self.store.encode() + b"/" + key
+    def _detect(self, tree: IAVLTree) -> bool:
+        return length_prefixed(tree, SIGNING_INFO)
 
     def _info(self, raw: bytes, key: bytes) -> SigningInfo:
         m: Message = decode("cosmos.slashing.v1beta1.ValidatorSigningInfo", raw, self.app.db, self._key(key))

@@ -46,8 +46,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +60,7 @@ from ..models import Coin, Time
 from ..prefixes import Prefixes
 from .bank import BankReader
 from .iavl import IAVLTree
+from .module import ModuleReader, length_prefixed
 from .store import AppStore
 
 __all__ = [
@@ -298,41 +297,6 @@ def legacy_params(app: AppStore, version: int, subspace: str, fields: Iterable[s
     return out
 
 
-class VersionCache:
-    """A small thread-safe LRU of per-version facts (key layouts): a version never changes."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._items: OrderedDict[int, Any] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, version: int) -> Any:
-        with self._lock:
-            got = self._items.get(version)
-            if got is not None:
-                self._items.move_to_end(version)
-            return got
-
-    def put(self, version: int, value: Any) -> None:
-        with self._lock:
-            self._items[version] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-def length_prefixed(tree: IAVLTree, prefix: bytes) -> bool:
-    """Whether addresses in keys under ``prefix`` carry a length byte (SDK ≥ 0.43).
-
-    Before 0.43 addresses were a fixed 20 bytes with no length byte, so such a key is
-    exactly ``len(prefix) + 20`` long; with the length byte a 20- or 32-byte address makes
-    it ``len(prefix) + 21`` / ``+ 33``. With no key to look at, the current layout is assumed.
-    """
-    for key, _ in tree.iterate_prefix(prefix):
-        return len(key) != len(prefix) + 20
-    return True
-
-
-# ---------------------------------------------------------------- keys
 class _Keys:
     """Key builders and parsers for one layout (length-prefixed addresses or raw 20-byte ones)."""
 
@@ -366,7 +330,7 @@ class _Keys:
 
 
 # ---------------------------------------------------------------- reader
-class StakingReader:
+class StakingReader(ModuleReader):
     """x/staking state at any retained version of one AppStore.
 
     Addresses come in as raw bytes; records carry the bech32 text the node stored (which is
@@ -379,22 +343,12 @@ class StakingReader:
     """
 
     def __init__(self, app: AppStore, prefixes: Prefixes, store: str = STORE) -> None:
-        self.app = app
+        super().__init__(app, store)
         self.prefixes = prefixes
-        self.store = store
-        self._layouts = VersionCache()
 
     # -------------------------------------------------------------- plumbing
-    def _open(self, version: int) -> tuple[IAVLTree, _Keys]:
-        tree = self.app.tree(self.store, version)
-        keys = self._layouts.get(version)
-        if keys is None:
-            keys = _Keys(length_prefixed(tree, VALIDATOR))
-            self._layouts.put(version, keys)
-        return tree, keys
-
-    def _key(self, key: bytes) -> bytes:
-        return b"s/k:" + self.store.encode() + b"/" + key
+    def _detect(self, tree: IAVLTree) -> _Keys:
+        return _Keys(length_prefixed(tree, VALIDATOR))
 
     def _decode(self, name: str, raw: bytes, key: bytes) -> Message:
         return decode(f"cosmos.staking.v1beta1.{name}", raw, self.app.db, self._key(key))
