@@ -8,6 +8,7 @@ import time
 import pytest
 
 from cometgraph.storage.chain import Chain
+from tests.support import serve_in_thread
 
 pytestmark = pytest.mark.node
 
@@ -81,11 +82,8 @@ def test_live_service_streams_new_blocks_and_matching_txs_from_a_running_node(ru
     /metrics answer. Everything compared with the node's own RPC."""
     import asyncio
     import json
-    import socket
-    import threading
 
     import httpx
-    import uvicorn
     import websockets
 
     from cometgraph.web.app import create_app
@@ -94,18 +92,10 @@ def test_live_service_streams_new_blocks_and_matching_txs_from_a_running_node(ru
     node.wait_height(int(oracle.status["sync_info"]["latest_block_height"]) + 1, timeout=120)
     chain = Chain.from_home(node.home, snapshot_dir=tmp_path / "snaps").open()
     app = create_app(chain, refresh=1.0)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     alice = oracle.workload["accounts"]["alice"]["address"]
     bob = oracle.workload["accounts"]["bob"]["address"]
 
-    async def scenario():
-        while not server.started:
-            await asyncio.sleep(0.05)
+    async def scenario(port):
         async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
             await ws.send(json.dumps({"type": "connection_init"}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -148,21 +138,15 @@ def test_live_service_streams_new_blocks_and_matching_txs_from_a_running_node(ru
             assert "cometgraph_snapshot_refresh_seconds_count" in metrics
             assert 'cometgraph_storage_reads_total{db="blockstore",op="get_many"}' in metrics
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve_in_thread(app) as port:
+        asyncio.run(scenario(port))
     assert list((tmp_path / "snaps").iterdir()) == []
 
 
 def test_a_delegation_on_a_running_node_arrives_as_a_staking_flow(running_node, oracle, tmp_path):
     import asyncio
     import json
-    import socket
-    import threading
 
-    import uvicorn
     import websockets
 
     from cometgraph.web.app import create_app
@@ -171,18 +155,10 @@ def test_a_delegation_on_a_running_node_arrives_as_a_staking_flow(running_node, 
     node.wait_height(int(oracle.status["sync_info"]["latest_block_height"]) + 1, timeout=120)
     chain = Chain.from_home(node.home, snapshot_dir=tmp_path / "snaps").open()
     app = create_app(chain, refresh=1.0)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     alice = oracle.workload["accounts"]["alice"]["address"]
     valoper = oracle.workload["accounts"]["validator"]["valoper"]
 
-    async def scenario():
-        while not server.started:
-            await asyncio.sleep(0.05)
+    async def scenario(port):
         async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
             await ws.send(json.dumps({"type": "connection_init"}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -202,11 +178,8 @@ def test_a_delegation_on_a_running_node_arrives_as_a_staking_flow(running_node, 
                 if msg.get("type") == "next":
                     return msg["payload"]["data"]["newStakingFlows"], sent["txhash"]
 
-    try:
-        flow, txhash = asyncio.run(scenario())
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve_in_thread(app) as port:
+        flow, txhash = asyncio.run(scenario(port))
     assert flow["kind"] == "delegate" and flow["delegatorAddress"] == alice and flow["validatorAddress"] == valoper
     assert flow["amount"] == {"denom": "inj", "amount": "2000000"} and flow["tx"]["hash"] == txhash
     assert flow["height"] == int(node.rpc("tx", hash="0x" + txhash)["height"])

@@ -10,7 +10,6 @@ import os
 import random
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,10 +18,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from cometgraph.storage.chain import Chain
 from cometgraph.web.app import create_app
+from tests.support import free_port, serve_in_thread
 
 pytestmark = pytest.mark.node
 SOAK_SECONDS = float(os.environ.get("COMETGRAPH_SOAK_SECONDS", "90"))
@@ -35,12 +34,6 @@ def _rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -70,11 +63,8 @@ def test_soak_under_load_with_a_node_restart(node, oracle, tmp_path):
     node.wait_height(int(oracle.status["sync_info"]["latest_block_height"]) + 1, timeout=120)
     chain = Chain.from_home(node.home, snapshot_dir=tmp_path / "snaps").open()
     app = create_app(chain, refresh=1.0)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    served = serve_in_thread(app)
+    port = served.__enter__()
     url = f"http://127.0.0.1:{port}/graphql"
     stop = threading.Event()
     failures: list[str] = []
@@ -132,8 +122,7 @@ def test_soak_under_load_with_a_node_restart(node, oracle, tmp_path):
         stop.set()
         for t in threads:
             t.join(timeout=60)
-        server.should_exit = True
-        time.sleep(0.5)
+        served.__exit__(None, None, None)
         chain.close()
     assert not failures, failures[:5]
     assert count[0] > 20
@@ -146,7 +135,7 @@ def test_soak_under_load_with_a_node_restart(node, oracle, tmp_path):
 def test_cometgraph_killed_mid_refresh_cleans_up_after_restart(node, oracle, tmp_path):
     node.wait_height(int(oracle.status["sync_info"]["latest_block_height"]) + 1, timeout=120)
     snaps = tmp_path / "snaps"
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(node.home), "--port", str(port), "--refresh", "0.2", "--snapshot-dir", str(snaps)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

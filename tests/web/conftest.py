@@ -44,24 +44,8 @@ async def gql(sample_home, tmp_path_factory):
 @pytest.fixture(scope="session")
 def live_server(sample_home, tmp_path_factory):
     """A real uvicorn serving the sample chain on a free loopback port (for clients in other processes)."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
+    from tests.support import serve_in_thread
 
     chain = Chain.from_home(sample_home, snapshot_dir=tmp_path_factory.mktemp("live-snaps")).open()
-    app = create_app(chain)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(chain)) as port:
+        yield f"http://127.0.0.1:{port}"

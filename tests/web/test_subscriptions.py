@@ -4,36 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 import time
 
 import pytest
-import uvicorn
 import websockets
 
 from cometgraph.resolvers.live import Broadcaster, SubscriberTooSlow
 from cometgraph.storage.chain import Chain
 from cometgraph.web.app import create_app
+from tests.support import serve_in_thread
 
 
 @pytest.fixture(scope="module")
 def server(sample_home, tmp_path_factory):
     chain = Chain.from_home(sample_home, snapshot_dir=tmp_path_factory.mktemp("sub-snaps")).open()
     app = create_app(chain, queue_size=4)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    yield app, f"ws://127.0.0.1:{port}/graphql", srv
-    srv.should_exit = True
-    t.join(timeout=10)
+    with serve_in_thread(app) as port:
+        yield app, f"ws://127.0.0.1:{port}/graphql", None
 
 
 class Client:
@@ -122,6 +109,7 @@ async def test_new_txs_filters_with_the_tx_search_language(server, oracle, heigh
         if msg["id"] == sid_all:
             got_all.append(msg["payload"]["data"]["newTxs"]["hash"])
         else:
+            assert msg["id"] == sid_q
             got_q.append(msg["payload"]["data"]["newTxs"]["hash"])
     assert got_all == want_all  # block order within a height
     assert sorted(got_q) == sorted(rec["hashes"])
