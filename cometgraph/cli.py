@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -44,17 +45,26 @@ def limits_from(ns: argparse.Namespace):
 
     from cometgraph.schema.limits import Limits
 
-    given = {
-        "max_depth": ns.max_depth,
-        "max_aliases": ns.max_aliases,
-        "max_tokens": ns.max_tokens,
-        "max_nodes": ns.max_nodes,
-        "max_body_bytes": ns.max_body,
-        "timeout_seconds": ns.timeout,
-        "rate_limit": ns.rate_limit,
+    # flag, then COMETGRAPH_<FLAG> in the environment, then the default
+    flags = {
+        "max_depth": ("max_depth", int),
+        "max_aliases": ("max_aliases", int),
+        "max_tokens": ("max_tokens", int),
+        "max_nodes": ("max_nodes", int),
+        "max_body": ("max_body_bytes", int),
+        "timeout": ("timeout_seconds", float),
+        "rate_limit": ("rate_limit", float),
     }
-    limits = replace(Limits(), **{k: v for k, v in given.items() if v is not None})
-    return replace(limits, introspection=False) if ns.no_introspection else limits
+    given = {}
+    for flag, (field, cast) in flags.items():
+        value = getattr(ns, flag)
+        if value is None and os.environ.get(f"COMETGRAPH_{flag.upper()}"):
+            value = cast(os.environ[f"COMETGRAPH_{flag.upper()}"])
+        if value is not None:
+            given[field] = value
+    limits = replace(Limits(), **given)
+    no_introspection = ns.no_introspection or os.environ.get("COMETGRAPH_NO_INTROSPECTION", "").lower() in ("1", "true", "yes")
+    return replace(limits, introspection=False) if no_introspection else limits
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from strawberry.extensions import SchemaExtension
 
+from cometgraph.schema.errors import error_code
 from cometgraph.storage import kv as kv_module
+
+
+#: one JSON line per GraphQL operation: name, type, duration, status and error codes
+request_log = logging.getLogger("cometgraph.requests")
 
 
 class _StorageReads:
@@ -56,6 +63,23 @@ class Metrics:
     def observe_batch(self, loader: str, size: int) -> None:
         self.batch.labels(loader=loader).observe(size)
 
+    def observe_operation(self, ctx, elapsed: float) -> None:
+        """Count, time and log one operation (one JSON line per operation)."""
+        name = ctx.operation_name or "anonymous"
+        result = ctx.result
+        errors = getattr(result, "errors", None) or []
+        outcome = "error" if errors else "ok"
+        self.requests.labels(operation=name, outcome=outcome).inc()
+        self.latency.labels(operation=name).observe(elapsed)
+        try:
+            kind = str(ctx.operation_type.value)
+        except Exception:  # noqa: BLE001 - a document that did not parse has no type
+            kind = "unknown"
+        line = {"operation": name, "type": kind, "ms": round(elapsed * 1000, 2), "status": outcome}
+        # this hook may run before ErrorCodes rewrites the errors: code them the same way
+        line["codes"] = sorted({error_code(e) for e in errors})
+        request_log.info(json.dumps(line, separators=(",", ":")))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -66,11 +90,9 @@ class Metrics:
             def on_operation(self):
                 started = time.perf_counter()
                 yield
-                ctx = self.execution_context
-                name = ctx.operation_name or "anonymous"
-                result = ctx.result
-                outcome = "error" if result is not None and getattr(result, "errors", None) else "ok"
-                metrics.requests.labels(operation=name, outcome=outcome).inc()
-                metrics.latency.labels(operation=name).observe(time.perf_counter() - started)
+                try:
+                    metrics.observe_operation(self.execution_context, time.perf_counter() - started)
+                except Exception:  # noqa: BLE001 - accounting must never break an answer
+                    logging.getLogger(__name__).exception("could not record an operation")
 
         return OperationMetrics

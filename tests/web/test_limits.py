@@ -102,3 +102,27 @@ async def test_errors_never_show_file_paths_or_tracebacks(gql, monkeypatch):
     err = await gql.error("{ status { latestHeight } }")
     assert err["extensions"]["code"] == "INTERNAL"
     assert "/var/lib" not in str(err) and "Traceback" not in str(err)
+
+
+async def test_each_operation_logs_one_structured_line(gql, caplog):
+    import json as _json
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="cometgraph.requests"):
+        await gql.raw("query Named { status { latestHeight } }")
+        await gql.raw("{ block(height: 0) { hash } }")
+    lines = [_json.loads(r.getMessage()) for r in caplog.records if r.name == "cometgraph.requests"]
+    assert lines[0]["operation"] == "Named" and lines[0]["status"] == "ok" and lines[0]["ms"] >= 0
+    assert lines[1]["status"] == "error" and lines[1]["codes"] == ["BAD_INPUT"]
+
+
+def test_limits_come_from_flags_then_the_environment(monkeypatch):
+    from cometgraph.cli import build_parser, limits_from
+
+    monkeypatch.setenv("COMETGRAPH_MAX_DEPTH", "7")
+    monkeypatch.setenv("COMETGRAPH_NO_INTROSPECTION", "true")
+    ns = build_parser().parse_args(["serve", "--timeout", "3"])
+    limits = limits_from(ns)
+    assert (limits.max_depth, limits.timeout_seconds, limits.introspection) == (7, 3.0, False)
+    ns = build_parser().parse_args(["serve", "--max-depth", "9"])
+    assert limits_from(ns).max_depth == 9
