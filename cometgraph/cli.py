@@ -97,27 +97,18 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
+    """Report databases, formats, height ranges and problems; exit 1 when something can't be read."""
+    from .check import report
+
     settings = Settings.from_env(home=ns.home, data_dir=ns.data_dir, snapshot_dir=ns.snapshot_dir, descriptors=ns.descriptors)
     chain, _ = open_chain(settings)
     try:
         with chain.view() as v:
-            state = v.state.load_state()
-            meta = v.blocks.load_block_meta(v.latest_height)
-            print(
-                json.dumps(
-                    {
-                        "chain_id": meta.header.chain_id if meta else None,
-                        "earliest_height": v.earliest_height,
-                        "latest_height": v.latest_height,
-                        "latest_block_hash": meta.block_id.hash.hex().upper() if meta else None,
-                        "node_version": state.software if state else None,
-                    },
-                    indent=2,
-                )
-            )
+            out = report(v, chain.data_dir)
     finally:
         chain.close()
-    return 0
+    print(json.dumps(out, indent=2))
+    return 1 if out.get("problems") or any(s.startswith("cannot") for s in out["databases"].values()) else 0
 
 
 def cmd_schema(ns: argparse.Namespace) -> int:
@@ -151,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="open a snapshot and print where the chain stands")
     _chain_args(check)
     check.set_defaults(func=cmd_check)
+    verify = sub.add_parser("verify", help="recompute every stored height's hashes and report the first mismatch")
+    _chain_args(verify)
+    verify.add_argument("--from", dest="from_height", type=int, help="first height (default: the store's base)")
+    verify.add_argument("--to", dest="to_height", type=int, help="last height (default: the store's top)")
+    verify.set_defaults(func=cmd_verify)
     schema = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.set_defaults(func=cmd_schema)
     return ap

@@ -109,6 +109,43 @@ class StateStore:
         vals, proposer = self._replay(stored_at, vals).at(h - stored_at)
         return ValidatorSet(h, vals, proposer, stored_at=stored_at, priorities_exact=True)
 
+    def load_validator_members_many(self, hs: Sequence[int]) -> list[tuple[Validator, ...] | None]:
+        """The validators (address, key, power, in the set's order) signing each of ``hs``, without
+        proposer priorities: what ``validators_hash`` covers. Two ``get_many`` calls for any
+        number of heights (the per-height records, then the distinct sets they point at), no
+        replay; aligned with ``hs``, None past what the node wrote."""
+        top = self._top() + 2 if self._state else 0
+        wanted = [h for h in hs if self._in_range(h, top)]
+        keys = {h: self.layout.validators(h) for h in wanted}
+        found = dict(zip(wanted, self.kv.get_many([keys[h] for h in wanted])))
+        direct: dict[int, tuple[Validator, ...]] = {}
+        pointers: dict[int, int] = {}
+        for h in wanted:
+            raw = found[h]
+            if raw is None:
+                if h < self.base:
+                    raise Pruned("validator set", h, self.base)
+                raise CorruptRecord(self.db, keys[h], f"validator set record missing at height {h}")
+            vals, _, last_changed = codec.decode_validators_info(raw, self.db, keys[h])
+            if vals is not None:
+                direct[h] = vals
+                continue
+            pointers[h] = stored_at = max(h - h % VAL_SET_CHECKPOINT_INTERVAL, last_changed)
+            if stored_at >= h:
+                raise CorruptRecord(self.db, keys[h], f"points at height {stored_at} for its validator set")
+        targets = sorted(set(pointers.values()) - set(direct))
+        for at, raw in zip(targets, self.kv.get_many([self.layout.validators(t) for t in targets])):
+            key = self.layout.validators(at)
+            if raw is None:
+                raise Pruned("validator set", at, self.base) if at < self.base else CorruptRecord(
+                    self.db, key, f"validator set record missing at height {at}"
+                )
+            vals, _, _ = codec.decode_validators_info(raw, self.db, key)
+            if vals is None:
+                raise CorruptRecord(self.db, key, "holds no validator set, yet a later height points here")
+            direct[at] = vals
+        return [direct[pointers.get(h, h)] if h in found else None for h in hs]
+
     def _replay(self, stored_at: int, vals: tuple[Validator, ...]) -> _Replay:
         with self._lock:
             replay = self._replays.get(stored_at)
@@ -133,6 +170,34 @@ class StateStore:
             if params is None:
                 raise CorruptRecord(self.db, key2, f"holds no consensus params, yet height {h} points here")
         return ConsensusParams(height=h, params=params)
+
+    def load_consensus_params_many(self, hs: Sequence[int]) -> list[ConsensusParams | None]:
+        """``load_consensus_params`` for many heights: two ``get_many`` calls, each pointed-at record decoded once."""
+        top = self._top() + 1 if self._state else 0
+        wanted = [h for h in hs if self._in_range(h, top)]
+        keys = {h: self.layout.consensus_params(h) for h in wanted}
+        found = dict(zip(wanted, self.kv.get_many([keys[h] for h in wanted])))
+        params: dict[int, dict] = {}
+        pointers: dict[int, int] = {}
+        for h in wanted:
+            raw = found[h]
+            if raw is None:
+                if h < self.base:
+                    raise Pruned("consensus params", h, self.base)
+                raise CorruptRecord(self.db, keys[h], f"consensus params record missing at height {h}")
+            got, last_changed = codec.decode_consensus_params_info(raw, self.db, keys[h], self.encoding)
+            if got is not None:
+                params[h] = got
+            else:
+                pointers[h] = last_changed
+        targets = sorted(set(pointers.values()) - set(params))
+        for at, raw in zip(targets, self.kv.get_many([self.layout.consensus_params(t) for t in targets])):
+            key = self.layout.consensus_params(at)
+            got = None if raw is None else codec.decode_consensus_params_info(raw, self.db, key, self.encoding)[0]
+            if got is None:
+                raise CorruptRecord(self.db, key, "holds no consensus params, yet a later height points here")
+            params[at] = got
+        return [ConsensusParams(height=h, params=params[pointers.get(h, h)]) if h in found else None for h in hs]
 
     def load_block_results(self, h: int) -> BlockResults | None:
         """ABCI results of block ``h`` in either layout; None when the node discards them."""

@@ -12,6 +12,9 @@ Keys (SDK store/rootmulti/store.go, 0.44 → 0.50 alike):
 The app hash of version v (the ``app_hash`` in the header of block v+1) is the RFC-6962
 merkle root over the stores sorted by name, each leaf
 ``uvarint(len(name))‖name‖uvarint(32)‖sha256(store root hash)`` (store/internal/maps).
+
+SDK ≤ 0.39 wrote ``s/latest`` and ``s/{v}`` in go-amino (``codec.amino_app``), and its
+leaves hash the root twice; each record is read by its own bytes.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from collections.abc import Mapping
 from hashlib import sha256
 from typing import NamedTuple
 
+from ..codec import amino_app
+from ..codec.amino import AminoError
 from ..codec.cometbft import parse
 from ..codec.merkle import merkle_root
 from ..errors import CorruptRecord, InvalidInput, NotFound, Pruned
@@ -58,6 +63,7 @@ class AppStore:
         self._latest: int | None = None
         self._earliest: int | None = None
         self._infos: OrderedDict[int, dict[str, CommitID]] = OrderedDict()
+        self._amino: set[int] = set()  # versions whose commit info is amino (SDK ≤ 0.39)
         self._lock = threading.Lock()
 
     # -------------------------------------------------------------- versions
@@ -68,11 +74,24 @@ class AppStore:
             if raw is None:
                 self._latest = 0
             else:
-                v = parse(pb.Int64Value, raw, self.db, LATEST_KEY).value
+                v = self._decode_latest(raw)
                 if v < 0:
                     raise CorruptRecord(self.db, LATEST_KEY, f"negative latest version {v}")
                 self._latest = v
         return self._latest
+
+    def _decode_latest(self, raw: bytes) -> int:
+        if amino_app.is_amino_latest(raw):
+            try:
+                return amino_app.decode_latest(raw)
+            except AminoError as exc:
+                raise CorruptRecord(self.db, LATEST_KEY, f"not an amino version: {exc}") from None
+        return parse(pb.Int64Value, raw, self.db, LATEST_KEY).value
+
+    def is_amino(self, version: int) -> bool:
+        """Whether the commit info of ``version`` is SDK ≤ 0.39's amino one (its app hash leaves hash twice)."""
+        self.commit_info(version)
+        return version in self._amino
 
     def earliest_version(self) -> int:
         """The lowest version whose trees are still kept (0: nothing committed).
@@ -116,19 +135,31 @@ class AppStore:
         raw = self.kv.get(key)
         if raw is None:
             raise Pruned("commit info", version, self.earliest_version())
-        msg = parse(pb.CommitInfo, raw, self.db, key)
-        if msg.version != version:
-            raise CorruptRecord(self.db, key, f"holds the commit info of version {msg.version}")
+        amino = amino_app.is_amino_commit_info(raw)
+        stored, stores = self._decode_commit_info(raw, key, amino)
+        if stored != version:
+            raise CorruptRecord(self.db, key, f"holds the commit info of version {stored}")
         infos: dict[str, CommitID] = {}
-        for si in msg.store_infos:
-            if si.name in infos:
-                raise CorruptRecord(self.db, key, f"store {si.name!r} listed twice")
-            infos[si.name] = CommitID(si.commit_id.version, bytes(si.commit_id.hash))
+        for name, v, h in stores:
+            if name in infos:
+                raise CorruptRecord(self.db, key, f"store {name!r} listed twice")
+            infos[name] = CommitID(v, h)
         with self._lock:
             self._infos[version] = infos
+            if amino:
+                self._amino.add(version)
             while len(self._infos) > 64:
                 self._infos.popitem(last=False)
         return infos
+
+    def _decode_commit_info(self, raw: bytes, key: bytes, amino: bool) -> tuple[int, list[tuple[str, int, bytes]]]:
+        if amino:
+            try:
+                return amino_app.decode_commit_info(raw)
+            except AminoError as exc:
+                raise CorruptRecord(self.db, key, f"not an amino commit info: {exc}") from None
+        msg = parse(pb.CommitInfo, raw, self.db, key)
+        return msg.version, [(si.name, si.commit_id.version, bytes(si.commit_id.hash)) for si in msg.store_infos]
 
     # -------------------------------------------------------------- trees
     def tree(self, store: str, version: int) -> IAVLTree:
@@ -147,6 +178,12 @@ class AppStore:
         except NotFound:
             raise NotFound(f"application store {store!r} does not exist at version {version}") from None
 
+    def _root_hash(self, store: str, version: int, amino: bool) -> bytes:
+        tree = self.tree(store, version)
+        if amino and tree.is_empty:
+            return b""  # iavl ≤ 0.14 (SDK ≤ 0.39) hashes an empty tree to nil
+        return tree.root_hash()
+
     def _has_store(self, store: str, version: int) -> bool:
         try:
             return store in self.commit_info(version)
@@ -163,9 +200,11 @@ class AppStore:
         ``mem_capability``): its empty hash enters as it is, in both modes.
         """
         infos = self.commit_info(version)
+        twice = self.is_amino(version)  # SDK ≤ 0.39: storeInfo.Hash() = sha256(root), hashed again as a map value
         leaves = []
         for name in sorted(infos, key=str.encode):
             cid = infos[name]
-            h = self.tree(name, version).root_hash() if recompute and not is_zero(cid) else cid.hash
-            leaves.append(put_bytes(name.encode()) + put_bytes(sha256(h).digest()))
+            h = self._root_hash(name, version, twice) if recompute and not is_zero(cid) else cid.hash
+            value = sha256(sha256(h).digest()).digest() if twice else sha256(h).digest()
+            leaves.append(put_bytes(name.encode()) + put_bytes(value))
         return merkle_root(leaves)
