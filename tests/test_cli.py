@@ -8,10 +8,32 @@ def test_check_prints_where_the_sample_chain_stands(sample_home, oracle, tmp_pat
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
     top = int(oracle.status["sync_info"]["latest_block_height"])
-    assert out["latest_height"] == top
-    assert out["chain_id"] == oracle.status["node_info"]["network"]
-    assert out["latest_block_hash"] == oracle.blocks[str(top)]["block_id"]["hash"]
+    chain = out["chain"]
+    assert chain["latest_height"] == top and chain["earliest_height"] == 1
+    assert chain["chain_id"] == oracle.status["node_info"]["network"]
+    assert chain["latest_block_hash"] == oracle.blocks[str(top)]["block_id"]["hash"]
+    assert chain["node_version"] == oracle.status["node_info"]["version"]
+    assert out["databases"] == {"blockstore": "ok", "state": "ok", "tx_index": "ok", "application": "ok", "evidence": "present (not read)"}
+    assert out["blocks"]["key_layout"] == "v1"
+    assert out["state"] == {"abci_results_layout": "finalize_block"}
+    assert out["tx_index"]["enabled"] and out["tx_index"]["event_sequence_keys"]
+    assert out["application"]["iavl_formats"] == ["iavl-v1"] and "bank" in out["application"]["stores"]
+    assert out["application"]["bech32_prefixes"]["account"] == oracle.workload["accounts"]["alice"]["address"][:3]
+    assert "problems" not in out
     assert list((tmp_path / "snaps").iterdir()) == []
+
+
+def test_check_names_what_it_cannot_read(sample_home, tmp_path, capsys):
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(sample_home, home)
+    tables = sorted((home / "data" / "application.db").glob("*.ldb"), key=lambda p: p.stat().st_size)
+    tables[-1].unlink()
+    assert main(["check", "--home", str(home), "--snapshot-dir", str(tmp_path / "snaps")]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["databases"]["application"].startswith("cannot open") and "missing" in out["databases"]["application"]
+    assert out["databases"]["blockstore"] == "ok" and out["chain"]["latest_height"] > 0
 
 
 def test_a_home_without_a_node_is_a_clear_error(tmp_path, capsys):
