@@ -6,7 +6,9 @@ Bounded in time (COMETGRAPH_SOAK_SECONDS, default 90) and loopback only.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import random
 import resource
 import signal
@@ -59,8 +61,28 @@ def _send(node, oracle, amount: int) -> None:
     )
 
 
+NODE_FILE = re.compile(r"^(\d+\.(ldb|log|sst)|MANIFEST-\d+|CURRENT|CURRENT\.bak|LOCK|LOG(\.old)?|[\w.-]+\.json|\d+\.dbtmp)$")
+
+
+def _tables(data: Path) -> dict[Path, str]:
+    """sha256 of every immutable table file: the node never rewrites one in place."""
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in data.rglob("*.ldb")}
+
+
+def _assert_untouched(data: Path, before: dict[Path, str], names_before: set[Path]) -> None:
+    for p, digest in before.items():
+        if p.exists():
+            assert hashlib.sha256(p.read_bytes()).hexdigest() == digest, f"{p.name} changed"
+    for p in data.rglob("*"):
+        if p.is_file() and p not in names_before:
+            assert NODE_FILE.match(p.name) or "cs.wal" in p.parts or "snapshots" in p.parts, f"unexpected file {p}"
+
+
 def test_soak_under_load_with_a_node_restart(node, oracle, tmp_path):
     node.wait_height(int(oracle.status["sync_info"]["latest_block_height"]) + 1, timeout=120)
+    data = node.home / "data"
+    tables_before = _tables(data)
+    names_before = {p for p in data.rglob("*") if p.is_file()}
     chain = Chain.from_home(node.home, snapshot_dir=tmp_path / "snaps").open()
     app = create_app(chain, refresh=1.0)
     served = serve_in_thread(app)
@@ -130,6 +152,8 @@ def test_soak_under_load_with_a_node_restart(node, oracle, tmp_path):
     assert max(tops) > min(tops), "the snapshot never advanced"
     assert rss_end - rss_start < 60, f"RSS grew from {rss_start:.0f} MB to {rss_end:.0f} MB"
     assert list((tmp_path / "snaps").iterdir()) == []
+    # the node's folder: tables it did not rewrite are byte-identical; no file of ours in it
+    _assert_untouched(data, tables_before, names_before)
 
 
 def test_cometgraph_killed_mid_refresh_cleans_up_after_restart(node, oracle, tmp_path):
