@@ -210,6 +210,12 @@ def _per_height(run: _Run, hs: Sequence[int], load: Callable[[Sequence[int]], li
     return out
 
 
+def _known(metas: dict, hs: Sequence[int]) -> list | None:
+    """The already-loaded metas of ``hs``, or None (reload) when any of them failed to load."""
+    got = [metas.get(h) for h in hs]
+    return got if all(isinstance(m, BlockMeta) for m in got) else None
+
+
 def _decoded(run: _Run, h: int, got):
     """The loaded value, or None after recording a decode failure."""
     if isinstance(got, CometgraphError):
@@ -222,11 +228,12 @@ def _verify_batch(run, blocks, state, app, hs, prev: BlockMeta | None) -> BlockM
     top = blocks.height()
     ext = hs + ([hs[-1] + 1] if hs[-1] < top else [])
     metas = _per_height(run, ext, blocks.load_block_metas)
-    bodies = _per_height(run, hs, blocks.load_blocks_with_parts)
+    bodies = _per_height(run, hs, lambda xs: blocks.load_blocks_with_parts(xs, _known(metas, xs)))
     commits = _per_height(run, hs, blocks.load_commits)
     vals = _per_height(run, hs + [hs[-1] + 1], state.load_validator_members_many) if state else {}
     params = _per_height(run, hs, state.load_consensus_params_many) if state else {}
-    results = _per_height(run, [h - 1 for h in hs if h > 1], state.load_block_results_many) if state else {}
+    prior = [h - 1 for h in hs if h > 1]
+    results = _per_height(run, prior, lambda xs: state.load_block_results_many(xs, events=False)) if state else {}
     for h in hs:
         meta = _decoded(run, h, metas.get(h))
         body = _decoded(run, h, bodies.get(h))

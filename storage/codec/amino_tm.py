@@ -328,7 +328,11 @@ def _events(raws: list[bytes]) -> tuple[Event, ...]:
     return tuple(out)
 
 
-def _deliver_tx(raw: bytes) -> ExecResult:
+def _no_events(raws: list[bytes]) -> tuple[Event, ...]:
+    return ()
+
+
+def _deliver_tx(raw: bytes, events: bool = True) -> ExecResult:
     r = Fields(raw)
     return ExecResult(
         code=r.uint(1),
@@ -337,7 +341,7 @@ def _deliver_tx(raw: bytes) -> ExecResult:
         info=r.text(4),
         gas_wanted=r.sint(5),
         gas_used=r.sint(6),
-        events=_events(r.repeated(7)),
+        events=_events(r.repeated(7)) if events else (),
         codespace=r.text(8),
     )
 
@@ -365,9 +369,11 @@ def _param_updates(f: Fields, encoding: str) -> dict | None:
     return out
 
 
-def decode_abci_responses(data: bytes, height: int, encoding: str, db: str, key: bytes) -> BlockResults:
+def decode_abci_responses(data: bytes, height: int, encoding: str, db: str, key: bytes, *, events: bool = True) -> BlockResults:
     """``abciResponsesKey:h``: ``{deliver_txs 1, end_block 2 {validator_updates, param updates, events},
     begin_block 3 {events}}``, gogoproto structs encoded by amino (Go field order = proto numbers)."""
+
+    ev = _events if events else _no_events
 
     def read() -> BlockResults:
         f = Fields(data)
@@ -375,9 +381,9 @@ def decode_abci_responses(data: bytes, height: int, encoding: str, db: str, key:
         return BlockResults(
             height=height,
             layout="abci_responses",
-            tx_results=tuple(_deliver_tx(r) for r in f.repeated(1)),
-            begin_block_events=_events(f.msg_or_empty(3).repeated(1)),
-            end_block_events=_events(end.repeated(3)),
+            tx_results=tuple(_deliver_tx(r, events) for r in f.repeated(1)),
+            begin_block_events=ev(f.msg_or_empty(3).repeated(1)),
+            end_block_events=ev(end.repeated(3)),
             validator_updates=tuple(_validator_update(u) for u in end.repeated(1)),
             consensus_param_updates=_param_updates(end.msg(2), encoding),
         )

@@ -80,7 +80,11 @@ def decode_events(msgs: Iterable[pb.Event]) -> tuple[Event, ...]:
     )
 
 
-def decode_exec_result(msg: pb.ExecTxResult) -> ExecResult:
+def _no_events(msgs: Iterable[pb.Event]) -> tuple[Event, ...]:
+    return ()
+
+
+def decode_exec_result(msg: pb.ExecTxResult, events: bool = True) -> ExecResult:
     """``ExecTxResult`` (0.38+) or ``ResponseDeliverTx`` (≤0.37): same field numbers, one model."""
     return ExecResult(
         code=msg.code,
@@ -89,7 +93,7 @@ def decode_exec_result(msg: pb.ExecTxResult) -> ExecResult:
         info=msg.info,
         gas_wanted=msg.gas_wanted,
         gas_used=msg.gas_used,
-        events=decode_events(msg.events),
+        events=decode_events(msg.events) if events else (),
         codespace=msg.codespace,
     )
 
@@ -358,16 +362,20 @@ def decode_consensus_params_info(data: bytes, db: str, key: bytes, encoding: str
 
 
 # ---------------------------------------------------------------- ABCI responses
-def decode_abci_responses(data: bytes, height: int, db: str, key: bytes, encoding: str = PROTO) -> BlockResults:
+def decode_abci_responses(
+    data: bytes, height: int, db: str, key: bytes, encoding: str = PROTO, *, events: bool = True
+) -> BlockResults:
     """``abciResponsesKey:h`` in either layout, by CometBFT's own rule (state/store.go).
 
     Field numbers of FinalizeBlockResponse (0.38+) and legacy ABCIResponses (≤0.37)
     collide, so: parse as FinalizeBlockResponse; with ``app_hash`` present it is one,
     otherwise the bytes are legacy ABCIResponses. ``encoding`` is state.db's: amino
     responses (≤0.33) share the legacy numbering but not validator updates' keys.
+    ``events=False`` leaves every event list empty (what the results hash needs, cheaper).
     """
     if encoding != PROTO:
-        return amino_tm.decode_abci_responses(data, height, encoding, db, key)
+        return amino_tm.decode_abci_responses(data, height, encoding, db, key, events=events)
+    ev = decode_events if events else _no_events
     fin = pb.FinalizeBlockResponse()
     try:
         fin.ParseFromString(data)
@@ -378,8 +386,8 @@ def decode_abci_responses(data: bytes, height: int, db: str, key: bytes, encodin
         return BlockResults(
             height=height,
             layout="finalize_block",
-            tx_results=tuple(decode_exec_result(r) for r in fin.tx_results),
-            finalize_block_events=decode_events(fin.events),
+            tx_results=tuple(decode_exec_result(r, events) for r in fin.tx_results),
+            finalize_block_events=ev(fin.events),
             validator_updates=tuple(decode_validator_update(u, db, key) for u in fin.validator_updates),
             consensus_param_updates=_param_updates(fin, "consensus_param_updates"),
             app_hash=fin.app_hash,
@@ -388,9 +396,9 @@ def decode_abci_responses(data: bytes, height: int, db: str, key: bytes, encodin
     return BlockResults(
         height=height,
         layout="abci_responses",
-        tx_results=tuple(decode_exec_result(r) for r in old.deliver_txs),
-        begin_block_events=decode_events(old.begin_block.events),
-        end_block_events=decode_events(old.end_block.events),
+        tx_results=tuple(decode_exec_result(r, events) for r in old.deliver_txs),
+        begin_block_events=ev(old.begin_block.events),
+        end_block_events=ev(old.end_block.events),
         validator_updates=tuple(decode_validator_update(u, db, key) for u in old.end_block.validator_updates),
         consensus_param_updates=_param_updates(old.end_block, "consensus_param_updates"),
     )

@@ -31,14 +31,21 @@ from .amino import Writer
 
 
 def merkle_root(items: Sequence[bytes]) -> bytes:
-    """``merkle.HashFromByteSlices``."""
-    n = len(items)
-    if n == 0:
+    """``merkle.HashFromByteSlices``.
+
+    Computed bottom-up: hashing neighbours level by level and carrying an odd last node
+    up unchanged builds exactly the tree that splits at the largest power of two below
+    n (its left part is always a perfect tree), without recursion or slicing.
+    """
+    if not items:
         return sha256(b"").digest()
-    if n == 1:
-        return sha256(b"\x00" + items[0]).digest()
-    k = 1 << ((n - 1).bit_length() - 1)  # largest power of two < n
-    return sha256(b"\x01" + merkle_root(items[:k]) + merkle_root(items[k:])).digest()
+    level = [sha256(b"\x00" + x).digest() for x in items]
+    while len(level) > 1:
+        odd = level[-1] if len(level) % 2 else None
+        level = [sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+        if odd is not None:
+            level.append(odd)
+    return level[0]
 
 
 def _block_id_bytes(b: BlockID) -> bytes:
