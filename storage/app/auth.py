@@ -26,6 +26,12 @@ Account types (Any type URL → where its ``BaseAccount`` sits):
   generically: the first message found by following field 1 (at most 4 levels) that
   parses as a ``BaseAccount`` whose address is the key's address.
 
+SDK ≤ 0.39 (go-amino, ``codec.amino_app``) stores the account itself under the same key,
+as a registered type holding its coins (``cosmos-sdk/Account``, ``cosmos-sdk/ModuleAccount``,
+the vesting accounts). Such an account is served in the same model as the protobuf type
+SDK 0.40 migrated it to (``type_url``, ``value`` re-encoded so JSON renders alike), with
+``amino_type`` naming what is stored and ``coins`` holding its balances.
+
 Field numbers and options are those injectived 1.20.1 registers (its embedded
 descriptors); ``account_json`` renders REST-identical JSON through the descriptor
 registry (``storage/proto/sdk/cosmos.auth.v1beta1.proto`` …).
@@ -42,7 +48,8 @@ from google.protobuf import any_pb2, unknown_fields
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.message_factory import GetMessageClass
 
-from ..codec import bech32
+from ..codec import amino, amino_app, bech32
+from ..codec.amino import AminoError
 from ..codec.tx import DescriptorRegistry, default_registry
 from ..errors import CorruptRecord, InvalidInput, UnknownFormat
 from ..models import Coin
@@ -132,6 +139,10 @@ class Account:
     vesting: VestingInfo | None
     value: bytes = field(default=b"", repr=False)
     pub_key_value: bytes | None = field(default=None, repr=False)
+    #: SDK ≤ 0.39: the registered amino type stored ("cosmos-sdk/Account" …); None for protobuf accounts
+    amino_type: str | None = None
+    #: SDK ≤ 0.39: the coins the account holds (its balances); None where the bank store keeps them
+    coins: tuple[Coin, ...] | None = None
 
     @property
     def is_vesting(self) -> bool:
@@ -313,6 +324,80 @@ def decode_account(
     )
 
 
+# ---------------------------------------------------------------- SDK ≤ 0.39 (amino)
+_AMINO_TO_PROTO = {
+    amino_app.BASE_ACCOUNT: BASE_ACCOUNT,
+    amino_app.MODULE_ACCOUNT: MODULE_ACCOUNT,
+    amino_app.BASE_VESTING: BASE_VESTING,
+    amino_app.CONTINUOUS: CONTINUOUS,
+    amino_app.DELAYED: DELAYED,
+    amino_app.PERIODIC: PERIODIC,
+}
+_AMINO_KEY_TYPES = {"ed25519": "/cosmos.crypto.ed25519.PubKey", "secp256k1": "/cosmos.crypto.secp256k1.PubKey"}
+
+
+def _set_coins(field_, coins: tuple[Coin, ...]) -> None:
+    for c in coins:
+        field_.add(denom=c.denom, amount=c.amount)
+
+
+def from_amino(acc: amino_app.AminoAccount, key_address: bytes, prefixes: Prefixes | None) -> Account:
+    """An SDK ≤ 0.39 account in the model of the protobuf type SDK 0.40 migrated it to.
+
+    ``value`` is that protobuf message (what ``to_json`` renders); a public key of a type
+    with no protobuf ``PubKey{key}`` (multisig) keeps its amino name and bytes.
+    """
+    name = _AMINO_TO_PROTO[acc.name]
+    if acc.address != key_address:
+        raise AminoError(f"holds the account of {acc.address.hex()}, stored under {key_address.hex()}")
+    address = bech32.encode(prefixes.account, acc.address) if prefixes else acc.address.hex()
+    base = _cls(BASE_ACCOUNT)(address=address, account_number=acc.account_number, sequence=acc.sequence)
+    pk_type = pk = pk_value = None
+    if acc.pub_key is not None and acc.pub_key.type in _AMINO_KEY_TYPES:
+        pk_type, pk = _AMINO_KEY_TYPES[acc.pub_key.type], acc.pub_key.key
+        pk_value = cosmos_tx_pb2.PubKey(key=pk).SerializeToString()
+        base.pub_key.type_url, base.pub_key.value = pk_type, pk_value
+    elif acc.pub_key_raw:  # a multisig (or unknown) key: its amino name and bytes, as stored
+        multisig = acc.pub_key_raw[:4] == amino.prefix_of(amino.MULTISIG_PUBKEY)
+        pk_type = amino.MULTISIG_PUBKEY if multisig else "amino:" + acc.pub_key_raw[:4].hex()
+        pk = pk_value = acc.pub_key_raw
+    msg = _cls(name)()
+    vesting = None
+    if name == BASE_ACCOUNT:
+        msg.CopyFrom(base)
+    elif name == MODULE_ACCOUNT:
+        msg.base_account.CopyFrom(base)
+        msg.name = acc.module_name or ""
+        msg.permissions.extend(acc.permissions)
+    else:
+        bva = msg if name == BASE_VESTING else msg.base_vesting_account
+        bva.base_account.CopyFrom(base)
+        _set_coins(bva.original_vesting, acc.original_vesting)
+        _set_coins(bva.delegated_free, acc.delegated_free)
+        _set_coins(bva.delegated_vesting, acc.delegated_vesting)
+        bva.end_time = acc.end_time
+        if name in (CONTINUOUS, PERIODIC):
+            msg.start_time = acc.start_time or 0
+        for length, amount in acc.periods:
+            _set_coins(msg.vesting_periods.add(length=length).amount, amount)
+        _, vesting = _vesting(msg, name)
+    return Account(
+        address=address,
+        type_url="/" + name,
+        account_number=acc.account_number,
+        sequence=acc.sequence,
+        pub_key_type=pk_type,
+        pub_key=pk,
+        module_name=acc.module_name,
+        permissions=acc.permissions,
+        vesting=vesting,
+        value=msg.SerializeToString(),
+        pub_key_value=pk_value,
+        amino_type=acc.name,
+        coins=acc.coins,
+    )
+
+
 # ---------------------------------------------------------------- reader
 class AuthReader:
     """Accounts at a version of the ``acc`` store.
@@ -331,6 +416,11 @@ class AuthReader:
         return self.app.tree(STORE, version)
 
     def _decode(self, key: bytes, raw: bytes) -> Account:
+        if amino_app.is_amino_account(raw):
+            try:
+                return from_amino(amino_app.decode_account(raw), key[len(ACCOUNT_PREFIX) :], self.prefixes)
+            except AminoError as exc:
+                raise CorruptRecord(self.app.db, b"s/k:acc/" + key, f"not an amino account: {exc}") from None
         any_ = any_pb2.Any()
         try:
             any_.ParseFromString(raw)

@@ -32,12 +32,14 @@ from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
+from ..codec import amino_app
+from ..codec.amino import AminoError
 from ..codec.tx import DescriptorRegistry, default_registry
 from ..errors import CorruptRecord, InvalidInput
 from ..models import Coin, Time
 from ..proto import cosmos_store_pb2, cosmos_tx_pb2
 from .addresses import check_address
-from .auth import CONTINUOUS, DELAYED, PERIODIC, PERMANENT_LOCKED, Account, AuthReader
+from .auth import ACCOUNT_PREFIX, CONTINUOUS, DELAYED, PERIODIC, PERMANENT_LOCKED, Account, AuthReader
 from .store import AppStore, commit_info_key
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
 ]
 
 STORE = "bank"
+AMINO_SUPPLY_STORE = "supply"  # SDK ≤ 0.39: x/supply kept the total supply; no bank store existed
 SUPPLY_PREFIX = b"\x00"
 METADATA_PREFIX = b"\x01"
 BALANCES_PREFIX = b"\x02"
@@ -210,7 +213,12 @@ def spendable_from(balances: Sequence[Coin], locked: Sequence[Coin]) -> list[Coi
 
 # ---------------------------------------------------------------- reader
 class BankReader:
-    """Balances, supply and denom metadata at a version of the ``bank`` store."""
+    """Balances, supply and denom metadata at a version of the ``bank`` store.
+
+    SDK ≤ 0.39 (amino commit infos) has no bank store: an account's coins live in the
+    account (``acc`` store) and the total supply in the ``supply`` store; the same
+    methods answer from there (no denom metadata existed then).
+    """
 
     def __init__(self, app: AppStore, registry: DescriptorRegistry | None = None) -> None:
         self.app = app
@@ -233,6 +241,35 @@ class BankReader:
         except _Bad as exc:
             raise self._corrupt(key, str(exc)) from None
 
+    # -- SDK ≤ 0.39: coins inside accounts ----------------------------------------------
+    def _amino(self, version: int) -> bool:
+        return self.app.is_amino(version)
+
+    def _account_coins(self, addresses: Sequence[bytes], version: int) -> list[list[Coin]]:
+        """Each account's coins, sorted by denom bytes as ``sdk.Coins`` keeps them (no account: [])."""
+        accounts = self._auth.accounts(addresses, version)
+        return [sorted(a.coins or (), key=lambda c: c.denom.encode()) if a else [] for a in accounts]
+
+    def _amino_supply(self, version: int) -> list[Coin]:
+        raw = self.app.tree(AMINO_SUPPLY_STORE, version).get(SUPPLY_PREFIX)
+        if raw is None:
+            return []
+        try:
+            return sorted(amino_app.decode_supply(raw), key=lambda c: c.denom.encode())
+        except AminoError as exc:
+            raise CorruptRecord(self.app.db, b"s/k:supply/" + SUPPLY_PREFIX, f"not an amino Supply: {exc}") from None
+
+    def _amino_holders(self, denom: str, version: int, cap: int) -> list[tuple[bytes, int]]:
+        out: list[tuple[bytes, int]] = []
+        for key, raw in self.app.tree("acc", version).iterate_prefix(ACCOUNT_PREFIX):
+            acc = self._auth._decode(key, raw)
+            amount = sum(int(c.amount) for c in acc.coins or () if c.denom == denom)
+            if amount > 0:
+                out.append((key[len(ACCOUNT_PREFIX) :], amount))
+                if len(out) > cap:
+                    raise TooManyHolders(f"more than {cap:,} accounts hold {denom}: too many to rank here")
+        return out
+
     # -- balances -----------------------------------------------------------------------
     def _has_legacy_layout(self, tree) -> bool:
         legacy = self._legacy.get(tree.version)
@@ -253,6 +290,8 @@ class BankReader:
 
     def balances(self, address: bytes, version: int) -> list[Coin]:
         """Every stored balance of ``address``, in the REST ``AllBalances`` order (denom bytes)."""
+        if self._amino(version):
+            return self._account_coins([check_address(address)], version)[0]
         return self._balances(self._tree(version), check_address(address))
 
     def balances_many(self, addresses: Sequence[bytes], version: int) -> list[list[Coin]]:
@@ -260,6 +299,8 @@ class BankReader:
         addresses = [check_address(a) for a in addresses]
         if not addresses:
             return []
+        if self._amino(version):
+            return self._account_coins(addresses, version)
         tree = self._tree(version)
         return [self._balances(tree, a) for a in addresses]
 
@@ -267,6 +308,8 @@ class BankReader:
         """One balance; a zero coin (not None) when the account holds none of ``denom``."""
         address = check_address(address)
         d = _denom(denom)
+        if self._amino(version):
+            return next((c for c in self._account_coins([address], version)[0] if c.denom == denom), _zero(denom))
         key = balance_key(address, denom)
         legacy = LEGACY_BALANCES_PREFIX + address + d
         raw, old = self._tree(version).get_many([key, legacy])
@@ -285,6 +328,8 @@ class BankReader:
         instead of exhausting memory. Unordered: rank it above.
         """
         d = _denom(denom)
+        if self._amino(version):
+            return self._amino_holders(denom, version, cap)
         tree = self._tree(version)
         prefix = DENOM_INDEX_PREFIX + d + b"\x00"
         out: list[tuple[bytes, int]] = []
@@ -315,6 +360,8 @@ class BankReader:
     # -- supply -------------------------------------------------------------------------
     def supply(self, version: int) -> list[Coin]:
         """The total supply, as the REST ``/cosmos/bank/v1beta1/supply`` lists it (denom order)."""
+        if self._amino(version):
+            return self._amino_supply(version)
         out: list[Coin] = []
         for k, v in self._tree(version).iterate_prefix(SUPPLY_PREFIX):
             if k == SUPPLY_PREFIX:  # SDK 0.40 - 0.42: one Supply record
@@ -344,6 +391,8 @@ class BankReader:
     def supply_of(self, denom: str, version: int) -> Coin:
         """The supply of one denom; a zero coin when none exists."""
         d = _denom(denom)
+        if self._amino(version):
+            return next((c for c in self._amino_supply(version) if c.denom == denom), _zero(denom))
         tree = self._tree(version)
         raw = tree.get(SUPPLY_PREFIX + d)
         if raw is not None:
@@ -368,11 +417,15 @@ class BankReader:
 
     def denom_metadata(self, version: int) -> list[dict]:
         """Every denom's metadata as the REST ``denoms_metadata`` lists it (``metadatas``)."""
+        if self._amino(version):
+            return []  # SDK ≤ 0.39 kept no denom metadata
         return [self._metadata_json(k, v) for k, v in self._tree(version).iterate_prefix(METADATA_PREFIX)]
 
     def denom_metadata_of(self, denom: str, version: int) -> dict | None:
         """One denom's metadata (REST ``denoms_metadata/{denom}`` ``metadata``), or None."""
         d = _denom(denom)
+        if self._amino(version):
+            return None
         new, old = self._tree(version).get_many([METADATA_PREFIX + d, METADATA_PREFIX + d + d])
         if new is not None:
             return self._metadata_json(METADATA_PREFIX + d, new)
@@ -385,6 +438,8 @@ class BankReader:
         """The block time the node's queries at ``version`` see: the CommitInfo's timestamp
         (SDK 0.50 records it; it equals the header time of block ``version``), else None."""
         self.app.commit_info(version)  # NotFound / Pruned as for every other read
+        if self._amino(version):
+            return None  # SDK ≤ 0.39 commit infos record no time
         raw = self.app.kv.get(commit_info_key(version))
         if raw is None:
             return None
