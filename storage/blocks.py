@@ -8,11 +8,13 @@ Key layout (v1 ASCII or 1.0's v2 orderedcode) comes from the database's ``versio
 Tendermint 0.32 / 0.33 stores (amino; ``blockStore`` is JSON there) use the same keys.
 Each meta says its own encoding (``Header.encoding``), and its block is decoded the
 same way; amino blocks are length-prefixed in their parts and 0.33's ``block_size``
-counts the block without that prefix (0.32 metas record no size).
+counts the block without that prefix (0.32 metas record no size). 0.32 keeps no
+``BH:`` hash index: ``height_by_hash`` builds one from the metas on first use.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 
 from . import keys
@@ -36,6 +38,9 @@ class BlockStore:
         base, height = codec.decode_block_store_state(raw, self.db, keys.BLOCK_STORE_STATE) if raw else (0, 0)
         #: a Tendermint ≤ 0.33 store: its commits are amino (0.33 ones are byte-identical to protobuf)
         self.amino = codec.is_amino_block_store(raw)
+        #: hash → height built from the metas, for stores without ``BH:`` keys (Tendermint 0.32)
+        self._hash_index: dict[bytes, int] | None = None
+        self._index_lock = threading.Lock()
         # CometBFT: a store that never pruned may hold base 0; its first block is 1
         self._base = 1 if base == 0 and height > 0 else base
         self._height = height
@@ -95,7 +100,29 @@ class BlockStore:
             raise InvalidInput("a block hash is 32 bytes")
         key = self.layout.block_hash(block_hash)
         raw = self.kv.get(key)
+        if raw is None and self.amino and self._height:
+            return self._scanned_hash_index().get(block_hash)
         return None if raw is None else codec.decode_decimal_height(raw, self.db, key)
+
+    def _scanned_hash_index(self) -> dict[bytes, int]:
+        """Tendermint 0.32 wrote no ``BH:`` index; read every meta once (``batch`` at a time) to make one.
+
+        Cost: one pass over ``base..height`` metas on the first lookup of this snapshot (about
+        40 bytes of memory per block); a store that has ``BH:`` keys never pays it.
+        """
+        with self._index_lock:
+            if self._hash_index is None:
+                keys = self.kv.iterate(prefix=b"BH:", include_value=False)
+                try:
+                    has_index = next(keys, None) is not None
+                finally:
+                    keys.close()
+                index: dict[bytes, int] = {}
+                if not has_index:
+                    for meta in self.iter_block_metas(self._base, self._height, batch=1024):
+                        index[meta.hash] = meta.height
+                self._hash_index = index
+            return self._hash_index
 
     # ------------------------------------------------------------ blocks and commits
     def load_block(self, h: int) -> Block | None:
