@@ -126,21 +126,6 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def cmd_verify(ns: argparse.Namespace) -> int:
-    """Recompute every stored height's hashes; exit 1 on the first mismatch."""
-    from .verify import format_report, verify_readers
-
-    settings = Settings.from_env(home=ns.home, data_dir=ns.data_dir, snapshot_dir=ns.snapshot_dir, descriptors=ns.descriptors)
-    chain, _ = open_chain(settings)
-    try:
-        with chain.view() as v:
-            result = verify_readers(v.readers, ns.from_height, ns.to_height)
-    finally:
-        chain.close()
-    print(format_report(result))
-    return 0 if result.ok else 1
-
-
 def cmd_schema(ns: argparse.Namespace) -> int:
     from cometgraph.schema.root import build_schema
 
