@@ -83,3 +83,21 @@ async def commit(ctx: Context, height: int):
         c = await ctx.loaders.seen_commit.load(height)
     return c
 
+
+
+async def verified(ctx: Context, meta: BlockMeta) -> bool:
+    """Whether every hash of this block recomputes from the stored bytes (cometgraph verify,
+    for one height); a block never changes, so the answer is cached per (height, hash)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from cometgraph.verify import verify_readers
+
+    cache = ctx.chain.__dict__.setdefault("_verified", {})
+    key = (meta.height, meta.block_id.hash)
+    if key not in cache:
+        view = ctx.pin()
+        report = await run_in_threadpool(verify_readers, view.readers, meta.height, meta.height)
+        if len(cache) > 100_000:
+            cache.clear()
+        cache[key] = report.ok
+    return cache[key]

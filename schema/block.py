@@ -162,6 +162,10 @@ class Block:
     def evidence_hash(self) -> str:
         return hexu(self._h.evidence_hash)
 
+    @strawberry.field(description="Every hash of this block recomputed from the stored bytes matches (header, parts, data, commits, validators, params, results, app hash): `cometgraph verify` for this height.")
+    async def verified(self, info: Info) -> bool:
+        return await R.verified(info.context, self._meta)
+
     @strawberry.field(description="The block's txs (reads the block's parts).")
     async def txs(self, info: Info) -> list[Annotated[Tx, strawberry.lazy(".tx")]]:
         from .tx import Tx

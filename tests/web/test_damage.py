@@ -116,3 +116,18 @@ async def test_a_node_without_a_tx_index_says_so_and_blocks_still_serve(serve, o
     h = int(oracle.txs[some]["height"])
     body = await post(f"{{ block(height: {h}) {{ txs {{ hash code }} }} }}")
     assert some in [t["hash"] for t in body["data"]["block"]["txs"]]
+
+
+async def test_every_block_verifies_and_a_swapped_record_does_not(serve, gql, heights):
+    d = await gql.data("{ blocks(first: 100) { nodes { height verified } } }")
+    assert all(n["verified"] for n in d["blocks"]["nodes"]) and len(d["blocks"]["nodes"]) == len(heights)
+    h = heights[len(heights) // 2]
+
+    def swap(data):
+        db = plyvel.DB(str(data / "state.db"))
+        db.put(b"abciResponsesKey:%d" % h, db.get(b"abciResponsesKey:%d" % (h + 3)))
+        db.close()
+
+    post = await serve(swap)
+    body = await post(f"{{ a: block(height: {h + 1}) {{ verified }} b: block(height: {h - 1}) {{ verified }} }}")
+    assert body["data"] == {"a": {"verified": False}, "b": {"verified": True}}
