@@ -399,11 +399,16 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
             runs = sides.get(side, [])
             row[side] = {k: median_of(runs, k) for k in
                          ("page_loads_per_s", "p50_ms", "p99_ms", "bytes_per_page_load", "client_cpu_share",
-                          "calls_per_s")}
+                          "calls_per_s", "server_cpu_share")}
+            # page-loads per second of the server's own CPU: less sensitive to a busy machine
+            eff = [r["page_loads_per_s"] / r["server_cpu_share"] for r in runs if r.get("server_cpu_share")]
+            row[side]["page_loads_per_cpu_s"] = statistics.median(eff) if eff else None
             row[side]["errors"] = sum(r["errors"] for r in runs)
             row[side]["reps"] = len(runs)
         n, g = row["node"]["page_loads_per_s"], row["cometgraph"]["page_loads_per_s"]
         row["ratio"] = g / n if n and g else None
+        ne, ge = row["node"]["page_loads_per_cpu_s"], row["cometgraph"]["page_loads_per_cpu_s"]
+        row["cpu_ratio"] = ge / ne if ne and ge else None
         summary[cell] = row
     return summary
 
@@ -525,12 +530,17 @@ def memory_summary(results: dict[str, Any]) -> dict[str, Any]:
         return sum(e["after"][proc].get("VmRSS", 0) - e["before"][proc].get("VmRSS", 0)
                    for e in results["rss"] if e["side"] == side_running)
 
+    def max_rise(side_running: str, proc: str) -> int:
+        return max((e["after"][proc].get("VmRSS", 0) - e["before"][proc].get("VmRSS", 0)
+                    for e in results["rss"] if e["side"] == side_running), default=0)
+
     end = results.get("rss_end", {})
     start = results.get("rss_start", {})
     return {
         "node_rss_start": start.get("node", {}).get("VmRSS"),
         "node_rss_growth_while_serving_baseline": grow("node", "node"),
         "node_rss_change_while_cometgraph_measured": grow("cometgraph", "node"),
+        "node_rss_largest_rise_during_one_cometgraph_run": max_rise("cometgraph", "node"),
         "node_peak_rss": end.get("node", {}).get("VmHWM"),
         "cometgraph_rss_start": start.get("cometgraph", {}).get("VmRSS"),
         "cometgraph_peak_rss": end.get("cometgraph", {}).get("VmHWM"),
@@ -558,8 +568,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"#### Concurrency {c}\n")
         lines.append("| workload | node path (calls per page-load) | node page-loads/s | node p50 / p99 ms | "
                      "node kB/page | cometgraph page-loads/s | cometgraph p50 / p99 ms | cometgraph kB/page | "
-                     "cometgraph ÷ node |")
-        lines.append("|---|---|--:|--:|--:|--:|--:|--:|--:|")
+                     "cometgraph ÷ node | server CPU (cores) node / cometgraph | per CPU-second: cometgraph ÷ node |")
+        lines.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
         for w in results["settings"]["workloads"]:
             row = s.get(f"{w}@{c}")
             if not row:
@@ -570,7 +580,8 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {w} | {results['workloads'][w]['node_path']} ({calls}) | {_f(n['page_loads_per_s'])} | "
                 f"{_f(n['p50_ms'])} / {_f(n['p99_ms'])} | {_f((n['bytes_per_page_load'] or 0) / 1e3)} | "
                 f"{_f(g['page_loads_per_s'])} | {_f(g['p50_ms'])} / {_f(g['p99_ms'])} | "
-                f"{_f((g['bytes_per_page_load'] or 0) / 1e3)} | **{_f(row['ratio'], 2)}x** |")
+                f"{_f((g['bytes_per_page_load'] or 0) / 1e3)} | **{_f(row['ratio'], 2)}x** | "
+                f"{_f(n['server_cpu_share'], 2)} / {_f(g['server_cpu_share'], 2)} | {_f(row['cpu_ratio'], 2)}x |")
         lines.append("")
     lines.append("#### Targets (concurrency 16)\n")
     lines.append("| target | measured | met |")
@@ -610,7 +621,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines.append("|---|--:|")
     for k, v in m.items():
         if v is not None:
-            lines.append(f"| {k.replace('_', ' ')} | {v / 1e6:+.1f} |" if "growth" in k or "change" in k
+            lines.append(f"| {k.replace('_', ' ')} | {v / 1e6:+.1f} |" if "growth" in k or "change" in k or "rise" in k
                          else f"| {k.replace('_', ' ')} | {v / 1e6:.1f} |")
     lines.append("")
     lines.append("#### Load generator\n")
