@@ -293,8 +293,8 @@ def _commit_checks(run: _Run, blocks: BlockStore, h: int, meta: BlockMeta, body,
         elif _same_block(run, h, meta, seen, "seen commit"):
             run.r.passed["commit"] += 1
         return
-    if commit is None:
-        run.skip("commit", "no commit is stored for this height")
+    if commit is None:  # below the top every height has one (block h+1 was saved with it)
+        run.fail(Mismatch(h, "commit", "a commit (block h+1 is stored)", "none stored"))
         return
     if not _same_block(run, h, meta, commit, "commit"):
         return
