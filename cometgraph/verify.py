@@ -186,6 +186,19 @@ def verify_readers(readers, from_height: int | None = None, to_height: int | Non
     return verify(readers.blocks, state, readers.app, from_height, to_height, **kw)
 
 
+def height_checks(readers, height: int) -> dict[str, str]:
+    """One block's verdict per check: ``"ok"``, ``"mismatch: …"`` or ``"unchecked: <reason>"``
+    (what a GraphQL ``Block.verified`` field can show). Cost: the reads of one height,
+    plus the previous meta; about a millisecond on a local snapshot."""
+    r = verify_readers(readers, height, height)
+    out = {name: "ok" for name in CHECKS if r.passed[name]}
+    for (name, reason), _ in r.unchecked.items():
+        out[name] = f"unchecked: {reason}"
+    for m in r.mismatches:
+        out[m.check] = f"mismatch: {m}"
+    return out
+
+
 def _prev_meta(blocks: BlockStore, h: int) -> BlockMeta | None:
     if h <= blocks.base():
         return None

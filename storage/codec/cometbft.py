@@ -19,7 +19,7 @@ from typing import TypeVar
 from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import DecodeError, Message
 
-from ..errors import CorruptRecord, UnknownFormat
+from ..errors import CorruptRecord
 from ..models import (
     PROTO,
     Block,

@@ -10,7 +10,8 @@ import plyvel
 import pytest
 
 from cometgraph.cli import main
-from cometgraph.verify import CHECKS, format_report, verify
+from cometgraph.storage.chain import Chain
+from cometgraph.verify import CHECKS, format_report, height_checks, verify
 
 from .legacy_support import open_copies
 
@@ -159,3 +160,13 @@ def test_the_verify_command_exits_by_the_result(legacy_data, tmp_path, capsys):
     assert main(["verify", "--home", str(home), "--snapshot-dir", str(tmp_path / "snaps2"), "--from", "15"]) == 1
     out = capsys.readouterr().out
     assert "heights 15..27" in out and "first mismatch: height 20: block_hash" in out and "FAILED: 1 mismatch" in out
+
+
+def test_height_checks_gives_one_blocks_verdict(sample_home, tmp_path):
+    chain = Chain.from_home(sample_home, snapshot_dir=tmp_path).open()
+    try:
+        with chain.view() as v:
+            assert height_checks(v.readers, 1) == {**{c: "ok" for c in CHECKS}, "app_hash": f"unchecked: {FIRST_APP_HASH}"}
+            assert height_checks(v.readers, v.latest_height) == {c: "ok" for c in CHECKS}
+    finally:
+        chain.close()
