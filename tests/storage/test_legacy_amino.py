@@ -129,7 +129,7 @@ def test_every_commit_signature_verifies_with_the_stored_validator_key(archive, 
 def test_validator_sets_at_several_heights(archive, legacy_data, name):
     s = archive(name)
     top, encoding = EXPECT[name][1], EXPECT[name][3]
-    (key_bytes,) = [gentx_validator_key(genesis(legacy_data, name))]
+    key_bytes = gentx_validator_key(genesis(legacy_data, name))
     for h in (1, 2, top // 2, top, top + 1, top + 2):
         vs = s.state.load_validators(h)
         (v,) = vs.validators
