@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
-from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
@@ -185,9 +192,13 @@ def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawb
     ]
     if not limits.introspection:
         guards.append(DisableIntrospection)
+    # validating a document costs more than most answers (docs/benchmarks.md): once per
+    # distinct document. (Strawberry's ParserCache would let syntax errors escape the
+    # error-code extension, and parsing is the smaller cost.)
+    caches = [lambda: ValidationCache(maxsize=1024)]
     return Schema(
         query=Query,
         subscription=Subscription,
-        extensions=[PinSnapshot, ErrorCodes, *guards, *extensions],
+        extensions=[PinSnapshot, ErrorCodes, *caches, *guards, *extensions],
         config=StrawberryConfig(scalar_map=SCALARS),
     )
