@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from ..errors import UnknownFormat
 from .iavl import IAVLTree
 from .store import AppStore
 
@@ -64,6 +65,8 @@ class ModuleReader:
         raise NotImplementedError
 
     def _open(self, version: int) -> tuple[IAVLTree, Any]:
+        if self.app.is_amino(version):
+            raise UnknownFormat(f"the {self.store} store of SDK ≤0.39 (amino) is not read by this version of cometgraph")
         tree = self.app.tree(self.store, version)
         layout = self._layouts.get(version)
         if layout is None:
