@@ -9,10 +9,11 @@ What it does, in order (everything on 127.0.0.1, ports ``port_base .. port_base+
 validator and ``port_base+100 ..`` for the observer, see :mod:`tests.devnet.node`):
 
 1. **Genesis.** ``injectived init`` a fresh home (chain id ``cometgraph-devnet-1``) in a temp
-   dir, loopback-only listeners, ``timeout_commit = 400ms``, ``pruning = "nothing"``, kv tx
+   dir, loopback-only listeners, ``timeout_commit = 700ms``, ``pruning = "nothing"``, kv tx
    index, ABCI responses kept, EVM JSON-RPC / gRPC-web / swagger / pprof / prometheus off.
-   Genesis: every ``"stake"`` denom becomes ``"inj"``; unbonding time 20s; slashing window 20
-   blocks (so the second validator, whose key never runs, gets jailed for downtime); keys
+   Genesis: every ``"stake"`` denom becomes ``"inj"``; unbonding time 20s; slashing window 10
+   blocks (so the second validator, whose key never runs, gets jailed for downtime), jail 60s
+   (injectived's minimum); gov voting period 60s, min deposit 10 INJ; keys
    ``validator``, ``alice``, ``bob``, ``val2`` funded in genesis (test keyring, eth_secp256k1);
    ``carol``, ``dave``, ``erin`` (a plain secp256k1 key), ``frank`` and ``msig`` (2-of-2
    legacy-amino multisig of alice and bob) only come into existence on chain; ``gentx`` of
@@ -49,6 +50,16 @@ validator and ``port_base+100 ..`` for the observer, see :mod:`tests.devnet.node
    * ``withdraw_rewards``: alice withdraws her rewards from the genesis validator.
    * ``withdraw_commission``: the validator withdraws rewards + commission (``--commission``).
    * ``withdraw_all_rewards``: bob ``withdraw-all-rewards`` (his only delegation is to val2).
+   * core modules (:meth:`Workload.core_modules`), in rounds of txs from distinct senders
+     broadcast together: gov v1 (submit-proposal with a
+     ``MsgCommunityPoolSpend``, a messages-less one that is cancelled, deposit, vote,
+     weighted-vote), gov v1beta1 (submit-legacy-proposal Text; deposit, vote and weighted vote
+     as v1beta1 Msgs), authz (send and generic grants, exec of a ``MsgSend`` and of a
+     ``MsgVote``, revokes), feegrant (basic and periodic allowances, a fee-granted send,
+     revoke), distribution (fund-community-pool, set-withdraw-addr,
+     fund-validator-rewards-pool), staking (delegate, unbond, cancel-unbond, edit-validator)
+     and an ibc-transfer over a channel that does not exist (fails in delivery). Then the node
+     restart.
    * ``secp256k1_send``: erin -> carol (erin's first tx: a ``/cosmos.crypto.secp256k1.PubKey``
      account); ``multisig_send``: msig -> dave (``tx sign --multisig`` by alice and bob,
      ``tx multi-sign``: a ``LegacyAminoPubKey`` account and a multi-signature tx).
@@ -59,7 +70,10 @@ validator and ``port_base+100 ..`` for the observer, see :mod:`tests.devnet.node
      account types, so no vesting account can exist on this chain. Recorded in
      ``workload.json`` ``vesting``.
    * val2 never signs, so once its slashing window has passed it is jailed (``slash`` /
-     ``liveness`` events) and leaves the set: the set changes 1 -> 2 -> 1.
+     ``liveness`` events) and leaves the set. The node is then stopped until val2's jail time,
+     the proposals' voting periods and alice's unbonding have passed (no empty blocks for
+     that minute), started again, and val2 ``unjail``s: it rejoins the set and, still not
+     signing, is jailed again ~12 blocks later: the set changes 1 -> 2 -> 1 -> 2 -> 1.
    * ``undelegate_pending``: bob unbonds 1 INJ from val2 near the end (still unbonding at the
      last height).
    * ``final_send``: dave -> alice with memo, the last tx.
@@ -111,9 +125,17 @@ GAS_PRICE = "500000000inj"  # chain minimum is 160000000inj (app.toml and txfees
 DEFAULT_OUT = Path("tests/fixtures/sample-chain.tar.zst")
 DEFAULT_PORT_BASE = 36600
 OBSERVER_PORT_OFFSET = 100
-TIMEOUT_COMMIT = "400ms"
+TIMEOUT_COMMIT = "700ms"  # the workload is CLI-bound: longer blocks, fewer empty heights
 UNBONDING_TIME = "20s"
-SLASHING_WINDOW = "20"
+SLASHING_WINDOW = "10"
+# val2 may unjail this long after its downtime jail; injectived refuses less than a minute
+# (gentx: "downtime unjail duration must be at least 1 minute, is 10s"), so the node is kept
+# stopped for that minute instead of producing ~100 empty blocks (see ``Workload.downtime``)
+DOWNTIME_JAIL_DURATION = "60s"
+GOV_VOTING_PERIOD = "60s"        # ends while the node is stopped for val2's jail (see downtime)
+GOV_EXPEDITED_VOTING_PERIOD = "30s"  # must be shorter than the voting period
+GOV_MIN_DEPOSIT_INJ = 10         # a proposal submitted with 5 INJ waits for a deposit
+GOV_EXPEDITED_MIN_DEPOSIT_INJ = 50
 ZSTD_LEVEL = 19
 
 GENESIS_FUNDS = {"validator": 10_000, "alice": 1_000, "bob": 1_000, "val2": 500}
@@ -125,7 +147,7 @@ KEY_TYPES = {"erin": "secp256k1"}
 MULTISIG_NAME, MULTISIG_MEMBERS, MULTISIG_THRESHOLD = "msig", ["alice", "bob"], 2
 # module accounts whose per-account REST answers are recorded too
 MODULE_ACCOUNTS = ["fee_collector", "distribution", "bonded_tokens_pool",
-                   "not_bonded_tokens_pool"]
+                   "not_bonded_tokens_pool", "gov"]
 # the burst: one signed tx per sender, all broadcast right after a block is committed, so
 # that they land in ONE block (sender, recipient, amount in INJ)
 BURST = [
@@ -141,6 +163,29 @@ BURST_ATTEMPTS = 3
 # the x/auth/vesting account types (injectived 1.20.1 registers none of them: probed)
 VESTING_ACCOUNT_TYPES = ["ContinuousVestingAccount", "DelayedVestingAccount",
                          "PeriodicVestingAccount", "PermanentLockedAccount"]
+# every Msg type URL the workload sends (the archive check fails if one is missing from
+# rest_txs.json); /ibc.applications.transfer.v1.MsgTransfer fails in delivery (no channel)
+EXPECTED_MSG_TYPES = sorted([
+    "/cosmos.bank.v1beta1.MsgSend", "/cosmos.bank.v1beta1.MsgMultiSend",
+    "/cosmos.staking.v1beta1.MsgCreateValidator", "/cosmos.staking.v1beta1.MsgDelegate",
+    "/cosmos.staking.v1beta1.MsgUndelegate", "/cosmos.staking.v1beta1.MsgBeginRedelegate",
+    "/cosmos.staking.v1beta1.MsgEditValidator",
+    "/cosmos.staking.v1beta1.MsgCancelUnbondingDelegation",
+    "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward",
+    "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission",
+    "/cosmos.distribution.v1beta1.MsgFundCommunityPool",
+    "/cosmos.distribution.v1beta1.MsgSetWithdrawAddress",
+    "/cosmos.distribution.v1beta1.MsgDepositValidatorRewardsPool",
+    "/cosmos.gov.v1.MsgSubmitProposal", "/cosmos.gov.v1.MsgDeposit", "/cosmos.gov.v1.MsgVote",
+    "/cosmos.gov.v1.MsgVoteWeighted", "/cosmos.gov.v1.MsgCancelProposal",
+    "/cosmos.gov.v1beta1.MsgSubmitProposal", "/cosmos.gov.v1beta1.MsgDeposit",
+    "/cosmos.gov.v1beta1.MsgVote", "/cosmos.gov.v1beta1.MsgVoteWeighted",
+    "/cosmos.authz.v1beta1.MsgGrant", "/cosmos.authz.v1beta1.MsgExec",
+    "/cosmos.authz.v1beta1.MsgRevoke",
+    "/cosmos.feegrant.v1beta1.MsgGrantAllowance", "/cosmos.feegrant.v1beta1.MsgRevokeAllowance",
+    "/cosmos.slashing.v1beta1.MsgUnjail",
+    "/ibc.applications.transfer.v1.MsgTransfer",
+])
 UNICODE_MEMO = "héllo wörld ✓ 你好"
 ASCII_MEMO = "cometgraph sample: plain ascii memo"
 
@@ -242,7 +287,13 @@ def edit_genesis(home: Path) -> None:
     state = genesis["app_state"]
     state["staking"]["params"]["unbonding_time"] = UNBONDING_TIME
     state["slashing"]["params"]["signed_blocks_window"] = SLASHING_WINDOW
-    state["slashing"]["params"]["downtime_jail_duration"] = "60s"
+    state["slashing"]["params"]["downtime_jail_duration"] = DOWNTIME_JAIL_DURATION
+    gov = state["gov"]["params"]
+    gov["voting_period"] = GOV_VOTING_PERIOD
+    gov["expedited_voting_period"] = GOV_EXPEDITED_VOTING_PERIOD
+    gov["min_deposit"] = [{"denom": DENOM, "amount": str(GOV_MIN_DEPOSIT_INJ * 10**18)}]
+    gov["expedited_min_deposit"] = [{"denom": DENOM,
+                                     "amount": str(GOV_EXPEDITED_MIN_DEPOSIT_INJ * 10**18)}]
     path.write_text(json.dumps(genesis, indent=1, ensure_ascii=False) + "\n")
 
 
@@ -467,6 +518,10 @@ class Workload:
                                         "--commission"], "validator", gas=300_000)
         self.tx("withdraw_all_rewards", ["distribution", "withdraw-all-rewards"], "bob",
                 gas=400_000)
+
+        log("more core modules: gov v1 / v1beta1, authz, feegrant, distribution, staking, "
+            "ibc-transfer")
+        self.core_modules()
         self.restart()
         self.tx(None, ["bank", "send", "dave", a["carol"], inj("0.5")], "dave",
                 memo="first tx after the node restart")
@@ -476,19 +531,335 @@ class Workload:
                 memo="signed with a secp256k1 (non-eth) key")
         self.multisig_send("multisig_send", a["dave"], inj(1),
                            memo="signed by alice and bob (2-of-2 multisig)")
+        # erin's periodic fee allowance (granted by the validator in core_modules) pays
+        self.tx("feegrant_send_periodic", ["bank", "send", "erin", a["carol"], inj("0.01"),
+                                           "--fee-granter", a["validator"]], "erin",
+                memo="fee paid from the validator's periodic allowance")
 
         # while val2's downtime window runs out (no tx is sent, no height is added)
         log("vesting Msgs: asking the CLI and the node (injectived 1.20.1 refuses them)")
         self.facts["vesting"] = self.probe_vesting()
 
-        log("waiting for val2 to be jailed for downtime and the unbonding to mature")
+        log("waiting for val2 to be jailed for downtime")
         self.wait_for(lambda: self._val2_jailed(), "val2 jailed", timeout=120)
+        # everything that now waits on time (val2's jail, the proposals' voting periods,
+        # alice's unbonding) passes while the node is stopped: no empty blocks
+        until = max([self._val2_jailed_until(), *self._proposal_end_times(),
+                     *self._unbonding_completion_times(a["alice"])])
+        self.downtime(until + 2)
+        self.wait_proposals_end()
         self.wait_for(lambda: self._unbonding_done(a["alice"], val1),
                       "alice's unbonding to mature", timeout=120)
+        if self.unjail():
+            # val2 is back in the set but its key still never signs: a second downtime jail
+            # ~12 blocks later (its signing window restarts at the unjail height) takes it out
+            # again, so the set goes 1 -> 2 -> 1 -> 2 -> 1
+            self.wait_for(lambda: self._val2_jailed(), "val2 jailed again", timeout=120)
+            self.wait_for(lambda: int(self.node.rpc("validators")["total"]) == 1,
+                          "val2 to leave the set again", timeout=30)
         self.tx("undelegate_pending", ["staking", "unbond", v["val2"], inj(1)], "bob",
                 gas=300_000)
         self.tx("final_send", ["bank", "send", "dave", a["alice"], inj("0.1")], "dave",
                 memo="last tx of the workload")
+
+    # -- more core modules ----------------------------------------------------------------
+    def generate(self, args: list[str], sender: str, gas: int,
+                 memo: str | None = None) -> dict[str, Any]:
+        """The unsigned tx doc ``tx <args> --generate-only`` prints."""
+        extra = ["--note", memo] if memo is not None else []
+        out = self.injd.run("tx", *args, "--from", sender, *self._common(gas),
+                            "--generate-only", *extra, home=self.home)
+        return json.loads(out.stdout)
+
+    def broadcast_doc(self, name: str, doc: dict[str, Any], sender: str) -> str:
+        """``tx sign`` (online: account number and sequence from the node) and ``tx
+        broadcast`` (sync) of an unsigned tx doc; returns the hash (CheckTx must pass)."""
+        unsigned = self.scratch / f"{name}.unsigned.json"
+        unsigned.write_text(json.dumps(doc))
+        signed = self.scratch / f"{name}.signed.json"
+        self.injd.run("tx", "sign", str(unsigned), "--from", sender, "--chain-id", CHAIN_ID,
+                      "--node", self.node.rpc_node, "--keyring-backend", "test",
+                      "--output-document", str(signed), home=self.home)
+        out = self.injd.run_json("tx", "broadcast", str(signed), "--node", self.node.rpc_node,
+                                 "--broadcast-mode", "sync", "--output", "json", home=self.home)
+        if int(out.get("code", 0)) != 0:
+            raise DevnetError(f"CheckTx rejected {name}: {out}")
+        return str(out["txhash"]).upper()
+
+    @staticmethod
+    def to_gov_v1beta1(doc: dict[str, Any]) -> None:
+        """A ``/cosmos.gov.v1beta1`` vote, weighted vote or deposit: the CLI only builds the
+        ``/cosmos.gov.v1`` Msg, so its generate-only doc gets the v1beta1 type URL (and loses
+        the v1-only ``metadata`` field); the CLI signs and encodes it, the node runs it."""
+        for m in doc["body"]["messages"]:
+            if not m["@type"].startswith("/cosmos.gov.v1."):
+                raise DevnetError(f"unexpected message {m}")
+            m["@type"] = m["@type"].replace("/cosmos.gov.v1.", "/cosmos.gov.v1beta1.")
+            m.pop("metadata", None)
+
+    def round(self, items: list[dict[str, Any]]) -> None:
+        """One tx per item, each from a different sender (built with :func:`step`), all
+        broadcast at once by parallel CLI runs (``tx … -y``, sync; an item with ``edit``:
+        ``--generate-only``, edit, ``tx sign``, ``tx broadcast``), so that a round lands in
+        one to three blocks; then waits for all of them (``expect`` None: any code)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        senders = [it["sender"] for it in items]
+        if len(set(senders)) != len(senders):
+            raise DevnetError(f"a round needs distinct senders: {senders}")
+
+        def send(it: dict[str, Any]) -> str:
+            if it["edit"] is None:
+                return self.broadcast(it["args"], it["sender"], it["gas"], it["memo"])
+            doc = self.generate(it["args"], it["sender"], it["gas"], it["memo"])
+            it["edit"](doc)
+            return self.broadcast_doc(it["name"], doc, it["sender"])
+
+        with ThreadPoolExecutor(max_workers=len(items)) as pool:
+            hashes = list(pool.map(send, items))
+        for it, h in zip(items, hashes):
+            self.wait(it["name"], h, it["expect"])
+
+    @staticmethod
+    def step(name: str, args: list[str], sender: str, gas: int = 300_000,
+             memo: str | None = None, edit: Callable[[dict[str, Any]], None] | None = None,
+             expect: int | None = 0) -> dict[str, Any]:
+        return {"name": name, "args": args, "sender": sender, "gas": gas, "memo": memo,
+                "edit": edit, "expect": expect}
+
+    def tx_event_attr(self, tx_hash: str, ev_type: str, key: str) -> str:
+        res = self.node.rpc("tx", hash="0x" + tx_hash)
+        for ev in res["tx_result"].get("events", []):
+            if ev["type"] == ev_type:
+                for attr in ev["attributes"]:
+                    if attr["key"] == key:
+                        return attr["value"]
+        raise DevnetError(f"tx {tx_hash}: no {ev_type}.{key} event attribute")
+
+    def core_modules(self) -> None:
+        """One or more real txs for each core Msg the earlier workload does not send, in
+        rounds of one tx per sender, broadcast together (:func:`round`).
+
+        * gov v1: ``p_spend`` (alice; a ``MsgCommunityPoolSpend`` from the gov authority to
+          carol, 5 INJ initial deposit < the 10 INJ minimum), bob's ``gov deposit`` of 5 INJ
+          starts its voting period; ``gov vote`` (validator), ``gov weighted-vote`` (alice);
+          ``p_text`` (dave; messages empty, metadata only, 1 INJ deposit) is cancelled by dave
+          (``MsgCancelProposal``). gov v1beta1: ``p_legacy`` (bob; ``submit-legacy-proposal``
+          Text, full deposit), a v1beta1 ``MsgDeposit`` (dave), ``MsgVote`` (validator),
+          ``MsgVoteWeighted`` (bob), and alice's v1 vote on it executed by carol through authz.
+        * authz: alice grants bob a ``SendAuthorization`` (3 INJ) and carol a
+          ``GenericAuthorization`` for ``/cosmos.gov.v1.MsgVote``; bob execs a ``MsgSend``
+          alice -> dave; carol execs alice's vote; alice revokes both.
+        * feegrant: val2 grants dave a basic allowance (1 INJ), dave sends with
+          ``--fee-granter`` val2, val2 revokes it; the validator grants erin a periodic
+          allowance (used by erin after her first tx, ``feegrant_send_periodic``).
+        * distribution: ``fund-community-pool`` (validator), ``set-withdraw-addr`` (carol ->
+          dave), ``fund-validator-rewards-pool`` (bob -> validator).
+        * staking: carol delegates 2 INJ, unbonds 1 INJ and ``cancel-unbond`` 0.5 INJ of it;
+          ``edit-validator`` (the validator's moniker, website, details).
+        * ibc-transfer: ``transfer transfer channel-0`` with no channel (absolute timeouts, so
+          the CLI asks nothing about the channel): passes CheckTx, fails in delivery.
+        """
+        a, v = self.keys.address, self.keys.valoper
+        val1 = v["validator"]
+        gov_addr = self.keys.address["gov"]
+        step = self.step
+        spend = {
+            "messages": [{"@type": "/cosmos.distribution.v1beta1.MsgCommunityPoolSpend",
+                          "authority": gov_addr, "recipient": a["carol"],
+                          "amount": [{"denom": DENOM, "amount": str(10**18)}]}],
+            "metadata": "ipfs://cometgraph-sample/community-pool-spend",
+            "deposit": inj(5),
+            "title": "Pay carol 1 INJ from the community pool",
+            "summary": "A gov v1 proposal carrying a MsgCommunityPoolSpend.",
+            "expedited": False,
+        }
+        # injectived checks that a JSON metadata's title equals the proposal's title ("metadata
+        # title '…' must equal proposal title '…': invalid proposal content", code 5)
+        text_title = "A text proposal that dave cancels"
+        text_summary = "No messages: a signalling proposal."
+        text = {
+            "messages": [],
+            "metadata": json.dumps({"title": text_title, "authors": ["dave"],
+                                    "summary": text_summary, "details": "metadata only",
+                                    "proposal_forum_url": "", "vote_option_context": ""}),
+            "deposit": inj(1),
+            "title": text_title,
+            "summary": text_summary,
+            "expedited": False,
+        }
+        for name, body in [("proposal_spend", spend), ("proposal_text", text)]:
+            (self.scratch / f"{name}.json").write_text(json.dumps(body))
+        spend_path = str(self.scratch / "proposal_spend.json")
+        text_path = str(self.scratch / "proposal_text.json")
+
+        self.round([
+            step("fund_community_pool", ["distribution", "fund-community-pool", inj(5)],
+                 "validator"),
+            step("gov_submit_proposal", ["gov", "submit-proposal", spend_path], "alice",
+                 gas=500_000),
+            step("gov_submit_legacy_proposal",
+                 ["gov", "submit-legacy-proposal", "--title", "A legacy text proposal",
+                  "--description", "gov v1beta1 MsgSubmitProposal with a TextProposal content",
+                  "--type", "Text", "--deposit", inj(GOV_MIN_DEPOSIT_INJ)], "bob", gas=500_000),
+            step("delegate_carol", ["staking", "delegate", val1, inj(2)], "carol"),
+            step("gov_submit_proposal_text", ["gov", "submit-proposal", text_path], "dave",
+                 gas=500_000),
+        ])
+        n = self.notable
+        ids = {}
+        for key, name in [("spend", "gov_submit_proposal"),
+                          ("legacy", "gov_submit_legacy_proposal"),
+                          ("text", "gov_submit_proposal_text")]:
+            ids[key] = self.tx_event_attr(n[name]["hash"], "submit_proposal", "proposal_id")
+            n[name]["proposal_id"] = int(ids[key])
+        self.facts["gov"] = {"proposal_ids": {k: int(x) for k, x in ids.items()}}
+        log(f"  proposals: {ids}")
+
+        self.round([
+            step("gov_vote_legacy", ["gov", "vote", ids["legacy"], "yes"], "validator",
+                 edit=self.to_gov_v1beta1),
+            step("authz_grant_send", ["authz", "grant", a["bob"], "send", "--spend-limit",
+                                      inj(3)], "alice"),
+            step("gov_deposit", ["gov", "deposit", ids["spend"], inj(5)], "bob"),
+            step("unbond_to_cancel", ["staking", "unbond", val1, inj(1)], "carol"),
+            step("gov_deposit_legacy", ["gov", "deposit", ids["legacy"], inj("0.5")], "dave",
+                 edit=self.to_gov_v1beta1),
+            step("feegrant_grant_basic", ["feegrant", "grant", a["val2"], a["dave"],
+                                          "--spend-limit", inj(1)], "val2"),
+        ])
+        unbond_height = n["unbond_to_cancel"]["height"]
+        exec_doc = self.generate(["bank", "send", a["alice"], a["dave"], inj(1)], "alice",
+                                 200_000, memo="sent by bob for alice (authz)")
+        exec_path = self.scratch / "authz_exec_send.msg.json"
+        exec_path.write_text(json.dumps(exec_doc))
+        self.round([
+            # the deposit that starts p_spend's voting period is in an earlier block
+            step("gov_vote", ["gov", "vote", ids["spend"], "yes"], "validator"),
+            step("gov_weighted_vote", ["gov", "weighted-vote", ids["spend"],
+                                       "yes=0.7,no=0.2,abstain=0.1",
+                                       "--metadata", "alice splits her vote"], "alice"),
+            step("authz_exec_send", ["authz", "exec", str(exec_path)], "bob"),
+            step("cancel_unbond", ["staking", "cancel-unbond", val1, inj("0.5"),
+                                   str(unbond_height)], "carol", gas=400_000),
+            step("gov_cancel_proposal", ["gov", "cancel-proposal", ids["text"]], "dave"),
+        ])
+        vote_doc = self.generate(["gov", "vote", ids["legacy"], "abstain"], "alice", 200_000)
+        vote_path = self.scratch / "authz_exec_vote.msg.json"
+        vote_path.write_text(json.dumps(vote_doc))
+        self.round([
+            step("feegrant_grant_periodic", ["feegrant", "grant", a["validator"], a["erin"],
+                                             "--spend-limit", inj(1), "--period", "3600",
+                                             "--period-limit", inj("0.5")], "validator"),
+            step("authz_grant_generic", ["authz", "grant", a["carol"], "generic",
+                                         "--msg-type", "/cosmos.gov.v1.MsgVote"], "alice"),
+            step("gov_weighted_vote_legacy", ["gov", "weighted-vote", ids["legacy"],
+                                              "yes=0.5,no=0.5"], "bob",
+                 edit=self.to_gov_v1beta1),
+            step("set_withdraw_addr", ["distribution", "set-withdraw-addr", a["dave"]],
+                 "carol"),
+            step("feegrant_send", ["bank", "send", "dave", a["alice"], inj("0.01"),
+                                   "--fee-granter", a["val2"]], "dave",
+                 memo="fee paid by val2's basic allowance"),
+        ])
+        ibc_timeout_ns = (int(time.time()) + 3600) * 10**9
+        self.round([
+            step("edit_validator", ["staking", "edit-validator",
+                                    "--new-moniker", "validator (edited)",
+                                    "--website", "https://example.invalid/validator",
+                                    "--details",
+                                    "genesis validator of the cometgraph sample chain"],
+                 "validator"),
+            step("authz_revoke_send", ["authz", "revoke", a["bob"],
+                                       "/cosmos.bank.v1beta1.MsgSend"], "alice"),
+            step("fund_validator_rewards_pool", ["distribution", "fund-validator-rewards-pool",
+                                                 val1, inj(1)], "bob"),
+            step("authz_exec_vote", ["authz", "exec", str(vote_path)], "carol"),
+            step("feegrant_revoke", ["feegrant", "revoke", a["val2"], a["dave"]], "val2"),
+            step("ibc_transfer_no_channel",
+                 ["ibc-transfer", "transfer", "transfer", "channel-0", a["carol"], inj(1),
+                  "--absolute-timeouts", "--packet-timeout-height", "0-0",
+                  "--packet-timeout-timestamp", str(ibc_timeout_ns),
+                  "--memo", "no channel-0 on this chain"], "dave", expect=None),
+        ])
+        if n["ibc_transfer_no_channel"]["code"] == 0:
+            raise DevnetError("the IBC transfer over a missing channel succeeded")
+        self.tx("authz_revoke_generic", ["authz", "revoke", a["carol"],
+                                         "/cosmos.gov.v1.MsgVote"], "alice", gas=300_000)
+
+    def _proposal_end_times(self) -> list[float]:
+        out = []
+        for key in ("spend", "legacy"):
+            pid = self.facts["gov"]["proposal_ids"][key]
+            p = self.node.rest(f"/cosmos/gov/v1/proposals/{pid}")["proposal"]
+            if p.get("voting_end_time"):
+                out.append(_rfc3339_seconds(p["voting_end_time"]))
+        return out
+
+    def _unbonding_completion_times(self, delegator: str) -> list[float]:
+        out = self.node.rest(f"/cosmos/staking/v1beta1/delegators/{delegator}"
+                             "/unbonding_delegations")
+        return [_rfc3339_seconds(e["completion_time"])
+                for u in out.get("unbonding_responses", []) for e in u["entries"]]
+
+    def _val2_jailed_until(self) -> float:
+        # the genesis validator was never jailed (its jailed_until is 1970-01-01), so the
+        # latest jailed_until is val2's
+        infos = self.node.rest("/cosmos/slashing/v1beta1/signing_infos")["info"]
+        return max(_rfc3339_seconds(i["jailed_until"]) for i in infos)
+
+    def downtime(self, until: float) -> None:
+        """Stop the node and keep it stopped until the wall clock passes ``until`` (the
+        block time is the validator's clock), then start it again: the chain's time jumps
+        over the wait in one block instead of ~1.5 blocks per second of waiting."""
+        h = self.node.height()
+        self.node.stop()
+        stopped = self.node_height_after_stop(h)
+        pause = max(0.0, until - time.time())
+        log(f"  node stopped after height {stopped}; down for {pause:.0f}s")
+        time.sleep(pause)
+        self.node.start()
+        self.node.wait_height(stopped + 1, 90)
+        self.node.wait_rest(timeout=60)
+        self.facts["node_downtime"] = {"stopped_at_height": stopped,
+                                       "seconds": round(pause, 1)}
+
+    def wait_proposals_end(self) -> None:
+        """Until the two proposals in voting period have ended; their final status (and the
+        cancelled one's absence) go to ``workload.json`` ``gov``."""
+        gov = self.facts["gov"]
+        ids = gov["proposal_ids"]
+
+        def status(pid: int) -> str:
+            ans = self.node.rest(f"/cosmos/gov/v1/proposals/{pid}")
+            return (ans.get("proposal") or {}).get("status", f"error: {ans.get('message')}")
+
+        ending = {"PROPOSAL_STATUS_DEPOSIT_PERIOD", "PROPOSAL_STATUS_VOTING_PERIOD"}
+        self.wait_for(lambda: all(status(ids[k]) not in ending for k in ("spend", "legacy")),
+                      "the proposals to end", timeout=90)
+        gov["final_status"] = {k: status(pid) for k, pid in ids.items()}
+        log(f"  proposal statuses: {gov['final_status']}")
+
+    def unjail(self) -> bool:
+        """val2 unjails once its ``jailed_until`` has passed (by block time). True if the
+        unjail succeeded (val2 rejoins the set)."""
+        infos = self.node.rest("/cosmos/slashing/v1beta1/signing_infos")["info"]
+        until = max((i["jailed_until"] for i in infos), key=_rfc3339_seconds)
+        until_s = _rfc3339_seconds(until)
+
+        def passed() -> bool:
+            t = self.node.rpc("status")["sync_info"]["latest_block_time"]
+            return _rfc3339_seconds(t) > until_s + 1
+
+        self.wait_for(passed, f"val2's jail time ({until}) to pass", timeout=60)
+        entry = self.tx("unjail", ["slashing", "unjail"], "val2", gas=300_000,
+                        expect_code=None)
+        entry["jailed_until"] = until
+        if entry["code"] == 0:
+            log("  val2 unjailed (it rejoins the set)")
+        else:
+            log(f"  unjail failed in delivery with code {entry['code']}")
+        return entry["code"] == 0
 
     # -- the burst ----------------------------------------------------------------------
     def _signed_tx_bytes(self, sender: str, recipient: str, amount: str, memo: str) -> bytes:
@@ -819,6 +1190,11 @@ def record_tx_search(node: DevnetNode, query: str, order: str) -> dict[str, Any]
     resp = node.rpc_raw("tx_search", query=query, page=1, per_page=100, order_by=order)
     if resp.get("error"):
         return {"query": query, "order_by": order, "error": resp["error"]}
+    if int(resp["result"]["total_count"]) > 100:
+        # the node pages index entries and de-duplicates each page alone: a second page
+        # would repeat txs of the first, so "hashes" would not be the query's txs
+        raise DevnetError(f"tx_search {query!r}: total_count {resp['result']['total_count']}"
+                          " needs two pages; narrow the query")
     txs, total = paged(lambda p: node.rpc("tx_search", query=query, page=p, per_page=100,
                                           order_by=order), "txs")
     return {"query": query, "order_by": order, "per_page": 100, "total_count": total,
@@ -886,7 +1262,11 @@ def tx_search_queries(work: dict[str, Any]) -> list[tuple[str, list[str]]]:
         ("transfer.msg_index>=1", both),
         ("message.msg_index>0", ["asc"]),
         ("delegate.new_shares>5000000000000000000", ["asc"]),
-        ("message.sender CONTAINS 'inj1'", both),
+        # every tx has message.sender attributes (~3 per tx): over the whole chain they are
+        # more than 100 entries, i.e. two node pages that repeat txs, so the height bound
+        # keeps the answer on one page (record_tx_search checks that every query does)
+        (f"message.sender CONTAINS 'inj1' AND tx.height<={n['withdraw_all_rewards']['height']}",
+         both),
         ("delegate.validator EXISTS", both),
         ("create_validator.validator EXISTS", ["asc"]),
         ("tx.fee EXISTS", ["asc"]),
@@ -923,9 +1303,11 @@ def block_search_queries(work: dict[str, Any]) -> list[tuple[str, list[str]]]:
 def rest_heights(work: dict[str, Any], latest: int) -> list[int]:
     n = work["notable_txs"]
     hs = {2, n["create_validator"]["height"], n["withdraw_all_rewards"]["height"], latest}
-    leaves = [c["height"] for c in work.get("validator_membership_changes", [])
-              if c["height"] > n["create_validator"]["height"] + 2]
-    hs.update(leaves[:1])
+    # val2 first leaves the set, then rejoins after its unjail (membership changes: join,
+    # leave, rejoin, leave)
+    later = [c["height"] for c in work.get("validator_membership_changes", [])
+             if c["height"] > n["create_validator"]["height"] + 2]
+    hs.update(later[:2])
     return sorted(h for h in hs if 1 <= h <= latest)
 
 
@@ -1227,6 +1609,12 @@ def check_archive(archive: Path) -> dict[str, Any]:
         for th, ans in rest_txs.items():
             if str((ans.get("tx_response") or {}).get("txhash", "")).upper() != th:
                 raise DevnetError(f"rest_txs.json: no tx_response for {th}: {str(ans)[:300]}")
+        msg_types = sorted({m["@type"] for ans in rest_txs.values()
+                            for m in ans["tx"]["body"]["messages"]})
+        missing_types = sorted(set(EXPECTED_MSG_TYPES) - set(msg_types))
+        if missing_types:
+            raise DevnetError(f"rest_txs.json has no tx with {missing_types}")
+        report["msg_types"] = msg_types
         headers = json.loads((oracle / "headers.json").read_text())
         if set(headers) != want:
             raise DevnetError(f"headers.json covers {len(headers)} heights, want 1..{latest}")
@@ -1296,11 +1684,17 @@ def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
             "vesting": {"available": False, **workload.facts["vesting"],
                         "genesis": vesting_genesis},
             "node_restart": workload.facts.get("node_restart"),
+            "node_downtime": workload.facts.get("node_downtime"),
+            "gov": workload.facts.get("gov"),
             "workload_txs": workload.all_txs,
             "memos": {"memo_ascii": ASCII_MEMO, "memo_unicode": UNICODE_MEMO},
             "failed_sequence": _sequence_of(carol_failed),
             "params": {"timeout_commit": TIMEOUT_COMMIT, "unbonding_time": UNBONDING_TIME,
-                       "signed_blocks_window": SLASHING_WINDOW, "gas_price": GAS_PRICE},
+                       "signed_blocks_window": SLASHING_WINDOW, "gas_price": GAS_PRICE,
+                       "downtime_jail_duration": DOWNTIME_JAIL_DURATION,
+                       "gov_voting_period": GOV_VOTING_PERIOD,
+                       "gov_expedited_voting_period": GOV_EXPEDITED_VOTING_PERIOD,
+                       "gov_min_deposit_inj": GOV_MIN_DEPOSIT_INJ},
             "status_height": int(status["sync_info"]["latest_block_height"]),
         }
 
@@ -1332,6 +1726,7 @@ def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
         pack(home, oracle, out)
         report = check_archive(out)
         report["seconds"] = round(time.monotonic() - t0)
+        report["work_dir"] = str(work_dir)
         log(f"archive {out}: {report['size_bytes'] / 1e6:.2f} MB; {json.dumps(report)}")
         return report
     finally:
@@ -1379,6 +1774,18 @@ def _fill_account_kinds(work: dict[str, Any], rest: dict[str, Any]) -> None:
             entry["pub_key_type"] = (base.get("pub_key") or {}).get("@type")
 
 
+def _rfc3339_seconds(text: str) -> float:
+    """``2024-01-02T03:04:05.123456789Z`` -> seconds since the epoch (sub-second digits
+    truncated to microseconds)."""
+    from datetime import datetime, timezone
+
+    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$", text)
+    if not m:
+        raise DevnetError(f"not an RFC 3339 UTC time: {text!r}")
+    t = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    return t.timestamp() + float("0." + (m.group(2) or "0"))
+
+
 def _sequence_of(tx_result: dict[str, Any]) -> int:
     """The sequence carol used for the failing tx, from its ``tx.acc_seq`` event."""
     for ev in tx_result["tx_result"].get("events", []):
@@ -1400,8 +1807,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.check_only:
         print(json.dumps(check_archive(args.out), indent=1))
         return 0
-    build(args.out, args.port_base, args.keep_workdir)
-    leftover = subprocess.run(["pgrep", "-f", "injectived-linux-x64 start"],
+    report = build(args.out, args.port_base, args.keep_workdir)
+    # only our nodes: both homes (validator, observer) are under the work dir (other
+    # injectived nodes may run on the same machine)
+    leftover = subprocess.run(["pgrep", "-f", f"injectived-linux-x64 start --home "
+                               f"{report['work_dir']}/"],
                               capture_output=True, text=True).stdout.split()
     if leftover:
         log(f"WARNING: injectived processes still running: {leftover}")
