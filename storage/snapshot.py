@@ -359,6 +359,7 @@ class SnapshotHolder:
     prepare: Callable[[Snapshot], object] | None = None
     current: Snapshot | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _closed: bool = False
 
     def _take(self) -> Snapshot:
         snap = self.snapshotter.take()
@@ -393,13 +394,18 @@ class SnapshotHolder:
             return None
         new = self._take()
         with self._lock:
-            old, self.current = self.current, new
+            if self._closed:  # closed while this refresh was copying: nobody will read it
+                old = new
+                new = None
+            else:
+                old, self.current = self.current, new
         if old is not None:
             old.retire()
         return new
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             old, self.current = self.current, None
         if old is not None:
             old.retire()

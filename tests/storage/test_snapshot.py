@@ -173,3 +173,26 @@ def test_copies_taken_while_a_writer_flushes_and_compacts_are_consistent(tmp_pat
         t.join()
         writer.close()
     assert seen == sorted(seen) and seen[-1] > seen[0], "copies should see the writer's progress, in order"
+
+
+def test_a_refresh_that_finishes_after_close_leaves_nothing_behind(node_home, tmp_path):
+    import threading
+
+    holder = SnapshotHolder(Snapshotter(node_home / "data", tmp_path / "snaps"))
+    holder.open()
+    started, release = threading.Event(), threading.Event()
+    take = holder.snapshotter.take
+
+    def slow_take(*a, **k):
+        started.set()
+        release.wait(10)
+        return take(*a, **k)
+
+    holder.snapshotter.take = slow_take
+    t = threading.Thread(target=holder.refresh, kwargs={"force": True})
+    t.start()
+    started.wait(10)
+    holder.close()  # shutdown while the refresh is still copying
+    release.set()
+    t.join(10)
+    assert list((tmp_path / "snaps").iterdir()) == []
