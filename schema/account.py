@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from cometgraph.resolvers import accounts as R
+from cometgraph.storage.models import ProtoTime
 
 from .common import Coin, Order, b64
 from .scalars import JSON, BigInt, DateTime
@@ -23,6 +24,11 @@ class BondStatus(enum.Enum):
     BONDED = "BOND_STATUS_BONDED"
     UNBONDING = "BOND_STATUS_UNBONDING"
     UNBONDED = "BOND_STATUS_UNBONDED"
+
+
+def rest_time(t):
+    """Application-state times print as the SDK's REST prints them (3/6/9 fractional digits)."""
+    return ProtoTime(t.seconds, t.nanos)
 
 
 def coin(c) -> Coin:
@@ -60,7 +66,7 @@ class SigningInfo:
             address=s.address,
             start_height=s.start_height,
             index_offset=s.index_offset,
-            jailed_until=s.jailed_until,
+            jailed_until=rest_time(s.jailed_until),
             tombstoned=s.tombstoned,
             missed_blocks_counter=s.missed_blocks_counter,
         )
@@ -121,7 +127,7 @@ class StakingValidator:
 
     @strawberry.field
     def commission_update_time(self) -> DateTime:
-        return self._v.commission_update_time
+        return rest_time(self._v.commission_update_time)
 
     @strawberry.field
     def tokens(self) -> BigInt:
@@ -145,7 +151,7 @@ class StakingValidator:
 
     @strawberry.field
     def unbonding_time(self) -> DateTime:
-        return self._v.unbonding_time
+        return rest_time(self._v.unbonding_time)
 
     @strawberry.field
     def min_self_delegation(self) -> BigInt:
@@ -226,7 +232,7 @@ class UnbondingDelegation:
             entries=[
                 UnbondingEntry(
                     creation_height=e.creation_height,
-                    completion_time=e.completion_time,
+                    completion_time=rest_time(e.completion_time),
                     initial_balance=e.initial_balance,
                     balance=e.balance,
                 )
@@ -260,7 +266,7 @@ class Redelegation:
             entries=[
                 RedelegationEntry(
                     creation_height=e.creation_height,
-                    completion_time=e.completion_time,
+                    completion_time=rest_time(e.completion_time),
                     initial_balance=e.initial_balance,
                     shares_dst=e.shares_dst,
                     balance=e.balance,

@@ -41,7 +41,7 @@ SCALARS = {
     ),
     DateTime: strawberry.scalar(
         name="DateTime",
-        description="RFC 3339 time in UTC exactly as the node's RPC prints it: nanoseconds kept, trailing zeros trimmed.",
+        description="RFC 3339 in UTC, nanoseconds kept, exactly as the node prints it: consensus times as its RPC does (trailing zeros trimmed), application-state times as its REST does (3, 6 or 9 digits).",
         serialize=_serialize_time,
         parse_value=lambda v: v,
     ),

@@ -23,12 +23,29 @@ class Time:
         # not strftime("%Y"): glibc prints year 1 (Go's zero time, absent votes) as "1", Go as "0001"
         base = f"{dt.year:04d}-{dt:%m-%dT%H:%M:%S}"
         if self.nanos:
-            base += "." + f"{self.nanos:09d}".rstrip("0")
+            base += "." + self._fraction()
         return base + "Z"
+
+    def _fraction(self) -> str:
+        return f"{self.nanos:09d}".rstrip("0")
 
     def to_datetime(self) -> datetime:
         """Microsecond precision only: prefer ``rfc3339`` where nanoseconds matter."""
         return datetime.fromtimestamp(self.seconds, tz=timezone.utc).replace(microsecond=self.nanos // 1000)
+
+
+class ProtoTime(Time):
+    """A Timestamp from application state, printed as the SDK's REST (protobuf JSON) prints
+    it: 0, 3, 6 or 9 fractional digits, where CometBFT's RPC trims every trailing zero."""
+
+    __slots__ = ()
+
+    def _fraction(self) -> str:
+        frac = f"{self.nanos:09d}"
+        for _ in range(2):
+            if frac.endswith("000"):
+                frac = frac[:-3]
+        return frac
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,3 +33,25 @@ def serve_in_thread(app, timeout: float = 20):
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def free_port_base(span: int = 20, tries: int = 200) -> int:
+    """A base port whose next ``span`` ports are all free right now (for a devnet node,
+    which listens on several), chosen at random so parallel runs rarely collide."""
+    import random
+
+    for _ in range(tries):
+        base = random.randrange(40000, 60000, span)
+        socks = []
+        try:
+            for p in range(base, base + span):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free block of ports")

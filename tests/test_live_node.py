@@ -8,11 +8,10 @@ import time
 import pytest
 
 from cometgraph.storage.chain import Chain
-from tests.support import serve_in_thread
+from tests.support import free_port_base, serve_in_thread
 
 pytestmark = pytest.mark.node
 
-PORT_BASE = 37600  # not the devnet script's default: both may run on one machine
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +26,7 @@ def running_node(injectived, sample_home, scratch_copy, tmp_path):
     from tests.devnet.node import DevnetNode
 
     home = scratch_copy(sample_home, "live-home")
-    node = DevnetNode(injectived, home, port_base=PORT_BASE, log_path=tmp_path / "node.log")
+    node = DevnetNode(injectived, home, port_base=free_port_base(), log_path=tmp_path / "node.log")
     node.start()
     try:
         yield node

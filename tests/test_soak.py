@@ -23,11 +23,10 @@ import pytest
 
 from cometgraph.storage.chain import Chain
 from cometgraph.web.app import create_app
-from tests.support import free_port, serve_in_thread
+from tests.support import free_port, free_port_base, serve_in_thread
 
 pytestmark = pytest.mark.node
 SOAK_SECONDS = float(os.environ.get("COMETGRAPH_SOAK_SECONDS", "90"))
-PORT_BASE = 38600
 
 
 def _rss_mb() -> float:
@@ -43,7 +42,7 @@ def node(sample_home, scratch_copy, tmp_path):
     from tests.devnet.node import DevnetNode, ensure_injectived
 
     home = scratch_copy(sample_home, "soak-home")
-    n = DevnetNode(ensure_injectived(), home, port_base=PORT_BASE, log_path=tmp_path / "node.log")
+    n = DevnetNode(ensure_injectived(), home, port_base=free_port_base(), log_path=tmp_path / "node.log")
     n.start()
     try:
         yield n

