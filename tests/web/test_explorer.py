@@ -231,6 +231,27 @@ async def test_home_shows_the_chain_and_the_newest_blocks_live(page, oracle):
     await page.p.wait_for_selector('#live[data-mode="websocket"]')
 
 
+async def test_blocks_list_pages_back_to_the_first_block(page, oracle):
+    await page.open("/blocks", "blocks")
+    pages: list[list[int]] = []
+    while True:
+        rows = await page.rows("#blocks")
+        heights = [int(r["height"]) for r in rows]
+        assert await page.attrs("#blocks tbody tr", "data-hash") == [oracle.blocks[str(h)]["block_id"]["hash"] for h in heights]
+        pages.append(heights)
+        older = page.p.locator("a[rel=next]", has_text="Older")
+        if not await older.count():
+            break
+        await older.click()
+        await page.rendered("blocks")
+    assert [h for p in pages for h in p] == list(range(top_height(oracle), 0, -1))
+    assert all(len(p) == 20 for p in pages[:-1])
+    if len(pages) > 1:  # "Newer" leads back to the page before
+        await page.p.locator("a", has_text="Newer").click()
+        await page.rendered("blocks")
+        assert [int(r["height"]) for r in await page.rows("#blocks")] == pages[-2]
+
+
 async def test_block_pages_show_the_nodes_blocks(page, oracle):
     burst = oracle.workload["burst"]["height"]
     heights = sorted({1, 2, burst, top_height(oracle)} | {int(t["height"]) for t in oracle.txs.values()})
