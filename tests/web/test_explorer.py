@@ -140,9 +140,18 @@ def block_tx_hashes(oracle, h: int) -> list[str]:
 
 
 def monikers_by_address(oracle, h: int) -> dict[str, str]:
-    """Consensus address (hex) → moniker, joining the CometBFT set at ``h`` with the staking records by pubkey."""
-    latest = str(max(int(x) for x in oracle.rest))
-    by_key = {v["consensus_pubkey"]["key"]: v["description"]["moniker"] for v in oracle.rest[latest]["validators"]["validators"]}
+    """Consensus address (hex) → moniker at height ``h``, joining the CometBFT set at ``h`` with
+    the node's staking records by pubkey. Monikers change only at the workload's edit-validator
+    tx, so the REST answers recorded on the same side of that height give the names at ``h``."""
+    recorded = sorted(int(x) for x in oracle.rest)
+    edit = (oracle.workload["notable_txs"].get("edit_validator") or {}).get("height")
+    same_side = [r for r in recorded if edit is None or (r >= edit) == (h >= edit)]
+    chosen = min(same_side or recorded, key=lambda r: (abs(r - h), -r))
+    names: dict[str, str] = {}
+    for r in sorted(recorded, key=lambda r: r != chosen):  # the chosen height first, others fill gaps
+        for v in oracle.rest[str(r)]["validators"]["validators"]:
+            names.setdefault(v["consensus_pubkey"]["key"], v["description"]["moniker"])
+    by_key = names
     return {v["address"]: by_key[v["pub_key"]["value"]] for v in oracle.validators[str(h)]["validators"] if v["pub_key"]["value"] in by_key}
 
 
