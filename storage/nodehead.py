@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from .codec.cometbft import decode_block_store_state
+from .codec.varint import read_uvarint
 
 BLOCK_SIZE = 32768
 HEADER = 7  # crc32c (4) + length (2, little endian) + type (1)
@@ -24,17 +25,7 @@ KEY = b"blockStore"
 
 
 def _uvarint(buf: bytes, pos: int) -> tuple[int, int]:
-    shift = value = 0
-    while True:
-        if pos >= len(buf) or shift > 63:
-            raise ValueError("truncated varint")
-        b = buf[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if b < 0x80:
-            return value, pos
-        shift += 7
-
+    return read_uvarint(buf, pos, ValueError)
 
 def journal_records(data: bytes):
     """Yield each complete record payload of a LevelDB journal; stop at a torn tail."""

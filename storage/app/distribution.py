@@ -60,13 +60,14 @@ from typing import Any
 from google.protobuf.message import Message
 
 from ..codec import bech32
-from ..errors import CorruptRecord, InvalidInput
+from ..errors import CorruptRecord
 from ..prefixes import Prefixes
 from .addresses import account_str, check_address
 from .iavl import IAVLTree
 from .staking import (
     StakingReader,
     StakingValidator,
+    _Keys,
     dec_text,
     decode,
     legacy_dec_value,
@@ -226,18 +227,8 @@ class _Slash:
     key: bytes
 
 
-class _Layout:
+class _Layout(_Keys):
     """Address encoding in keys: length-prefixed (SDK ≥ 0.43) or a bare 20 bytes (≤ 0.42)."""
-
-    def __init__(self, prefixed: bool) -> None:
-        self.prefixed = prefixed
-
-    def addr(self, a: bytes) -> bytes:
-        if not self.prefixed:
-            return bytes(a)
-        if len(a) > 255:
-            raise InvalidInput(f"address of {len(a)} bytes is too long")
-        return bytes([len(a)]) + bytes(a)
 
 
 # ---------------------------------------------------------------- reader

@@ -53,6 +53,7 @@ from hashlib import sha256
 
 from ..errors import CorruptRecord, InvalidInput, NotFound, Pruned
 from ..kv import KV, prefix_end
+from ..codec.varint import read_uvarint
 
 EMPTY_HASH = sha256(b"").digest()
 
@@ -67,22 +68,7 @@ class _Bad(Exception):
 
 
 def _uvarint(buf: bytes, pos: int) -> tuple[int, int]:
-    """Go ``binary.Uvarint`` (at most 10 bytes, no overflow past 64 bits)."""
-    result = 0
-    shift = 0
-    for i in range(10):
-        if pos >= len(buf):
-            raise _Bad("truncated varint")
-        b = buf[pos]
-        pos += 1
-        if i == 9 and b > 1:
-            raise _Bad("varint overflows 64 bits")
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, pos
-        shift += 7
-    raise _Bad("varint overflows 64 bits")
-
+    return read_uvarint(buf, pos, _Bad)
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
     """Go ``binary.Varint`` (zigzag)."""

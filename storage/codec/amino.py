@@ -33,6 +33,7 @@ import hashlib
 from collections.abc import Iterator
 
 from ..models import PubKey, Time
+from .varint import read_uvarint as _read_uvarint
 
 
 class AminoError(ValueError):
@@ -42,20 +43,7 @@ class AminoError(ValueError):
 # ---------------------------------------------------------------- varints
 def read_uvarint(buf: bytes, pos: int) -> tuple[int, int]:
     """Go ``binary.Uvarint``: at most 10 bytes, no overflow past 64 bits."""
-    result = shift = 0
-    for i in range(10):
-        if pos >= len(buf):
-            raise AminoError("truncated varint")
-        b = buf[pos]
-        pos += 1
-        if i == 9 and b > 1:
-            raise AminoError("varint overflows 64 bits")
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, pos
-        shift += 7
-    raise AminoError("varint overflows 64 bits")
-
+    return _read_uvarint(buf, pos, AminoError)
 
 def uvarint(n: int) -> bytes:
     if n < 0:
