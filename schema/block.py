@@ -73,42 +73,26 @@ class Commit:
 @strawberry.type(description="A block; header fields come from its meta, everything else is read only when asked.")
 class Block:
     _meta: strawberry.Private[object]
+    # the hottest header fields are plain attributes, filled in from_model: Strawberry then
+    # resolves them with a getattr instead of a wrapped resolver call per field per block
+    height: int
+    hash: str
+    time: DateTime
+    chain_id: str
+    proposer_address: str
+    app_hash: str
+    num_txs: int
 
     @classmethod
     def from_model(cls, meta) -> Block:
-        return cls(_meta=meta)
+        h = meta.header
+        return cls(_meta=meta, height=h.height, hash=hexu(meta.block_id.hash), time=h.time,
+                   chain_id=h.chain_id, proposer_address=hexu(h.proposer_address),
+                   app_hash=hexu(h.app_hash), num_txs=meta.num_txs)
 
     @property
     def _h(self):
         return self._meta.header
-
-    @strawberry.field
-    def height(self) -> int:
-        return self._h.height
-
-    @strawberry.field
-    def hash(self) -> str:
-        return hexu(self._meta.block_id.hash)
-
-    @strawberry.field
-    def time(self) -> DateTime:
-        return self._h.time
-
-    @strawberry.field
-    def chain_id(self) -> str:
-        return self._h.chain_id
-
-    @strawberry.field
-    def proposer_address(self) -> str:
-        return hexu(self._h.proposer_address)
-
-    @strawberry.field
-    def app_hash(self) -> str:
-        return hexu(self._h.app_hash)
-
-    @strawberry.field
-    def num_txs(self) -> int:
-        return self._meta.num_txs
 
     @strawberry.field(description="Size of the encoded block in bytes.")
     def size(self) -> int:

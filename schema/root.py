@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -184,9 +185,15 @@ class Subscription:
 
 def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
+    # QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance, and
+    # ValidationCache is keyed by (schema, document, rules): with a limiter per request it
+    # never hits. Their rules are made once here and added to every request as they are.
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     guards = [
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         node_estimate(limits),
     ]

@@ -171,9 +171,26 @@ class TxIndex:
         desc = _desc(order)
         limit = _limit(limit)
         pos = _decode_cursor(after, qs, desc) if after is not None else None
+        plans = [plan(q) for q in qs]
+        # first the (height, hash) sort keys of every query's best rows, read from the index keys
+        # alone; only the page's winners are then loaded and decoded (not limit+1 per query)
+        keyed: dict[bytes, int] = {}
+        for p in plans:
+            ks = self._row_keys(p, desc, pos, limit + 1)
+            if ks is None:
+                keyed = None
+                break
+            for h, hs in ks:
+                keyed.setdefault(hs, h)
+        if keyed is not None:
+            order = sorted(((h, hs) for hs, h in keyed.items()), reverse=desc)
+            more = len(order) > limit
+            rows = [t for t in self.load_txs([hs for _, hs in order[:limit]]) if t is not None]
+            cursor = _encode_cursor(qs, desc, _Pos(rows[-1].height, rows[-1].hash)) if more and rows else None
+            return TxPage(tuple(rows), cursor)
         merged: dict[bytes, TxResult] = {}
-        for q in qs:
-            for tx in self._rows(plan(q), desc, pos, limit + 1):
+        for p in plans:
+            for tx in self._rows(p, desc, pos, limit + 1):
                 merged.setdefault(tx.hash, tx)
         rows = sorted(merged.values(), key=lambda t: (t.height, t.hash), reverse=desc)
         more = len(rows) > limit
@@ -289,6 +306,20 @@ class TxIndex:
         hashes = list(itertools.islice(self._walk_keys(p, desc, pos), want))
         return [t for t in self.load_txs(hashes) if t is not None]  # one read for the page
 
+    def _row_keys(self, p: Plan, desc: bool, pos: _Pos | None, want: int) -> list[tuple[int, bytes]] | None:
+        """The best ``want`` (height, hash) of a one-condition query from its index keys alone;
+        None when the plan needs the txs themselves (hash lookups, verification, height walks)."""
+        if p.hash is not None:
+            return None
+        if p.empty:
+            return []
+        strategy = self._choose(p)
+        if strategy is None:
+            return []
+        if isinstance(strategy, Cond) and len(p.conds) == 1:
+            return self._scan(p, strategy, desc, pos, want, keys_only=True)
+        return None
+
     def _choose(self, p: Plan) -> Cond | str | None:
         """The cheapest way in: "walk", "walk+verify", a driver ``Cond``, or None (no match)."""
         if p.height_only:
@@ -308,7 +339,7 @@ class TxIndex:
         return best[1]
 
     # ------------------------------------------------------------ driver scan
-    def _scan(self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int) -> list[TxResult]:
+    def _scan(self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int, keys_only: bool = False):
         """The best ``want`` matches after ``pos`` from one lazy scan of the driver's prefix."""
         verify = len(p.conds) > 1
         best: list[tuple[int, bytes]] = []  # ascending; the worst is at the end (asc) or front (desc)
@@ -336,6 +367,8 @@ class TxIndex:
             if len(best) > want:
                 gone = best.pop(0) if desc else best.pop()
                 del found[gone[1]]
+        if keys_only:
+            return list(reversed(best)) if desc else best
         ordered = [h for _, h in (reversed(best) if desc else best)]
         if verify:
             return [found[h] for h in ordered]
