@@ -5,8 +5,11 @@ node holds the LOCK already. So cometgraph never opens a node's folder: it build
 a private copy and opens that.
 
 A snapshot of one database is:
-- hard links to the immutable table files (``*.ldb``, ``*.sst``): free, and they
-  stay valid even after the node's compaction deletes its own names for them;
+- hard links to the immutable table files (``*.ldb``, ``*.sst``) that the copied
+  manifest names: free, and they stay valid even after the node's compaction
+  deletes its own names for them. A table the manifest does not name yet may be
+  one the node is still writing, and our copy's recovery could reuse its number
+  and write through the link (``storage/manifest.py``): it is never taken;
 - byte copies of the files the node still appends to: ``CURRENT``, ``MANIFEST-*``
   and ``*.log``.
 
@@ -34,6 +37,7 @@ from pathlib import Path
 
 from .errors import DatabaseUnavailable, SnapshotError
 from .kv import LevelDB
+from .manifest import ManifestError, file_number, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +131,12 @@ def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | N
                     continue
                 if name == "CURRENT" or name.startswith("MANIFEST-") or name.endswith(".log"):
                     _copy_file(src / name, dst / name)
-            for name in names:
-                if name.endswith(TABLE_SUFFIXES):
+            tables, may_link = _tables_to_take(dst, current, names)
+            for name in tables:
+                if may_link:
                     linker(src / name, dst / name)
+                else:
+                    _copy_file(src / name, dst / name)
             (dst / "CURRENT").write_bytes(current)
             after = Fingerprint.of(src)
             if _manifest_state(before) == _manifest_state(after) and (src / "CURRENT").read_bytes() == current:
@@ -139,6 +146,31 @@ def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | N
             last_error = exc
         time.sleep(min(0.05 * 2**attempt, 1.0))
     raise SnapshotError(f"could not take a consistent copy of {src.name} after {attempts} attempts: {last_error}")
+
+
+def _tables_to_take(dst: Path, current: bytes, names: list[str]) -> tuple[list[str], bool]:
+    """The table files to take, and whether they may be hard links.
+
+    Only the tables the copied manifest names, never one the node is still writing:
+    such a table is not in the manifest yet, may be half written, and its number is
+    the next one LevelDB hands out, so our copy's recovery would create that very
+    name and, through a hard link, rewrite the node's file. A manifest we cannot read
+    makes every table a byte copy instead.
+    """
+    tables = [n for n in names if n.endswith(TABLE_SUFFIXES)]
+    manifest = current.decode("ascii", "replace").strip()
+    try:
+        if "/" in manifest or not manifest.startswith("MANIFEST-"):
+            raise ManifestError(f"CURRENT names {manifest!r}")
+        state = read_manifest((dst / manifest).read_bytes())
+    except ManifestError as exc:
+        log.warning("%s: %s; copying its tables instead of linking them", dst.name, exc)
+        return tables, False
+    live = [n for n in tables if file_number(n) in state.tables]
+    missing = set(state.tables) - {file_number(n) for n in live}
+    if missing:  # removed by a compaction after we listed the folder: the manifest moved on
+        raise FileNotFoundError(f"tables {sorted(missing)} named by {manifest} are gone")
+    return live, True
 
 
 def open_copy(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None) -> tuple[LevelDB, Fingerprint]:

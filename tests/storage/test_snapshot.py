@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cometgraph.storage.errors import DatabaseUnavailable, SnapshotError
+from cometgraph.storage.manifest import file_number, read_manifest
 from cometgraph.storage.snapshot import SnapshotHolder, Snapshotter, _Linker, copy_leveldb, open_copy
 
 
@@ -55,10 +56,15 @@ def test_snapshot_open_refresh_close_leaves_node_folder_byte_identical(node_home
 def test_table_files_are_hard_links_to_the_nodes_files(node_home, tmp_path):
     src = node_home / "data" / "application.db"
     copy_leveldb(src, tmp_path / "copy")
+    live = read_manifest((src / (src / "CURRENT").read_text().strip()).read_bytes()).tables
     tables = [p for p in src.iterdir() if p.suffix in (".ldb", ".sst")]
-    assert tables, "the sample chain's application.db should have table files"
+    assert live, "the sample chain's application.db should have table files"
     for t in tables:
-        assert os.stat(t).st_ino == os.stat(tmp_path / "copy" / t.name).st_ino
+        if file_number(t.name) in live:
+            assert os.stat(t).st_ino == os.stat(tmp_path / "copy" / t.name).st_ino
+        else:  # compacted away, not yet deleted by the node: not part of the database
+            assert not (tmp_path / "copy" / t.name).exists()
+    assert len(list((tmp_path / "copy").glob("*.ldb"))) == len(live)
     for mutable in ["CURRENT"] + [p.name for p in src.glob("MANIFEST-*")] + [p.name for p in src.glob("*.log")]:
         assert os.stat(src / mutable).st_ino != os.stat(tmp_path / "copy" / mutable).st_ino
         assert (src / mutable).read_bytes() == (tmp_path / "copy" / mutable).read_bytes()
@@ -122,6 +128,53 @@ def test_snapshots_left_by_a_dead_process_are_cleaned_up(node_home, tmp_path):
     holder.close()
 
 
+def test_a_table_the_node_is_still_writing_is_never_linked_nor_written(tmp_path):
+    """A flush in progress: the node's next table exists but its manifest does not name it yet.
+
+    Opening our copy recovers the copied log into a new table, and LevelDB picks the
+    same next file number: through a hard link that would rewrite the node's file.
+    """
+    import plyvel
+
+    src = tmp_path / "live.db"
+    db = plyvel.DB(str(src), create_if_missing=True)
+    for i in range(1000):
+        db.put(b"k%06d" % i, b"v" * 100)
+    db.close()  # the writes stay in the log, to be recovered into a table
+    probe, _ = open_copy(src, tmp_path / "probe")
+    probe.close()
+    made = sorted(p.name for p in (tmp_path / "probe").glob("*.ldb"))
+    assert made, "recovery should write the log into a table"
+    for name in made:  # the node is writing exactly those numbers right now
+        (src / name).write_bytes(b"half a table")
+    before = tree_digest(src)
+    copy, _ = open_copy(src, tmp_path / "copy")
+    try:
+        assert sum(1 for _ in copy.iterate(prefix=b"k", include_value=False)) == 1000
+    finally:
+        copy.close()
+    assert tree_digest(src) == before
+    for name in made:
+        assert (src / name).read_bytes() == b"half a table"
+
+
+def test_tables_are_copied_not_linked_when_the_manifest_is_unreadable(tmp_path):
+    import plyvel
+
+    src = tmp_path / "live.db"
+    db = plyvel.DB(str(src), create_if_missing=True, write_buffer_size=64 * 1024)
+    for i in range(5000):
+        db.put(b"k%06d" % i, b"v" * 100)
+    db.close()
+    manifest = src / (src / "CURRENT").read_text().strip()
+    manifest.write_bytes(b"\x00" * 32)  # damaged: no edit can be trusted
+    copy_leveldb(src, tmp_path / "copy")
+    tables = list(src.glob("*.ldb"))
+    assert tables
+    for t in tables:
+        assert os.stat(t).st_ino != os.stat(tmp_path / "copy" / t.name).st_ino
+
+
 def test_copies_taken_while_a_writer_flushes_and_compacts_are_consistent(tmp_path):
     """A LevelDB written concurrently (small write buffer: frequent flushes and compactions)
     is copied over and over; every copy opens and holds a gap-free prefix of what was written.
@@ -140,15 +193,20 @@ def test_copies_taken_while_a_writer_flushes_and_compacts_are_consistent(tmp_pat
     stop = threading.Event()
     written = [1]
 
+    failed: list[BaseException] = []
+
     def write():
         i, deadline = 1, time.monotonic() + 60
-        while not stop.is_set() and time.monotonic() < deadline:
-            with writer.write_batch() as wb:
-                for j in range(i, i + 50):
-                    wb.put(b"k%08d" % j, b"x" * 128)
-            i += 50
-            written[0] = i
-            time.sleep(0.002)  # a busy node: a flush every second or so, compactions now and then
+        try:
+            while not stop.is_set() and time.monotonic() < deadline:
+                with writer.write_batch() as wb:
+                    for j in range(i, i + 50):
+                        wb.put(b"k%08d" % j, b"x" * 128)
+                i += 50
+                written[0] = i
+                time.sleep(0.002)  # a busy node: a flush every second or so, compactions now and then
+        except BaseException as exc:  # our copies must never disturb the writer's own files
+            failed.append(exc)
 
     t = threading.Thread(target=write)
     t.start()
@@ -157,6 +215,7 @@ def test_copies_taken_while_a_writer_flushes_and_compacts_are_consistent(tmp_pat
         deadline = time.monotonic() + 40
         # keep copying until the writer has flushed several tables under our feet
         while n < 30 or len(tables) < 8:
+            assert not failed, f"the writer failed while we copied: {failed[0]!r}"
             assert time.monotonic() < deadline, f"only {len(tables)} flushes in 40 s"
             tables |= {p.name for p in src.iterdir() if p.suffix == ".ldb"}
             n += 1
@@ -172,6 +231,7 @@ def test_copies_taken_while_a_writer_flushes_and_compacts_are_consistent(tmp_pat
         stop.set()
         t.join()
         writer.close()
+    assert not failed, f"the writer failed while we copied: {failed[0]!r}"
     assert seen == sorted(seen) and seen[-1] > seen[0], "copies should see the writer's progress, in order"
 
 
