@@ -4,6 +4,7 @@ Usage::
 
     python -m tests.devnet.make_sample_chain [--out tests/fixtures/sample-chain.tar.zst]
                                              [--port-base 36600] [--keep-workdir]
+    python -m tests.devnet.make_sample_chain --rerecord   # same chain, oracle recorded again
 
 What it does, in order (everything on 127.0.0.1, ports ``port_base .. port_base+9`` for the
 validator and ``port_base+100 ..`` for the observer, see :mod:`tests.devnet.node`):
@@ -1418,6 +1419,8 @@ REST_CHAIN_WIDE: dict[str, tuple[str, str | None]] = {
     "denoms_metadata": ("/cosmos/bank/v1beta1/denoms_metadata", "metadatas"),
     "auth_accounts": ("/cosmos/auth/v1beta1/accounts", "accounts"),
     "community_pool": ("/cosmos/distribution/v1beta1/community_pool", None),
+    # every holder of the staking denom, in the store's order (by address), for rich lists
+    "denom_owners": (f"/cosmos/bank/v1beta1/denom_owners/{DENOM}", "denom_owners"),
     # the height is in the path ({} is replaced by the recorded height)
     "validatorsets": ("/cosmos/base/tendermint/v1beta1/validatorsets/{}", "validators"),
 }
@@ -1736,6 +1739,84 @@ def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
             shutil.rmtree(work_dir, ignore_errors=True)
 
 
+def rerecord(archive: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
+    """Record the oracle again from an existing archive's chain, which stays byte for byte.
+
+    For answers added to the oracle after the chain was made (new REST keys): an observer
+    node over a copy of the archived home answers every query again, ``status.json`` (the
+    validator's own, taken when it stopped) is kept, and the archive is packed with the
+    same ``home/``. Every answer the old oracle already held must come back identical
+    (the observer's own status excepted); otherwise nothing is written.
+    """
+    t0 = time.monotonic()
+    injd = ensure_injectived()
+    work_dir = Path(tempfile.mkdtemp(prefix="cometgraph-rerecord-"))
+    log(f"work dir {work_dir}")
+    try:
+        with archive.open("rb") as raw, _ensure_zstandard().ZstdDecompressor().stream_reader(raw) as zr:
+            with tarfile.open(fileobj=zr, mode="r|") as tar:
+                tar.extractall(work_dir, filter="tar")
+        home, old = work_dir / "home", work_dir / "oracle"
+        work = json.loads((old / "workload.json").read_text())
+        new = work_dir / "oracle-new"
+        new.mkdir()
+        shutil.copy2(old / "status.json", new / "status.json")
+        obs_home, keydir = work_dir / "observer-home", work_dir / "observer-keys"
+        keydir.mkdir()
+        make_observer_home(home, obs_home, keydir)
+        obs = DevnetNode(injd, obs_home, port_base=port_base + OBSERVER_PORT_OFFSET,
+                         log_path=work_dir / "observer.log")
+        try:
+            obs.start()
+            latest = obs.wait_height(1, timeout=90)
+            obs.wait_rest(timeout=60)
+            time.sleep(2)
+            if latest != work["latest_height"] or obs.height() != latest:
+                raise DevnetError(f"the observer is at {obs.height()}, the chain ends at "
+                                  f"{work['latest_height']}")
+            record_oracle(obs, new, work, latest)
+        finally:
+            obs.stop()
+        changed = _oracle_changes(old, new)
+        if changed:
+            raise DevnetError(f"the node now answers differently: {changed}")
+        log("packing")
+        pack(home, new, archive)
+        report = check_archive(archive)
+        report["seconds"] = round(time.monotonic() - t0)
+        report["work_dir"] = str(work_dir)
+        return report
+    finally:
+        if keep_workdir:
+            log(f"kept {work_dir}")
+        else:
+            shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _oracle_changes(old: Path, new: Path) -> list[str]:
+    """Where an answer the old oracle holds differs in the new one (new keys are fine)."""
+
+    def diff(a: Any, b: Any, where: str, out: list[str]) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in a:
+                if k not in b:
+                    out.append(f"{where}.{k} missing")
+                else:
+                    diff(a[k], b[k], f"{where}.{k}", out)
+        elif a != b:
+            out.append(where)
+
+    out: list[str] = []
+    for f in sorted(old.glob("*.json")):
+        if f.name == "observer_status.json":
+            continue
+        if not (new / f.name).is_file():
+            out.append(f"{f.name} missing")
+            continue
+        diff(json.loads(f.read_text()), json.loads((new / f.name).read_text()), f.name, out)
+    return out[:20]
+
+
 def account_entries(keys: Keys) -> dict[str, dict[str, Any]]:
     """``workload.json`` ``accounts``: name -> address (+ valoper for the validators) and how
     the key was made; ``kind`` / ``pub_key_type`` are filled in from the node's answers."""
@@ -1803,11 +1884,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-workdir", action="store_true")
     ap.add_argument("--check-only", action="store_true",
                     help="only check an existing archive")
+    ap.add_argument("--rerecord", action="store_true",
+                    help="record the oracle of an existing archive again (same chain bytes)")
     args = ap.parse_args(argv)
     if args.check_only:
         print(json.dumps(check_archive(args.out), indent=1))
         return 0
-    report = build(args.out, args.port_base, args.keep_workdir)
+    if args.rerecord:
+        report = rerecord(args.out, args.port_base, args.keep_workdir)
+        log(json.dumps(report))
+    else:
+        report = build(args.out, args.port_base, args.keep_workdir)
     # only our nodes: both homes (validator, observer) are under the work dir (other
     # injectived nodes may run on the same machine)
     leftover = subprocess.run(["pgrep", "-f", f"injectived-linux-x64 start --home "

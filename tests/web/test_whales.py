@@ -44,6 +44,19 @@ async def test_rich_list_ranks_every_holder_and_adds_up_to_the_supply(gql, oracl
             assert by_addr.get(addr, "0") == bal, (h, addr)
 
 
+@pytest.mark.parametrize("first", [3, 100])
+async def test_rich_list_is_the_nodes_denom_owners_ranked_by_amount(gql, oracle, first):
+    """The node's REST ``denom_owners`` (by address) is the same set of holders and amounts."""
+    for h in rest_heights(oracle):
+        rest = oracle.rest[str(h)]
+        denom = rest["staking_params"]["params"]["bond_denom"]
+        owners = rest["denom_owners"]["denom_owners"]
+        assert len(owners) > 5 and not rest["denom_owners"]["pagination"]["next_key"]
+        want = [{"address": o["address"], "amount": o["balance"]["amount"]} for o in owners]
+        want.sort(key=lambda x: (-int(x["amount"]), x["address"]))
+        assert await _all(gql, RICH, "richList", {"d": denom, "h": h}, first) == want, h
+
+
 async def test_an_unheld_denom_has_no_holders(gql):
     d = await gql.data('{ richList(denom: "nosuch") { nodes { address } pageInfo { hasNextPage endCursor } } }')
     assert d["richList"] == {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
