@@ -17,44 +17,13 @@ from pathlib import Path
 
 from .codec.cometbft import decode_block_store_state
 from .codec.varint import read_uvarint
+from .ldblog import records
 
-BLOCK_SIZE = 32768
-HEADER = 7  # crc32c (4) + length (2, little endian) + type (1)
-FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 KEY = b"blockStore"
 
 
 def _uvarint(buf: bytes, pos: int) -> tuple[int, int]:
     return read_uvarint(buf, pos, ValueError)
-
-def journal_records(data: bytes):
-    """Yield each complete record payload of a LevelDB journal; stop at a torn tail."""
-    pos, pending = 0, None
-    while pos + HEADER <= len(data):
-        room = BLOCK_SIZE - pos % BLOCK_SIZE
-        if room < HEADER:  # trailer padding at the end of a block
-            pos += room
-            continue
-        length, kind = struct.unpack_from("<HB", data, pos + 4)
-        start, end = pos + HEADER, pos + HEADER + length
-        if kind == 0 and length == 0:  # zero-filled preallocated space
-            pos += room
-            continue
-        if end > len(data) or end - pos > room or kind not in (FULL, FIRST, MIDDLE, LAST):
-            return
-        frag = data[start:end]
-        pos = end
-        if kind == FULL:
-            pending = None
-            yield frag
-        elif kind == FIRST:
-            pending = bytearray(frag)
-        elif pending is not None:
-            pending += frag
-            if kind == LAST:
-                yield bytes(pending)
-                pending = None
-
 
 def batch_puts(record: bytes):
     """(key, value) of every put in one write batch (seq 8 bytes, count 4, then entries)."""
@@ -110,7 +79,7 @@ class NodeHead:
             return None
         found = None
         try:
-            for record in journal_records(data):
+            for record in records(data):
                 for k, v in batch_puts(record):
                     if k == KEY:
                         found = v

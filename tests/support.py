@@ -6,6 +6,7 @@ import contextlib
 import socket
 import threading
 import time
+from pathlib import Path
 
 import uvicorn
 
@@ -35,19 +36,30 @@ def serve_in_thread(app, timeout: float = 20):
         thread.join(timeout=15)
 
 
+def _ephemeral_low() -> int:
+    """The first port the kernel hands to outgoing connections (Linux: 32768 by default)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_base(span: int = 20, tries: int = 200) -> int:
     """A base port whose next ``span`` ports are all free right now (for a devnet node,
-    which listens on several), chosen at random so parallel runs rarely collide."""
+    which listens on several), chosen at random so parallel runs rarely collide.
+
+    Below the ephemeral range: a node binds its ports a while after we checked them,
+    and in between any client's outgoing connection could take one of them."""
     import random
 
+    top = max(12000, min(_ephemeral_low(), 32768)) - span
     for _ in range(tries):
-        base = random.randrange(40000, 60000, span)
+        base = random.randrange(10000, top, span)
         socks = []
         try:
             for p in range(base, base + span):
-                s = socket.socket()
-                s.bind(("127.0.0.1", p))
-                socks.append(s)
+                socks.append(socket.socket())
+                socks[-1].bind(("127.0.0.1", p))
             return base
         except OSError:
             continue

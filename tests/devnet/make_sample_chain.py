@@ -1650,6 +1650,31 @@ def check_archive(archive: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------------
+def record_with_observer(injd: Injectived, home: Path, work_dir: Path, port_base: int,
+                         oracle: Path, work: dict[str, Any]) -> int:
+    """Record the oracle from a non-validating node over a copy of ``home``; its latest height.
+
+    The observer must not add a block, before or while it answers."""
+    obs_home, keydir = work_dir / "observer-home", work_dir / "observer-keys"
+    keydir.mkdir()
+    make_observer_home(home, obs_home, keydir)
+    obs = DevnetNode(injd, obs_home, port_base=port_base + OBSERVER_PORT_OFFSET,
+                     log_path=work_dir / "observer.log")
+    try:
+        obs.start()
+        latest = obs.wait_height(1, timeout=90)
+        obs.wait_rest(timeout=60)
+        time.sleep(2)
+        if obs.height() != latest:
+            raise DevnetError("the observer node is producing blocks")
+        record_oracle(obs, oracle, work, latest)
+        if obs.height() != latest:
+            raise DevnetError("the chain grew while the oracle was recorded")
+        return latest
+    finally:
+        obs.stop()
+
+
 def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
     t0 = time.monotonic()
     injd = ensure_injectived()
@@ -1704,26 +1729,9 @@ def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
         oracle = work_dir / "oracle"
         oracle.mkdir()
         (oracle / "status.json").write_text(json.dumps(status, indent=1) + "\n")
-        obs_home, keydir = work_dir / "observer-home", work_dir / "observer-keys"
-        keydir.mkdir()
-        make_observer_home(home, obs_home, keydir)
-        obs = DevnetNode(injd, obs_home, port_base=port_base + OBSERVER_PORT_OFFSET,
-                         log_path=work_dir / "observer.log")
-        try:
-            obs.start()
-            latest = obs.wait_height(1, timeout=90)
-            obs.wait_rest(timeout=60)
-            time.sleep(2)
-            if obs.height() != latest:
-                raise DevnetError("the observer node is producing blocks")
-            if latest != work["status_height"]:
-                log(f"WARNING: status.json is at {work['status_height']}, "
-                    f"the chain ends at {latest}")
-            record_oracle(obs, oracle, work, latest)
-            if obs.height() != latest:
-                raise DevnetError("the chain grew while the oracle was recorded")
-        finally:
-            obs.stop()
+        latest = record_with_observer(injd, home, work_dir, port_base, oracle, work)
+        if latest != work["status_height"]:
+            log(f"WARNING: status.json is at {work['status_height']}, the chain ends at {latest}")
 
         log("packing")
         pack(home, oracle, out)
@@ -1761,22 +1769,9 @@ def rerecord(archive: Path, port_base: int, keep_workdir: bool) -> dict[str, Any
         new = work_dir / "oracle-new"
         new.mkdir()
         shutil.copy2(old / "status.json", new / "status.json")
-        obs_home, keydir = work_dir / "observer-home", work_dir / "observer-keys"
-        keydir.mkdir()
-        make_observer_home(home, obs_home, keydir)
-        obs = DevnetNode(injd, obs_home, port_base=port_base + OBSERVER_PORT_OFFSET,
-                         log_path=work_dir / "observer.log")
-        try:
-            obs.start()
-            latest = obs.wait_height(1, timeout=90)
-            obs.wait_rest(timeout=60)
-            time.sleep(2)
-            if latest != work["latest_height"] or obs.height() != latest:
-                raise DevnetError(f"the observer is at {obs.height()}, the chain ends at "
-                                  f"{work['latest_height']}")
-            record_oracle(obs, new, work, latest)
-        finally:
-            obs.stop()
+        latest = record_with_observer(injd, home, work_dir, port_base, new, work)
+        if latest != work["latest_height"]:
+            raise DevnetError(f"the chain ends at {latest}, the oracle at {work['latest_height']}")
         changed = _oracle_changes(old, new)
         if changed:
             raise DevnetError(f"the node now answers differently: {changed}")

@@ -17,7 +17,9 @@ from pathlib import Path
 import plyvel
 import pytest
 
-from cometgraph.storage.manifest import BLOCK, FIRST, LAST, MIDDLE, ManifestError, file_number, read_manifest, records
+from cometgraph.storage.ldblog import BLOCK_SIZE as BLOCK
+from cometgraph.storage.ldblog import FIRST, LAST, MIDDLE, records
+from cometgraph.storage.manifest import ManifestError, file_number, read_manifest
 
 from .conftest import TM032, TM033, TM034
 
@@ -95,7 +97,7 @@ def test_a_torn_tail_reads_as_the_edits_before_it(tmp_path):
         db.put(b"k%08d" % (i * 7919 % 20000), b"x" * 100)
     db.close()
     buf = manifest_of(tmp_path / "db")
-    edits = list(records(buf))
+    edits = list(records(buf, verify=True))
     assert len(edits) > 3
     last_len = len(edits[-1]) + 7
     whole = read_manifest(buf)
