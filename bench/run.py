@@ -216,18 +216,19 @@ def node_pages(w: str, p: Any, rpc: int, api: int) -> list[L.Call]:
     raise KeyError(w)
 
 
+#: workload: (GraphQL document, name of its one variable)
+CG_QUERIES = {"W1": (Q_W1, "top"), "W1b": (Q_W1, "top"), "W2": (Q_W2, "top"), "W3": (Q_W3, "a"),
+              "W4": (Q_W4, "h"), "W5": (Q_W5, "h")}
+
+
+def cg_request(w: str, p: Any) -> tuple[str, dict]:
+    """The query and variables of workload ``w`` for parameter ``p``."""
+    query, var = CG_QUERIES[w]
+    return query, {var: p}
+
+
 def cg_pages(w: str, p: Any, port: int) -> list[L.Call]:
-    if w in ("W1", "W1b"):
-        return [gql(port, Q_W1, {"top": p})]
-    if w == "W2":
-        return [gql(port, Q_W2, {"top": p})]
-    if w == "W3":
-        return [gql(port, Q_W3, {"a": p})]
-    if w == "W4":
-        return [gql(port, Q_W4, {"h": p})]
-    if w == "W5":
-        return [gql(port, Q_W5, {"h": p})]
-    raise KeyError(w)
+    return [gql(port, *cg_request(w, p))]
 
 
 def param_key(w: str) -> str:
@@ -643,11 +644,16 @@ def markdown(results: dict[str, Any]) -> str:
     checks = results.get("checks", {})
     lines.append("Same answers on both sides: " + ", ".join(
         f"{w} {'yes' if all(c['ok'] for c in cs) else '**NO**'}" for w, cs in checks.items()) + ".\n")
-    lines.append(f"Environment: {env['cpus']} × {env['cpu_model']}, {env['memory_bytes'] / 2**30:.0f} GiB, "
-                 f"Linux {env['kernel']}; cometgraph {env['cometgraph_commit']} on Python "
-                 f"{env['cometgraph_python']} ({', '.join(f'{k} {v}' for k, v in env['packages'].items())}); "
-                 f"injectived {env['injectived']}; {env['wrk'] or 'no wrk'}.\n")
+    lines.append(environment_line(env, f"injectived {env['injectived']}"))
     return "\n".join(lines)
+
+
+def environment_line(env: dict[str, Any], *others: str) -> str:
+    """The machine and versions of ``environment()`` as one markdown line."""
+    return (f"Environment: {env['cpus']} × {env['cpu_model']}, {env['memory_bytes'] / 2**30:.0f} GiB, "
+            f"Linux {env['kernel']}; cometgraph {env['cometgraph_commit']} on Python "
+            f"{env['cometgraph_python']} ({', '.join(f'{k} {v}' for k, v in env['packages'].items())}); "
+            + "; ".join([*others, env['wrk'] or 'no wrk']) + ".\n")
 
 
 def main(argv: list[str] | None = None) -> int:
