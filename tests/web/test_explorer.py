@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import urllib.request
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -204,11 +205,111 @@ def bech32(hrp: str, data: bytes) -> str:
     return hrp + "1" + "".join(charset[d] for d in words + [(pm >> 5 * (5 - i)) & 31 for i in range(6)])
 
 
+def graphql(base: str, query: str, variables: dict | None = None) -> dict:
+    """The API's own answer (no errors allowed), read beside the browser."""
+    req = urllib.request.Request(
+        base + "/graphql", data=json.dumps({"query": query, "variables": variables or {}}).encode(), headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(req) as r:
+        body = json.loads(r.read())
+    assert not body.get("errors"), body["errors"]
+    return body["data"]
+
+
+def recorded_heights(oracle) -> list[int]:
+    return sorted(int(x) for x in oracle.rest)
+
+
+def ranked(delegations: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:
+    """(delegator, amount, denom, shares) largest stake first, ties by address: the API's ranking."""
+    return sorted(delegations, key=lambda d: (-int(d[1]), d[0]))
+
+
+def validator_from_rest(oracle, h: int, valoper: str) -> dict | None:
+    """What the validator page must show at height ``h``, from the node's REST answers (None: unknown there)."""
+    rest = oracle.rest[str(h)]
+    v = rest["validator"][valoper].get("validator")
+    if v is None:
+        return None
+    valcons = bech32("injvalcons", hashlib.sha256(base64.b64decode(v["consensus_pubkey"]["key"])).digest()[:20])
+    info = next((i for i in rest["signing_infos"]["info"] if i["address"] == valcons), None)
+    dels = rest["validator_delegations"][valoper].get("delegation_responses") or []
+    return {
+        "moniker": v["description"]["moniker"],
+        "consensus": valcons,
+        "status": v["status"].removeprefix("BOND_STATUS_"),
+        "jailed": v["jailed"],
+        "tokens": v["tokens"],
+        "shares": v["delegator_shares"],
+        "rates": (v["commission"]["commission_rates"]["rate"], v["commission"]["commission_rates"]["max_rate"], v["commission"]["commission_rates"]["max_change_rate"]),
+        "update_time": v["commission"]["update_time"],
+        "commission": coin_texts(rest["validator_commission"][valoper]["commission"]["commission"]),
+        "outstanding": coin_texts(rest["validator_outstanding_rewards"][valoper]["rewards"]["rewards"]),
+        "min_self": v["min_self_delegation"],
+        "unbonding": (v["unbonding_height"], v["unbonding_time"]),
+        "missed": info and info["missed_blocks_counter"],
+        "jailed_until": info and info["jailed_until"],
+        "website": v["description"]["website"],
+        "details": v["description"]["details"],
+        "delegators": ranked([(d["delegation"]["delegator_address"], d["balance"]["amount"], d["balance"]["denom"], d["delegation"]["shares"]) for d in dels]),
+    }
+
+
+VALIDATOR_GQL = """query($o: String!, $h: Int, $a: String) { stakingValidator(operatorAddress: $o, height: $h) {
+  moniker consensusAddress status jailed tokens delegatorShares commissionRate commissionMaxRate commissionMaxChangeRate
+  commissionUpdateTime minSelfDelegation unbondingHeight unbondingTime website details
+  signingInfo { missedBlocksCounter jailedUntil } commission { denom amount } outstandingRewards { denom amount }
+  delegations(first: 100, after: $a) { nodes { delegatorAddress shares balance { denom amount } } pageInfo { hasNextPage endCursor } } } }"""
+
+
+def validator_from_api(base: str, valoper: str, h: int | None) -> dict | None:
+    """The same, from the API's answer (for a latest height the node's answers were not recorded at)."""
+    v, dels, after = None, [], None
+    while True:
+        v = graphql(base, VALIDATOR_GQL, {"o": valoper, "h": h, "a": after})["stakingValidator"]
+        if v is None:
+            return None
+        dels += v["delegations"]["nodes"]
+        if not v["delegations"]["pageInfo"]["hasNextPage"]:
+            break
+        after = v["delegations"]["pageInfo"]["endCursor"]
+    info = v["signingInfo"]
+    return {
+        "moniker": v["moniker"],
+        "consensus": v["consensusAddress"],
+        "status": v["status"],
+        "jailed": v["jailed"],
+        "tokens": v["tokens"],
+        "shares": v["delegatorShares"],
+        "rates": (v["commissionRate"], v["commissionMaxRate"], v["commissionMaxChangeRate"]),
+        "update_time": v["commissionUpdateTime"],
+        "commission": coin_texts(v["commission"]),
+        "outstanding": coin_texts(v["outstandingRewards"]),
+        "min_self": v["minSelfDelegation"],
+        "unbonding": (str(v["unbondingHeight"]), v["unbondingTime"]),
+        "missed": info and str(info["missedBlocksCounter"]),
+        "jailed_until": info and info["jailedUntil"],
+        "website": v["website"] or "",
+        "details": v["details"] or "",
+        "delegators": [(d["delegatorAddress"], d["balance"]["amount"], d["balance"]["denom"], d["shares"]) for d in dels],
+    }
+
+
+def rewards_from_rest(oracle, h: int, addr: str) -> dict:
+    answer = oracle.rest[str(h)]["rewards"][addr]
+    return {"rows": [(r["validator_address"], coin_texts(r["reward"])) for r in answer["rewards"]], "total": coin_texts(answer["total"])}
+
+
+def rewards_from_api(base: str, addr: str, h: int | None) -> dict:
+    a = graphql(base, "query($a: String!, $h: Int) { account(address: $a, height: $h) { rewards { validatorAddress amount { denom amount } } rewardsTotal { denom amount } } }", {"a": addr, "h": h})["account"]
+    return {"rows": [(r["validatorAddress"], coin_texts(r["amount"])) for r in a["rewards"]], "total": coin_texts(a["rewardsTotal"])}
+
+
 # ---------------------------------------------------------------- server
 
 
 def test_every_page_path_serves_the_explorer_and_its_modules(live_server):
-    for path in ("/", "/blocks", "/validators", "/block/1", "/tx/ABC", "/account/inj1x"):
+    for path in ("/", "/blocks", "/validators", "/validator/injvaloper1x", "/block/1", "/tx/ABC", "/account/inj1x"):
         with urllib.request.urlopen(live_server + path) as r:
             assert r.status == 200 and r.headers["content-type"].startswith("text/html")
             assert b'<script type="module" src="/static/app.js">' in r.read()
@@ -343,6 +444,7 @@ async def test_account_pages_show_balances_delegations_and_the_whole_history(pag
             assert [r["shares"] for r in rows] == [d["delegation"]["shares"] for d in dels]
             for r, d in zip(rows, dels):
                 assert names[d["delegation"]["validator_address"]] in r["validator"]
+            assert await page.attrs("#delegations td[data-col=validator] a", "href") == [f"/validator/{d['delegation']['validator_address']}" for d in dels]
         else:
             assert await page.p.locator("#delegations").count() == 0
         unbonding = [e for u in rest["unbonding"][addr].get("unbonding_responses") or [] for e in u["entries"]]
@@ -394,6 +496,159 @@ async def test_validators_page_shows_the_set_powers_shares_and_uptime(page, orac
                 assert r["uptime"] == f"{100 * signed / len(commits):.2f}%"
 
 
+async def more_until_done(page: Page, button: str, rows: str, most: int) -> None:
+    """Click the "more" ``button`` until it hides (at most ``most`` times), each time waiting for new ``rows``."""
+    more = page.p.locator(button)
+    for _ in range(most + 1):
+        if not await more.count() or not await more.is_visible():
+            return
+        n = await page.p.locator(rows).count()
+        await more.click()
+        await page.p.wait_for_function(
+            "([rows, n, button]) => document.querySelectorAll(rows).length > n || document.querySelector(button).hidden", arg=[rows, n, button]
+        )
+    raise AssertionError(f"{button} still shown after {most} pages")
+
+
+def rate_text(rate: str) -> str:
+    bp = int(Decimal(rate) * 10000)  # floored basis points, as the page shows them
+    return f"{rate} ({bp // 100}.{bp % 100:02d}%)"
+
+
+async def check_validator_page(page: Page, valoper: str, want: dict, at: int) -> None:
+    where = (valoper, at)
+    assert await page.text("#validator-height") == str(at), where
+    assert await page.text("#validator-moniker") == want["moniker"], where
+    assert await page.text("#operator") == valoper
+    assert await page.field("consensus-address") == want["consensus"], where
+    assert await page.attrs('dd[data-field="status"] [data-status]', "data-status") == [want["status"]], where
+    assert await page.p.locator("#jailed").count() == int(want["jailed"]), where
+    assert await page.field("tokens") == want["tokens"], where
+    assert await page.field("delegator-shares") == want["shares"], where
+    keys = ("commission-rate", "commission-max-rate", "commission-max-change-rate")
+    assert tuple([await page.field(k) for k in keys]) == tuple(rate_text(r) for r in want["rates"]), where
+    assert await page.field("commission-update-time") == want["update_time"], where
+    assert await page.texts('dd[data-field="commission"] li') == want["commission"], where
+    assert await page.texts('dd[data-field="outstanding-rewards"] li') == want["outstanding"], where
+    assert await page.field("min-self-delegation") == want["min_self"], where
+    if want["missed"] is not None:
+        assert await page.field("missed-blocks") == want["missed"], where
+    if want["jailed"]:
+        assert await page.field("jailed-until") == want["jailed_until"], where
+    height, until = want["unbonding"]
+    if want["status"] != "BONDED" and height != "0":
+        assert await page.field("unbonding") == f"{height} until {until}", where
+    else:
+        assert await page.p.locator('dd[data-field="unbonding"]').count() == 0, where
+    for key in ("website", "details"):
+        if want[key]:
+            assert await page.field(key) == want[key], where
+        else:
+            assert await page.p.locator(f'dd[data-field="{key}"]').count() == 0, where
+    dels = want["delegators"]
+    if not dels:
+        assert await page.text("#no-delegators") == "No delegators."
+        return
+    rows = await page.rows("#delegators")
+    assert [(r["rank"], r["delegator"], r["stake"], r["share"], r["shares"]) for r in rows] == [
+        (str(i), d, f"{amount} {denom}", percent(int(amount), int(want["tokens"])), shares) for i, (d, amount, denom, shares) in enumerate(dels, 1)
+    ], where
+    assert await page.attrs("#delegators td[data-col=delegator] a", "href") == [f"/account/{d[0]}" for d in dels]
+    assert not await page.p.locator("#more-delegators").is_visible()
+
+
+async def test_validator_pages_rank_the_delegators_as_the_node_lists_them(page, oracle, live_server):
+    """Every validator at every recorded height (``?height=``) and at the latest: the page's
+    fields and its delegators, paged two at a time, are the node's REST answers, largest stake
+    first (ties by address). A validator the node did not know yet is not found."""
+    top = top_height(oracle)
+    recorded = recorded_heights(oracle)
+    valopers = sorted({v for h in recorded for v in oracle.rest[str(h)]["validator"]})
+    paged = unknown = 0
+    for h in [None, *recorded]:
+        at = h or top
+        for valoper in valopers:
+            if h is None and str(top) not in oracle.rest:
+                # the node's answers stop below the chain's top: the API must match them at the
+                # newest recorded height, and the latest page must match the API at the latest
+                assert validator_from_api(live_server, valoper, recorded[-1]) == validator_from_rest(oracle, recorded[-1], valoper)
+                want = validator_from_api(live_server, valoper, None)
+            elif valoper in oracle.rest[str(at)]["validator"]:
+                want = validator_from_rest(oracle, at, valoper)
+            else:
+                continue
+            path = f"/validator/{valoper}?first=2" + (f"&height={h}" if h else "")
+            if want is None:
+                await page.open(path, "notfound")
+                assert valoper in await page.text("main .notfound")
+                unknown += 1
+                continue
+            await page.open(path, "validator")
+            await more_until_done(page, "#more-delegators", "#delegators tbody tr", len(want["delegators"]))
+            await check_validator_page(page, valoper, want, at)
+            paged += len(want["delegators"]) > 2
+    assert paged and unknown  # some validator needed the "more" button; one was not created yet at a recorded height
+
+
+async def test_account_pages_show_pending_rewards_to_the_last_decimal(page, oracle, live_server):
+    """Per validator (linked to its page) and in total, the decimals exactly as the node's
+    distribution REST prints them; an account with nothing pending says so."""
+    top = top_height(oracle)
+    newest = recorded_heights(oracle)[-1]
+    rest = oracle.rest[str(newest)]
+    names = {v: r["validator"]["description"]["moniker"] for v, r in rest["validator"].items() if "validator" in r}
+    shown = empty = 0
+    for name, acct in oracle.workload["accounts"].items():
+        addr = acct["address"]
+        if addr not in rest["rewards"]:
+            continue
+        if newest == top:
+            want = rewards_from_rest(oracle, top, addr)
+        else:  # the latest height was not recorded: the API at the latest, checked against the node at the newest recorded height
+            assert rewards_from_api(live_server, addr, newest) == rewards_from_rest(oracle, newest, addr), name
+            want = rewards_from_api(live_server, addr, None)
+        await page.open(f"/account/{addr}", "account")
+        if not want["rows"]:
+            assert await page.p.locator("#rewards").count() == 0, name
+            assert await page.text("#no-rewards") == "No pending rewards.", name
+            empty += 1
+            continue
+        rows = page.p.locator("#rewards tbody tr")
+        assert await rows.count() == len(want["rows"]), name
+        for i, (valoper, amounts) in enumerate(want["rows"]):
+            cell = rows.nth(i).locator('td[data-col="reward"]')
+            assert await cell.locator("li").all_inner_texts() == amounts, (name, valoper)
+            if not amounts:
+                assert (await cell.inner_text()).strip() == "none"
+            validator = rows.nth(i).locator('td[data-col="validator"]')
+            assert await validator.locator("a").get_attribute("href") == f"/validator/{valoper}"
+            if newest == top:
+                assert names[valoper] in await validator.inner_text(), (name, valoper)
+        assert await page.texts('#rewards-total td[data-col="reward"] li') == want["total"], name
+        shown += bool(want["total"])
+    assert shown and empty
+
+
+async def test_a_validator_without_delegators_says_so(page, oracle):
+    """No validator of the sample lacks delegators (each bonds itself): the API's answer is
+    emptied on its way to the page, to see the page's empty state."""
+    valoper = oracle.workload["accounts"]["val2"]["valoper"]
+
+    async def without_delegators(route):
+        response = await route.fetch()
+        body = await response.json()
+        v = (body.get("data") or {}).get("stakingValidator")
+        if v and "delegations" in v:
+            v["delegations"] = {"edges": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+        await route.fulfill(response=response, json=body)
+
+    await page.p.route(re.compile(r".*/graphql$"), without_delegators)
+    await page.open(f"/validator/{valoper}", "validator")
+    assert await page.text("#operator") == valoper
+    assert await page.text("#no-delegators") == "No delegators."
+    assert await page.p.locator("#delegators, #more-delegators").count() == 0
+
+
 # ---------------------------------------------------------------- navigation and search
 
 
@@ -430,6 +685,41 @@ async def test_links_lead_home_to_block_to_tx_to_account_without_reloading(page,
     assert page.path == f"/tx/{tx_hash}"
     await page.p.locator("nav a", has_text="Validators").click()
     await page.rendered("validators")
+    assert await page.p.evaluate("window.__sameDocument") is True  # pushState routing, no reload
+
+
+async def test_links_lead_validators_to_validator_to_delegator_and_back_without_reloading(page, oracle):
+    await page.open("/validators", "validators")
+    await page.p.evaluate("window.__sameDocument = true")
+    row = page.p.locator("#validator-set tbody tr").first
+    valoper = await row.get_attribute("id")
+    moniker = (await row.locator('td[data-col="moniker"]').inner_text()).strip()
+    await row.locator('td[data-col="moniker"] a').click()
+    await page.rendered("validator")
+    assert page.path == f"/validator/{valoper}"
+    assert await page.text("#validator-moniker") == moniker
+
+    # its largest delegator's account, whose pending reward from this validator leads back
+    delegator = (await page.texts('#delegators td[data-col="delegator"]'))[0]
+    await page.p.locator('#delegators td[data-col="delegator"] a').first.click()
+    await page.rendered("account")
+    assert page.path == f"/account/{delegator}"
+    await page.p.locator(f'#rewards a[href="/validator/{valoper}"]').click()
+    await page.rendered("validator")
+    assert page.path == f"/validator/{valoper}"
+
+    # and so does its delegation
+    await page.p.go_back()
+    await page.rendered("account")
+    await page.p.locator(f'#delegations a[href="/validator/{valoper}"]').click()
+    await page.rendered("validator")
+    assert page.path == f"/validator/{valoper}"
+
+    # back to the list, the validator's row highlighted
+    await page.p.locator("main a", has_text="All validators").click()
+    await page.rendered("validators")
+    assert page.path == f"/validators#{valoper}"
+    assert await page.p.locator("tr.highlight").get_attribute("id") == valoper
     assert await page.p.evaluate("window.__sameDocument") is True  # pushState routing, no reload
 
 
@@ -498,8 +788,11 @@ async def test_not_found_and_errors_are_shown(page, oracle):
     assert "Not found" in await page.text("main h1")
     await page.open("/tx/" + "0" * 64, "notfound")
     await page.open("/account/" + bech32("inj", b"\x42" * 20), "notfound")
+    await page.open("/validator/" + bech32("injvaloper", b"\x42" * 20), "notfound")
+    assert "Not found" in await page.text("main h1")
     # errors from the API: message and code
-    for path, words in (("/block/0", "height"), ("/tx/xyz", "hash"), ("/account/inj1bad", "bech32"), ("/account/cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu", "inj1")):
+    for path, words in (("/block/0", "height"), ("/tx/xyz", "hash"), ("/account/inj1bad", "bech32"), ("/account/cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu", "inj1"),
+                        ("/validator/injvaloper1bad", "bech32"), ("/validator/" + bech32("inj", b"\x42" * 20), "injvaloper1")):
         await page.open(path, "error")
         assert await page.text("main .error-code") == "BAD_INPUT", path
         assert words in await page.text("main .error-message"), path
@@ -534,6 +827,7 @@ async def test_screenshots_of_every_page(page, oracle, tmp_path):
         "tx": (f"/tx/{memo_tx}", "tx"),
         "account": (f"/account/{alice}", "account"),
         "validators": (f"/validators?height={oracle.workload['validator_set_changed_at']}", "validators"),
+        "validator": (f"/validator/{oracle.workload['accounts']['val2']['valoper']}", "validator"),
     }
     for name, (path, view) in shots.items():
         await page.open(path, view)

@@ -11,6 +11,7 @@ const ROUTES = [
   [/^\/tx\/([^/]+)\/?$/, "tx", pages.tx],
   [/^\/account\/([^/]+)\/?$/, "account", pages.account],
   [/^\/validators\/?$/, "validators", pages.validators],
+  [/^\/validator\/([^/]+)\/?$/, "validator", pages.validator],
 ];
 
 const main = document.getElementById("main");

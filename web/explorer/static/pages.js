@@ -29,6 +29,8 @@ function validatorLabel(address, names) {
 const blockLink = (height) => link(`/block/${height}`, String(height));
 const txLink = (hash, full = false) => link(`/tx/${hash}`, full ? hash : short(hash, 10, 8), { title: hash, class: "mono" });
 const accountLink = (addr) => link(`/account/${addr}`, addr, { class: "mono" });
+/** The validator page's path; `height` (optional) keeps the page at that height. */
+const validatorPath = (op, height) => `/validator/${op}${height === null || height === undefined ? "" : `?height=${height}`}`;
 
 function section(title, ...content) {
   const id = "h-" + title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
@@ -292,6 +294,8 @@ export async function account(ctx, param) {
       balances { denom amount }
       delegations { validatorAddress shares balance { denom amount } validator { moniker } }
       unbondingDelegations { validatorAddress entries { creationHeight completionTime balance } }
+      rewards { validatorAddress amount { denom amount } }
+      rewardsTotal { denom amount }
       ${ACCOUNT_TXS} } }`, { a: param, first: per, after: null });
   const a = d.account;
   if (!a) return notFound("The address", param);
@@ -325,8 +329,17 @@ export async function account(ctx, param) {
 
   const delCols = [["Validator", "validator"], ["Shares", "shares"], ["Balance", "balance"]];
   const unbCols = [["Validator", "validator"], ["Created at", "creation-height"], ["Completes", "completion-time"], ["Balance", "balance"]];
+  const rewardCols = [["Validator", "validator"], ["Pending reward", "reward"]];
+  // Rewards accrue per delegation: the delegations name their validators (an unknown one shows its address only).
+  const named = new Map(a.delegations.map((x) => [x.validatorAddress, x.validator]));
   const valName = (addr, v) => h("span", { title: addr }, v ? [h("span", { class: "moniker" }, v.moniker), " "] : null,
-    link(`/validators#${addr}`, short(addr, 14, 6), { class: "mono" }));
+    link(validatorPath(addr), short(addr, 14, 6), { class: "mono" }));
+  let rewards = h("p", { class: "muted", id: "no-rewards" }, "No pending rewards.");
+  if (a.rewards.length) {
+    rewards = table(null, rewardCols, a.rewards.map((r) => [valName(r.validatorAddress, named.get(r.validatorAddress)), coins(r.amount)]), { id: "rewards" });
+    rewards.append(h("tfoot", {}, tableRow(rewardCols, [h("strong", {}, "Total"), coins(a.rewardsTotal)], { id: "rewards-total" })));
+    rewards = scroll(rewards);
+  }
   return h("div", {},
     h("h1", {}, "Account"),
     fields([
@@ -341,6 +354,7 @@ export async function account(ctx, param) {
     section("Delegations", a.delegations.length
       ? scroll(table(null, delCols, a.delegations.map((x) => [valName(x.validatorAddress, x.validator), x.shares, coins([x.balance])]), { id: "delegations" }))
       : h("p", { class: "muted" }, "No delegations.")),
+    section("Pending rewards", rewards),
     section("Unbonding", a.unbondingDelegations.length
       ? scroll(table(null, unbCols, a.unbondingDelegations.flatMap((u) => u.entries.map((e) =>
         [valName(u.validatorAddress, null), blockLink(e.creationHeight), time(e.completionTime), e.balance])), { id: "unbonding" }))
@@ -382,7 +396,7 @@ export async function validators(ctx) {
     const s = v.staking && byCons.get(v.staking.consensusAddress);
     if (v.staking) inSet.add(v.staking.operatorAddress);
     return tableRow(setCols, [
-      v.staking ? h("span", { class: "moniker" }, v.staking.moniker) : h("span", { class: "muted" }, "unknown"),
+      v.staking ? link(validatorPath(v.staking.operatorAddress, height), v.staking.moniker, { class: "moniker" }) : h("span", { class: "muted" }, "unknown"),
       v.staking ? code(v.staking.operatorAddress, { class: "wrap" }) : "—",
       code(v.address),
       v.votingPower,
@@ -394,7 +408,7 @@ export async function validators(ctx) {
   const others = staking.filter((s) => !inSet.has(s.operatorAddress));
   const otherCols = [["Moniker", "moniker"], ["Operator", "operator"], ["Status", "status"], ["Tokens", "tokens"], ["Uptime (100 blocks)", "uptime"]];
   const otherRows = others.map((s) => tableRow(otherCols, [
-    h("span", { class: "moniker" }, s.moniker), code(s.operatorAddress, { class: "wrap" }),
+    link(validatorPath(s.operatorAddress, height), s.moniker, { class: "moniker" }), code(s.operatorAddress, { class: "wrap" }),
     [s.status.toLowerCase(), s.jailed ? h("span", { class: "badge fail" }, "jailed") : null].flatMap((x, i) => (i && x ? [" ", x] : [x])),
     s.tokens, uptime(s.uptime),
   ], { id: s.operatorAddress, dataset: { cons: s.consensusAddress } }));
@@ -422,4 +436,115 @@ export async function validators(ctx) {
     }
   }
   return page;
+}
+
+// ---------------------------------------------------------------- validator
+
+/** A decimal rate ("0.100000000000000000") as a percentage, floored to 0.01 %. */
+function ratePercent(rate) {
+  const m = /^(\d+)(?:\.(\d*))?$/.exec(rate || "");
+  if (!m) return "";
+  return percent(BigInt(m[1]) * 10000n + BigInt(((m[2] || "") + "0000").slice(0, 4)), 10000n);
+}
+
+const STAKING_FIELDS = `operatorAddress consensusAddress moniker identity website securityContact details
+  commissionRate commissionMaxRate commissionMaxChangeRate commissionUpdateTime
+  tokens delegatorShares status jailed unbondingHeight unbondingTime minSelfDelegation uptime(window: 100)
+  signingInfo { startHeight missedBlocksCounter jailedUntil tombstoned }
+  commission { denom amount } outstandingRewards { denom amount }`;
+const VALIDATOR_DELEGATIONS = `delegations(first: $first, after: $after) {
+  edges { cursor node { delegatorAddress shares balance { denom amount } } } pageInfo { hasNextPage endCursor } }`;
+const DELEGATOR_COLUMNS = [["#", "rank"], ["Delegator", "delegator"], ["Stake", "stake"], ["Share of tokens", "share"], ["Shares", "shares"]];
+
+export async function validator(ctx, param) {
+  const params = new URLSearchParams(location.search);
+  const height = params.get("height") === null ? null : Number(params.get("height"));
+  // page size of the delegators: ?first=N (1–100), default 20
+  const per = Math.min(100, Math.max(1, Number(params.get("first")) || 20));
+  const d = await query(`query($o: String!, $h: Int, $first: Int!, $after: String) { status { latestHeight }
+      stakingValidator(operatorAddress: $o, height: $h) { ${STAKING_FIELDS} ${VALIDATOR_DELEGATIONS} } }`,
+  { o: param, h: height, first: per, after: null });
+  const v = d.stakingValidator;
+  if (!v) return notFound(height === null ? "The validator" : `At height ${height}, the validator`, param);
+  // Every page of delegators is read at the same height: cursors belong to one height, and the
+  // ranking does not shift under the reader while new blocks arrive.
+  const at = height === null ? d.status.latestHeight : height;
+  ctx.title = `${v.moniker} — validator — cometgraph explorer`;
+
+  const tokens = BigInt(v.tokens);
+  const tbody = h("tbody");
+  const more = h("button", { type: "button", id: "more-delegators" }, "More delegators");
+  const moreError = h("div", { "aria-live": "polite" });
+  let rank = 0;
+  let page = v.delegations;
+  const addPage = (p) => {
+    for (const { node: x } of p.edges) {
+      rank += 1;
+      tbody.append(tableRow(DELEGATOR_COLUMNS, [
+        String(rank),
+        accountLink(x.delegatorAddress),
+        coins([x.balance]),
+        percent(BigInt(x.balance.amount), tokens),
+        h("span", { class: "mono" }, x.shares),
+      ], { dataset: { delegator: x.delegatorAddress } }));
+    }
+    more.hidden = !p.pageInfo.hasNextPage;
+  };
+  addPage(page);
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    moreError.replaceChildren();
+    try {
+      const n = await query(`query($o: String!, $h: Int!, $first: Int!, $after: String) {
+          stakingValidator(operatorAddress: $o, height: $h) { ${VALIDATOR_DELEGATIONS} } }`,
+      { o: v.operatorAddress, h: at, first: per, after: page.pageInfo.endCursor });
+      if (!n.stakingValidator) throw new GqlError(`validator ${v.operatorAddress} is gone at height ${at}`, "NOT_FOUND");
+      page = n.stakingValidator.delegations;
+      addPage(page);
+    } catch (e) {
+      moreError.replaceChildren(errorBox(e instanceof GqlError ? e : new GqlError(String(e))));
+    } finally {
+      more.disabled = false;
+    }
+  });
+
+  const si = v.signingInfo;
+  const website = /^https?:\/\//i.test(v.website || "")
+    ? h("a", { href: v.website, rel: "noopener noreferrer nofollow", target: "_blank", class: "wrap" }, v.website) : v.website;
+  const rate = (r, id) => [h("span", { class: "mono", id }, r), " ", h("span", { class: "muted" }, `(${ratePercent(r)})`)];
+  return h("div", {},
+    h("nav", { class: "pager", "aria-label": "Validators" },
+      link(`/validators${height === null ? "" : `?height=${height}`}#${v.operatorAddress}`, "← All validators"), " "),
+    h("h1", {}, "Validator ", h("span", { id: "validator-moniker", class: "moniker" }, v.moniker)),
+    h("p", {}, "The staking module's record at height ", h("span", { id: "validator-height" }, String(at)),
+      height === null ? " (the latest)." : [" (", link(validatorPath(v.operatorAddress), "latest"), ")."]),
+    fields([
+      ["Operator address", code(v.operatorAddress, { class: "wrap", id: "operator" }), "operator"],
+      ["Consensus address", code(v.consensusAddress, { class: "wrap" }), "consensus-address"],
+      ["Status", h("span", { dataset: { status: v.status } }, v.status.toLowerCase(),
+        v.jailed ? [" ", h("span", { class: "badge fail", id: "jailed" }, "jailed")] : null), "status"],
+      ["Tokens", h("span", { class: "mono" }, v.tokens), "tokens"],
+      ["Delegator shares", h("span", { class: "mono" }, v.delegatorShares), "delegator-shares"],
+      ["Commission rate", rate(v.commissionRate, "commission-rate"), "commission-rate"],
+      ["Max commission rate", rate(v.commissionMaxRate, "commission-max-rate"), "commission-max-rate"],
+      ["Max daily change", rate(v.commissionMaxChangeRate, "commission-max-change-rate"), "commission-max-change-rate"],
+      ["Commission updated", time(v.commissionUpdateTime), "commission-update-time"],
+      ["Accumulated commission", coins(v.commission), "commission"],
+      ["Outstanding rewards", coins(v.outstandingRewards), "outstanding-rewards"],
+      ["Min self delegation", h("span", { class: "mono" }, v.minSelfDelegation), "min-self-delegation"],
+      ["Uptime (100 blocks)", uptime(v.uptime), "uptime"],
+      si ? ["Missed blocks", String(si.missedBlocksCounter), "missed-blocks"] : null,
+      si && v.jailed ? ["Jailed until", time(si.jailedUntil), "jailed-until"] : null,
+      si && si.tombstoned ? ["Tombstoned", h("span", { class: "badge fail" }, "tombstoned"), "tombstoned"] : null,
+      v.status !== "BONDED" && v.unbondingHeight ? ["Unbonding since", [blockLink(v.unbondingHeight), " until ", time(v.unbondingTime)], "unbonding"] : null,
+      v.website ? ["Website", website, "website"] : null,
+      v.identity ? ["Identity", v.identity, "identity"] : null,
+      v.securityContact ? ["Security contact", v.securityContact, "security-contact"] : null,
+      v.details ? ["Details", h("span", { class: "memo" }, v.details), "details"] : null,
+    ]),
+    section("Delegators",
+      h("p", { class: "muted" }, "Largest stake first; ties by delegator address."),
+      v.delegations.edges.length
+        ? [scroll(h("table", { id: "delegators" }, thead(DELEGATOR_COLUMNS), tbody)), more, moreError]
+        : h("p", { class: "muted", id: "no-delegators" }, "No delegators.")));
 }
