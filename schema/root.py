@@ -29,6 +29,7 @@ from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE
 from .account import Account, BondStatus, StakingValidator, coin
 from .block import Block, BlockConnection
 from .common import Coin, Order
+from .execution import LeanExecutionContext
 from .errors import ErrorCodes
 from .limits import Limits, node_estimate
 from .scalars import SCALARS, BigInt
@@ -208,4 +209,5 @@ def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawb
         subscription=Subscription,
         extensions=[PinSnapshot, ErrorCodes, *caches, *guards, *extensions],
         config=StrawberryConfig(scalar_map=SCALARS),
+        execution_context_class=LeanExecutionContext,
     )
