@@ -142,6 +142,11 @@ def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | N
             if _manifest_state(before) == _manifest_state(after) and (src / "CURRENT").read_bytes() == current:
                 return after
             last_error = SnapshotError(f"{src.name} changed while being copied")
+        except MissingTables as exc:
+            if _manifest_state(Fingerprint.of(src)) == _manifest_state(before):
+                # the manifest still names them: the node's folder itself is damaged
+                raise SnapshotError(f"{src.name}: {exc}") from None
+            last_error = exc  # a compaction replaced them while we copied
         except FileNotFoundError as exc:  # a compaction removed a file we listed
             last_error = exc
         time.sleep(min(0.05 * 2**attempt, 1.0))
@@ -168,9 +173,13 @@ def _tables_to_take(dst: Path, current: bytes, names: list[str]) -> tuple[list[s
         return tables, False
     live = [n for n in tables if file_number(n) in state.tables]
     missing = set(state.tables) - {file_number(n) for n in live}
-    if missing:  # removed by a compaction after we listed the folder: the manifest moved on
-        raise FileNotFoundError(f"tables {sorted(missing)} named by {manifest} are gone")
+    if missing:
+        raise MissingTables(f"table files {', '.join(f'{n:06d}' for n in sorted(missing))} named by {manifest} are missing")
     return live, True
+
+
+class MissingTables(FileNotFoundError):
+    """The manifest names tables the folder lacks: a compaction raced us, or damage."""
 
 
 def open_copy(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None) -> tuple[LevelDB, Fingerprint]:
