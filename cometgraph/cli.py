@@ -83,9 +83,11 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     )
     limits = limits_from(ns)
     if ns.workers > 1:
-        from . import factory
+        from . import factory, workers
 
-        factory.export(settings, limits)
+        config_env = factory.export(settings, limits)
+        if workers.supports_reuse_port():  # each worker its own socket: connections spread evenly
+            return workers.Supervisor(ns.workers, settings.host, settings.port, config_env).run()
         uvicorn.run(
             "cometgraph.factory:app", factory=True, workers=ns.workers, host=settings.host, port=settings.port, log_level="info"
         )
@@ -175,8 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a clear line, not a traceback, for operator errors
         from cometgraph.storage.errors import CometgraphError
 
-        if isinstance(exc, CometgraphError):
-            print(f"cometgraph: {exc}", file=sys.stderr)
+        from .workers import PortInUse
+
+        if isinstance(exc, (CometgraphError, PortInUse)):
+            print(f"cometgraph: {exc.strerror if isinstance(exc, PortInUse) else exc}", file=sys.stderr)
             return 2
         raise
 

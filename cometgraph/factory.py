@@ -18,7 +18,8 @@ from .settings import Settings
 ENV = "COMETGRAPH_WORKER_CONFIG"
 
 
-def export(settings: Settings, limits: Limits) -> None:
+def export(settings: Settings, limits: Limits) -> str:
+    """Put the settings where workers find them; returns the value, for workers started by hand."""
     os.environ[ENV] = json.dumps(
         {
             "settings": {k: (str(v) if v is not None and not isinstance(v, (int, float, str, tuple)) else v) for k, v in asdict(settings).items()},
@@ -26,6 +27,7 @@ def export(settings: Settings, limits: Limits) -> None:
         },
         default=str,
     )
+    return os.environ[ENV]
 
 
 def app():

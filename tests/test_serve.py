@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -78,3 +80,103 @@ def test_serve_with_two_workers_answers_from_both(oracle, tmp_path):
         proc.wait(timeout=30)
         proc.stdout.close()
     assert list((tmp_path / "cache" / "cometgraph" / "snapshots").iterdir()) == []
+
+
+def _worker_pids(parent: int) -> list[int]:
+    """The serving children of a `serve --workers N` process (not multiprocessing's helpers)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"spawn_main" in cmdline:
+            out.append(int(entry))
+    return sorted(out)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_two_workers_share_long_lived_connections(tmp_path):
+    """Keep-alive clients (a load balancer's pool) land on both workers, not all on the first
+    one to wake up: each worker listens on its own SO_REUSEPORT socket."""
+    import threading
+
+    port = _free_port()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/graphql"
+    query = {"query": "{ blocks(first: 40) { nodes { height hash time proposerAddress numTxs } } }"}
+    try:
+        deadline = time.monotonic() + 90
+        while len(_worker_pids(proc.pid)) < 2 or not _answers(url, query):
+            assert proc.poll() is None and time.monotonic() < deadline, "workers did not come up"
+            time.sleep(0.3)
+        pids = _worker_pids(proc.pid)
+        assert len(pids) == 2
+        before = [_cpu_seconds(p) for p in pids]
+        # 32 connections opened at once, as a load balancer's pool or an asyncio client does:
+        # a worker woken by the first accepts every connection already queued
+        conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(32)]
+        body = json.dumps(query).encode()
+        failures = []
+
+        def hammer(conn: socket.socket) -> None:
+            f = conn.makefile("rb")
+            for _ in range(15):
+                conn.sendall(b"POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                status, length = f.readline(), 0
+                while (line := f.readline()) not in (b"\r\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                answer = f.read(length)
+                if b" 200 " not in status or b'"errors"' in answer:
+                    failures.append(status + answer)
+            f.close()
+
+        threads = [threading.Thread(target=hammer, args=(c,)) for c in conns]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for c in conns:
+            c.close()
+        assert not failures, failures[:1]
+        used = [_cpu_seconds(p) - b for p, b in zip(pids, before)]
+        # by hash, fewer than 4 of 32 connections on one socket happens ~3 times in a million
+        assert min(used) > 0.1 * sum(used), used
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=40)
+    assert proc.returncode == 0
+    assert list((tmp_path / "cache" / "cometgraph" / "snapshots").iterdir()) == []
+
+
+def _answers(url: str, query: dict) -> bool:
+    try:
+        return httpx.post(url, json=query, timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_a_second_server_on_a_taken_port_is_a_clear_error(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run(
+            [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port), "--workers", "2"],
+            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}, capture_output=True, text=True, timeout=60,
+        )
+    assert r.returncode == 2
+    assert f"127.0.0.1:{port} is already in use" in r.stderr

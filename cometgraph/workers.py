@@ -1,0 +1,134 @@
+"""``serve --workers N``: N processes on one port, each accepting its own connections.
+
+uvicorn's own workers share one listening socket, and the kernel hands a new
+connection to whichever worker is waiting first: with keep-alive clients (a load
+balancer's pool, a dashboard, a load generator) one worker can end up holding
+nearly every connection (measured: 0.62 of a core in one worker, 0.002 in the
+other, docs/benchmarks.md). Here every worker binds its own socket with
+``SO_REUSEPORT`` and the kernel spreads connections over them by hash.
+
+The supervisor is small on purpose: start the workers, restart one that dies,
+stop when one cannot start at all, pass SIGTERM/SIGINT on and wait for the
+graceful shutdowns.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+import time
+
+log = logging.getLogger("cometgraph.workers")
+
+#: a worker's exit code when it never started serving: restarting would fail the same way
+STARTUP_FAILURE = 3
+BACKLOG = 2048  # uvicorn's default
+
+
+class PortInUse(OSError):
+    """Something else already listens on the port."""
+
+
+def supports_reuse_port() -> bool:
+    return hasattr(socket, "SO_REUSEPORT")
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail clearly if the port is taken (a socket without SO_REUSEPORT cannot join a group)."""
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(exc.errno, f"{host}:{port} is already in use") from None
+            raise
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(BACKLOG)
+    return sock
+
+
+def _worker(config_env: str, host: str, port: int, log_level: str) -> None:  # pragma: no cover - a child process
+    import uvicorn
+
+    from . import factory
+
+    os.environ[factory.ENV] = config_env
+    sock = reuse_port_socket(host, port)
+    server = uvicorn.Server(uvicorn.Config("cometgraph.factory:app", factory=True, log_level=log_level))
+    server.run(sockets=[sock])
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
+
+
+class Supervisor:
+    """Runs ``workers`` serving processes until SIGTERM/SIGINT; returns the exit code."""
+
+    def __init__(self, workers: int, host: str, port: int, config_env: str, log_level: str = "info",
+                 stop_timeout: float = 30.0) -> None:
+        self.workers, self.host, self.port = workers, host, port
+        self.config_env, self.log_level = config_env, log_level
+        self.stop_timeout = stop_timeout
+        self._ctx = multiprocessing.get_context("spawn")
+        self._procs: list = []
+        self._stopping = False
+
+    def _start_one(self):
+        proc = self._ctx.Process(target=_worker, args=(self.config_env, self.host, self.port, self.log_level),
+                                 name="cometgraph-worker")
+        proc.start()
+        log.info("started worker %s", proc.pid)
+        return proc
+
+    def _on_signal(self, signum, _frame) -> None:
+        self._stopping = True
+
+    def run(self) -> int:
+        check_port(self.host, self.port)
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        code = 0
+        try:
+            self._procs = [self._start_one() for _ in range(self.workers)]
+            while not self._stopping:
+                time.sleep(0.2)
+                for i, proc in enumerate(self._procs):
+                    if proc.is_alive() or self._stopping:
+                        continue
+                    if proc.exitcode == STARTUP_FAILURE:
+                        log.error("worker %s could not start; stopping", proc.pid)
+                        self._stopping, code = True, 1
+                        break
+                    log.warning("worker %s exited (%s); starting another", proc.pid, proc.exitcode)
+                    self._procs[i] = self._start_one()
+        finally:
+            self._stop_all()
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+        return code
+
+    def _stop_all(self) -> None:
+        for proc in self._procs:
+            if proc.is_alive():
+                os.kill(proc.pid, signal.SIGTERM)  # uvicorn finishes in-flight requests, then exits
+        deadline = time.monotonic() + self.stop_timeout
+        for proc in self._procs:
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                log.error("worker %s did not stop in %.0f s; killing it", proc.pid, self.stop_timeout)
+                proc.kill()
+                proc.join()
