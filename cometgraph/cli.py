@@ -70,6 +70,7 @@ def limits_from(ns: argparse.Namespace):
 def cmd_serve(ns: argparse.Namespace) -> int:
     import uvicorn
 
+    from cometgraph.storage.snapshot import find_data_dir
     from cometgraph.web.app import create_app
 
     settings = Settings.from_env(
@@ -85,6 +86,8 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     if ns.workers > 1:
         from . import factory, workers
 
+        if not settings.uses_sample:  # the workers would each fail the same way: say it once, here
+            find_data_dir(settings.home, settings.data_dir)
         config_env = factory.export(settings, limits)
         if workers.supports_reuse_port():  # each worker its own socket: connections spread evenly
             return workers.Supervisor(ns.workers, settings.host, settings.port, config_env).run()

@@ -69,9 +69,15 @@ def _worker(config_env: str, host: str, port: int, log_level: str) -> None:  # p
     from . import factory
 
     os.environ[factory.ENV] = config_env
-    sock = reuse_port_socket(host, port)
     server = uvicorn.Server(uvicorn.Config("cometgraph.factory:app", factory=True, log_level=log_level))
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[reuse_port_socket(host, port)])
+    except BaseException as exc:
+        if server.started:
+            raise
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        log.error("worker %s could not start: %s", os.getpid(), exc)
+        sys.exit(STARTUP_FAILURE)
     if not server.started:
         sys.exit(STARTUP_FAILURE)
 

@@ -180,3 +180,26 @@ def test_a_second_server_on_a_taken_port_is_a_clear_error(tmp_path):
         )
     assert r.returncode == 2
     assert f"127.0.0.1:{port} is already in use" in r.stderr
+
+
+def test_workers_that_cannot_open_the_databases_stop_the_service(tmp_path):
+    """Restarting a worker that fails before serving would fail the same way, forever."""
+    (tmp_path / "home" / "data" / "blockstore.db").mkdir(parents=True)  # a folder, but no database
+    r = subprocess.run(
+        [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(tmp_path / "home"), "--port", str(_free_port()),
+         "--workers", "2", "--snapshot-dir", str(tmp_path / "snaps")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode == 1
+    assert "could not start" in r.stderr and "blockstore.db" in r.stderr
+    assert r.stderr.count("started worker") == 2, "no restarts of a worker that never started"
+
+
+def test_serving_two_workers_without_a_node_folder_is_one_clear_error(tmp_path):
+    (tmp_path / "home").mkdir()
+    r = subprocess.run(
+        [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(tmp_path / "home"), "--port", str(_free_port()), "--workers", "2"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"cometgraph: no blockstore.db under {tmp_path / 'home' / 'data'}: is this a CometBFT node's data folder?"
