@@ -105,7 +105,8 @@ export async function resolveSearch(input) {
   const lower = q.toLowerCase();
   const m = BECH32.exec(lower);
   if (m && (q === lower || q === q.toUpperCase())) {
-    if (/val(oper|cons)$/.test(m[1])) return `/validators#${lower}`;
+    if (/valoper$/.test(m[1])) return `/validator/${lower}`;
+    if (/valcons$/.test(m[1])) return `/validators#${lower}`; // the set, with its row highlighted
     return `/account/${lower}`;
   }
   throw new GqlError("enter a block height, a block or tx hash (64 hex digits) or a bech32 address", "BAD_INPUT");
