@@ -48,10 +48,12 @@ if str(REPO) not in sys.path:
 
 from bench import loadgen as L  # noqa: E402
 from tests.devnet import make_sample_chain as sample  # noqa: E402
-from tests.devnet.node import DevnetError, DevnetNode, ensure_injectived  # noqa: E402
+from tests.devnet.node import DevnetNode, ensure_injectived  # noqa: E402
 
-DEFAULT_PORT_BASE = 37300
-DEFAULT_CG_PORT = 37390
+# below Linux's ephemeral range (32768-60999): a load run leaves thousands of client ports in
+# TIME-WAIT there, and the node's listeners refuse to bind over them
+DEFAULT_PORT_BASE = 27300
+DEFAULT_CG_PORT = 27390
 
 Q_W1 = "query W1($top: Int!) { blocks(first: 100, maxHeight: $top) { nodes { height hash time proposerAddress numTxs } } }"
 Q_W2 = ("query W2($top: Int!) { blocks(first: 20, maxHeight: $top) { nodes { height hash txs { hash code "
@@ -108,18 +110,53 @@ def proc_cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-class CometgraphServer:
-    """``cometgraph serve --home COPY --refresh 0 --port P`` as its own process."""
+def session_pids(leader: int) -> list[int]:
+    """Every process of the session ``leader`` started (a server and its workers)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == leader:  # state, ppid, pgrp, session
+            out.append(int(d.name))
+    return out
 
-    def __init__(self, exe: Path, home: Path, port: int, snapshot_dir: Path, log_path: Path) -> None:
+
+def group_status(pids: list[int]) -> dict[str, int]:
+    """VmRSS / VmHWM summed over processes (the peaks' sum bounds their joint peak)."""
+    out = {"VmRSS": 0, "VmHWM": 0}
+    for pid in pids:
+        for k, v in proc_status(pid).items():
+            out[k] += v
+    return out
+
+
+def group_cpu_seconds(pids: list[int]) -> float:
+    return sum(proc_cpu_seconds(p) for p in pids)
+
+
+class CometgraphServer:
+    """``cometgraph serve --home COPY --refresh 0 --port P [--workers N]`` as its own process
+    (a session leader: its workers are the rest of its session)."""
+
+    def __init__(self, exe: Path, home: Path, port: int, snapshot_dir: Path, log_path: Path,
+                 workers: int = 1) -> None:
         self.exe, self.home, self.port = exe, home, port
         self.snapshot_dir, self.log_path = snapshot_dir, log_path
+        self.workers = workers
         self.proc: subprocess.Popen | None = None
 
     @property
     def argv(self) -> list[str]:
+        extra = ["--workers", str(self.workers)] if self.workers > 1 else []
         return [str(self.exe), "serve", "--home", str(self.home), "--refresh", "0", "--port",
-                str(self.port), "--snapshot-dir", str(self.snapshot_dir)]
+                str(self.port), "--snapshot-dir", str(self.snapshot_dir), *extra]
+
+    def pids(self) -> list[int]:
+        return session_pids(self.pid)
 
     def start(self, timeout: float = 120) -> None:
         self._log = open(self.log_path, "ab")
@@ -431,7 +468,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "chain": {k: info[k] for k in ("latest_height", "txs", "blocks_with_txs", "max_txs_per_block",
                                        "home_bytes", "timings", "injectived_version")},
         "settings": {"reps": args.reps, "warmup_s": args.warmup, "seconds": args.seconds,
-                     "concurrency": concs, "workloads": workloads, "seed": args.seed},
+                     "concurrency": concs, "workloads": workloads, "seed": args.seed,
+                     "cometgraph_workers": args.workers},
         "environment": environment(cg_python, injd.version),
         "workloads": {w: {"what": WORKLOADS[w][0], "node_path": WORKLOADS[w][1], "target": WORKLOADS[w][2]}
                       for w in workloads},
@@ -445,7 +483,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     (work / "params.json").write_text(json.dumps(params))
     rpc, api = args.port_base + 1, args.port_base + 5
     node = DevnetNode(injd, home=node_home, port_base=args.port_base, log_path=work / "node.log")
-    cg = CometgraphServer(cg_exe, cg_home, args.cg_port, work / "cg-snapshots", work / "cometgraph.log")
+    cg = CometgraphServer(cg_exe, cg_home, args.cg_port, work / "cg-snapshots", work / "cometgraph.log",
+                          workers=args.workers)
     latest = info["latest_height"]
     try:
         log("starting the node (observer) and cometgraph")
@@ -474,20 +513,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 results["ceiling"] = json.loads(proc.stdout.strip().splitlines()[-1])
                 log(f"  {results['ceiling']}")
         node_h0 = node.height()
-        base = {"node": proc_status(node.process.pid), "cometgraph": proc_status(cg.pid)}
+        base = {"node": proc_status(node.process.pid), "cometgraph": group_status(cg.pids())}
         results["rss_start"] = base
         for rep in range(args.reps):
             for w in workloads:
                 for c in concs:
                     cell = f"{w}@{c}"
                     for side in ("node", "cometgraph"):
-                        pid = node.process.pid if side == "node" else cg.pid
-                        before = {"node": proc_status(node.process.pid), "cometgraph": proc_status(cg.pid)}
-                        cpu0 = proc_cpu_seconds(pid)
+                        pids = [node.process.pid] if side == "node" else cg.pids()
+                        before = {"node": proc_status(node.process.pid), "cometgraph": group_status(cg.pids())}
+                        cpu0 = group_cpu_seconds(pids)
                         r = L.run(pages[w][side], c, args.warmup, args.seconds,
                                   min_page_loads=2 * c + 3, max_seconds=6 * args.seconds)
-                        r["server_cpu_share"] = (proc_cpu_seconds(pid) - cpu0) / (args.warmup + args.seconds)
-                        after = {"node": proc_status(node.process.pid), "cometgraph": proc_status(cg.pid)}
+                        r["server_cpu_share"] = (group_cpu_seconds(pids) - cpu0) / (args.warmup + args.seconds)
+                        after = {"node": proc_status(node.process.pid), "cometgraph": group_status(cg.pids())}
                         r["loadavg"] = os.getloadavg()[0]
                         results["runs"].setdefault(cell, {}).setdefault(side, []).append(r)
                         results["rss"].append({"cell": cell, "side": side, "rep": rep, "before": before,
@@ -510,7 +549,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     log(f"  wrk {w}@16 {side}: {r}")
         results["node_height_end"] = node.height()
         results["node_height_start"] = node_h0
-        results["rss_end"] = {"node": proc_status(node.process.pid), "cometgraph": proc_status(cg.pid)}
+        results["rss_end"] = {"node": proc_status(node.process.pid), "cometgraph": group_status(cg.pids())}
     finally:
         cg.stop()
         node.stop()
@@ -671,6 +710,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-wrk", action="store_true")
     ap.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE)
     ap.add_argument("--cg-port", type=int, default=DEFAULT_CG_PORT)
+    ap.add_argument("--workers", type=int, default=1,
+                    help="cometgraph serve --workers N (the node uses every core; default 1, as the README's first command)")
     ap.add_argument("--workdir", default=None, help="where the two home copies go (default: temp)")
     ap.add_argument("--keep-workdir", action="store_true")
     ap.add_argument("--seed", type=int, default=6)

@@ -66,11 +66,12 @@ from bench.run import (  # noqa: E402
     make_params,
     median_of,
     proc_cpu_seconds,
+    session_pids,
     wrk_run,
 )
 from tests.deploy.test_nginx import _nginx, fill  # noqa: E402
 
-DEFAULT_PORT = 37400
+DEFAULT_PORT = 27400  # below the ephemeral range, see bench/run.py
 SETUPS = {
     "a": "1 process (`serve --workers 1`), POST",
     "b": "`serve --workers 2`, one port, POST",
@@ -86,20 +87,6 @@ SCALE_LOG = ("    log_format scale '$upstream_cache_status $request_method $stat
 # --------------------------------------------------------------------------------------------
 # process groups: every server is a session leader; its workers are in its session
 # --------------------------------------------------------------------------------------------
-def session_pids(leader: int) -> list[int]:
-    out = []
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == leader:  # state, ppid, pgrp, session
-            out.append(int(d.name))
-    return out
-
-
 def group_memory(pids: list[int]) -> dict[str, int]:
     """Summed VmRSS, VmHWM (peaks, an upper bound of the joint peak) and Pss (shared pages
     counted once) of processes, in bytes."""
@@ -140,16 +127,17 @@ def reap(leader: int) -> None:
 
 
 class Server(CometgraphServer):
-    """bench/run.py's server with ``--workers N``; ready when every worker has started."""
+    """bench/run.py's server, always with an explicit ``--workers N``; ready when every
+    worker has started."""
 
     def __init__(self, *args, workers: int = 1, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.workers = workers
+        super().__init__(*args, workers=workers, **kwargs)
         self.leader: int | None = None
 
     @property
     def argv(self) -> list[str]:
-        return [*super().argv, "--workers", str(self.workers)]
+        argv = super().argv
+        return argv if "--workers" in argv else [*argv, "--workers", str(self.workers)]
 
     def start(self, timeout: float = 120) -> None:
         super().start(timeout)
@@ -159,9 +147,6 @@ class Server(CometgraphServer):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"not all {self.workers} workers started; see {self.log_path}")
             time.sleep(0.2)
-
-    def pids(self) -> list[int]:
-        return session_pids(self.pid)
 
     def stop(self) -> None:
         super().stop()
