@@ -182,3 +182,68 @@ def test_a_delegation_on_a_running_node_arrives_as_a_staking_flow(running_node, 
     assert flow["kind"] == "delegate" and flow["delegatorAddress"] == alice and flow["validatorAddress"] == valoper
     assert flow["amount"] == {"denom": "inj", "amount": "2000000"} and flow["tx"]["hash"] == txhash
     assert flow["height"] == int(node.rpc("tx", hash="0x" + txhash)["height"])
+
+
+def test_subscribers_on_every_worker_follow_a_running_node(running_node, oracle, tmp_path):
+    """`serve --workers 2` as users run it, beside a running node: each worker refreshes its own
+    snapshot and feeds its own subscribers; every subscriber, whichever worker accepted it, gets
+    the node's new blocks in order."""
+    import asyncio
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import websockets
+
+    from tests.support import free_port
+
+    node = running_node
+    node.wait_height(int(oracle.status["sync_info"]["latest_block_height"]) + 1, timeout=120)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(node.home), "--port", str(port), "--workers", "2",
+         "--refresh", "1", "--snapshot-dir", str(tmp_path / "snaps")],
+        env={k: v for k, v in os.environ.items() if not k.startswith("COMETGRAPH_")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+    async def subscriber() -> list[dict]:
+        async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": {"query": "subscription { newBlocks { height hash } }"}}))
+            blocks = []
+            while len(blocks) < 3:
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                if msg.get("type") == "next":
+                    blocks.append(msg["payload"]["data"]["newBlocks"])
+            return blocks
+
+    async def scenario() -> list[list[dict]]:
+        deadline = asyncio.get_running_loop().time() + 90
+        while True:  # both workers up: the port answers
+            assert proc.poll() is None, "serve exited"
+            try:
+                _, w = await asyncio.open_connection("127.0.0.1", port)
+                w.close()
+                break
+            except OSError:
+                assert asyncio.get_running_loop().time() < deadline, "serve did not come up"
+                await asyncio.sleep(0.3)
+        await asyncio.sleep(3)  # the second worker may still be opening its snapshot
+        return await asyncio.gather(*(subscriber() for _ in range(8)))
+
+    try:
+        streams = asyncio.run(scenario())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=40)
+    assert proc.returncode == 0
+    for blocks in streams:
+        heights = [b["height"] for b in blocks]
+        assert heights == list(range(heights[0], heights[0] + len(heights))), heights
+        for b in blocks:
+            assert b["hash"] == _node_block_hash(node, b["height"])
+    assert list((tmp_path / "snaps").iterdir()) == []
