@@ -172,8 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def main(argv: list[str] | None = None) -> int:
+def configure_logging() -> None:
+    """Our own loggers (one JSON line per operation, snapshots, workers) to stderr; uvicorn
+    configures its own. Worker processes start fresh and call this too."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_logging()
     ns = build_parser().parse_args(argv)
     try:
         return ns.func(ns)

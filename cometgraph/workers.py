@@ -74,7 +74,9 @@ def _worker(config_env: str, host: str, port: int, log_level: str) -> None:  # p
     import uvicorn
 
     from . import factory
+    from .cli import configure_logging
 
+    configure_logging()  # a spawned process starts without the parent's logging
     os.environ[factory.ENV] = config_env
     server = uvicorn.Server(uvicorn.Config("cometgraph.factory:app", factory=True, log_level=log_level))
     try:
@@ -82,7 +84,6 @@ def _worker(config_env: str, host: str, port: int, log_level: str) -> None:  # p
     except BaseException as exc:
         if server.started:
             raise
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         log.error("worker %s could not start: %s", os.getpid(), exc)
         sys.exit(STARTUP_FAILURE)
     if not server.started:

@@ -78,8 +78,12 @@ def test_serve_with_two_workers_answers_from_both(oracle, tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+        out = proc.stdout.read().decode()
         proc.stdout.close()
     assert list((tmp_path / "cache" / "cometgraph" / "snapshots").iterdir()) == []
+    # the workers log one JSON line per operation, as a single process does
+    lines = [json.loads(line.split("cometgraph.requests: ", 1)[1]) for line in out.splitlines() if "cometgraph.requests: " in line]
+    assert len(lines) >= 40 and {x["operation"] for x in lines} == {"anonymous"} and {x["status"] for x in lines} == {"ok"}
 
 
 def _worker_pids(parent: int) -> list[int]:
