@@ -27,19 +27,15 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench import loadgen as L  # noqa: E402
-from bench.run import CometgraphServer, cg_pages, log, make_params, param_key, proc_cpu_seconds, proc_status  # noqa: E402
+from bench.run import CometgraphServer, add_load_args, cg_pages, log, make_params, param_key, proc_cpu_seconds, proc_status  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--chain", type=Path, required=True)
     ap.add_argument("--cometgraph", action="append", required=True, help="NAME=PATH to a cometgraph executable")
-    ap.add_argument("--workloads", default="W1,W4,W5")
-    ap.add_argument("--concurrency", default="1,16")
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--warmup", type=float, default=2.0)
-    ap.add_argument("--seconds", type=float, default=8.0)
-    ap.add_argument("--port", type=int, default=37600, help="first install's port; the next ones follow")
+    add_load_args(ap, "W1,W4,W5", "1,16")
+    ap.add_argument("--port", type=int, default=27600, help="first install's port; the next ones follow")
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--out", type=Path, help="write the runs as JSON here")
     args = ap.parse_args(argv)

@@ -695,16 +695,21 @@ def environment_line(env: dict[str, Any], *others: str) -> str:
             + "; ".join([*others, env['wrk'] or 'no wrk']) + ".\n")
 
 
+def add_load_args(ap: argparse.ArgumentParser, workloads: str, concurrency: str) -> None:
+    """The options every bench script shares: what to run and for how long."""
+    ap.add_argument("--workloads", default=workloads)
+    ap.add_argument("--concurrency", default=concurrency)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--warmup", type=float, default=2.0)
+    ap.add_argument("--seconds", type=float, default=8.0)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--chain", type=Path, required=True, help="folder made by bench/build_chain.py --out")
     ap.add_argument("--out", type=Path, default=Path("bench-results"), help="results.json and results.md go here")
     ap.add_argument("--cometgraph", help="the cometgraph executable (default: beside this Python)")
-    ap.add_argument("--workloads", default="W1,W1b,W2,W3,W4,W5")
-    ap.add_argument("--concurrency", default="1,16")
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--warmup", type=float, default=2.0)
-    ap.add_argument("--seconds", type=float, default=8.0)
+    add_load_args(ap, "W1,W1b,W2,W3,W4,W5", "1,16")
     ap.add_argument("--ceiling-seconds", type=float, default=5.0)
     ap.add_argument("--no-ceiling", action="store_true")
     ap.add_argument("--no-wrk", action="store_true")

@@ -58,6 +58,7 @@ from bench import loadgen as L  # noqa: E402
 from bench.run import (  # noqa: E402
     CometgraphServer,
     _f,
+    add_load_args,
     cg_pages,
     cg_request,
     environment,
@@ -496,12 +497,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-dir", type=Path, default=REPO / "bench" / "results",
                     help="<date>-scale-<commit>.json goes here (default bench/results)")
     ap.add_argument("--cometgraph", help="the cometgraph executable (default: beside this Python)")
-    ap.add_argument("--workloads", default="W1,W4")
+    add_load_args(ap, "W1,W4", "16,64")
     ap.add_argument("--setups", default="a,b,c,d")
-    ap.add_argument("--concurrency", default="16,64")
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--warmup", type=float, default=2.0)
-    ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--check", type=int, default=5, help="parameters per workload checked across setups")
     ap.add_argument("--nginx-workers", type=int, default=2)
     ap.add_argument("--no-wrk", action="store_true")

@@ -1733,18 +1733,27 @@ def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
         if latest != work["status_height"]:
             log(f"WARNING: status.json is at {work['status_height']}, the chain ends at {latest}")
 
-        log("packing")
-        pack(home, oracle, out)
-        report = check_archive(out)
-        report["seconds"] = round(time.monotonic() - t0)
-        report["work_dir"] = str(work_dir)
+        report = pack_and_check(home, oracle, out, t0, work_dir)
         log(f"archive {out}: {report['size_bytes'] / 1e6:.2f} MB; {json.dumps(report)}")
         return report
     finally:
-        if keep_workdir:
-            log(f"kept {work_dir}")
-        else:
-            shutil.rmtree(work_dir, ignore_errors=True)
+        leave_work_dir(work_dir, keep_workdir)
+
+
+def pack_and_check(home: Path, oracle: Path, out: Path, t0: float, work_dir: Path) -> dict[str, Any]:
+    log("packing")
+    pack(home, oracle, out)
+    report = check_archive(out)
+    report["seconds"] = round(time.monotonic() - t0)
+    report["work_dir"] = str(work_dir)
+    return report
+
+
+def leave_work_dir(work_dir: Path, keep: bool) -> None:
+    if keep:
+        log(f"kept {work_dir}")
+    else:
+        shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def rerecord(archive: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
@@ -1775,17 +1784,9 @@ def rerecord(archive: Path, port_base: int, keep_workdir: bool) -> dict[str, Any
         changed = _oracle_changes(old, new)
         if changed:
             raise DevnetError(f"the node now answers differently: {changed}")
-        log("packing")
-        pack(home, new, archive)
-        report = check_archive(archive)
-        report["seconds"] = round(time.monotonic() - t0)
-        report["work_dir"] = str(work_dir)
-        return report
+        return pack_and_check(home, new, archive, t0, work_dir)
     finally:
-        if keep_workdir:
-            log(f"kept {work_dir}")
-        else:
-            shutil.rmtree(work_dir, ignore_errors=True)
+        leave_work_dir(work_dir, keep_workdir)
 
 
 def _oracle_changes(old: Path, new: Path) -> list[str]:
