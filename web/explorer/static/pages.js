@@ -32,6 +32,34 @@ const accountLink = (addr) => link(`/account/${addr}`, addr, { class: "mono" });
 /** The validator page's path; `height` (optional) keeps the page at that height. */
 const validatorPath = (op, height) => `/validator/${op}${height === null || height === undefined ? "" : `?height=${height}`}`;
 
+/**
+ * A "More" button under a keyset-paged table: `show(page)` adds a page's rows, `next(cursor)`
+ * fetches the page after `cursor`; the button hides on the last page and errors stay under it.
+ */
+function pager(id, label, first, show, next) {
+  const more = h("button", { type: "button", id }, label);
+  const moreError = h("div", { "aria-live": "polite" });
+  let page = first;
+  const add = (p) => {
+    page = p;
+    show(p);
+    more.hidden = !p.pageInfo.hasNextPage;
+  };
+  add(first);
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    moreError.replaceChildren();
+    try {
+      add(await next(page.pageInfo.endCursor));
+    } catch (e) {
+      moreError.replaceChildren(errorBox(e instanceof GqlError ? e : new GqlError(String(e))));
+    } finally {
+      more.disabled = false;
+    }
+  });
+  return { more, moreError };
+}
+
 function section(title, ...content) {
   const id = "h-" + title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   return h("section", { "aria-labelledby": id }, h("h2", { id }, title), ...content);
@@ -302,30 +330,14 @@ export async function account(ctx, param) {
   ctx.title = `Account ${short(a.address, 10, 6)} — cometgraph explorer`;
 
   const tbody = h("tbody");
-  const more = h("button", { type: "button", id: "more-txs" }, "More transactions");
-  const moreError = h("div", { "aria-live": "polite" });
-  let page = a.txs;
-  const addPage = (p) => {
-    for (const t of p.nodes) {
-      tbody.append(tableRow(TX_COLUMNS, [txLink(t.hash), blockLink(t.height), status(t.code, t.codespace), msgSummary(t.messages)], { dataset: { hash: t.hash } }));
-    }
-    more.hidden = !p.pageInfo.hasNextPage;
-  };
-  addPage(page);
-  more.addEventListener("click", async () => {
-    more.disabled = true;
-    moreError.replaceChildren();
-    try {
-      const n = await query(`query($a: String!, $first: Int!, $after: String) { account(address: $a) { ${ACCOUNT_TXS} } }`,
-        { a: a.address, first: per, after: page.pageInfo.endCursor });
-      page = n.account.txs;
-      addPage(page);
-    } catch (e) {
-      moreError.replaceChildren(errorBox(e instanceof GqlError ? e : new GqlError(String(e))));
-    } finally {
-      more.disabled = false;
-    }
-  });
+  const { more, moreError } = pager("more-txs", "More transactions", a.txs,
+    (p) => {
+      for (const t of p.nodes) {
+        tbody.append(tableRow(TX_COLUMNS, [txLink(t.hash), blockLink(t.height), status(t.code, t.codespace), msgSummary(t.messages)], { dataset: { hash: t.hash } }));
+      }
+    },
+    async (after) => (await query(`query($a: String!, $first: Int!, $after: String) { account(address: $a) { ${ACCOUNT_TXS} } }`,
+      { a: a.address, first: per, after })).account.txs);
 
   const delCols = [["Validator", "validator"], ["Shares", "shares"], ["Balance", "balance"]];
   const unbCols = [["Validator", "validator"], ["Created at", "creation-height"], ["Completes", "completion-time"], ["Balance", "balance"]];
@@ -473,40 +485,27 @@ export async function validator(ctx, param) {
 
   const tokens = BigInt(v.tokens);
   const tbody = h("tbody");
-  const more = h("button", { type: "button", id: "more-delegators" }, "More delegators");
-  const moreError = h("div", { "aria-live": "polite" });
   let rank = 0;
-  let page = v.delegations;
-  const addPage = (p) => {
-    for (const { node: x } of p.edges) {
-      rank += 1;
-      tbody.append(tableRow(DELEGATOR_COLUMNS, [
-        String(rank),
-        accountLink(x.delegatorAddress),
-        coins([x.balance]),
-        percent(BigInt(x.balance.amount), tokens),
-        h("span", { class: "mono" }, x.shares),
-      ], { dataset: { delegator: x.delegatorAddress } }));
-    }
-    more.hidden = !p.pageInfo.hasNextPage;
-  };
-  addPage(page);
-  more.addEventListener("click", async () => {
-    more.disabled = true;
-    moreError.replaceChildren();
-    try {
+  const { more, moreError } = pager("more-delegators", "More delegators", v.delegations,
+    (p) => {
+      for (const { node: x } of p.edges) {
+        rank += 1;
+        tbody.append(tableRow(DELEGATOR_COLUMNS, [
+          String(rank),
+          accountLink(x.delegatorAddress),
+          coins([x.balance]),
+          percent(BigInt(x.balance.amount), tokens),
+          h("span", { class: "mono" }, x.shares),
+        ], { dataset: { delegator: x.delegatorAddress } }));
+      }
+    },
+    async (after) => {
       const n = await query(`query($o: String!, $h: Int!, $first: Int!, $after: String) {
           stakingValidator(operatorAddress: $o, height: $h) { ${VALIDATOR_DELEGATIONS} } }`,
-      { o: v.operatorAddress, h: at, first: per, after: page.pageInfo.endCursor });
+      { o: v.operatorAddress, h: at, first: per, after });
       if (!n.stakingValidator) throw new GqlError(`validator ${v.operatorAddress} is gone at height ${at}`, "NOT_FOUND");
-      page = n.stakingValidator.delegations;
-      addPage(page);
-    } catch (e) {
-      moreError.replaceChildren(errorBox(e instanceof GqlError ? e : new GqlError(String(e))));
-    } finally {
-      more.disabled = false;
-    }
-  });
+      return n.stakingValidator.delegations;
+    });
 
   const si = v.signingInfo;
   const website = /^https?:\/\//i.test(v.website || "")
