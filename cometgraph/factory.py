@@ -34,7 +34,7 @@ def app():
     """Build this worker's app from the parent's settings."""
     from pathlib import Path
 
-    from cometgraph.cli import open_chain
+    from cometgraph.cli import open_chain, tune_gc
     from cometgraph.web.app import create_app
 
     cfg = json.loads(os.environ[ENV])
@@ -49,4 +49,6 @@ def app():
         descriptors=tuple(Path(p) for p in raw.get("descriptors") or ()),
     )
     chain, refresh = open_chain(settings)
-    return create_app(chain, refresh=refresh, limits=Limits(**cfg["limits"]))
+    app = create_app(chain, refresh=refresh, limits=Limits(**cfg["limits"]))
+    tune_gc()
+    return app

@@ -56,3 +56,18 @@ def test_the_committed_sdl_is_the_served_schema(capsys):
     assert main(["schema"]) == 0
     committed = (Path(__file__).resolve().parent.parent / "docs" / "schema.graphql").read_text()
     assert capsys.readouterr().out == committed, "schema changed: run `cometgraph schema > docs/schema.graphql` and review"
+
+
+def test_serving_processes_keep_their_startup_objects_out_of_the_collectors_way():
+    import gc
+
+    from cometgraph.cli import GC_THRESHOLDS, tune_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() > 10_000  # the imported modules, at least
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
