@@ -12,7 +12,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
@@ -29,6 +28,7 @@ from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE
 from .account import Account, BondStatus, StakingValidator, coin
 from .block import Block, BlockConnection
 from .common import Coin, Order
+from .doccache import DocumentStore, document_cache
 from .execution import LeanExecutionContext
 from .errors import ErrorCodes
 from .limits import Limits, node_estimate
@@ -186,9 +186,9 @@ class Subscription:
 
 def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
-    # QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance, and
-    # ValidationCache is keyed by (schema, document, rules): with a limiter per request it
-    # never hits. Their rules are made once here and added to every request as they are.
+    # QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance: their
+    # rules are made once here and added to every request as they are, so that validation
+    # results stay the same for a document (schema/doccache.py caches them by query text).
     rules = [
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
@@ -200,14 +200,15 @@ def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawb
     ]
     if not limits.introspection:
         guards.append(DisableIntrospection)
-    # validating a document costs more than most answers (docs/benchmarks.md): once per
-    # distinct document. (Strawberry's ParserCache would let syntax errors escape the
-    # error-code extension, and parsing is the smaller cost.)
-    caches = [lambda: ValidationCache(maxsize=1024)]
-    return Schema(
+    # parsing and validating a document cost more than most answers (docs/benchmarks.md):
+    # once per distinct short query text, in bounded memory (schema/doccache.py)
+    store = DocumentStore()
+    schema = Schema(
         query=Query,
         subscription=Subscription,
-        extensions=[PinSnapshot, ErrorCodes, *caches, *guards, *extensions],
+        extensions=[PinSnapshot, ErrorCodes, document_cache(store), *guards, *extensions],
         config=StrawberryConfig(scalar_map=SCALARS),
         execution_context_class=LeanExecutionContext,
     )
+    schema.document_store = store
+    return schema
