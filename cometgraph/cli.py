@@ -98,18 +98,19 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         refresh=ns.refresh,
         snapshot_dir=ns.snapshot_dir,
         descriptors=ns.descriptors,
+        workers=ns.workers,
     )
     limits = limits_from(ns)
-    if ns.workers > 1:
+    if settings.workers > 1:
         from . import factory, workers
 
         if not settings.uses_sample:  # the workers would each fail the same way: say it once, here
             find_data_dir(settings.home, settings.data_dir)
         config_env = factory.export(settings, limits)
         if workers.supports_reuse_port():  # each worker its own socket: connections spread evenly
-            return workers.Supervisor(ns.workers, settings.host, settings.port, config_env).run()
+            return workers.Supervisor(settings.workers, settings.host, settings.port, config_env).run()
         uvicorn.run(
-            "cometgraph.factory:app", factory=True, workers=ns.workers, host=settings.host, port=settings.port, log_level="info"
+            "cometgraph.factory:app", factory=True, workers=settings.workers, host=settings.host, port=settings.port, log_level="info"
         )
         return 0
     chain, refresh = open_chain(settings)
@@ -166,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--refresh", type=float, default=None, help=f"seconds between snapshot refreshes, 0 = never (default {DEFAULT_REFRESH})"
     )
-    serve.add_argument("--workers", type=int, default=1, help="worker processes on one port, each with its own snapshot (default 1)")
+    serve.add_argument("--workers", type=int, help="worker processes on one port, each with its own snapshot (default 1)")
     lim = serve.add_argument_group("limits (README: Limits)")
     lim.add_argument("--max-depth", type=int, default=None, help="query depth (default 12)")
     lim.add_argument("--max-aliases", type=int, default=None, help="aliases per query (default 30)")

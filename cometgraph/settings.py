@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cometgraph.storage.errors import InvalidInput
+
 DEFAULT_REFRESH = 2.0
 
 
@@ -19,6 +21,7 @@ class Settings:
     refresh: float = DEFAULT_REFRESH  # seconds between snapshot refreshes; 0 = never (stopped node, archive)
     snapshot_dir: Path | None = None  # where private snapshots live; same filesystem as the node = hard links
     descriptors: tuple[Path, ...] = ()  # FileDescriptorSet files for chain-specific message types
+    workers: int = 1  # serving processes on one port, each with its own snapshot
 
     @property
     def uses_sample(self) -> bool:
@@ -35,10 +38,14 @@ class Settings:
             ("port", int),
             ("refresh", float),
             ("snapshot_dir", Path),
+            ("workers", int),
         ):
             raw = env.get(f"COMETGRAPH_{name.upper()}")
             if raw:
-                values[name] = cast(raw)
+                try:
+                    values[name] = cast(raw)
+                except ValueError:
+                    raise InvalidInput(f"COMETGRAPH_{name.upper()}={raw!r} is not a valid {cast.__name__}") from None
         raw = env.get("COMETGRAPH_DESCRIPTORS")
         if raw:
             values["descriptors"] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
@@ -47,5 +54,7 @@ class Settings:
             values["descriptors"] = tuple(Path(p) for p in values["descriptors"])
         settings = cls(**values)
         if settings.refresh < 0:
-            raise ValueError("--refresh must be >= 0")
+            raise InvalidInput("--refresh must be >= 0")
+        if settings.workers < 1:
+            raise InvalidInput("--workers must be >= 1")
         return settings

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from cometgraph.cli import main
 
 
@@ -71,3 +73,22 @@ def test_serving_processes_keep_their_startup_objects_out_of_the_collectors_way(
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_serve_settings_come_from_flags_or_same_named_environment_variables(monkeypatch):
+    from cometgraph.settings import Settings
+    from cometgraph.storage.errors import InvalidInput
+
+    assert Settings.from_env({}).workers == 1
+    assert Settings.from_env({"COMETGRAPH_WORKERS": "3", "COMETGRAPH_REFRESH": "0.5"}).workers == 3
+    assert Settings.from_env({"COMETGRAPH_WORKERS": "3"}, workers=2).workers == 2  # the flag wins
+    with pytest.raises(InvalidInput, match="COMETGRAPH_WORKERS='two' is not a valid int"):
+        Settings.from_env({"COMETGRAPH_WORKERS": "two"})
+    with pytest.raises(InvalidInput, match="--workers must be >= 1"):
+        Settings.from_env({}, workers=0)
+
+
+def test_bad_serve_settings_are_one_line_not_a_traceback(capsys, monkeypatch):
+    monkeypatch.setenv("COMETGRAPH_REFRESH", "soon")
+    assert main(["serve"]) == 2
+    assert capsys.readouterr().err.strip() == "cometgraph: COMETGRAPH_REFRESH='soon' is not a valid float"
