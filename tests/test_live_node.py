@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import time
 
 import pytest
@@ -32,6 +33,19 @@ def running_node(injectived, sample_home, scratch_copy, tmp_path):
         yield node
     finally:
         node.stop()
+
+
+@contextlib.asynccontextmanager
+async def graphql_ws(port: int):
+    """A graphql-transport-ws connection to a served /graphql, acknowledged."""
+    import json
+
+    import websockets
+
+    async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        yield ws
 
 
 def _node_block_hash(node, height: int) -> str:
@@ -83,7 +97,6 @@ def test_live_service_streams_new_blocks_and_matching_txs_from_a_running_node(ru
     import json
 
     import httpx
-    import websockets
 
     from cometgraph.web.app import create_app
 
@@ -95,9 +108,7 @@ def test_live_service_streams_new_blocks_and_matching_txs_from_a_running_node(ru
     bob = oracle.workload["accounts"]["bob"]["address"]
 
     async def scenario(port):
-        async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-            await ws.send(json.dumps({"type": "connection_init"}))
-            assert json.loads(await ws.recv())["type"] == "connection_ack"
+        async with graphql_ws(port) as ws:
             await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": {"query": "subscription { newBlocks { height hash } }"}}))
             q = f"transfer.recipient='{bob}'"
             await ws.send(json.dumps({"id": "t", "type": "subscribe", "payload": {"query": "subscription($q: String) { newTxs(query: $q) { hash height code memo } }", "variables": {"q": q}}}))
@@ -146,7 +157,6 @@ def test_a_delegation_on_a_running_node_arrives_as_a_staking_flow(running_node, 
     import asyncio
     import json
 
-    import websockets
 
     from cometgraph.web.app import create_app
 
@@ -158,9 +168,7 @@ def test_a_delegation_on_a_running_node_arrives_as_a_staking_flow(running_node, 
     valoper = oracle.workload["accounts"]["validator"]["valoper"]
 
     async def scenario(port):
-        async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-            await ws.send(json.dumps({"type": "connection_init"}))
-            assert json.loads(await ws.recv())["type"] == "connection_ack"
+        async with graphql_ws(port) as ws:
             q = "subscription($m: BigInt) { newStakingFlows(minAmount: $m) { kind delegatorAddress validatorAddress amount { denom amount } height tx { hash } } }"
             await ws.send(json.dumps({"id": "f", "type": "subscribe", "payload": {"query": q, "variables": {"m": "1000"}}}))
             await asyncio.sleep(0.5)
@@ -195,7 +203,6 @@ def test_subscribers_on_every_worker_follow_a_running_node(running_node, oracle,
     import subprocess
     import sys
 
-    import websockets
 
     from tests.support import free_port
 
@@ -210,9 +217,7 @@ def test_subscribers_on_every_worker_follow_a_running_node(running_node, oracle,
     )
 
     async def subscriber() -> list[dict]:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-            await ws.send(json.dumps({"type": "connection_init"}))
-            assert json.loads(await ws.recv())["type"] == "connection_ack"
+        async with graphql_ws(port) as ws:
             await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": {"query": "subscription { newBlocks { height hash } }"}}))
             blocks = []
             while len(blocks) < 3:
