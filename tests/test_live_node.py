@@ -157,7 +157,6 @@ def test_a_delegation_on_a_running_node_arrives_as_a_staking_flow(running_node, 
     import asyncio
     import json
 
-
     from cometgraph.web.app import create_app
 
     node = running_node
