@@ -32,7 +32,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DatabaseUnavailable, SnapshotError
@@ -84,10 +84,51 @@ def find_data_dir(home: Path | None = None, data_dir: Path | None = None) -> Pat
     return data_dir
 
 
-def _copy_file(src: Path, dst: Path) -> None:
+class SnapshotCancelled(Exception):
+    """The holder was closed while this snapshot was being taken: stop, leave nothing behind.
+
+    Not a ``SnapshotError``: nothing is wrong with the node, so no retry may catch it.
+    """
+
+
+class Cancel:
+    """Set once by the holder's ``close()``; every copy step checks it.
+
+    Checked between files and between 1 MiB chunks, so a close waits for at most one
+    chunk of an in-flight copy, not for a whole database.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise SnapshotCancelled("the snapshot holder was closed")
+
+    def sleep(self, seconds: float) -> None:
+        """A retry's back-off that a close cuts short."""
+        if self._event.wait(seconds):
+            self.check()
+
+
+#: for callers that never cancel
+NEVER = Cancel()
+
+_CHUNK = 1 << 20
+
+
+def _copy_file(src: Path, dst: Path, cancel: Cancel = NEVER) -> None:
     # read-only on the source; never copies metadata that could touch it
     with open(src, "rb") as fin, open(dst, "wb") as fout:
-        shutil.copyfileobj(fin, fout, 1 << 20)
+        while chunk := fin.read(_CHUNK):
+            fout.write(chunk)
+            cancel.check()
 
 
 class _Linker:
@@ -96,7 +137,7 @@ class _Linker:
     def __init__(self) -> None:
         self.can_link = True
 
-    def __call__(self, src: Path, dst: Path) -> None:
+    def __call__(self, src: Path, dst: Path, cancel: Cancel = NEVER) -> None:
         if self.can_link:
             try:
                 os.link(src, dst)
@@ -106,18 +147,22 @@ class _Linker:
                     raise
                 log.info("hard links impossible (%s); copying table files instead", exc.strerror)
                 self.can_link = False
-        _copy_file(src, dst)
+        _copy_file(src, dst, cancel)
 
 
-def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None) -> Fingerprint:
+def copy_leveldb(
+    src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None, cancel: Cancel = NEVER
+) -> Fingerprint:
     """Make ``dst`` a consistent private copy of the LevelDB folder ``src``.
 
     Retries while a flush or compaction in the node races the copy. Returns the
-    source fingerprint the copy corresponds to.
+    source fingerprint the copy corresponds to. ``cancel`` stops it between any two
+    steps (``SnapshotCancelled``); the caller removes what was copied.
     """
     linker = linker or _Linker()
     last_error: Exception | None = None
     for attempt in range(attempts):
+        cancel.check()
         if dst.exists():
             shutil.rmtree(dst)
         dst.mkdir(parents=True)
@@ -130,13 +175,15 @@ def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | N
                 if name in SKIP or name.endswith(TABLE_SUFFIXES):
                     continue
                 if name == "CURRENT" or name.startswith("MANIFEST-") or name.endswith(".log"):
-                    _copy_file(src / name, dst / name)
+                    cancel.check()
+                    _copy_file(src / name, dst / name, cancel)
             tables, may_link = _tables_to_take(dst, current, names)
             for name in tables:
+                cancel.check()
                 if may_link:
-                    linker(src / name, dst / name)
+                    linker(src / name, dst / name, cancel)
                 else:
-                    _copy_file(src / name, dst / name)
+                    _copy_file(src / name, dst / name, cancel)
             (dst / "CURRENT").write_bytes(current)
             after = Fingerprint.of(src)
             if _manifest_state(before) == _manifest_state(after) and (src / "CURRENT").read_bytes() == current:
@@ -149,7 +196,7 @@ def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | N
             last_error = exc  # a compaction replaced them while we copied
         except FileNotFoundError as exc:  # a compaction removed a file we listed
             last_error = exc
-        time.sleep(min(0.05 * 2**attempt, 1.0))
+        cancel.sleep(min(0.05 * 2**attempt, 1.0))
     raise SnapshotError(f"could not take a consistent copy of {src.name} after {attempts} attempts: {last_error}")
 
 
@@ -182,7 +229,9 @@ class MissingTables(FileNotFoundError):
     """The manifest names tables the folder lacks: a compaction raced us, or damage."""
 
 
-def open_copy(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None) -> tuple[LevelDB, Fingerprint]:
+def open_copy(
+    src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None, cancel: Cancel = NEVER
+) -> tuple[LevelDB, Fingerprint]:
     """Copy ``src`` to ``dst`` and open the copy; a copy that does not open is retaken.
 
     Opening is the real proof of consistency: LevelDB replays the copied log and
@@ -193,7 +242,7 @@ def open_copy(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None
     last: Exception | None = None
     failed_on: Fingerprint | None = None
     for attempt in range(attempts):
-        fp = copy_leveldb(src, dst, attempts=attempts, linker=linker)
+        fp = copy_leveldb(src, dst, attempts=attempts, linker=linker, cancel=cancel)
         try:
             return LevelDB(dst, name=src.name.removesuffix(".db")), fp
         except DatabaseUnavailable as exc:
@@ -202,7 +251,7 @@ def open_copy(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None
                 break
             failed_on = fp
             log.info("copy of %s did not open (%s); retaking it", src.name, exc)
-            time.sleep(min(0.05 * 2**attempt, 1.0))
+            cancel.sleep(min(0.05 * 2**attempt, 1.0))
     raise SnapshotError(f"{src.name} would not open: {_strip(str(last), dst)}")
 
 
@@ -320,14 +369,16 @@ class Snapshotter:
                 out[name] = Fingerprint.of(src)
         return out
 
-    def take(self, attempts: int = 4) -> Snapshot:
+    def take(self, attempts: int = 4, cancel: Cancel = NEVER) -> Snapshot:
         """Copy every database (blockstore first, so it is the oldest) and open the copies.
 
         The order matters: the node saves a block before it executes it, so later
         copies of state/tx_index/application are at least as new as the blocks.
+        A ``cancel`` set meanwhile raises ``SnapshotCancelled`` with the folder removed.
         """
         last: Exception | None = None
         for _ in range(attempts):
+            cancel.check()
             folder = self.workdir / f"snap-{os.getpid()}-{next(_seq)}-{time.time_ns()}"
             folder.mkdir()
             dbs: dict[str, LevelDB] = {}
@@ -341,7 +392,7 @@ class Snapshotter:
                             raise DatabaseUnavailable(f"{src} is missing")
                         continue  # e.g. tx_index off: readers report it
                     try:
-                        dbs[name], fps[name] = open_copy(src, folder / f"{name}.db", linker=self._linker)
+                        dbs[name], fps[name] = open_copy(src, folder / f"{name}.db", linker=self._linker, cancel=cancel)
                     except SnapshotError as exc:
                         if name == "blockstore":
                             raise
@@ -351,6 +402,7 @@ class Snapshotter:
                         fps[name] = Fingerprint.of(src)
                 if self.verify:
                     self.verify(dbs)
+                cancel.check()
                 return Snapshot(folder, dbs, fps, time.time(), broken)
             except (SnapshotError, DatabaseUnavailable) as exc:
                 last = exc
@@ -391,32 +443,66 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-@dataclass
 class SnapshotHolder:
-    """The current snapshot, swapped atomically; readers pin one for a whole request."""
+    """The current snapshot, swapped atomically; readers pin one for a whole request.
 
-    snapshotter: Snapshotter
-    #: builds what readers need on a new snapshot before it is published
-    prepare: Callable[[Snapshot], object] | None = None
-    current: Snapshot | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _closed: bool = False
+    ``close()`` is final and leaves no folder of its own behind: it cancels a snapshot
+    being taken (an open or a refresh on another thread), waits until that take has
+    removed its folder, then retires the current snapshot (deleted at once, or by the
+    last reader still holding it).
+    """
+
+    def __init__(self, snapshotter: Snapshotter, prepare: Callable[[Snapshot], object] | None = None) -> None:
+        self.snapshotter = snapshotter
+        #: builds what readers need on a new snapshot before it is published
+        self.prepare = prepare
+        self.current: Snapshot | None = None
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._taking = 0
+        self._closed = False
+        self._cancel = Cancel()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def taking(self) -> int:
+        """Snapshots being taken right now (open or refresh in flight)."""
+        return self._taking
 
     def _take(self) -> Snapshot:
-        snap = self.snapshotter.take()
-        if self.prepare is not None:
-            try:
-                snap.readers = self.prepare(snap)
-            except BaseException:
-                snap.retire()
-                raise
-        return snap
+        with self._lock:
+            if self._closed:
+                raise SnapshotCancelled("the snapshot holder is closed")
+            self._taking += 1
+        try:
+            snap = self.snapshotter.take(cancel=self._cancel)
+            if self.prepare is not None:
+                try:
+                    snap.readers = self.prepare(snap)
+                except BaseException:
+                    snap.retire()
+                    raise
+            return snap
+        finally:
+            with self._lock:
+                self._taking -= 1
+                self._idle.notify_all()
 
     def open(self) -> Snapshot:
         self.snapshotter.clean_stale()
         snap = self._take()
         with self._lock:
-            self.current = snap
+            if self._closed:  # closed while the first snapshot was being prepared
+                old, snap = snap, None
+            else:
+                old, self.current = self.current, snap
+        if old is not None:
+            old.retire()
+        if snap is None:
+            raise SnapshotCancelled("the snapshot holder was closed while opening")
         return snap
 
     def pin(self) -> Snapshot:
@@ -430,12 +516,18 @@ class SnapshotHolder:
         return cur is None or self.snapshotter.fingerprints() != cur.fingerprints
 
     def refresh(self, force: bool = False) -> Snapshot | None:
-        """Take a new snapshot if the node's files changed; returns it, or None."""
-        if not force and not self.changed():
+        """Take a new snapshot if the node's files changed; returns it, or None.
+
+        None also when the holder is closed before or while the new one is taken.
+        """
+        if self._closed or (not force and not self.changed()):
             return None
-        new = self._take()
+        try:
+            new = self._take()
+        except SnapshotCancelled:
+            return None
         with self._lock:
-            if self._closed:  # closed while this refresh was copying: nobody will read it
+            if self._closed:  # closed while this refresh was preparing: nobody will read it
                 old = new
                 new = None
             else:
@@ -444,9 +536,21 @@ class SnapshotHolder:
             old.retire()
         return new
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> bool:
+        """Cancel and wait for any snapshot being taken, then retire the current one.
+
+        Returns False only when ``timeout`` ran out with a take still in flight (its
+        folder is then removed by that take itself when it ends).
+        """
         with self._lock:
             self._closed = True
+            self._cancel.set()
+            if self._taking:
+                log.info("closing: stopping the snapshot being taken and removing its folder")
+            done = self._idle.wait_for(lambda: self._taking == 0, timeout)
             old, self.current = self.current, None
         if old is not None:
             old.retire()
+        if not done:
+            log.warning("closed while a snapshot was still being taken; it removes itself when it ends")
+        return done

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import socket
 import threading
 import time
@@ -12,9 +14,20 @@ import uvicorn
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port that is free right now, below the ephemeral range.
+
+    Port 0 would hand out an ephemeral port: between our check and the server's bind,
+    any outgoing connection on the machine (a client, another test's node) may take it.
+    Never the same port twice in one test process (two servers asked for at once).
+    """
+    while True:
+        port = free_port_base(span=1)
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+
+
+_handed_out: set[int] = set()
 
 
 @contextlib.contextmanager
@@ -67,3 +80,29 @@ def free_port_base(span: int = 20, tries: int = 200) -> int:
             for s in socks:
                 s.close()
     raise RuntimeError("no free block of ports")
+
+
+class HeldLog:
+    """A FIFO named like a log in the node's folder: a snapshot copying it blocks in its read
+    until we let it go, so a test can hold a refresh mid-copy without sleeping."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "999999.log"
+        os.mkfifo(self.path)
+        self._fd: int | None = None
+
+    def wait_until_read(self, timeout: float = 60) -> None:
+        """Returns once a copy has the FIFO open: it is then blocked reading it."""
+        deadline = time.monotonic() + timeout
+        while self._fd is None:
+            try:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:  # ENXIO: nobody has it open for reading yet
+                assert exc.errno == errno.ENXIO, exc
+                assert time.monotonic() < deadline, "no snapshot started copying the log"
+                time.sleep(0.01)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

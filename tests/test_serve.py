@@ -8,20 +8,18 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support import HeldLog, free_port
 
 
 def test_serve_without_a_home_serves_the_embedded_sample_chain(oracle, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port)],
@@ -54,7 +52,7 @@ def test_serve_without_a_home_serves_the_embedded_sample_chain(oracle, tmp_path)
 
 
 def test_serve_with_two_workers_answers_from_both(oracle, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -112,7 +110,7 @@ def test_two_workers_share_long_lived_connections(tmp_path):
     one to wake up: each worker listens on its own SO_REUSEPORT socket."""
     import threading
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -190,7 +188,7 @@ def test_workers_that_cannot_open_the_databases_stop_the_service(tmp_path):
     """Restarting a worker that fails before serving would fail the same way, forever."""
     (tmp_path / "home" / "data" / "blockstore.db").mkdir(parents=True)  # a folder, but no database
     r = subprocess.run(
-        [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(tmp_path / "home"), "--port", str(_free_port()),
+        [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(tmp_path / "home"), "--port", str(free_port()),
          "--workers", "2", "--snapshot-dir", str(tmp_path / "snaps")],
         capture_output=True, text=True, timeout=120,
     )
@@ -202,8 +200,67 @@ def test_workers_that_cannot_open_the_databases_stop_the_service(tmp_path):
 def test_serving_two_workers_without_a_node_folder_is_one_clear_error(tmp_path):
     (tmp_path / "home").mkdir()
     r = subprocess.run(
-        [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(tmp_path / "home"), "--port", str(_free_port()), "--workers", "2"],
+        [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(tmp_path / "home"), "--port", str(free_port()), "--workers", "2"],
         capture_output=True, text=True, timeout=60,
     )
     assert r.returncode == 2
     assert r.stderr.strip() == f"cometgraph: no blockstore.db under {tmp_path / 'home' / 'data'}: is this a CometBFT node's data folder?"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_during_a_refresh_leaves_no_snapshot_folder(sample_home, scratch_copy, tmp_path, workers):
+    """SIGTERM while a refresh is mid-copy (in every worker): the shutdown stops that copy,
+    waits for it and removes its folder before the process exits (uvicorn re-raises the
+    signal at the end, which used to kill the refresh's thread with its half-built
+    snapshot on disk)."""
+    home = scratch_copy(sample_home, "home")
+    snaps = tmp_path / "snaps"
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(home), "--port", str(port),
+         "--refresh", "0.2", "--snapshot-dir", str(snaps), "--workers", str(workers)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    lines: list[str] = []
+    closing = threading.Semaphore(0)
+
+    def read_log() -> None:
+        for line in proc.stderr:
+            lines.append(line)
+            if "stopping the snapshot being taken" in line:
+                closing.release()
+
+    reader = threading.Thread(target=read_log, daemon=True)
+    reader.start()
+    held = None
+    try:
+        deadline = time.monotonic() + 90
+        while not _answers(f"http://127.0.0.1:{port}/graphql", {"query": "{ status { latestHeight } }"}):
+            assert proc.poll() is None and time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.1)
+        # a new log file in the node's blockstore: the next refresh copies it and blocks there
+        held = HeldLog(home / "data" / "blockstore.db")
+        held.wait_until_read()
+        # each worker's refresh builds its snapshot beside the one it serves, and is held
+        # at the log (or stopped before it, if the signal comes first)
+        while len(list(snaps.iterdir())) < 2 * workers:
+            assert time.monotonic() < deadline, sorted(p.name for p in snaps.iterdir())
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        # every worker's shutdown reached its holder's close while its copy was still held
+        for _ in range(workers):
+            while not closing.acquire(timeout=0.1):
+                assert proc.poll() is None, "the server exited without stopping the refresh:\n" + "".join(lines)
+                assert time.monotonic() < deadline + 60, "".join(lines)
+        held.release()
+        proc.wait(timeout=60)
+    finally:
+        if held is not None:
+            held.release()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(timeout=10)
+    proc.stderr.close()
+    assert proc.returncode in (0, -signal.SIGTERM), "".join(lines)
+    assert list(snaps.iterdir()) == [], "".join(lines)

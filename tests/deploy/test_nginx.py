@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.deploy
@@ -32,12 +33,6 @@ def _nginx() -> str:
         subprocess.run(["apt-get", "install", "-y", "-qq", "nginx"], check=True, capture_output=True, timeout=900)
         found = shutil.which("nginx") or "/usr/sbin/nginx"
     return str(found)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(url: str, proc=None, timeout: float = 60) -> None:
@@ -57,7 +52,7 @@ def _wait(url: str, proc=None, timeout: float = 60) -> None:
 def stack(sample_home, tmp_path_factory):
     nginx = _nginx()
     work = tmp_path_factory.mktemp("deploy")
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     procs: list[subprocess.Popen] = []
     ng = None
     try:
@@ -80,7 +75,7 @@ def _run(sample_home, work, ports, procs, nginx):
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
         )
-    front = _free_port()
+    front = free_port()
     run_dir = work / "nginx"
     run_dir.mkdir()
     conf = fill((ROOT / "deploy" / "nginx.conf.template").read_text(), {

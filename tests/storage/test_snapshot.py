@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from cometgraph.storage.errors import DatabaseUnavailable, SnapshotError
 from cometgraph.storage.manifest import file_number, read_manifest
 from cometgraph.storage.snapshot import SnapshotHolder, Snapshotter, _Linker, copy_leveldb, open_copy
+from tests.support import HeldLog
 
 
 def tree_digest(root: Path) -> dict[str, tuple]:
@@ -255,4 +258,55 @@ def test_a_refresh_that_finishes_after_close_leaves_nothing_behind(node_home, tm
     holder.close()  # shutdown while the refresh is still copying
     release.set()
     t.join(10)
+    assert list((tmp_path / "snaps").iterdir()) == []
+
+
+def test_close_during_a_refresh_waits_for_it_and_leaves_no_folder(node_home, tmp_path):
+    snaps = tmp_path / "snaps"
+    holder = SnapshotHolder(Snapshotter(node_home / "data", snaps))
+    holder.open()
+    held = HeldLog(node_home / "data" / "blockstore.db")
+    refreshed: list = []
+    refresher = threading.Thread(target=lambda: refreshed.append(holder.refresh(force=True)))
+    refresher.start()
+    closer = None
+    try:
+        held.wait_until_read()
+        assert holder.taking == 1
+        assert len(list(snaps.iterdir())) == 2, "the refresh's folder is being built beside the current one"
+        closer = threading.Thread(target=holder.close)
+        closer.start()
+        deadline = time.monotonic() + 30
+        while not holder.closed:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        closer.join(timeout=0.5)
+        assert closer.is_alive(), "close() returned while a snapshot was still being copied"
+    finally:
+        held.release()
+    closer.join(timeout=60)
+    refresher.join(timeout=60)
+    assert not closer.is_alive() and not refresher.is_alive()
+    assert refreshed == [None], "a refresh cancelled by close() publishes nothing"
+    assert holder.taking == 0 and holder.current is None
+    assert list(snaps.iterdir()) == []
+    # closed for good: nothing is taken again
+    assert holder.refresh(force=True) is None
+    assert list(snaps.iterdir()) == []
+
+
+def test_a_cancelled_take_stops_between_chunks_of_a_copied_file(node_home, tmp_path):
+    """A byte copy (no hard links possible) of a large table stops within a chunk of the close."""
+    from cometgraph.storage.snapshot import Cancel, SnapshotCancelled, _copy_file
+
+    src = tmp_path / "big.ldb"
+    src.write_bytes(os.urandom(8 << 20))
+    cancel = Cancel()
+    cancel.set()
+    with pytest.raises(SnapshotCancelled):
+        _copy_file(src, tmp_path / "copy.ldb", cancel)
+    assert (tmp_path / "copy.ldb").stat().st_size == 1 << 20
+    snapper = Snapshotter(node_home / "data", tmp_path / "snaps")
+    with pytest.raises(SnapshotCancelled):
+        snapper.take(cancel=cancel)
     assert list((tmp_path / "snaps").iterdir()) == []

@@ -840,7 +840,6 @@ async def test_screenshots_of_every_page(page, oracle, tmp_path):
 
 # ---------------------------------------------------------------- live, beside a running node
 
-LIVE_PORT_BASE = 37700  # a block of ports of its own (tests/test_live_node.py uses 37600)
 
 
 @pytest.mark.node
@@ -849,7 +848,6 @@ async def test_home_shows_a_running_nodes_new_blocks_over_the_socket_and_by_poll
     gets each new block through the newBlocks subscription, and a second tab whose socket is
     refused gets them by polling. Every new row is the node's own block."""
     import asyncio
-    import socket
     import threading
     import time
 
@@ -858,18 +856,17 @@ async def test_home_shows_a_running_nodes_new_blocks_over_the_socket_and_by_poll
     from cometgraph.storage.chain import Chain
     from cometgraph.web.app import create_app
     from tests.devnet.node import DevnetNode, ensure_injectived
+    from tests.support import free_port, free_port_base
 
     injectived = await asyncio.to_thread(ensure_injectived)
-    node = DevnetNode(injectived, scratch_copy(sample_home, "explorer-live-home"), port_base=LIVE_PORT_BASE, log_path=tmp_path / "node.log")
+    node = DevnetNode(injectived, scratch_copy(sample_home, "explorer-live-home"), port_base=free_port_base(), log_path=tmp_path / "node.log")
     await asyncio.to_thread(node.start)
     server = thread = ctx = None
     try:
         await asyncio.to_thread(node.wait_height, top_height(oracle) + 1, 120)
         chain = Chain.from_home(node.home, snapshot_dir=tmp_path / "snaps").open()
         app = create_app(chain, refresh=1.0)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
