@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import random
 import socket
 import threading
 import time
@@ -28,6 +29,9 @@ def free_port() -> int:
 
 
 _handed_out: set[int] = set()
+#: the OS's randomness: pytest-randomly reseeds ``random`` before every test, which would hand
+#: every test (and parallel runs with one seed) the same ports
+_ports_rng = random.SystemRandom()
 
 
 @contextlib.contextmanager
@@ -63,11 +67,9 @@ def free_port_base(span: int = 20, tries: int = 200) -> int:
 
     Below the ephemeral range: a node binds its ports a while after we checked them,
     and in between any client's outgoing connection could take one of them."""
-    import random
-
     top = max(12000, min(_ephemeral_low(), 32768)) - span
     for _ in range(tries):
-        base = random.randrange(10000, top, span)
+        base = _ports_rng.randrange(10000, top, span)
         socks = []
         try:
             for p in range(base, base + span):
