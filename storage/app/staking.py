@@ -53,7 +53,7 @@ from typing import Any
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.message_factory import GetMessageClass
 
-from ..codec.ripemd160 import ripemd160
+from ..codec.hashes import ripemd160
 from ..codec.tx import default_registry
 from ..errors import CorruptRecord, InvalidInput
 from ..models import Coin, Time

@@ -57,8 +57,7 @@ from ..models import Coin, DecodedTx, Fee, SignerInfo, Tip, TxMessage
 from ..proto import cosmos_tx_pb2 as pb
 from ..proto import options_pb2
 from . import bech32
-from .keccak import keccak256
-from .ripemd160 import ripemd160
+from .hashes import keccak256, ripemd160
 
 __all__ = [
     "DescriptorRegistry",

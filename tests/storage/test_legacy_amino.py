@@ -19,7 +19,7 @@ from cometgraph.storage.app.bank import BankReader
 from cometgraph.storage.codec import bech32
 from cometgraph.storage.codec.amino import pubkey_bytes
 from cometgraph.storage.codec.merkle import commit_hash, consensus_hash, data_hash, header_hash, validators_hash
-from cometgraph.storage.codec.ripemd160 import ripemd160
+from cometgraph.storage.codec.hashes import ripemd160
 from cometgraph.storage.errors import Pruned
 from cometgraph.storage.models import AMINO_032, AMINO_033
 from cometgraph.storage.prefixes import Prefixes
