@@ -8,8 +8,6 @@ Staking flows stream from the tx index, newest first, O(page) per request.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -25,34 +23,6 @@ from .inputs import decode_cursor, encode_cursor, page_size
 from .txs import TxRef
 
 MAX_RANKED = 200_000
-
-
-class _RankCache:
-    """A few ranked lists per chain, keyed by (version, subject): immutable once computed."""
-
-    def __init__(self, size: int = 16) -> None:
-        self._d: OrderedDict[tuple, list] = OrderedDict()
-        self._lock = threading.Lock()
-        self.size = size
-
-    def get(self, key, compute):
-        with self._lock:
-            if key in self._d:
-                self._d.move_to_end(key)
-                return self._d[key]
-        value = compute()
-        with self._lock:
-            self._d[key] = value
-            while len(self._d) > self.size:
-                self._d.popitem(last=False)
-        return value
-
-
-def _cache(ctx: Context) -> _RankCache:
-    cache = getattr(ctx.chain, "_rank_cache", None)
-    if cache is None:
-        cache = ctx.chain._rank_cache = _RankCache()
-    return cache
 
 
 def _rank_page(ranked: list[tuple[int, str, object]], kind: str, first: int | None, after: str | None) -> Page:
@@ -94,7 +64,7 @@ async def rich_list(ctx: Context, denom: str, first: int | None, after: str | No
         rows.sort(key=lambda x: (x[0], x[1]))
         return [(a, addr, Holder(addr, -a)) for a, addr, _ in rows]
 
-    ranked = await run_in_threadpool(_cache(ctx).get, ("holders", version, denom), compute)
+    ranked = await run_in_threadpool(ctx.chain.rankings.get_or_compute, ("holders", version, denom), compute)
     return _rank_page(ranked, f"holders/{denom}/{version}", first, after)
 
 
@@ -110,7 +80,7 @@ async def validator_delegations(ctx: Context, operator_address: str, version: in
         rows.sort(key=lambda x: (x[0], x[1]))
         return rows
 
-    ranked = await run_in_threadpool(_cache(ctx).get, ("delegations", version, operator_address), compute)
+    ranked = await run_in_threadpool(ctx.chain.rankings.get_or_compute, ("delegations", version, operator_address), compute)
     return _rank_page(ranked, f"delegations/{operator_address}/{version}", first, after)
 
 

@@ -22,6 +22,7 @@ from .app.store import AppStore
 from .blocks import BlockStore
 from .codec.tx import DescriptorRegistry
 from .errors import DatabaseBroken
+from .lru import LRU
 from .nodehead import NodeHead
 from .prefixes import Prefixes, detect
 from .snapshot import Snapshot, SnapshotHolder, Snapshotter, find_data_dir
@@ -29,6 +30,13 @@ from .state import StateStore
 from .txindex import NullTxIndex, TxIndex
 
 log = logging.getLogger(__name__)
+
+#: bound of the ranked-list cache: a row is (amount, address, record), ~250 bytes
+RANKINGS_BYTES = 64 << 20
+
+
+def _ranking_bytes(rows: list) -> int:
+    return 64 + 250 * len(rows)
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,9 @@ class Chain:
         self.registry = registry or DescriptorRegistry()
         #: IAVL nodes are immutable per key, so one cache serves every snapshot of application.db
         self.node_cache = NodeCache()
+        #: ranked lists (rich list, a validator's delegators) by (kind, version, subject): a
+        #: committed version never changes, so they are computed once and paged many times
+        self.rankings: LRU[list] = LRU(RANKINGS_BYTES, _ranking_bytes)
         self._app_latest = 0
         #: the node's own head, read from its blockstore journal (never opened)
         self.node_head = NodeHead(self.data_dir / "blockstore.db")

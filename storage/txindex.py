@@ -49,10 +49,11 @@ import bisect
 import itertools
 import logging
 import struct
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
+
+from cachetools import LRUCache
 
 from .codec.cometbft import decode_exec_result, parse
 from .errors import CorruptRecord, IndexDisabled, InvalidInput
@@ -269,7 +270,7 @@ class TxIndex:
         n = 0
         if isinstance(strategy, Cond):
             matched: set[bytes] = set()
-            rejected: OrderedDict[bytes, None] = OrderedDict()
+            rejected: LRUCache = LRUCache(REJECT_CACHE)
             for key, value in self.kv.iterate(prefix=strategy.prefix):
                 if value in matched or value in rejected or p.hit(strategy, key) is None:
                     continue
@@ -278,7 +279,7 @@ class TxIndex:
                     if len(matched) >= cap:
                         return TxCount(cap, False)
                 else:
-                    _remember(rejected, value)
+                    rejected[value] = None
             return TxCount(len(matched), True)
         rows = self._walk_verified(p, False, None) if strategy == "walk+verify" else self._walk_keys(p, False, None)
         for _ in rows:
@@ -344,7 +345,7 @@ class TxIndex:
         verify = len(p.conds) > 1
         best: list[tuple[int, bytes]] = []  # ascending; the worst is at the end (asc) or front (desc)
         found: dict[bytes, TxResult | None] = {}
-        rejected: OrderedDict[bytes, None] = OrderedDict()
+        rejected: LRUCache = LRUCache(REJECT_CACHE)
         for key, value in self.kv.iterate(prefix=driver.prefix):
             h = p.hit(driver, key)
             if h is None:
@@ -360,7 +361,7 @@ class TxIndex:
             if verify:
                 tx = self._verify(p, key, value)
                 if tx is None:
-                    _remember(rejected, value)
+                    rejected[value] = None
                     continue
             bisect.insort(best, sk)
             found[value] = tx
@@ -619,9 +620,3 @@ def _zigzag_varint(raw: bytes) -> int | None:
         if shift > 63:
             return None
     return None
-
-
-def _remember(lru: OrderedDict, key: bytes) -> None:
-    lru[key] = None
-    if len(lru) > REJECT_CACHE:
-        lru.popitem(last=False)

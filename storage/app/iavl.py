@@ -46,13 +46,13 @@ every tree); inner nodes and point-lookup leaves are.
 from __future__ import annotations
 
 import struct
-import threading
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Iterator, Sequence
 from hashlib import sha256
 
 from ..errors import CorruptRecord, InvalidInput, NotFound, Pruned
 from ..kv import KV, prefix_end
+from ..lru import LRU
 from ..codec.varint import read_uvarint
 
 EMPTY_HASH = sha256(b"").digest()
@@ -238,49 +238,15 @@ def inner_hash(node: Node, left_hash: bytes, right_hash: bytes) -> bytes:
 
 
 # ------------------------------------------------------------------ cache
-class NodeCache:
-    """A bounded LRU of decoded nodes keyed by their full database key, safe across threads.
+class NodeCache(LRU[Node]):
+    """Decoded nodes keyed by their full database key, bounded by their approximate bytes.
 
     Nodes are immutable once written, so one cache may serve every snapshot of ONE
-    database (pass it to each tree); never share it between different databases. Bounded
-    both in entries and in approximate bytes (keys + values).
+    database (pass it to each tree); never share it between different databases.
     """
 
-    def __init__(self, max_nodes: int = 100_000, max_bytes: int = 64 << 20) -> None:
-        self.max_nodes = max_nodes
-        self.max_bytes = max_bytes
-        self._d: OrderedDict[bytes, Node] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: bytes) -> Node | None:
-        with self._lock:
-            node = self._d.get(key)
-            if node is None:
-                self.misses += 1
-                return None
-            self._d.move_to_end(key)
-            self.hits += 1
-            return node
-
-    def put(self, key: bytes, node: Node) -> None:
-        cost = node.cost()
-        if cost > self.max_bytes // 8 or self.max_nodes <= 0:
-            return
-        with self._lock:
-            old = self._d.pop(key, None)
-            if old is not None:
-                self._bytes -= old.cost()
-            self._d[key] = node
-            self._bytes += cost
-            while len(self._d) > self.max_nodes or self._bytes > self.max_bytes:
-                _, dropped = self._d.popitem(last=False)
-                self._bytes -= dropped.cost()
-
-    def __len__(self) -> int:
-        return len(self._d)
+    def __init__(self, max_bytes: int = 64 << 20) -> None:
+        super().__init__(max_bytes, Node.cost)
 
 
 # ------------------------------------------------------------------ versions of a store
@@ -367,7 +333,7 @@ class IAVLTree:
         if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= _MAX_VERSION:
             raise InvalidInput(f"version must be an integer from 1, got {version!r}")
         p = store_prefix(store)
-        cache = cache if cache is not None else NodeCache(max_nodes=4096, max_bytes=8 << 20)
+        cache = cache if cache is not None else NodeCache(8 << 20)
         slot_key = p + v1_ref(version, 1)
         legacy_key = p + b"r" + struct.pack(">Q", version)
         slot, legacy_root = kv.get_many([slot_key, legacy_key])

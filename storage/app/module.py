@@ -3,35 +3,12 @@ for error messages, and the version's key layout detected once and cached."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from ..errors import UnknownFormat
+from ..lru import LRU
 from .iavl import IAVLTree
 from .store import AppStore
-
-
-class VersionCache:
-    """A small thread-safe LRU of per-version facts (key layouts): a version never changes."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._items: OrderedDict[int, Any] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, version: int) -> Any:
-        with self._lock:
-            got = self._items.get(version)
-            if got is not None:
-                self._items.move_to_end(version)
-            return got
-
-    def put(self, version: int, value: Any) -> None:
-        with self._lock:
-            self._items[version] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def length_prefixed(tree: IAVLTree, prefix: bytes) -> bool:
@@ -59,7 +36,8 @@ class ModuleReader:
     def __init__(self, app: AppStore, store: str) -> None:
         self.app = app
         self.store = store
-        self._layouts = VersionCache()
+        #: a version's key layout never changes: detected once per version
+        self._layouts: LRU[Any] = LRU(256)
 
     def _detect(self, tree: IAVLTree) -> Any:
         raise NotImplementedError

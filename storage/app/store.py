@@ -20,7 +20,6 @@ leaves hash the root twice; each record is read by its own bytes.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from hashlib import sha256
 from typing import NamedTuple
@@ -31,6 +30,7 @@ from ..codec.cometbft import parse
 from ..codec.merkle import merkle_root
 from ..errors import CorruptRecord, InvalidInput, NotFound, Pruned
 from ..kv import KV
+from ..lru import LRU
 from ..proto import cosmos_store_pb2 as pb
 from .iavl import IAVLTree, NodeCache, earliest_tree_version, put_bytes
 
@@ -62,7 +62,8 @@ class AppStore:
         self.cache = cache if cache is not None else NodeCache()
         self._latest: int | None = None
         self._earliest: int | None = None
-        self._infos: OrderedDict[int, dict[str, CommitID]] = OrderedDict()
+        #: decoded commit infos by version (a committed version never changes)
+        self._infos: LRU[dict[str, CommitID]] = LRU(64)
         self._amino: set[int] = set()  # versions whose commit info is amino (SDK ≤ 0.39)
         self._lock = threading.Lock()
 
@@ -126,11 +127,9 @@ class AppStore:
     def commit_info(self, version: int) -> Mapping[str, CommitID]:
         """Store name → (version, root hash) committed at ``version``."""
         self._check(version)
-        with self._lock:
-            got = self._infos.get(version)
-            if got is not None:
-                self._infos.move_to_end(version)
-                return got
+        got = self._infos.get(version)
+        if got is not None:
+            return got
         key = commit_info_key(version)
         raw = self.kv.get(key)
         if raw is None:
@@ -145,11 +144,9 @@ class AppStore:
                 raise CorruptRecord(self.db, key, f"store {name!r} listed twice")
             infos[name] = CommitID(v, h)
         with self._lock:
-            self._infos[version] = infos
             if amino:
                 self._amino.add(version)
-            while len(self._infos) > 64:
-                self._infos.popitem(last=False)
+        self._infos.put(version, infos)
         return infos
 
     def _decode_commit_info(self, raw: bytes, key: bytes, amino: bool) -> tuple[int, list[tuple[str, int, bytes]]]:
