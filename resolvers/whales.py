@@ -75,7 +75,7 @@ def _rank_page(ranked: list[tuple[int, str, object]], kind: str, first: int | No
         start = lo
     rows = ranked[start : start + n]
     cursors = [encode_cursor(kind, f"{-r[0]}:{r[1]}") for r in rows]
-    return Page(items=[r[2] for r in rows], cursors=cursors, has_next=start + n < len(ranked))
+    return Page(items=[r[2] for r in rows], cursors=cursors, has_next=start + n < len(ranked), has_previous=start > 0)
 
 
 @dataclass(frozen=True)
@@ -229,8 +229,10 @@ async def staking_flows(
         else:
             exhausted = page.next_cursor is None
             tx_after = page.next_cursor
+    resumed = after is not None
     if len(items) > n:
-        return Page(items=items[:n], cursors=cursors[:n], has_next=True)
+        return Page(items=items[:n], cursors=cursors[:n], has_next=True, has_previous=resumed)
     if not exhausted and scanned >= SCAN_BUDGET:  # the budget ran out first: resume after the last tx seen
-        return Page(items=items, cursors=cursors, has_next=True, end_cursor=encode_cursor("flows", f"{before or ''}|0"))
-    return Page(items=items, cursors=cursors, has_next=False)
+        end = encode_cursor("flows", f"{before or ''}|0")
+        return Page(items=items, cursors=cursors, has_next=True, end_cursor=end, has_previous=resumed)
+    return Page(items=items, cursors=cursors, has_next=False, has_previous=resumed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 from strawberry.extensions import (
@@ -69,13 +70,24 @@ class ChainQuery:
             info.context.volatile()  # it may exist later
         return Block.from_model(meta) if meta is not None else None
 
-    @strawberry.field(description=f"Blocks, newest first, keyset-paged ({PAGE}).")
+    @strawberry.field(
+        description="Blocks the node keeps, newest first (descending height), keyset-paged both ways: "
+        f"`first`/`after` page towards older blocks, `last`/`before` towards newer ones ({PAGE} either way)."
+    )
     async def blocks(
-        self, info: Info, first: int | None = None, after: str | None = None, min_height: int | None = None, max_height: int | None = None
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=f"Page size from the newest end of what `after`/`before` leave ({PAGE}); not with `last`.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="A `blocks` cursor: only blocks older than its block.")] = None,
+        min_height: Annotated[int | None, strawberry.argument(description="Lowest height listed, inclusive (≥ 1); default the earliest retained height. Heights below the retained range are skipped, not an error.")] = None,
+        max_height: Annotated[int | None, strawberry.argument(description="Highest height listed, inclusive (≥ 1); default the latest height. Heights above the top are skipped.")] = None,
+        last: Annotated[int | None, strawberry.argument(description=f"Page size from the oldest end of what `after`/`before` leave ({PAGE}); not with `first`. Still listed newest first.")] = None,
+        before: Annotated[str | None, strawberry.argument(description="A `blocks` cursor: only blocks newer than its block.")] = None,
     ) -> BlockConnection:
         if max_height is None or max_height > info.context.pin().latest_height:
             info.context.volatile()  # newest-first pages move as blocks arrive
-        return BlockConnection.from_page(await block_resolvers.blocks(info.context, first, after, min_height, max_height))
+        page = await block_resolvers.blocks(info.context, first, after, min_height, max_height, last=last, before=before)
+        return BlockConnection.from_page(page)
 
     @strawberry.field(description="A tx by hash (hex, any case, optional 0x); null when unknown.")
     async def tx(self, info: Info, hash: str) -> Tx | None:
