@@ -8,7 +8,7 @@ from cometgraph.storage.errors import InvalidInput, Pruned
 from cometgraph.storage.models import BlockMeta
 
 from .context import Context
-from .inputs import check_height, decode_height_cursor, encode_cursor, page_size, parse_hash
+from .inputs import check_height, decode_height_cursor, encode_cursor, height_range, page_size, parse_hash
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,7 @@ async def blocks(
     """
     if first is not None and last is not None:
         raise InvalidInput("give first or last, not both: first pages forward (older blocks), last pages backward (newer blocks)")
-    if min_height is not None and min_height < 1 or max_height is not None and max_height < 1:
-        raise InvalidInput("minHeight and maxHeight must be positive heights")
+    min_height, max_height = height_range(min_height, max_height)
     backward = last is not None or (before is not None and first is None)
     n = page_size(last, name="last") if backward else page_size(first)
     view = ctx.pin()

@@ -67,3 +67,21 @@ def decode_height_cursor(kind: str, cursor: str, name: str = "after") -> int:
     if not value.isdigit():
         raise InvalidInput(f"{name} is not a cursor this server issued")
     return int(value)
+
+
+def height_range(
+    min_height: int | None, max_height: int | None, from_height: int | None = None, to_height: int | None = None
+) -> tuple[int | None, int | None]:
+    """The one spelling of a height range, ``minHeight``/``maxHeight`` (inclusive, ≥ 1).
+
+    ``fromHeight``/``toHeight`` were ``stakingFlows``' first spelling: still taken as deprecated
+    aliases, but naming one bound twice is ambiguous, so it is refused rather than guessed.
+    """
+    for new, old, new_name, old_name in ((min_height, from_height, "minHeight", "fromHeight"), (max_height, to_height, "maxHeight", "toHeight")):
+        if new is not None and old is not None:
+            raise InvalidInput(f"give {new_name} or its deprecated alias {old_name}, not both")
+    lo = min_height if min_height is not None else from_height
+    hi = max_height if max_height is not None else to_height
+    if lo is not None and lo < 1 or hi is not None and hi < 1:
+        raise InvalidInput(f"minHeight and maxHeight must be positive heights; got {lo} and {hi}")
+    return lo, hi

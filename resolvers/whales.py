@@ -188,15 +188,16 @@ def flows_of(ref: TxRef, account_hrp: str, valoper_hrp: str) -> list[StakingFlow
 
 
 async def staking_flows(
-    ctx: Context, min_amount: int | None, from_height: int | None, to_height: int | None, first: int | None, after: str | None
+    ctx: Context, min_amount: int | None, min_height: int | None, max_height: int | None, first: int | None, after: str | None
 ) -> Page:
     """Newest first, O(page): txs stream from the index; a flow's cursor is (the tx cursor
-    just before its tx, how many of that tx's flows are taken), so a page may end mid-tx."""
+    just before its tx, how many of that tx's flows are taken), so a page may end mid-tx.
+    ``min_height``/``max_height``: inclusive, already resolved by ``inputs.height_range``."""
     n = page_size(first)
     view = ctx.pin()
     prefixes = view.readers.prefixes
-    bounds = [f"tx.height>={int(from_height)}"] if from_height is not None else []
-    bounds += [f"tx.height<={int(to_height)}"] if to_height is not None else []
+    bounds = [f"tx.height>={int(min_height)}"] if min_height is not None else []
+    bounds += [f"tx.height<={int(max_height)}"] if max_height is not None else []
     queries = tuple(" AND ".join([q, *bounds]) for q in FLOW_QUERIES)
     before, skip = None, 0
     if after is not None:

@@ -24,7 +24,8 @@ from cometgraph.resolvers import subscriptions as subscription_resolvers
 from cometgraph.resolvers import txs as tx_resolvers
 from cometgraph.resolvers import validators as validator_resolvers
 from cometgraph.resolvers import whales as whale_resolvers
-from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE
+from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE, height_range
+from cometgraph.resolvers.whales import SCAN_BUDGET
 
 from .account import Account, BondStatus, StakingValidator, coin
 from .block import Block, BlockConnection
@@ -147,18 +148,24 @@ class AppQuery:
             info.context.volatile()
         return HolderConnection.from_page(await whale_resolvers.rich_list(info.context, denom, first, after, height))
 
-    @strawberry.field(description="Delegations, undelegations, redelegations and validator creations from tx events, newest first; optionally at least `minAmount` and within heights.")
+    @strawberry.field(
+        description="Delegations, undelegations, redelegations and validator creations recorded by successful txs' events, "
+        f"newest first (descending height, then the node's tx order within a height reversed, then each tx's events in order); optionally at least `minAmount` and within heights. Keyset-paged forward ({PAGE}); one request looks at no more than {SCAN_BUDGET:,} txs: past that its page ends early (short, maybe empty) with `hasNextPage` and an `endCursor` to resume from."
+    )
     async def staking_flows(
         self,
         info: Info,
-        min_amount: BigInt | None = None,
-        from_height: int | None = None,
-        to_height: int | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        min_amount: Annotated[BigInt | None, strawberry.argument(description="Only flows of at least this many base units (any denom); default all.")] = None,
+        from_height: Annotated[int | None, strawberry.argument(description="Same as `minHeight`.", deprecation_reason="Use `minHeight`: the API's one name for a range's lowest height.")] = None,
+        to_height: Annotated[int | None, strawberry.argument(description="Same as `maxHeight`.", deprecation_reason="Use `maxHeight`: the API's one name for a range's highest height.")] = None,
+        first: Annotated[int | None, strawberry.argument(description=f"Page size ({PAGE}).")] = None,
+        after: Annotated[str | None, strawberry.argument(description="A `stakingFlows` cursor (an edge's `cursor` or `endCursor`) of the same arguments: the flows after it.")] = None,
+        min_height: Annotated[int | None, strawberry.argument(description="Lowest height, inclusive (≥ 1); default no bound. Not with `fromHeight`.")] = None,
+        max_height: Annotated[int | None, strawberry.argument(description="Highest height, inclusive (≥ 1); default no bound. Not with `toHeight`.")] = None,
     ) -> StakingFlowConnection:
         info.context.volatile()
-        page = await whale_resolvers.staking_flows(info.context, min_amount, from_height, to_height, first, after)
+        lo, hi = height_range(min_height, max_height, from_height, to_height)
+        page = await whale_resolvers.staking_flows(info.context, min_amount, lo, hi, first, after)
         return StakingFlowConnection.from_page(page)
 
     @strawberry.field(description="Total supply of every denom at a height (default latest), sorted by denom.")
