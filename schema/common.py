@@ -7,7 +7,12 @@ import enum
 
 import strawberry
 
+from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE
+
 from .scalars import BigInt
+
+#: how every paged field words its page size
+PAGE = f"default {DEFAULT_PAGE}, at most {MAX_PAGE}"
 
 #: CometBFT RPC's amino-JSON names for consensus pubkey types
 PUBKEY_TYPES = {
@@ -46,30 +51,33 @@ def make_page_info(page) -> PageInfo:
     return PageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous, start_cursor=start, end_cursor=end)
 
 
-@strawberry.type
+@strawberry.type(description="An amount of one denom, in its base unit.")
 class Coin:
-    denom: str
-    amount: BigInt
+    denom: str = strawberry.field(description='The denom, e.g. "inj" or "ibc/…".')
+    amount: BigInt = strawberry.field(description="Integer amount in the denom's base unit.")
 
 
 @strawberry.type(description="An ABCI event attribute; 0.34 chains stored bytes, shown here as UTF-8.")
 class EventAttribute:
-    key: str
-    value: str
-    index: bool
+    key: str = strawberry.field(description="The attribute's key.")
+    value: str = strawberry.field(description="The attribute's value (may be empty).")
+    index: bool = strawberry.field(description="Whether the node indexes it (only indexed attributes match `txs(query:)`).")
 
 
-@strawberry.type
+@strawberry.type(description="An ABCI event as the node emitted it.")
 class Event:
-    type: str
-    attributes: list[EventAttribute]
+    type: str = strawberry.field(description='The event type, e.g. "transfer".')
+    attributes: list[EventAttribute] = strawberry.field(description="Its attributes, in the node's order.")
 
     @classmethod
     def from_model(cls, e) -> Event:
         return cls(type=e.type, attributes=[EventAttribute(key=a.key, value=a.value, index=a.index) for a in e.attributes])
 
 
-@strawberry.enum(description="Result order by (height, index).")
+@strawberry.enum(
+    description="Direction of a list along the chain: by height, and within a height by the node's tx order "
+    "(CometBFT's tx_search orders a height's txs by hash). Every such list defaults to DESC."
+)
 class Order(enum.Enum):
-    ASC = "asc"
-    DESC = "desc"
+    ASC = strawberry.enum_value("asc", description="Oldest first: ascending height, a height's txs in the node's order (tx_search's order_by \"asc\").")
+    DESC = strawberry.enum_value("desc", description="Newest first: descending height, a height's txs in reverse (tx_search's order_by \"desc\"). The default.")
