@@ -119,7 +119,7 @@ class ChainQuery:
         query: Annotated[str, arg("CometBFT tx_search syntax (=, <, <=, >, >=, CONTAINS, EXISTS, AND; tx.height, tx.hash), at most 512 bytes like the node.")],
         first: Annotated[int | None, arg(f"Page size ({PAGE}).")] = None,
         after: Annotated[str | None, arg("A cursor of this same search (same query and order): the txs after it.")] = None,
-        order_by: Annotated[Order, arg("ASC (default): oldest first, tx_search's own default; DESC: newest first.")] = Order.ASC,
+        order_by: Annotated[Order, arg("DESC (default, like every list along the chain): newest first; ASC: oldest first, tx_search's own default.")] = Order.DESC,
     ) -> TxConnection:
         info.context.volatile()  # new txs may match
         return TxConnection.from_page(await tx_resolvers.search(info.context, query, first, after, order_by.value))
