@@ -88,13 +88,22 @@ class StakingValidator:
     def consensus_address(self, info: Info) -> str:
         return R.valcons(info.context, self._v.consensus_address)
 
-    @strawberry.field(description="The consensus pubkey, base64.")
-    def consensus_pubkey(self) -> str:
+    @strawberry.field(description="Its consensus public key, base64.")
+    def consensus_pub_key(self) -> str:
         return b64(self._v.consensus_pubkey)
 
-    @strawberry.field(description='The consensus pubkey\'s type URL, e.g. "/cosmos.crypto.ed25519.PubKey".')
-    def consensus_pubkey_type(self) -> str:
+    @strawberry.field(description='Its consensus public key\'s type URL, e.g. "/cosmos.crypto.ed25519.PubKey".')
+    def consensus_pub_key_type(self) -> str:
         return self._v.consensus_pubkey_type
+
+    # the first spelling, kept for clients; "PubKey" is how every other field spells it
+    @strawberry.field(description="Same as `consensusPubKey`.", deprecation_reason="Use `consensusPubKey`: the API spells public keys PubKey everywhere.")
+    def consensus_pubkey(self) -> str:
+        return self.consensus_pub_key()
+
+    @strawberry.field(description="Same as `consensusPubKeyType`.", deprecation_reason="Use `consensusPubKeyType`: the API spells public keys PubKey everywhere.")
+    def consensus_pubkey_type(self) -> str:
+        return self.consensus_pub_key_type()
 
     @strawberry.field(description='Its name, from its description.')
     def moniker(self) -> str:

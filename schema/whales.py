@@ -63,10 +63,17 @@ class StakingFlow:
     kind: str = strawberry.field(description='"delegate", "undelegate", "redelegate" or "create-validator".')
     delegator_address: str = strawberry.field(description="The delegator (bech32 account address; for create-validator the operator's account); empty when the events name none.")
     validator_address: str = strawberry.field(description="The validator (bech32 valoper address); for a redelegation, the source.")
-    dst_validator_address: str | None = strawberry.field(description="A redelegation's destination validator (bech32 valoper address); null for every other kind.")
+    validator_dst_address: str | None = strawberry.field(description="A redelegation's destination validator (bech32 valoper address); null for every other kind.")
     amount: Coin = strawberry.field(description="The amount moved, as the event records it.")
     height: int = strawberry.field(description="Height of the tx that recorded it.")
     _tx: strawberry.Private[object]
+
+    @strawberry.field(
+        description="Same as `validatorDstAddress`.",
+        deprecation_reason="Use `validatorDstAddress`, the name `Redelegation` and the SDK give a destination validator.",
+    )
+    def dst_validator_address(self) -> str | None:
+        return self.validator_dst_address
 
     @strawberry.field(description="The tx that recorded it.")
     def tx(self) -> Tx:
@@ -78,7 +85,7 @@ class StakingFlow:
             kind=f.kind,
             delegator_address=f.delegator_address,
             validator_address=f.validator_address,
-            dst_validator_address=f.dst_validator_address,
+            validator_dst_address=f.dst_validator_address,
             amount=Coin(denom=f.amount.denom, amount=int(f.amount.amount)),
             height=f.height,
             _tx=f.tx,

@@ -99,3 +99,43 @@ async def test_every_height_range_in_the_schema_is_spelled_min_max_height(gql):
     assert all("minHeight" in a["deprecationReason"] or "maxHeight" in a["deprecationReason"] for a in old.values())
     ranges_ = {(t, f) for t, f, a in seen if a in ("minHeight", "maxHeight")}
     assert ranges_ == {("Query", "blocks"), ("Query", "stakingFlows")}
+
+
+async def test_consensus_pub_key_is_spelled_like_every_other_pub_key(gql, oracle):
+    q = "query($h: Int) { stakingValidators(height: $h) { operatorAddress consensusPubKey consensusPubKeyType consensusPubkey consensusPubkeyType } }"
+    for h in sorted(int(x) for x in oracle.rest):
+        want = {v["operator_address"]: v["consensus_pubkey"] for v in oracle.rest[str(h)]["validators"]["validators"]}
+        got = (await gql.data(q, {"h": h}))["stakingValidators"]
+        assert {v["operatorAddress"] for v in got} == set(want), h
+        for v in got:
+            pk = want[v["operatorAddress"]]
+            assert (v["consensusPubKey"], v["consensusPubKeyType"]) == (pk["key"], pk["@type"]), h
+            assert (v["consensusPubkey"], v["consensusPubkeyType"]) == (v["consensusPubKey"], v["consensusPubKeyType"])
+
+
+async def test_a_flows_destination_is_validator_dst_address_as_on_redelegation(gql, oracle):
+    redelegate = oracle.workload["notable_txs"]["redelegate"]["hash"]
+    events = oracle.txs[redelegate]["tx_result"]["events"]
+    dst = next(a["value"] for e in events if e["type"] == "redelegate" for a in e["attributes"] if a["key"] == "destination_validator")
+    flows = (await gql.data("{ stakingFlows(first: 100) { nodes { kind validatorDstAddress dstValidatorAddress tx { hash } } } }"))["stakingFlows"]["nodes"]
+    assert {"kind": "redelegate", "validatorDstAddress": dst, "dstValidatorAddress": dst, "tx": {"hash": redelegate}} in flows
+    for f in flows:
+        assert f["validatorDstAddress"] == f["dstValidatorAddress"]
+        assert (f["validatorDstAddress"] is None) is (f["kind"] != "redelegate")
+
+
+FIELDS = "{ __schema { types { name fields(includeDeprecated: true) { name isDeprecated deprecationReason } } } }"
+
+
+async def test_no_live_field_keeps_a_second_spelling(gql):
+    fields = {(t["name"], f["name"]): f for t in (await gql.data(FIELDS))["__schema"]["types"] for f in t["fields"] or []}
+    deprecated = {k: f["deprecationReason"] for k, f in fields.items() if f["isDeprecated"]}
+    assert deprecated == {
+        ("StakingValidator", "consensusPubkey"): deprecated[("StakingValidator", "consensusPubkey")],
+        ("StakingValidator", "consensusPubkeyType"): deprecated[("StakingValidator", "consensusPubkeyType")],
+        ("StakingFlow", "dstValidatorAddress"): deprecated[("StakingFlow", "dstValidatorAddress")],
+    }
+    assert "consensusPubKey" in deprecated[("StakingValidator", "consensusPubkey")]
+    assert "validatorDstAddress" in deprecated[("StakingFlow", "dstValidatorAddress")]
+    live = [name for (_, name), f in fields.items() if not f["isDeprecated"] and not name.startswith("__")]
+    assert [n for n in live if "Pubkey" in n or n.startswith("dst")] == []

@@ -66,7 +66,7 @@ async def test_list_fields_state_their_order(gql):
     """Every list or connection a client pages or scans says in what order it comes."""
     words = ("first", "order", "sorted", "as stored", "as the node", "by ")
     types = (await gql.data(INTROSPECT))["__schema"]["types"]
-    q = "{ __schema { types { name fields { name type { kind ofType { kind ofType { kind } } } } } } }"
+    q = "{ __schema { types { name fields(includeDeprecated: true) { name type { kind ofType { kind ofType { kind } } } } } } }"
     shapes = {t["name"]: {f["name"]: f["type"] for f in t["fields"] or []} for t in (await gql.data(q))["__schema"]["types"]}
     silent = []
     for t in types:
