@@ -77,7 +77,7 @@ class Block:
     # resolves them with a getattr instead of a wrapped resolver call per field per block
     height: int = strawberry.field(description="The block's height (≥ 1).")
     hash: str = strawberry.field(description="The block hash (Merkle root of the header), upper-case hex as the RPC prints it.")
-    time: DateTime = strawberry.field(description="The header's time (BFT time: the weighted median of the previous commit's votes).")
+    time: DateTime = strawberry.field(description="The header's time, as the RPC prints it.")
     chain_id: str = strawberry.field(description="The chain id the header names.")
     proposer_address: str = strawberry.field(description="Consensus address of the validator that proposed it, upper-case hex.")
     app_hash: str = strawberry.field(description="The application's state hash after the previous block, upper-case hex.")
