@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.web.test_pruned import pruned  # noqa: F401  (the pruned-node fixture)
+
 PAGE = (
     "query($f: Int, $a: String, $l: Int, $b: String, $lo: Int, $hi: Int) {"
     " blocks(first: $f, after: $a, last: $l, before: $b, minHeight: $lo, maxHeight: $hi) {"
@@ -162,3 +164,14 @@ async def test_last_counts_towards_the_node_estimate_like_first(gql):
     for arg in ("first", "last"):
         err = await gql.error(nested.format(arg))
         assert err["extensions"]["code"] == "LIMIT_EXCEEDED", (arg, err)
+
+
+async def test_on_a_pruned_node_the_oldest_page_starts_at_its_base(pruned, oracle):
+    """Paging backward ends at the node's base, not at height 1 (below it is pruned, not listed)."""
+    from tests.web.test_pruned import BASE
+
+    for extra in ("", ", minHeight: 2"):
+        body = (await pruned.post("/graphql", json={"query": f"{{ blocks(last: 3{extra}) {{ nodes {{ height hash }} pageInfo {{ hasNextPage hasPreviousPage }} }} }}"})).json()
+        conn = body["data"]["blocks"]
+        assert conn["nodes"] == [{"height": h, "hash": oracle.blocks[str(h)]["block_id"]["hash"]} for h in (BASE + 2, BASE + 1, BASE)]
+        assert conn["pageInfo"] == {"hasNextPage": False, "hasPreviousPage": True}
