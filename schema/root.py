@@ -98,7 +98,7 @@ class ChainQuery:
         min_height: Annotated[int | None, strawberry.argument(description="Lowest height listed, inclusive (≥ 1); default the earliest retained height. Heights below the retained range are skipped, not an error.")] = None,
         max_height: Annotated[int | None, strawberry.argument(description="Highest height listed, inclusive (≥ 1); default the latest height. Heights above the top are skipped.")] = None,
         last: Annotated[int | None, strawberry.argument(description=f"Page size from the oldest end of what `after`/`before` leave ({PAGE}); not with `first`. Still listed newest first.")] = None,
-        before: Annotated[str | None, strawberry.argument(description="A `blocks` cursor: only blocks newer than its block.")] = None,
+        before: Annotated[str | None, strawberry.argument(description="A `blocks` cursor: only blocks newer than its block. Without `first`, the page is taken from the oldest end (as with `last`).")] = None,
     ) -> BlockConnection:
         if max_height is None or max_height > info.context.pin().latest_height:
             info.context.volatile()  # newest-first pages move as blocks arrive

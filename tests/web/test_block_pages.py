@@ -175,3 +175,15 @@ async def test_on_a_pruned_node_the_oldest_page_starts_at_its_base(pruned, oracl
         conn = body["data"]["blocks"]
         assert conn["nodes"] == [{"height": h, "hash": oracle.blocks[str(h)]["block_id"]["hash"]} for h in (BASE + 2, BASE + 1, BASE)]
         assert conn["pageInfo"] == {"hasNextPage": False, "hasPreviousPage": True}
+
+
+async def test_before_alone_pages_backward_with_the_default_page(gql, heights):
+    newest = (await page(gql, first=1))["edges"][0]["cursor"]
+    oldest = await page(gql, last=1)
+    conn = await page(gql, before=oldest["edges"][0]["cursor"])
+    assert [n["height"] for n in nodes(conn)] == list(range(heights[0] + 20, heights[0], -1))
+    conn = await page(gql, first=2, before=oldest["edges"][0]["cursor"])  # first from the newest end of the cut
+    assert [n["height"] for n in nodes(conn)] == [heights[-1], heights[-1] - 1]
+    assert (conn["pageInfo"]["hasPreviousPage"], conn["pageInfo"]["hasNextPage"]) == (False, True)
+    conn = await page(gql, before=newest)
+    assert conn["edges"] == [] and conn["pageInfo"]["hasNextPage"] is True
