@@ -124,16 +124,16 @@ async def account_txs(ctx: Context, address: str, version: int, first: int | Non
     n = page_size(first)
     view = ctx.pin()
     if n == 0:
-        return Page(items=[], cursors=[], has_next=False)
+        return Page(items=[], cursors=[], has_next=False, has_previous=after is not None)
     queries = await run_in_threadpool(view.txs.address_queries, address)
     if version < view.latest_height:
         queries = tuple(f"{q} AND tx.height<={version}" for q in queries)
     if not queries:
-        return Page(items=[], cursors=[], has_next=False)
+        return Page(items=[], cursors=[], has_next=False, has_previous=after is not None)
     page = await run_in_threadpool(view.txs.search_any, queries, order, after, n)
     refs = [TxRef(hash=r.hash, height=r.height, index=r.index, raw=r.tx, result=r.result) for r in page.txs]
     cursors = [view.txs.cursor_for_any(queries, order, r) for r in page.txs]
-    return Page(items=refs, cursors=cursors, has_next=page.next_cursor is not None)
+    return Page(items=refs, cursors=cursors, has_next=page.next_cursor is not None, has_previous=after is not None)
 
 
 async def rewards(ctx: Context, addr: bytes, version: int):

@@ -8,7 +8,7 @@ from cometgraph.storage.errors import InvalidInput, Pruned
 from cometgraph.storage.models import BlockMeta
 
 from .context import Context
-from .inputs import check_height, decode_height_cursor, encode_cursor, page_size, parse_hash
+from .inputs import check_height, decode_height_cursor, encode_cursor, height_range, page_size, parse_hash
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,8 @@ class Page:
     has_next: bool
     #: where the next page starts when it is not right after the last item (a scan stopped early)
     end_cursor: str | None = None
+    #: whether the list has items before this page (Relay ``hasPreviousPage``)
+    has_previous: bool = False
 
 
 def block_cursor(height: int) -> str:
@@ -42,20 +44,51 @@ async def block(ctx: Context, height: int | None, hash: str | None) -> BlockMeta
 
 
 async def blocks(
-    ctx: Context, first: int | None, after: str | None, min_height: int | None, max_height: int | None
+    ctx: Context,
+    first: int | None,
+    after: str | None,
+    min_height: int | None,
+    max_height: int | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Page:
-    """Newest first, keyset-paged by height: only the page's metas are read."""
-    n = page_size(first)
+    """Newest first, keyset-paged by height both ways: only the page's metas are read.
+
+    The list is heights ``lo..hi`` (retained, within min/maxHeight) read downwards; ``after``
+    and ``before`` cut it to the heights below / above their cursor, then ``first`` takes the
+    newest of what is left, ``last`` the oldest (Relay). Both flags of ``pageInfo`` are
+    exact: they say whether the list, not just the cut, goes on past the page.
+    """
+    if first is not None and last is not None:
+        raise InvalidInput("give first or last, not both: first pages forward (older blocks), last pages backward (newer blocks)")
+    min_height, max_height = height_range(min_height, max_height)
+    backward = last is not None or (before is not None and first is None)
+    n = page_size(last, name="last") if backward else page_size(first)
     view = ctx.pin()
     lo = max(view.earliest_height, min_height or 1)
     hi = view.latest_height if max_height is None else min(max_height, view.latest_height)
-    if min_height is not None and min_height < 1 or max_height is not None and max_height < 1:
-        raise InvalidInput("minHeight and maxHeight must be positive heights")
+    top, bottom = hi, lo  # the cut the cursors leave
     if after is not None:
-        hi = min(hi, decode_height_cursor("block", after) - 1)
-    heights = list(range(hi, max(lo, hi - n + 1) - 1, -1)) if hi >= lo and n else []
+        top = min(top, decode_height_cursor("block", after) - 1)
+    if before is not None:
+        bottom = max(bottom, decode_height_cursor("block", before, "before") + 1)
+    if backward:  # the oldest n of the cut, still newest first
+        page_top = min(top, bottom + n - 1)
+        heights = list(range(page_top, bottom - 1, -1)) if n else []
+        first_above, last_below = page_top, bottom  # an empty page sits at the cut's bottom
+    else:
+        page_bottom = max(bottom, top - n + 1)
+        heights = list(range(top, page_bottom - 1, -1)) if n else []
+        first_above, last_below = top, top + 1  # an empty page sits at the cut's top
+    if heights:
+        first_above, last_below = heights[0], heights[-1]
     metas = await ctx.loaders.block_meta.load_many(heights)
-    return Page(items=metas, cursors=[block_cursor(h) for h in heights], has_next=bool(heights) and heights[-1] > lo)
+    return Page(
+        items=metas,
+        cursors=[block_cursor(h) for h in heights],
+        has_next=min(hi, last_below - 1) >= lo,
+        has_previous=max(lo, first_above + 1) <= hi,
+    )
 
 
 async def block_tx_bytes(ctx: Context, height: int) -> tuple[bytes, ...]:

@@ -45,7 +45,7 @@ def _rank_page(ranked: list[tuple[int, str, object]], kind: str, first: int | No
         start = lo
     rows = ranked[start : start + n]
     cursors = [encode_cursor(kind, f"{-r[0]}:{r[1]}") for r in rows]
-    return Page(items=[r[2] for r in rows], cursors=cursors, has_next=start + n < len(ranked))
+    return Page(items=[r[2] for r in rows], cursors=cursors, has_next=start + n < len(ranked), has_previous=start > 0)
 
 
 @dataclass(frozen=True)
@@ -158,15 +158,16 @@ def flows_of(ref: TxRef, account_hrp: str, valoper_hrp: str) -> list[StakingFlow
 
 
 async def staking_flows(
-    ctx: Context, min_amount: int | None, from_height: int | None, to_height: int | None, first: int | None, after: str | None
+    ctx: Context, min_amount: int | None, min_height: int | None, max_height: int | None, first: int | None, after: str | None
 ) -> Page:
     """Newest first, O(page): txs stream from the index; a flow's cursor is (the tx cursor
-    just before its tx, how many of that tx's flows are taken), so a page may end mid-tx."""
+    just before its tx, how many of that tx's flows are taken), so a page may end mid-tx.
+    ``min_height``/``max_height``: inclusive, already resolved by ``inputs.height_range``."""
     n = page_size(first)
     view = ctx.pin()
     prefixes = view.readers.prefixes
-    bounds = [f"tx.height>={int(from_height)}"] if from_height is not None else []
-    bounds += [f"tx.height<={int(to_height)}"] if to_height is not None else []
+    bounds = [f"tx.height>={int(min_height)}"] if min_height is not None else []
+    bounds += [f"tx.height<={int(max_height)}"] if max_height is not None else []
     queries = tuple(" AND ".join([q, *bounds]) for q in FLOW_QUERIES)
     before, skip = None, 0
     if after is not None:
@@ -199,8 +200,10 @@ async def staking_flows(
         else:
             exhausted = page.next_cursor is None
             tx_after = page.next_cursor
+    resumed = after is not None
     if len(items) > n:
-        return Page(items=items[:n], cursors=cursors[:n], has_next=True)
+        return Page(items=items[:n], cursors=cursors[:n], has_next=True, has_previous=resumed)
     if not exhausted and scanned >= SCAN_BUDGET:  # the budget ran out first: resume after the last tx seen
-        return Page(items=items, cursors=cursors, has_next=True, end_cursor=encode_cursor("flows", f"{before or ''}|0"))
-    return Page(items=items, cursors=cursors, has_next=False)
+        end = encode_cursor("flows", f"{before or ''}|0")
+        return Page(items=items, cursors=cursors, has_next=True, end_cursor=end, has_previous=resumed)
+    return Page(items=items, cursors=cursors, has_next=False, has_previous=resumed)

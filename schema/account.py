@@ -11,7 +11,10 @@ from strawberry.types import Info
 from cometgraph.resolvers import accounts as R
 from cometgraph.storage.models import ProtoTime
 
-from .common import Coin, Order, b64
+from cometgraph.resolvers.accounts import MAX_UPTIME_WINDOW
+from cometgraph.resolvers.whales import MAX_RANKED
+
+from .common import PAGE, Coin, Order, b64
 from .scalars import JSON, BigInt, DateTime
 from .tx import TxConnection
 
@@ -21,9 +24,9 @@ if TYPE_CHECKING:
 
 @strawberry.enum(description="A staking validator's bond status.")
 class BondStatus(enum.Enum):
-    BONDED = "BOND_STATUS_BONDED"
-    UNBONDING = "BOND_STATUS_UNBONDING"
-    UNBONDED = "BOND_STATUS_UNBONDED"
+    BONDED = strawberry.enum_value("BOND_STATUS_BONDED", description="In the active set: signs blocks, earns rewards, can be slashed.")
+    UNBONDING = strawberry.enum_value("BOND_STATUS_UNBONDING", description="Left the active set; its stake stays slashable until the unbonding time passes.")
+    UNBONDED = strawberry.enum_value("BOND_STATUS_UNBONDED", description="Not in the active set and done unbonding (or never bonded).")
 
 
 def rest_time(t):
@@ -37,28 +40,28 @@ def coin(c) -> Coin:
 
 @strawberry.type(description="A decimal coin amount (rewards, commission) exactly as the REST prints it: 18 decimals.")
 class DecCoin:
-    denom: str
-    amount: str
+    denom: str = strawberry.field(description="The denom.")
+    amount: str = strawberry.field(description='Decimal text with 18 decimals, e.g. "12.500000000000000000".')
 
 
 def dec_coins(coins) -> list[DecCoin]:
     return [DecCoin(denom=c.denom, amount=c.amount) for c in coins]
 
 
-@strawberry.type
+@strawberry.type(description="Pending rewards of one delegation.")
 class DelegationReward:
-    validator_address: str
-    amount: list[DecCoin]
+    validator_address: str = strawberry.field(description="The validator delegated to (bech32 valoper).")
+    amount: list[DecCoin] = strawberry.field(description="The rewards, sorted by denom.")
 
 
 @strawberry.type(description="Slashing module's record of a validator's liveness.")
 class SigningInfo:
-    address: str
-    start_height: int
-    index_offset: int
-    jailed_until: DateTime
-    tombstoned: bool
-    missed_blocks_counter: int
+    address: str = strawberry.field(description="The validator's consensus address (bech32 valcons).")
+    start_height: int = strawberry.field(description="Height at which it first became a candidate, or was last unjailed.")
+    index_offset: int = strawberry.field(description="Blocks it has been bonded in since startHeight; modulo the signed-blocks window, its position in the missed-blocks bitmap.")
+    jailed_until: DateTime = strawberry.field(description="Jailed until this time; 1970-01-01T00:00:00Z when never jailed.")
+    tombstoned: bool = strawberry.field(description="Tombstoned for double signing: it can never unjail.")
+    missed_blocks_counter: int = strawberry.field(description="Blocks missed within the current signed-blocks window.")
 
     @classmethod
     def from_model(cls, s) -> SigningInfo:
@@ -77,94 +80,106 @@ class StakingValidator:
     _v: strawberry.Private[object]
     _version: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description='Its operator address (bech32 valoper).')
     def operator_address(self) -> str:
         return self._v.operator_address
 
-    @strawberry.field(description="bech32 consensus (valcons) address")
+    @strawberry.field(description="Its consensus address (bech32 valcons).")
     def consensus_address(self, info: Info) -> str:
         return R.valcons(info.context, self._v.consensus_address)
 
-    @strawberry.field(description="The consensus pubkey, base64.")
-    def consensus_pubkey(self) -> str:
+    @strawberry.field(description="Its consensus public key, base64.")
+    def consensus_pub_key(self) -> str:
         return b64(self._v.consensus_pubkey)
 
-    @strawberry.field
-    def consensus_pubkey_type(self) -> str:
+    @strawberry.field(description='Its consensus public key\'s type URL, e.g. "/cosmos.crypto.ed25519.PubKey".')
+    def consensus_pub_key_type(self) -> str:
         return self._v.consensus_pubkey_type
 
-    @strawberry.field
+    # the first spelling, kept for clients; "PubKey" is how every other field spells it
+    @strawberry.field(description="Same as `consensusPubKey`.", deprecation_reason="Use `consensusPubKey`: the API spells public keys PubKey everywhere.")
+    def consensus_pubkey(self) -> str:
+        return self.consensus_pub_key()
+
+    @strawberry.field(description="Same as `consensusPubKeyType`.", deprecation_reason="Use `consensusPubKeyType`: the API spells public keys PubKey everywhere.")
+    def consensus_pubkey_type(self) -> str:
+        return self.consensus_pub_key_type()
+
+    @strawberry.field(description='Its name, from its description.')
     def moniker(self) -> str:
         return self._v.moniker
 
-    @strawberry.field
+    @strawberry.field(description='Its identity (e.g. a Keybase id) from its description; null when empty.')
     def identity(self) -> str | None:
         return self._v.identity or None
 
-    @strawberry.field
+    @strawberry.field(description='Its website from its description; null when empty.')
     def website(self) -> str | None:
         return self._v.website or None
 
-    @strawberry.field
+    @strawberry.field(description='Its security contact from its description; null when empty.')
     def security_contact(self) -> str | None:
         return self._v.security_contact or None
 
-    @strawberry.field
+    @strawberry.field(description='Free text from its description; null when empty.')
     def details(self) -> str | None:
         return self._v.details or None
 
-    @strawberry.field(description="Decimal text exactly as the REST prints it.")
+    @strawberry.field(description="Commission rate now charged, a fraction as decimal text exactly as the REST prints it (18 decimals).")
     def commission_rate(self) -> str:
         return self._v.commission_rate
 
-    @strawberry.field
+    @strawberry.field(description='The highest commission rate it may ever charge, decimal text (18 decimals).')
     def commission_max_rate(self) -> str:
         return self._v.commission_max_rate
 
-    @strawberry.field
+    @strawberry.field(description='The most its rate may change in one day, decimal text (18 decimals).')
     def commission_max_change_rate(self) -> str:
         return self._v.commission_max_change_rate
 
-    @strawberry.field
+    @strawberry.field(description='When its commission rate last changed.')
     def commission_update_time(self) -> DateTime:
         return rest_time(self._v.commission_update_time)
 
-    @strawberry.field
+    @strawberry.field(description="Tokens bonded to it (self and delegators), in the bond denom's base unit.")
     def tokens(self) -> BigInt:
         return self._v.tokens
 
-    @strawberry.field(description="Decimal text exactly as the REST prints it.")
+    @strawberry.field(description="Total shares its delegators hold, decimal text exactly as the REST prints it (18 decimals).")
     def delegator_shares(self) -> str:
         return self._v.delegator_shares
 
-    @strawberry.field
+    @strawberry.field(description='Its bond status at this height.')
     def status(self) -> BondStatus:
         return BondStatus(self._v.status)
 
-    @strawberry.field
+    @strawberry.field(description='Whether it is jailed (out of the active set until it unjails).')
     def jailed(self) -> bool:
         return self._v.jailed
 
-    @strawberry.field
+    @strawberry.field(description='Height at which it started unbonding; 0 if it never did.')
     def unbonding_height(self) -> int:
         return self._v.unbonding_height
 
-    @strawberry.field
+    @strawberry.field(description='When its unbonding completes (or completed); 1970-01-01T00:00:00Z if it never unbonded.')
     def unbonding_time(self) -> DateTime:
         return rest_time(self._v.unbonding_time)
 
-    @strawberry.field
+    @strawberry.field(description='The least self-delegation it promised to keep, in base units.')
     def min_self_delegation(self) -> BigInt:
         return self._v.min_self_delegation
 
-    @strawberry.field
+    @strawberry.field(description="The slashing module's liveness record for it; null when it has none (e.g. never bonded).")
     async def signing_info(self, info: Info) -> SigningInfo | None:
         s = await R.signing_info(info.context, self._v.consensus_address, self._version)
         return SigningInfo.from_model(s) if s is not None else None
 
-    @strawberry.field(description="Its delegators, largest stake first (ties by address), keyset-paged.")
+    @strawberry.field(description=f"Its delegations at this height, largest stake first (ties by delegator address), keyset-paged ({PAGE}; up to {MAX_RANKED:,} delegations, beyond that LIMIT_EXCEEDED).")
     async def delegations(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=f"Page size ({PAGE}).")] = None,
+        after: Annotated[str | None, strawberry.argument(description="A cursor of this validator's `delegations` at the same height: the delegations after it.")] = None,
     ) -> Annotated[DelegationConnection, strawberry.lazy(".whales")]:
         from cometgraph.resolvers import whales
 
@@ -173,28 +188,32 @@ class StakingValidator:
         page = await whales.validator_delegations(info.context, self._v.operator_address, self._version, first, after)
         return DelegationConnection.from_page(page, self._version)
 
-    @strawberry.field(description="Commission accumulated and not yet withdrawn.")
+    @strawberry.field(description="Commission accumulated and not yet withdrawn, as stored (the SDK keeps DecCoins sorted by denom).")
     async def commission(self, info: Info) -> list[DecCoin]:
         return dec_coins(await R.commission(info.context, self._v.operator_address, self._version))
 
-    @strawberry.field(description="Rewards the validator holds for itself and its delegators, not yet withdrawn.")
+    @strawberry.field(description="Rewards the validator holds for itself and its delegators, not yet withdrawn, as stored (sorted by denom).")
     async def outstanding_rewards(self, info: Info) -> list[DecCoin]:
         return dec_coins(await R.outstanding_rewards(info.context, self._v.operator_address, self._version))
 
     @strawberry.field(description="Share of the last `window` blocks up to this height that it signed, read from the blocks' commits (null when it signed none of a window it was never in).")
-    async def uptime(self, info: Info, window: int = 100) -> float | None:
+    async def uptime(
+        self,
+        info: Info,
+        window: Annotated[int, strawberry.argument(description=f"Blocks counted, ending at this height (default 100, at most {MAX_UPTIME_WINDOW:,}); blocks below the earliest retained one are left out.")] = 100,
+    ) -> float | None:
         return await R.uptime(info.context, self._v.consensus_address, self._version, window)
 
 
-@strawberry.type
+@strawberry.type(description="Stake a delegator holds with one validator.")
 class Delegation:
-    delegator_address: str
-    validator_address: str
-    shares: str
-    balance: Coin
+    delegator_address: str = strawberry.field(description="The delegator (bech32 account address).")
+    validator_address: str = strawberry.field(description="The validator (bech32 valoper address).")
+    shares: str = strawberry.field(description="Shares held, decimal text exactly as the REST prints it (18 decimals).")
+    balance: Coin = strawberry.field(description="The tokens those shares are worth at this height, in the bond denom.")
     _version: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The validator delegated to, at the same height; null if it no longer exists.")
     async def validator(self, info: Info) -> StakingValidator | None:
         v = await R.staking_validator(info.context, self.validator_address, self._version)
         return StakingValidator(_v=v, _version=self._version) if v is not None else None
@@ -210,19 +229,19 @@ class Delegation:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One undelegation on its way back to the delegator.")
 class UnbondingEntry:
-    creation_height: int
-    completion_time: DateTime
-    initial_balance: BigInt
-    balance: BigInt
+    creation_height: int = strawberry.field(description="Height of the undelegation.")
+    completion_time: DateTime = strawberry.field(description="When the tokens become liquid again.")
+    initial_balance: BigInt = strawberry.field(description="Tokens undelegated, in base units.")
+    balance: BigInt = strawberry.field(description="Tokens still to be returned (less than initialBalance after a slash).")
 
 
-@strawberry.type
+@strawberry.type(description="A delegator's undelegations from one validator.")
 class UnbondingDelegation:
-    delegator_address: str
-    validator_address: str
-    entries: list[UnbondingEntry]
+    delegator_address: str = strawberry.field(description="The delegator (bech32 account address).")
+    validator_address: str = strawberry.field(description="The validator (bech32 valoper address).")
+    entries: list[UnbondingEntry] = strawberry.field(description="Pending undelegations, in the order the node stores them (oldest first).")
 
     @classmethod
     def from_model(cls, u) -> UnbondingDelegation:
@@ -241,21 +260,21 @@ class UnbondingDelegation:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One redelegation, slashable at its source until it completes.")
 class RedelegationEntry:
-    creation_height: int
-    completion_time: DateTime
-    initial_balance: BigInt
-    shares_dst: str
-    balance: BigInt
+    creation_height: int = strawberry.field(description="Height of the redelegation.")
+    completion_time: DateTime = strawberry.field(description="When it stops counting against the source validator.")
+    initial_balance: BigInt = strawberry.field(description="Tokens moved, in base units.")
+    shares_dst: str = strawberry.field(description="Shares received at the destination, decimal text (18 decimals).")
+    balance: BigInt = strawberry.field(description="What those shares are worth at the destination's current exchange rate, in base units.")
 
 
-@strawberry.type
+@strawberry.type(description="A delegator's redelegations from one validator to another.")
 class Redelegation:
-    delegator_address: str
-    validator_src_address: str
-    validator_dst_address: str
-    entries: list[RedelegationEntry]
+    delegator_address: str = strawberry.field(description="The delegator (bech32 account address).")
+    validator_src_address: str = strawberry.field(description="The source validator (bech32 valoper address).")
+    validator_dst_address: str = strawberry.field(description="The destination validator (bech32 valoper address).")
+    entries: list[RedelegationEntry] = strawberry.field(description="Pending redelegations, in the order the node stores them (oldest first).")
 
     @classmethod
     def from_model(cls, r) -> Redelegation:
@@ -278,7 +297,7 @@ class Redelegation:
 
 @strawberry.type(description="An address's state at one height; every field reads only its own module.")
 class Account:
-    address: str
+    address: str = strawberry.field(description="The address asked for (bech32 with the chain's account prefix), as given.")
     _addr: strawberry.Private[bytes]
     _version: strawberry.Private[int]
     _acc: strawberry.Private[object]
@@ -287,11 +306,11 @@ class Account:
     def type_url(self) -> str | None:
         return self._acc.type_url if self._acc else None
 
-    @strawberry.field
+    @strawberry.field(description="The auth module's account number; null without an auth record.")
     def account_number(self) -> BigInt | None:
         return self._acc.account_number if self._acc else None
 
-    @strawberry.field
+    @strawberry.field(description='The next sequence the account signs with (how many txs it has signed); null without an auth record.')
     def sequence(self) -> BigInt | None:
         return self._acc.sequence if self._acc else None
 
@@ -299,7 +318,7 @@ class Account:
     def pub_key(self) -> str | None:
         return b64(self._acc.pub_key) if self._acc and self._acc.pub_key else None
 
-    @strawberry.field
+    @strawberry.field(description='The public key\'s type URL, e.g. "/cosmos.crypto.secp256k1.PubKey"; null until it signs.')
     def pub_key_type(self) -> str | None:
         return self._acc.pub_key_type if self._acc else None
 
@@ -309,7 +328,7 @@ class Account:
             return None
         return info.context.chain.registry.message_json(self._acc.pub_key_type, self._acc.pub_key_value)
 
-    @strawberry.field(description="Module accounts only.")
+    @strawberry.field(description="The module's name for a module account (e.g. \"distribution\"); null for every other account.")
     def module_name(self) -> str | None:
         return self._acc.module_name if self._acc else None
 
@@ -318,31 +337,37 @@ class Account:
         return [coin(c) for c in await R.balances(info.context, self._addr, self._version)]
 
     @strawberry.field(description="One denom's balance; zero when the account holds none.")
-    async def balance(self, info: Info, denom: str) -> Coin:
+    async def balance(self, info: Info, denom: Annotated[str, strawberry.argument(description="The denom, exactly (case-sensitive).")]) -> Coin:
         return coin(await R.balance(info.context, self._addr, denom, self._version))
 
-    @strawberry.field
+    @strawberry.field(description="Its delegations at this height, by validator address bytes (the REST's order).")
     async def delegations(self, info: Info) -> list[Delegation]:
         return [Delegation.from_model(d, self._version) for d in await R.delegations(info.context, self._addr, self._version)]
 
-    @strawberry.field
+    @strawberry.field(description="Its pending undelegations, by validator address bytes (the REST's order).")
     async def unbonding_delegations(self, info: Info) -> list[UnbondingDelegation]:
         return [UnbondingDelegation.from_model(u) for u in await R.unbonding(info.context, self._addr, self._version)]
 
-    @strawberry.field
+    @strawberry.field(description="Its pending redelegations, by (source, destination) validator address bytes (the REST's order).")
     async def redelegations(self, info: Info) -> list[Redelegation]:
         return [Redelegation.from_model(r) for r in await R.redelegations(info.context, self._addr, self._version)]
 
-    @strawberry.field(description="Pending staking rewards per validator, as the distribution module computes them (F1).")
+    @strawberry.field(description="Pending staking rewards per delegation, as the distribution module computes them (F1), in the order of `delegations`.")
     async def rewards(self, info: Info) -> list[DelegationReward]:
         per, _ = await R.rewards(info.context, self._addr, self._version)
         return [DelegationReward(validator_address=r.validator_address, amount=dec_coins(r.reward)) for r in per]
 
-    @strawberry.field(description="The sum of `rewards`.")
+    @strawberry.field(description="The sum of `rewards`, sorted by denom.")
     async def rewards_total(self, info: Info) -> list[DecCoin]:
         _, total = await R.rewards(info.context, self._addr, self._version)
         return dec_coins(total)
 
-    @strawberry.field(description="Every tx up to this account's height whose indexed events name this address, newest first by default.")
-    async def txs(self, info: Info, first: int | None = None, after: str | None = None, order_by: Order = Order.DESC) -> TxConnection:
+    @strawberry.field(description=f"Every tx up to this account's height whose indexed events name this address, newest first by default (within a height, the node's order by hash, reversed); keyset-paged ({PAGE}).")
+    async def txs(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=f"Page size ({PAGE}).")] = None,
+        after: Annotated[str | None, strawberry.argument(description="A cursor of this list (same address, height and order): the txs after it.")] = None,
+        order_by: Annotated[Order, strawberry.argument(description="DESC (default): newest first; ASC: oldest first.")] = Order.DESC,
+    ) -> TxConnection:
         return TxConnection.from_page(await R.account_txs(info.context, self.address, self._version, first, after, order_by.value))

@@ -19,12 +19,12 @@ if TYPE_CHECKING:
     from .tx import Tx
 
 
-@strawberry.type
+@strawberry.type(description="One validator's precommit in a commit: one entry per member of the committed height's set, absent ones included.")
 class CommitSig:
-    block_id_flag: str
-    validator_address: str | None
-    timestamp: DateTime | None
-    signature: str | None
+    block_id_flag: str = strawberry.field(description="BLOCK_ID_FLAG_COMMIT (signed this block), BLOCK_ID_FLAG_NIL (voted nil) or BLOCK_ID_FLAG_ABSENT (no vote received), as the RPC prints it.")
+    validator_address: str | None = strawberry.field(description="The signer's consensus address, upper-case hex; null for an absent vote.")
+    timestamp: DateTime | None = strawberry.field(description="The vote's time, as the RPC prints it.")
+    signature: str | None = strawberry.field(description="The vote's signature, base64; null for an absent vote.")
     _height: strawberry.Private[int]
 
     @strawberry.field(description="The signer in the validator set of the committed height.")
@@ -40,14 +40,14 @@ class CommitSig:
         return None
 
 
-@strawberry.type
+@strawberry.type(description="The precommits (more than 2/3 of the voting power) that made a block final.")
 class Commit:
-    height: int
-    round: int
-    block_hash: str
-    block_parts_total: int
-    block_parts_hash: str
-    signatures: list[CommitSig]
+    height: int = strawberry.field(description="Height of the committed block.")
+    round: int = strawberry.field(description="Consensus round in which it was committed (0 when the first round succeeded).")
+    block_hash: str = strawberry.field(description="Hash of the committed block, upper-case hex.")
+    block_parts_total: int = strawberry.field(description="Number of parts the committed block was split into.")
+    block_parts_hash: str = strawberry.field(description="Merkle root of those parts, upper-case hex.")
+    signatures: list[CommitSig] = strawberry.field(description="One per validator of the committed height's set, in the set's order (voting power descending, then address).")
 
     @classmethod
     def from_model(cls, c) -> Commit:
@@ -75,13 +75,13 @@ class Block:
     _meta: strawberry.Private[object]
     # the hottest header fields are plain attributes, filled in from_model: Strawberry then
     # resolves them with a getattr instead of a wrapped resolver call per field per block
-    height: int
-    hash: str
-    time: DateTime
-    chain_id: str
-    proposer_address: str
-    app_hash: str
-    num_txs: int
+    height: int = strawberry.field(description="The block's height (≥ 1).")
+    hash: str = strawberry.field(description="The block hash (Merkle root of the header), upper-case hex as the RPC prints it.")
+    time: DateTime = strawberry.field(description="The header's time, as the RPC prints it.")
+    chain_id: str = strawberry.field(description="The chain id the header names.")
+    proposer_address: str = strawberry.field(description="Consensus address of the validator that proposed it, upper-case hex.")
+    app_hash: str = strawberry.field(description="The application's state hash after the previous block, upper-case hex.")
+    num_txs: int = strawberry.field(description="How many txs it holds (from its meta: no parts are read).")
 
     @classmethod
     def from_model(cls, meta) -> Block:
@@ -94,55 +94,55 @@ class Block:
     def _h(self):
         return self._meta.header
 
-    @strawberry.field(description="Size of the encoded block in bytes.")
+    @strawberry.field(description="Size of the encoded block in bytes, as its meta records it (0 for Tendermint 0.32, whose metas record none).")
     def size(self) -> int:
         return self._meta.block_size
 
-    @strawberry.field
+    @strawberry.field(description="Block protocol version (header.version.block).")
     def version_block(self) -> BigInt:
         return self._h.version_block
 
-    @strawberry.field
+    @strawberry.field(description="Application protocol version (header.version.app; 0 when unset).")
     def version_app(self) -> BigInt:
         return self._h.version_app
 
-    @strawberry.field
+    @strawberry.field(description="Hash of the previous block, upper-case hex; empty for the chain's first block.")
     def last_block_hash(self) -> str:
         return hexu(self._h.last_block_id.hash)
 
-    @strawberry.field
+    @strawberry.field(description="Number of parts of the previous block; 0 for the chain's first block.")
     def last_block_parts_total(self) -> int:
         return self._h.last_block_id.part_set_header.total
 
-    @strawberry.field
+    @strawberry.field(description="Merkle root of the previous block's parts, upper-case hex; empty for the first block.")
     def last_block_parts_hash(self) -> str:
         return hexu(self._h.last_block_id.part_set_header.hash)
 
-    @strawberry.field
+    @strawberry.field(description="Merkle root of the previous block's commit signatures (`lastCommit`), upper-case hex.")
     def last_commit_hash(self) -> str:
         return hexu(self._h.last_commit_hash)
 
-    @strawberry.field
+    @strawberry.field(description="Merkle root of this block's txs, upper-case hex.")
     def data_hash(self) -> str:
         return hexu(self._h.data_hash)
 
-    @strawberry.field
+    @strawberry.field(description="Hash of the validator set that signs this block (`validators`), upper-case hex.")
     def validators_hash(self) -> str:
         return hexu(self._h.validators_hash)
 
-    @strawberry.field
+    @strawberry.field(description="Hash of the validator set that signs the next block, upper-case hex.")
     def next_validators_hash(self) -> str:
         return hexu(self._h.next_validators_hash)
 
-    @strawberry.field
+    @strawberry.field(description="Hash of the consensus parameters in force, upper-case hex.")
     def consensus_hash(self) -> str:
         return hexu(self._h.consensus_hash)
 
-    @strawberry.field
+    @strawberry.field(description="Merkle root of the previous block's tx results, upper-case hex.")
     def last_results_hash(self) -> str:
         return hexu(self._h.last_results_hash)
 
-    @strawberry.field
+    @strawberry.field(description="Merkle root of the misbehaviour evidence in this block, upper-case hex.")
     def evidence_hash(self) -> str:
         return hexu(self._h.evidence_hash)
 
@@ -150,7 +150,7 @@ class Block:
     async def verified(self, info: Info) -> bool:
         return await R.verified(info.context, self._meta)
 
-    @strawberry.field(description="The block's txs (reads the block's parts).")
+    @strawberry.field(description="The block's txs in block order (`index` 0, 1, …); reads the block's parts.")
     async def txs(self, info: Info) -> list[Annotated[Tx, strawberry.lazy(".tx")]]:
         from .tx import Tx
 
@@ -174,24 +174,24 @@ class Block:
         evs = res.finalize_block_events if res.layout == "finalize_block" else res.begin_block_events + res.end_block_events
         return [Event.from_model(e) for e in evs]
 
-    @strawberry.field(description="The validator set that signed this block.")
+    @strawberry.field(description="The validator set that signs this block, in the set's order (voting power descending, then address), as the RPC's /validators lists it.")
     async def validators(self, info: Info) -> list[Validator]:
         vs = await info.context.loaders.validator_set.load(self._h.height)
         return [Validator.from_model(v, self._h.height) for v in vs.validators] if vs else []
 
 
-@strawberry.type
+@strawberry.type(description="A block with its cursor.")
 class BlockEdge:
-    cursor: str
-    node: Block
+    cursor: str = strawberry.field(description="Opaque position of this block: give it to `blocks` as `after` (older blocks) or `before` (newer ones).")
+    node: Block = strawberry.field(description="The block.")
 
 
-@strawberry.type
+@strawberry.type(description="One page of `blocks`, newest first.")
 class BlockConnection:
-    edges: list[BlockEdge]
-    page_info: PageInfo
+    edges: list[BlockEdge] = strawberry.field(description="The page's blocks with their cursors, newest first.")
+    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
 
-    @strawberry.field
+    @strawberry.field(description="The page's blocks without cursors, in the same order as `edges` (newest first).")
     def nodes(self) -> list[Block]:
         return [e.node for e in self.edges]
 

@@ -7,7 +7,12 @@ import enum
 
 import strawberry
 
+from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE
+
 from .scalars import BigInt
+
+#: how every paged field words its page size
+PAGE = f"default {DEFAULT_PAGE}, at most {MAX_PAGE}"
 
 #: CometBFT RPC's amino-JSON names for consensus pubkey types
 PUBKEY_TYPES = {
@@ -26,41 +31,53 @@ def b64(b: bytes | None) -> str:
     return base64.b64encode(b or b"").decode()
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in its list (Relay): pass `endCursor` as `after` for the next page, `startCursor` as `before` for the previous one (where the list takes `before`).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether the list goes on after this page's last edge.")
+    has_previous_page: bool = strawberry.field(
+        description="Whether the list has edges before this page's first edge. Exact for `blocks`, `richList` and `delegations`; "
+        "for tx lists and `stakingFlows` (which page forward only) it is true exactly when the page was asked `after` a cursor."
+    )
+    start_cursor: str | None = strawberry.field(description="The first edge's cursor; null when the page is empty.")
+    end_cursor: str | None = strawberry.field(
+        description="Where the next page starts: the last edge's cursor, or, when a `stakingFlows` scan stopped early, "
+        "the position it reached (the page may then be empty); otherwise null when the page is empty."
+    )
 
 
 def make_page_info(page) -> PageInfo:
     end = page.end_cursor or (page.cursors[-1] if page.cursors else None)
-    return PageInfo(has_next_page=page.has_next, end_cursor=end)
+    start = page.cursors[0] if page.cursors else None
+    return PageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous, start_cursor=start, end_cursor=end)
 
 
-@strawberry.type
+@strawberry.type(description="An amount of one denom, in its base unit.")
 class Coin:
-    denom: str
-    amount: BigInt
+    denom: str = strawberry.field(description='The denom, e.g. "inj" or "ibc/…".')
+    amount: BigInt = strawberry.field(description="Integer amount in the denom's base unit.")
 
 
 @strawberry.type(description="An ABCI event attribute; 0.34 chains stored bytes, shown here as UTF-8.")
 class EventAttribute:
-    key: str
-    value: str
-    index: bool
+    key: str = strawberry.field(description="The attribute's key.")
+    value: str = strawberry.field(description="The attribute's value (may be empty).")
+    index: bool = strawberry.field(description="Whether the node indexes it (only indexed attributes match `txs(query:)`).")
 
 
-@strawberry.type
+@strawberry.type(description="An ABCI event as the node emitted it.")
 class Event:
-    type: str
-    attributes: list[EventAttribute]
+    type: str = strawberry.field(description='The event type, e.g. "transfer".')
+    attributes: list[EventAttribute] = strawberry.field(description="Its attributes, in the node's order.")
 
     @classmethod
     def from_model(cls, e) -> Event:
         return cls(type=e.type, attributes=[EventAttribute(key=a.key, value=a.value, index=a.index) for a in e.attributes])
 
 
-@strawberry.enum(description="Result order by (height, index).")
+@strawberry.enum(
+    description="Direction of a list along the chain: by height, and within a height by the node's tx order "
+    "(CometBFT's tx_search orders a height's txs by hash). Every such list defaults to DESC."
+)
 class Order(enum.Enum):
-    ASC = "asc"
-    DESC = "desc"
+    ASC = strawberry.enum_value("asc", description="Oldest first: ascending height, a height's txs in the node's order (tx_search's order_by \"asc\").")
+    DESC = strawberry.enum_value("desc", description="Newest first: descending height, a height's txs in reverse (tx_search's order_by \"desc\"). The default.")

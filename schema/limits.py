@@ -1,7 +1,7 @@
 """Cost limits checked before a query runs, and the settings every limit reads.
 
 Depth, aliases and tokens use Strawberry's validators; the node estimate is ours: it
-multiplies page sizes (``first``, or the default page) down each path of connection
+multiplies page sizes (``first`` or ``last``, or the default page) down each path of connection
 fields and assumes ``list_multiplier`` items for other list fields, so a query that
 could return more than ``max_nodes`` objects is refused before it reads anything.
 """
@@ -87,7 +87,7 @@ class NodeEstimate(SchemaExtension):
                 continue
             inner, is_list = _unwrap(field.type)
             here, child_page = mult, None
-            if "first" in field.args:  # a connection: its page size counts its edges/nodes
+            if "first" in field.args:  # a connection: its page size (first, or last paging back) counts its edges/nodes
                 first = self._first(sel, variables)
                 child_page = max(first, 0) if first is not None else DEFAULT_PAGE
             elif is_list:
@@ -98,16 +98,19 @@ class NodeEstimate(SchemaExtension):
 
     @staticmethod
     def _first(sel: FieldNode, variables) -> int | None:
+        """The page size asked: the largest of ``first`` and ``last`` (giving both is refused when it runs)."""
+        sizes = []
         for arg in sel.arguments or ():
-            if arg.name.value != "first":
+            if arg.name.value not in ("first", "last"):
                 continue
             v = arg.value
             if v.kind == "int_value":
-                return int(v.value)
-            if v.kind == "variable":
+                sizes.append(int(v.value))
+            elif v.kind == "variable":
                 val = variables.get(v.name.value)
-                return int(val) if isinstance(val, int) else None
-        return None
+                if isinstance(val, int):
+                    sizes.append(val)
+        return max(sizes) if sizes else None
 
 
 def node_estimate(limits: Limits) -> type[NodeEstimate]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 from strawberry.extensions import (
@@ -23,11 +24,12 @@ from cometgraph.resolvers import subscriptions as subscription_resolvers
 from cometgraph.resolvers import txs as tx_resolvers
 from cometgraph.resolvers import validators as validator_resolvers
 from cometgraph.resolvers import whales as whale_resolvers
-from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE
+from cometgraph.resolvers.inputs import height_range
+from cometgraph.resolvers.whales import MAX_RANKED, SCAN_BUDGET
 
 from .account import Account, BondStatus, StakingValidator, coin
 from .block import Block, BlockConnection
-from .common import Coin, Order
+from .common import PAGE, Coin, Order
 from .doccache import DocumentStore, document_cache
 from .execution import LeanExecutionContext
 from .errors import ErrorCodes
@@ -52,7 +54,17 @@ class PinSnapshot(SchemaExtension):
                 ctx.release()
 
 
-PAGE = f"default {DEFAULT_PAGE}, at most {MAX_PAGE}"
+
+
+#: argument descriptions shared by several fields
+APP_HEIGHT = (
+    "The state after this block (≥ 1), what the node's REST answers with x-cosmos-block-height; default the latest height "
+    "both the block store and the state reach. Above it: NOT_FOUND; below the oldest state the node keeps: PRUNED."
+)
+
+
+def arg(description: str):
+    return strawberry.argument(description=description)
 
 
 @strawberry.type
@@ -63,34 +75,61 @@ class ChainQuery:
         return Status.from_model(await status_resolvers.status(info.context))
 
     @strawberry.field(description="A block by height or by hash (exactly one; hash in any case, optional 0x). Null when the chain has no such block yet.")
-    async def block(self, info: Info, height: int | None = None, hash: str | None = None) -> Block | None:
+    async def block(
+        self,
+        info: Info,
+        height: Annotated[int | None, arg("A height ≥ 1. Above the latest: null; below the earliest the node keeps: PRUNED. Not with `hash`.")] = None,
+        hash: Annotated[str | None, arg("A block hash: 64 hex digits, any case, optional 0x. Not with `height`.")] = None,
+    ) -> Block | None:
         meta = await block_resolvers.block(info.context, height, hash)
         if meta is None:
             info.context.volatile()  # it may exist later
         return Block.from_model(meta) if meta is not None else None
 
-    @strawberry.field(description=f"Blocks, newest first, keyset-paged ({PAGE}).")
+    @strawberry.field(
+        description="Blocks the node keeps, newest first (descending height), keyset-paged both ways: "
+        f"`first`/`after` page towards older blocks, `last`/`before` towards newer ones ({PAGE} either way)."
+    )
     async def blocks(
-        self, info: Info, first: int | None = None, after: str | None = None, min_height: int | None = None, max_height: int | None = None
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=f"Page size from the newest end of what `after`/`before` leave ({PAGE}); not with `last`.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="A `blocks` cursor: only blocks older than its block.")] = None,
+        min_height: Annotated[int | None, strawberry.argument(description="Lowest height listed, inclusive (≥ 1); default the earliest retained height. Heights below the retained range are skipped, not an error.")] = None,
+        max_height: Annotated[int | None, strawberry.argument(description="Highest height listed, inclusive (≥ 1); default the latest height. Heights above the top are skipped.")] = None,
+        last: Annotated[int | None, strawberry.argument(description=f"Page size from the oldest end of what `after`/`before` leave ({PAGE}); not with `first`. Still listed newest first.")] = None,
+        before: Annotated[str | None, strawberry.argument(description="A `blocks` cursor: only blocks newer than its block. Without `first`, the page is taken from the oldest end (as with `last`).")] = None,
     ) -> BlockConnection:
         if max_height is None or max_height > info.context.pin().latest_height:
             info.context.volatile()  # newest-first pages move as blocks arrive
-        return BlockConnection.from_page(await block_resolvers.blocks(info.context, first, after, min_height, max_height))
+        page = await block_resolvers.blocks(info.context, first, after, min_height, max_height, last=last, before=before)
+        return BlockConnection.from_page(page)
 
     @strawberry.field(description="A tx by hash (hex, any case, optional 0x); null when unknown.")
-    async def tx(self, info: Info, hash: str) -> Tx | None:
+    async def tx(self, info: Info, hash: Annotated[str, arg("The tx hash: 64 hex digits, any case, optional 0x.")]) -> Tx | None:
         ref = await tx_resolvers.tx(info.context, hash)
         if ref is None:
             info.context.volatile()
         return Tx(_ref=ref) if ref is not None else None
 
-    @strawberry.field(description=f"Txs matching a CometBFT tx_search query, in the node's order ({PAGE}).")
-    async def txs(self, info: Info, query: str, first: int | None = None, after: str | None = None, order_by: Order = Order.ASC) -> TxConnection:
+    @strawberry.field(description=f"Txs matching a CometBFT tx_search query: exactly the node's txs in the node's order for the same order_by, keyset-paged ({PAGE}).")
+    async def txs(
+        self,
+        info: Info,
+        query: Annotated[str, arg("CometBFT tx_search syntax (=, <, <=, >, >=, CONTAINS, EXISTS, AND; tx.height, tx.hash), at most 512 bytes like the node.")],
+        first: Annotated[int | None, arg(f"Page size ({PAGE}).")] = None,
+        after: Annotated[str | None, arg("A cursor of this same search (same query and order): the txs after it.")] = None,
+        order_by: Annotated[Order, arg("DESC (default, like every list along the chain): newest first; ASC: oldest first, tx_search's own default.")] = Order.DESC,
+    ) -> TxConnection:
         info.context.volatile()  # new txs may match
         return TxConnection.from_page(await tx_resolvers.search(info.context, query, first, after, order_by.value))
 
-    @strawberry.field(description="The CometBFT validator set at a height (default: the latest).")
-    async def validators(self, info: Info, height: int | None = None) -> list[Validator]:
+    @strawberry.field(description="The CometBFT validator set at a height, in the set's order (voting power descending, then address) as the RPC's /validators lists it.")
+    async def validators(
+        self,
+        info: Info,
+        height: Annotated[int | None, arg("A height ≥ 1 the node keeps blocks for; default the latest. Above the latest: NOT_FOUND; below the earliest: PRUNED.")] = None,
+    ) -> list[Validator]:
         if height is None:
             info.context.volatile()
         vs = await validator_resolvers.validators(info.context, height)
@@ -106,7 +145,12 @@ class Schema(strawberry.Schema):
 @strawberry.type
 class AppQuery:
     @strawberry.field(description="An address's account and holdings at a height (default latest); null when the address has no state.")
-    async def account(self, info: Info, address: str, height: int | None = None) -> Account | None:
+    async def account(
+        self,
+        info: Info,
+        address: Annotated[str, arg("A bech32 account address with the chain's own prefix; any other is BAD_INPUT.")],
+        height: Annotated[int | None, arg(APP_HEIGHT)] = None,
+    ) -> Account | None:
         if height is None:
             info.context.volatile()
         found = await account_resolvers.account(info.context, address, height)
@@ -115,53 +159,76 @@ class AppQuery:
         addr, version, acc = found
         return Account(address=address, _addr=addr, _version=version, _acc=acc)
 
-    @strawberry.field(description="Staking validators at a height (default latest), optionally of one bond status, in the REST's order.")
-    async def staking_validators(self, info: Info, height: int | None = None, status: BondStatus | None = None) -> list[StakingValidator]:
+    @strawberry.field(description="Staking validators at a height (default latest), optionally of one bond status, in the REST's order (by operator address bytes).")
+    async def staking_validators(
+        self,
+        info: Info,
+        height: Annotated[int | None, arg(APP_HEIGHT)] = None,
+        status: Annotated[BondStatus | None, arg("Only validators of this bond status; default all.")] = None,
+    ) -> list[StakingValidator]:
         if height is None:
             info.context.volatile()
         version, vals = await account_resolvers.staking_validators(info.context, height, status.value if status else None)
         return [StakingValidator(_v=v, _version=version) for v in vals]
 
     @strawberry.field(description="One staking validator by operator (valoper) address; null when unknown at that height.")
-    async def staking_validator(self, info: Info, operator_address: str, height: int | None = None) -> StakingValidator | None:
+    async def staking_validator(
+        self,
+        info: Info,
+        operator_address: Annotated[str, arg("The validator's bech32 valoper address (the chain's own prefix).")],
+        height: Annotated[int | None, arg(APP_HEIGHT)] = None,
+    ) -> StakingValidator | None:
         if height is None:
             info.context.volatile()
         version, v = await account_resolvers.staking_validator_at(info.context, operator_address, height)
         return StakingValidator(_v=v, _version=version) if v is not None else None
 
-    @strawberry.field(description="Holders of a denom at a height (default latest), largest first; ties by address.")
-    async def rich_list(self, info: Info, denom: str, first: int | None = None, after: str | None = None, height: int | None = None) -> HolderConnection:
+    @strawberry.field(description=f"Holders of a denom at a height (default latest), largest first; ties by address; keyset-paged ({PAGE}). A denom with more than {MAX_RANKED:,} holders is LIMIT_EXCEEDED.")
+    async def rich_list(
+        self,
+        info: Info,
+        denom: Annotated[str, arg("The denom, exactly (case-sensitive); an unheld denom has no holders.")],
+        first: Annotated[int | None, arg(f"Page size ({PAGE}).")] = None,
+        after: Annotated[str | None, arg("A cursor of this same list (same denom and height): the holders after it.")] = None,
+        height: Annotated[int | None, arg(APP_HEIGHT)] = None,
+    ) -> HolderConnection:
         if height is None:
             info.context.volatile()
         return HolderConnection.from_page(await whale_resolvers.rich_list(info.context, denom, first, after, height))
 
-    @strawberry.field(description="Delegations, undelegations, redelegations and validator creations from tx events, newest first; optionally at least `minAmount` and within heights.")
+    @strawberry.field(
+        description="Delegations, undelegations, redelegations and validator creations recorded by successful txs' events, "
+        f"newest first (descending height, then the node's tx order within a height reversed, then each tx's events in order); optionally at least `minAmount` and within heights. Keyset-paged forward ({PAGE}); one request looks at no more than {SCAN_BUDGET:,} txs: past that its page ends early (short, maybe empty) with `hasNextPage` and an `endCursor` to resume from."
+    )
     async def staking_flows(
         self,
         info: Info,
-        min_amount: BigInt | None = None,
-        from_height: int | None = None,
-        to_height: int | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        min_amount: Annotated[BigInt | None, strawberry.argument(description="Only flows of at least this many base units (any denom); default all.")] = None,
+        from_height: Annotated[int | None, strawberry.argument(description="Same as `minHeight`.", deprecation_reason="Use `minHeight`: the API's one name for a range's lowest height.")] = None,
+        to_height: Annotated[int | None, strawberry.argument(description="Same as `maxHeight`.", deprecation_reason="Use `maxHeight`: the API's one name for a range's highest height.")] = None,
+        first: Annotated[int | None, strawberry.argument(description=f"Page size ({PAGE}).")] = None,
+        after: Annotated[str | None, strawberry.argument(description="A `stakingFlows` cursor (an edge's `cursor` or `endCursor`) of the same arguments: the flows after it.")] = None,
+        min_height: Annotated[int | None, strawberry.argument(description="Lowest height, inclusive (≥ 1); default no bound. Not with `fromHeight`.")] = None,
+        max_height: Annotated[int | None, strawberry.argument(description="Highest height, inclusive (≥ 1); default no bound. Not with `toHeight`.")] = None,
     ) -> StakingFlowConnection:
         info.context.volatile()
-        page = await whale_resolvers.staking_flows(info.context, min_amount, from_height, to_height, first, after)
+        lo, hi = height_range(min_height, max_height, from_height, to_height)
+        page = await whale_resolvers.staking_flows(info.context, min_amount, lo, hi, first, after)
         return StakingFlowConnection.from_page(page)
 
     @strawberry.field(description="Total supply of every denom at a height (default latest), sorted by denom.")
-    async def supply(self, info: Info, height: int | None = None) -> list[Coin]:
+    async def supply(self, info: Info, height: Annotated[int | None, arg(APP_HEIGHT)] = None) -> list[Coin]:
         if height is None:
             info.context.volatile()
         return [coin(c) for c in await account_resolvers.supply(info.context, height)]
 
 
-@strawberry.type
+@strawberry.type(description="Everything cometgraph answers, read from one snapshot of the node's databases per request.")
 class Query(ChainQuery, AppQuery):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="Live streams (graphql-transport-ws at /graphql); events arrive as snapshot refreshes find new heights, in height order.")
 class Subscription:
     @strawberry.subscription(description="Every new block, as soon as a snapshot refresh makes it visible.")
     async def new_blocks(self, info: Info) -> AsyncGenerator[Block, None]:
@@ -169,7 +236,9 @@ class Subscription:
             yield Block.from_model(meta)
 
     @strawberry.subscription(description="Every staking flow in every new block, optionally at least `minAmount`.")
-    async def new_staking_flows(self, info: Info, min_amount: BigInt | None = None) -> AsyncGenerator[StakingFlow, None]:
+    async def new_staking_flows(
+        self, info: Info, min_amount: Annotated[BigInt | None, arg("Only flows of at least this many base units (any denom); default all.")] = None
+    ) -> AsyncGenerator[StakingFlow, None]:
         prefixes = None
         async for ref in subscription_resolvers.new_txs(info.context, None):
             if prefixes is None:
@@ -179,7 +248,9 @@ class Subscription:
                     yield StakingFlow.from_model(f)
 
     @strawberry.subscription(description="Every tx of every new block that matches `query` (CometBFT tx_search syntax; all txs when omitted).")
-    async def new_txs(self, info: Info, query: str | None = None) -> AsyncGenerator[Tx, None]:
+    async def new_txs(
+        self, info: Info, query: Annotated[str | None, arg("CometBFT tx_search syntax, evaluated on each new tx's own events; default every tx.")] = None
+    ) -> AsyncGenerator[Tx, None]:
         async for ref in subscription_resolvers.new_txs(info.context, query):
             yield Tx(_ref=ref)
 

@@ -7,11 +7,11 @@ from .scalars import DateTime
 
 @strawberry.type(description="Where the chain stands in the snapshot this request reads.")
 class Status:
-    chain_id: str
-    latest_height: int
-    earliest_height: int
-    latest_block_time: DateTime | None
-    node_version: str
+    chain_id: str = strawberry.field(description="The chain id (from the latest block's header, else the node's state).")
+    latest_height: int = strawberry.field(description="The newest block in this snapshot.")
+    earliest_height: int = strawberry.field(description="The oldest block the node still keeps (the chain's first unless it pruned); lower heights are PRUNED.")
+    latest_block_time: DateTime | None = strawberry.field(description="The latest block's time; null while the chain has no block.")
+    node_version: str = strawberry.field(description="The consensus software version the node recorded in its state (e.g. CometBFT's \"1.0.1\"); empty when unknown.")
     snapshot_height: int = strawberry.field(description="The newest height in the snapshot this request reads (= latestHeight).")
     snapshot_age: float = strawberry.field(description="Seconds since that snapshot was taken.")
     node_height: int = strawberry.field(description="The node's own newest block, read from its blockstore journal; ≥ snapshotHeight.")

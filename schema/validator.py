@@ -14,11 +14,11 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="A member of the CometBFT validator set at one height.")
 class Validator:
-    address: str
-    pub_key: str = strawberry.field(description="base64, as the node's RPC prints it")
-    pub_key_type: str = strawberry.field(description='e.g. "tendermint/PubKeyEd25519"')
-    voting_power: BigInt
-    proposer_priority: BigInt
+    address: str = strawberry.field(description="Its consensus address, upper-case hex as the RPC prints it.")
+    pub_key: str = strawberry.field(description="Its consensus public key, base64, as the node's RPC prints it.")
+    pub_key_type: str = strawberry.field(description='The key\'s amino type name as the RPC prints it, e.g. "tendermint/PubKeyEd25519".')
+    voting_power: BigInt = strawberry.field(description="Its voting power at this height.")
+    proposer_priority: BigInt = strawberry.field(description="Its proposer priority at this height (may be negative), as the RPC prints it.")
     _address: strawberry.Private[bytes]
     _height: strawberry.Private[int]
 
