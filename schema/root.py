@@ -30,7 +30,7 @@ from cometgraph.resolvers.whales import MAX_RANKED, SCAN_BUDGET
 from .account import Account, BondStatus, StakingValidator, coin
 from .block import Block, BlockConnection
 from .common import PAGE, Coin, Order
-from .doccache import DocumentStore, document_cache
+from .doccache import DocumentStore, ShapeStore, document_cache
 from .execution import LeanExecutionContext
 from .errors import ErrorCodes
 from .limits import Limits, node_estimate
@@ -273,13 +273,14 @@ def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawb
         guards.append(DisableIntrospection)
     # parsing and validating a document cost more than most answers (docs/benchmarks.md):
     # once per distinct short query text, in bounded memory (schema/doccache.py)
-    store = DocumentStore()
+    store, shapes = DocumentStore(), ShapeStore()
     schema = Schema(
         query=Query,
         subscription=Subscription,
-        extensions=[PinSnapshot, ErrorCodes, document_cache(store), *guards, *extensions],
+        extensions=[PinSnapshot, ErrorCodes, document_cache(store, shapes), *guards, *extensions],
         config=StrawberryConfig(scalar_map=SCALARS),
         execution_context_class=LeanExecutionContext,
     )
     schema.document_store = store
+    schema.shape_store = shapes
     return schema
