@@ -156,14 +156,18 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     """Recompute every height's hashes from the stored bytes; exit 1 on a mismatch."""
     from cometgraph.verify import format_report, verify_readers
 
+    from .progress import reporter
+
     settings = Settings.from_env(home=ns.home, data_dir=ns.data_dir, snapshot_dir=ns.snapshot_dir, descriptors=ns.descriptors)
     chain, _ = open_chain(settings)
+    progress = reporter(sys.stderr, as_json=ns.json)
     try:
         with chain.view() as v:
-            report = verify_readers(v.readers, ns.from_height, ns.to_height)
+            report = verify_readers(v.readers, ns.from_height, ns.to_height, progress=progress)
     finally:
+        progress.close()
         chain.close()
-    print(format_report(report))
+    print(json.dumps(report.to_dict()) if ns.json else format_report(report))
     return 0 if report.ok else 1
 
 
@@ -208,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     _chain_args(verify)
     verify.add_argument("--from", dest="from_height", type=int, help="first height (default: the store's base)")
     verify.add_argument("--to", dest="to_height", type=int, help="last height (default: the store's top)")
+    verify.add_argument("--json", action="store_true", help="the report as one JSON object on stdout; progress as JSON lines on stderr")
     verify.set_defaults(func=cmd_verify)
     schema = sub.add_parser("schema", parents=[logs], help="print the GraphQL schema (SDL)")
     schema.set_defaults(func=cmd_schema)
