@@ -26,7 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEST = ROOT / "web" / "graphiql"
-REGISTRY = "https://registry.npmjs.org"
+#: npm's own setting when it is set (a mirror), like the npm client
+REGISTRY = os.environ.get("npm_config_registry") or "https://registry.npmjs.org"
 
 #: (package, version) → {path in the package: the page's integrity attribute}; exactly what
 #: strawberry/static/graphiql.html loads (tests/web/test_graphiql.py checks they agree)
@@ -128,7 +129,7 @@ def fetch(dest: Path = DEST, registry: str = REGISTRY, timeout: float = 60.0) ->
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dest", type=Path, default=DEST)
-    ap.add_argument("--registry", default=os.environ.get("npm_config_registry") or REGISTRY)
+    ap.add_argument("--registry", default=REGISTRY)
     ap.add_argument("--timeout", type=float, default=60.0)
     ns = ap.parse_args(argv)
     try:
