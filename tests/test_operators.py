@@ -57,8 +57,10 @@ def test_version_is_the_packages_version(capsys):
     assert capsys.readouterr().out.strip() == f"cometgraph {want}"
 
 
-def test_json_log_format_is_one_object_per_line_for_every_record(oracle, tmp_path):
-    proc, port = _serve(tmp_path, "--log-format", "json")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_json_log_format_is_one_object_per_line_for_every_record(oracle, tmp_path, workers):
+    """Spawned workers configure themselves from the environment: JSON there too."""
+    proc, port = _serve(tmp_path, "--log-format", "json", "--workers", workers)
     try:
         answer = _query(proc, port, "{ status { latestHeight } }")
     finally:
