@@ -79,7 +79,6 @@ def _worker(config_env: str, host: str, port: int, log_level: str) -> None:  # p
 
     from . import factory
     from .cli import configure_logging
-
     from .logs import uvicorn_log_config
 
     _, fmt = configure_logging()  # a spawned process starts without the parent's logging (the choice is in the environment)
