@@ -21,7 +21,11 @@ SAMPLE = ROOT / "tests" / "fixtures" / "sample-chain.tar.zst"
 
 
 def fetch_graphiql(cmd) -> None:
-    spec = importlib.util.spec_from_file_location("fetch_graphiql", ROOT / "tools" / "fetch_graphiql.py")
+    script = ROOT / "tools" / "fetch_graphiql.py"
+    if not script.is_file():
+        cmd.warn(f"{script} is missing: GraphiQL will load its files from the CDN")
+        return
+    spec = importlib.util.spec_from_file_location("fetch_graphiql", script)
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     try:
