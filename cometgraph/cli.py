@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from .logs import export as export_logging
 from .logs import uvicorn_log_config
 from .settings import DEFAULT_REFRESH, Settings
 
@@ -108,6 +109,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         if not settings.uses_sample:  # the workers would each fail the same way: say it once, here
             find_data_dir(settings.home, settings.data_dir)
         config_env = factory.export(settings, limits)
+        export_logging(ns.log_level, ns.log_format)
         if workers.supports_reuse_port():  # each worker its own socket: connections spread evenly
             announce(settings, limits)
             return workers.Supervisor(settings.workers, settings.host, settings.port, config_env, log_level=ns.log_level).run()

@@ -1,9 +1,9 @@
 """Logging for every cometgraph process: one level and one format for our loggers and uvicorn's.
 
 ``--log-format json`` makes every record one JSON object per line (python-json-logger), so a
-log shipper never has to parse free text. The level and format also go into the environment
-(``COMETGRAPH_LOG_LEVEL`` / ``COMETGRAPH_LOG_FORMAT``): worker processes are spawned fresh
-and configure themselves from it.
+log shipper never has to parse free text. ``serve`` also puts the choice into the environment
+(``COMETGRAPH_LOG_LEVEL`` / ``COMETGRAPH_LOG_FORMAT``, ``export``): worker processes are
+spawned fresh and configure themselves from it.
 """
 
 from __future__ import annotations
@@ -48,19 +48,25 @@ def _formatter(fmt: str) -> logging.Formatter:
 
 
 def configure(level: str | None = None, fmt: str | None = None) -> tuple[str, str]:
-    """Configure the root logger (stderr) and export the choice for spawned workers."""
+    """Log to stderr at ``level`` in ``fmt``; returns both, resolved.
+
+    Like ``logging.basicConfig``, a root logger that already has handlers (a host embedding
+    the CLI, pytest) is left as it is; the chatty loggers are quietened either way."""
     level, fmt = resolve(level, fmt)
-    os.environ["COMETGRAPH_LOG_LEVEL"], os.environ["COMETGRAPH_LOG_FORMAT"] = level, fmt
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_formatter(fmt))
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(level.upper())
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_formatter(fmt))
+        root.addHandler(handler)
+        root.setLevel(level.upper())
     for name in CHATTY:
         logging.getLogger(name).setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
     return level, fmt
+
+
+def export(level: str, fmt: str) -> None:
+    """Hand the choice to worker processes spawned after this (they start without our logging)."""
+    os.environ["COMETGRAPH_LOG_LEVEL"], os.environ["COMETGRAPH_LOG_FORMAT"] = level, fmt
 
 
 def uvicorn_log_config(fmt: str) -> dict | None:

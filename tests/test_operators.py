@@ -3,6 +3,7 @@ and one clear line (exit code 2) for an address it cannot listen on."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -105,33 +106,38 @@ def test_a_bad_log_level_or_format_is_one_line(capsys):
     assert capsys.readouterr().err.strip() == "cometgraph: log format 'xml' is not one of text, json"
 
 
-@pytest.fixture
-def root_logging(monkeypatch):
-    """configure() changes the process's root logger and environment: put both back."""
+@contextlib.contextmanager
+def fresh_root_logger():
+    """A root logger without handlers, as in a fresh process; pytest's handlers and the levels
+    are put back afterwards."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     chatty = {n: logging.getLogger(n).level for n in ("watchfiles",)}
-    for var in ("COMETGRAPH_LOG_LEVEL", "COMETGRAPH_LOG_FORMAT"):
-        monkeypatch.delenv(var, raising=False)
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, lvl in chatty.items():
-        logging.getLogger(name).setLevel(lvl)
+    root.handlers[:] = []
+    try:
+        yield root
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, lvl in chatty.items():
+            logging.getLogger(name).setLevel(lvl)
 
 
-def test_watchfiles_change_lines_are_quiet_unless_debug(root_logging):
+def test_watchfiles_change_lines_are_quiet_unless_debug(monkeypatch):
     from cometgraph.logs import configure
 
+    for var in ("COMETGRAPH_LOG_LEVEL", "COMETGRAPH_LOG_FORMAT"):
+        monkeypatch.delenv(var, raising=False)
     # the logger watchfiles writes "N changes detected" to, at INFO
     changes = logging.getLogger("watchfiles.main")
-    configure("info", "text")
-    assert logging.getLogger("cometgraph").isEnabledFor(logging.INFO)
-    assert not changes.isEnabledFor(logging.INFO)
-    assert changes.isEnabledFor(logging.WARNING)
-    configure("debug", "text")
-    assert changes.isEnabledFor(logging.INFO)
-    assert os.environ["COMETGRAPH_LOG_LEVEL"] == "debug"  # what spawned workers configure themselves from
+    with fresh_root_logger():
+        configure("info", "text")
+        assert logging.getLogger("cometgraph").isEnabledFor(logging.INFO)
+        assert not changes.isEnabledFor(logging.INFO)
+        assert changes.isEnabledFor(logging.WARNING)
+    with fresh_root_logger():
+        configure("debug", "text")
+        assert changes.isEnabledFor(logging.INFO)
 
 
 def test_a_taken_port_with_one_worker_is_one_line_and_exit_code_2(tmp_path):
