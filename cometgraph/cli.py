@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from .logs import export as export_logging
+from .logs import uvicorn_log_config
 from .settings import DEFAULT_REFRESH, Settings
 
 
@@ -107,17 +109,34 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         if not settings.uses_sample:  # the workers would each fail the same way: say it once, here
             find_data_dir(settings.home, settings.data_dir)
         config_env = factory.export(settings, limits)
+        export_logging(ns.log_level, ns.log_format)
         if workers.supports_reuse_port():  # each worker its own socket: connections spread evenly
-            return workers.Supervisor(settings.workers, settings.host, settings.port, config_env).run()
+            announce(settings, limits)
+            return workers.Supervisor(settings.workers, settings.host, settings.port, config_env, log_level=ns.log_level).run()
+        workers.check_port(settings.host, settings.port)
+        announce(settings, limits)
         uvicorn.run(
-            "cometgraph.factory:app", factory=True, workers=settings.workers, host=settings.host, port=settings.port, log_level="info"
+            "cometgraph.factory:app", factory=True, workers=settings.workers, host=settings.host, port=settings.port,
+            log_level=ns.log_level, log_config=uvicorn_log_config(ns.log_format),
         )
         return 0
+    from .workers import check_port
+
+    check_port(settings.host, settings.port)  # before opening the chain: a taken port is one line, exit 2
     chain, refresh = open_chain(settings)
     app = create_app(chain, refresh=refresh, limits=limits)
     tune_gc()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    announce(settings, limits)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=ns.log_level, log_config=uvicorn_log_config(ns.log_format))
     return 0
+
+
+def announce(settings: Settings, limits) -> None:
+    """One line with every URL an operator opens, whatever the log format."""
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    base = f"http://{host}:{settings.port}"
+    ide = f"GraphiQL at {base}/graphql (in a browser)" if limits.introspection else "GraphiQL off (--no-introspection)"
+    logging.getLogger("cometgraph").info("serving GraphQL at %s/graphql, %s, explorer at %s/", base, ide, base)
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
@@ -139,14 +158,18 @@ def cmd_verify(ns: argparse.Namespace) -> int:
     """Recompute every height's hashes from the stored bytes; exit 1 on a mismatch."""
     from cometgraph.verify import format_report, verify_readers
 
+    from .progress import reporter
+
     settings = Settings.from_env(home=ns.home, data_dir=ns.data_dir, snapshot_dir=ns.snapshot_dir, descriptors=ns.descriptors)
     chain, _ = open_chain(settings)
+    progress = reporter(sys.stderr, as_json=ns.json)
     try:
         with chain.view() as v:
-            report = verify_readers(v.readers, ns.from_height, ns.to_height)
+            report = verify_readers(v.readers, ns.from_height, ns.to_height, progress=progress)
     finally:
+        progress.close()
         chain.close()
-    print(format_report(report))
+    print(json.dumps(report.to_dict()) if ns.json else format_report(report))
     return 0 if report.ok else 1
 
 
@@ -158,9 +181,15 @@ def cmd_schema(ns: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from importlib.metadata import version
+
     ap = argparse.ArgumentParser(prog="cometgraph", description="GraphQL over a CometBFT / Cosmos SDK node's databases")
+    ap.add_argument("--version", action="version", version=f"cometgraph {version('cometgraph')}")
+    logs = argparse.ArgumentParser(add_help=False)
+    logs.add_argument("--log-level", help="debug, info, warning, error (default info; env COMETGRAPH_LOG_LEVEL)")
+    logs.add_argument("--log-format", help="text or json: one JSON object per line (default text; env COMETGRAPH_LOG_FORMAT)")
     sub = ap.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve GraphQL (and GraphiQL) over HTTP")
+    serve = sub.add_parser("serve", parents=[logs], help="serve GraphQL (and GraphiQL) over HTTP")
     _chain_args(serve)
     serve.add_argument("--host", default=None, help="default 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default 8080")
@@ -178,37 +207,40 @@ def build_parser() -> argparse.ArgumentParser:
     lim.add_argument("--rate-limit", type=float, default=None, help="requests/s per client address, 0 = off (default 0)")
     lim.add_argument("--no-introspection", action="store_true", help="refuse schema introspection")
     serve.set_defaults(func=cmd_serve)
-    check = sub.add_parser("check", help="open a snapshot and print where the chain stands")
+    check = sub.add_parser("check", parents=[logs], help="open a snapshot and print where the chain stands")
     _chain_args(check)
     check.set_defaults(func=cmd_check)
-    verify = sub.add_parser("verify", help="recompute every stored height's hashes and report the first mismatch")
+    verify = sub.add_parser("verify", parents=[logs], help="recompute every stored height's hashes and report the first mismatch")
     _chain_args(verify)
     verify.add_argument("--from", dest="from_height", type=int, help="first height (default: the store's base)")
     verify.add_argument("--to", dest="to_height", type=int, help="last height (default: the store's top)")
+    verify.add_argument("--json", action="store_true", help="the report as one JSON object on stdout; progress as JSON lines on stderr")
     verify.set_defaults(func=cmd_verify)
-    schema = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
+    schema = sub.add_parser("schema", parents=[logs], help="print the GraphQL schema (SDL)")
     schema.set_defaults(func=cmd_schema)
     return ap
 
 
-def configure_logging() -> None:
-    """Our own loggers (one JSON line per operation, snapshots, workers) to stderr; uvicorn
-    configures its own. Worker processes start fresh and call this too."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str | None = None, fmt: str | None = None) -> tuple[str, str]:
+    """Our own loggers (one JSON line per operation, snapshots, workers) and, for JSON, uvicorn's
+    to stderr. Worker processes start fresh and call this too (the choice is in the environment)."""
+    from .logs import configure
+
+    return configure(level, fmt)
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_logging()
     ns = build_parser().parse_args(argv)
     try:
+        ns.log_level, ns.log_format = configure_logging(ns.log_level, ns.log_format)
         return ns.func(ns)
     except Exception as exc:  # noqa: BLE001 - a clear line, not a traceback, for operator errors
         from cometgraph.storage.errors import CometgraphError
 
-        from .workers import PortInUse
+        from .workers import CannotListen
 
-        if isinstance(exc, (CometgraphError, PortInUse)):
-            print(f"cometgraph: {exc.strerror if isinstance(exc, PortInUse) else exc}", file=sys.stderr)
+        if isinstance(exc, (CometgraphError, CannotListen)):
+            print(f"cometgraph: {exc.strerror if isinstance(exc, CannotListen) else exc}", file=sys.stderr)
             return 2
         raise
 

@@ -15,22 +15,23 @@ from pathlib import Path
 
 import zstandard
 
+from cometgraph.storage.errors import CometgraphError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: a wheel carries the archive in the package (setup.py copies it there); a checkout has it here
+PACKAGED = Path(__file__).resolve().parent / "sample-chain.tar.zst"
 ARCHIVE = REPO_ROOT / "tests" / "fixtures" / "sample-chain.tar.zst"
 
 
-class SampleMissing(RuntimeError):
-    pass
+class SampleMissing(CometgraphError, RuntimeError):
+    """No archive to serve: one clear line from the CLI, not a traceback."""
 
 
 def archive_path() -> Path:
     env = os.environ.get("COMETGRAPH_SAMPLE_ARCHIVE")
-    path = Path(env) if env else ARCHIVE
+    path = Path(env) if env else (PACKAGED if PACKAGED.is_file() else ARCHIVE)
     if not path.is_file():
-        raise SampleMissing(
-            f"the sample chain archive is not at {path}; install cometgraph from a checkout "
-            "(pip install -e .) or pass --home"
-        )
+        raise SampleMissing(f"the sample chain archive is not at {path}; reinstall cometgraph or pass --home")
     return path
 
 

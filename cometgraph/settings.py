@@ -57,4 +57,6 @@ class Settings:
             raise InvalidInput("--refresh must be >= 0")
         if settings.workers < 1:
             raise InvalidInput("--workers must be >= 1")
+        if not 1 <= settings.port <= 65535:
+            raise InvalidInput(f"--port {settings.port} is not a TCP port (1-65535)")
         return settings

@@ -159,8 +159,11 @@ def verify(
     *,
     stop_at_first: bool = False,
     batch: int = BATCH,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Verify heights ``from_height..to_height`` (default: everything the block store holds)."""
+    """Verify heights ``from_height..to_height`` (default: everything the block store holds).
+
+    ``progress(done, total)`` is called before the first batch and after each one (heights)."""
     started = time.monotonic()
     lo = blocks.base() if from_height is None else max(from_height, blocks.base())
     hi = blocks.height() if to_height is None else min(to_height, blocks.height())
@@ -171,9 +174,13 @@ def verify(
         first = blocks.load_block_meta(lo)
         report.chain_id = first.header.chain_id if first else ""
         prev = _prev_meta(blocks, lo)
+        if progress is not None:
+            progress(0, report.heights)
         for start in range(lo, hi + 1, batch):
             hs = list(range(start, min(start + batch, hi + 1)))
             prev = _verify_batch(run, blocks, state, app, hs, prev)
+            if progress is not None:
+                progress(hs[-1] - lo + 1, report.heights)
             if run.done:
                 break
     report.seconds = time.monotonic() - started

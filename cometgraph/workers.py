@@ -30,7 +30,11 @@ STARTUP_FAILURE = 3
 BACKLOG = 2048  # uvicorn's default
 
 
-class PortInUse(OSError):
+class CannotListen(OSError):
+    """The address cannot be bound (taken, not ours, a host we do not have): said in one line."""
+
+
+class PortInUse(CannotListen):
     """Something else already listens on the port."""
 
 
@@ -51,7 +55,7 @@ def check_port(host: str, port: int) -> None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise PortInUse(exc.errno, f"{host}:{port} is already in use") from None
-            raise
+            raise CannotListen(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:
@@ -75,10 +79,13 @@ def _worker(config_env: str, host: str, port: int, log_level: str) -> None:  # p
 
     from . import factory
     from .cli import configure_logging
+    from .logs import uvicorn_log_config
 
-    configure_logging()  # a spawned process starts without the parent's logging
+    _, fmt = configure_logging()  # a spawned process starts without the parent's logging (the choice is in the environment)
     os.environ[factory.ENV] = config_env
-    server = uvicorn.Server(uvicorn.Config("cometgraph.factory:app", factory=True, log_level=log_level))
+    server = uvicorn.Server(
+        uvicorn.Config("cometgraph.factory:app", factory=True, log_level=log_level, log_config=uvicorn_log_config(fmt))
+    )
     try:
         server.run(sockets=[reuse_port_socket(host, port)])
     except BaseException as exc:

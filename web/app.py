@@ -8,6 +8,7 @@ import contextvars
 import logging
 import math
 import time
+from pathlib import Path
 
 from cross_web import HTTPException
 from graphql.error import GraphQLError
@@ -30,6 +31,8 @@ from cometgraph.storage.chain import Chain
 from cometgraph.web.explorer import explorer_routes
 
 from .cache import PersistedQueries, PersistedQueryMismatch, PersistedQueryNotFound, cache_control, etag, etag_matches
+from .graphiql import ASSETS as GRAPHIQL_ASSETS
+from .graphiql import GraphiQLPage
 from .guards import BodyLimit, RateLimit
 from .live import Refresher
 from .metrics import Metrics
@@ -38,10 +41,12 @@ log = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL):
-    def __init__(self, chain: Chain, broadcaster: Broadcaster, metrics: Metrics, limits: Limits, **kwargs) -> None:
+    def __init__(
+        self, chain: Chain, broadcaster: Broadcaster, metrics: Metrics, limits: Limits, ide: GraphiQLPage | None = None, **kwargs
+    ) -> None:
         super().__init__(
             build_schema((metrics.extension(),), limits),
-            graphql_ide="graphiql",
+            graphql_ide="graphiql" if ide is not None else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
             max_subscriptions_per_connection=20,
             **kwargs,
@@ -51,6 +56,12 @@ class GraphQLApp(GraphQL):
         self.metrics = metrics
         self.limits = limits
         self.persisted = PersistedQueries()
+        self.ide = ide
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """Strawberry's page, pointed at the assets served here (web/graphiql.py)."""
+        return self.ide.html
 
     async def __call__(self, scope, receive, send) -> None:
         """As Strawberry's, plus: malformed requests answer in GraphQL's error shape, persisted
@@ -62,7 +73,10 @@ class GraphQLApp(GraphQL):
         try:
             response = await self.run(request)
         except HTTPException as e:
-            response = _error_response(e.reason, "BAD_REQUEST", e.status_code)
+            if e.status_code == 404 and self.ide is None:  # a browser's GET with the IDE off
+                response = _error_response(NO_IDE, "NOT_FOUND", 404)
+            else:
+                response = _error_response(e.reason, "BAD_REQUEST", e.status_code)
         except PersistedQueryNotFound:
             response = _error_response("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200)
         except PersistedQueryMismatch as e:
@@ -118,6 +132,8 @@ class GraphQLApp(GraphQL):
         return ctx
 
 
+NO_IDE = "GraphiQL is off: this server refuses schema introspection (--no-introspection); POST queries to /graphql"
+
 #: the request's Context, so cache headers can be chosen after execution
 _CURRENT: contextvars.ContextVar = contextvars.ContextVar("cometgraph_context", default=None)
 
@@ -139,11 +155,14 @@ def create_app(
     watch: bool = True,
     queue_size: int = 64,
     limits: Limits | None = None,
+    graphiql_assets: Path = GRAPHIQL_ASSETS,
 ) -> Starlette:
     """Build the app around an opened ``chain``; with ``own_chain`` it is closed on shutdown.
 
     With ``refresh`` > 0 the snapshot follows the node (file notifications when
-    ``watch``, the interval as fallback) and subscriptions receive new heights.
+    ``watch``, the interval as fallback) and subscriptions receive new heights. GraphiQL is
+    served (from ``graphiql_assets``, else the CDN) only while introspection is allowed: without
+    it the IDE could not work.
     """
     limits = limits or Limits()
     broadcaster = Broadcaster(maxsize=queue_size)
@@ -182,8 +201,12 @@ def create_app(
     async def metrics_endpoint(request: Request):
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    gql = GraphQLApp(chain, broadcaster, metrics, limits)
+    ide = GraphiQLPage(graphiql_assets) if limits.introspection else None
+    if ide is not None:
+        ide.report()
+    gql = GraphQLApp(chain, broadcaster, metrics, limits, ide=ide)
     routes = [
+        *(ide.routes() if ide is not None else ()),
         Route("/graphql", gql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", gql),
         Route("/healthz", healthz),

@@ -78,7 +78,7 @@ class Metrics:
         line = {"operation": name, "type": kind, "ms": round(elapsed * 1000, 2), "status": outcome}
         # this hook may run before ErrorCodes rewrites the errors: code them the same way
         line["codes"] = sorted({error_code(e) for e in errors})
-        request_log.info(json.dumps(line, separators=(",", ":")))
+        request_log.info(json.dumps(line, separators=(",", ":")), extra={"request": line})  # --log-format json: an object
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

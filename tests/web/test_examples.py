@@ -47,3 +47,50 @@ def test_gql_history_example_pages_through_every_tx_of_an_address(live_server, o
         reverse=True,
     )
     assert got == [h.hex().upper() for _, h in want] and len(got) >= 3
+
+
+def test_watch_example_says_that_the_sample_chain_never_grows(live_server, oracle):
+    """Against a chain that makes no blocks it must not wait in silence."""
+    import queue
+    import threading
+
+    url = live_server.replace("http://", "ws://") + "/graphql"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "examples" / "watch_blocks.py"), "--url", url],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
+    said = []
+    try:
+        while not any("never grow" in s for s in said):
+            assert proc.poll() is None, said
+            said.append(lines.get(timeout=60).rstrip("\n"))  # queue.Empty after 60 s: it stayed silent
+    finally:
+        proc.kill()
+        proc.communicate()
+    top = oracle.status["sync_info"]["latest_block_height"]
+    assert said[0] == f"watching {oracle.status['node_info']['network']} from height {top} at {url}"
+    assert "point --url at a cometgraph serving a running node" in said[-1]
+
+
+def test_watch_example_says_so_when_no_block_comes_for_idle_seconds(live_server):
+    import queue
+    import threading
+
+    url = live_server.replace("http://", "ws://") + "/graphql"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "examples" / "watch_blocks.py"), "--url", url, "--idle", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
+    said = []
+    try:
+        while not any(s.startswith("no new block in 1 s; ") for s in said):
+            assert proc.poll() is None, said
+            said.append(lines.get(timeout=60).rstrip("\n"))
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert "never grow" in said[-1]
