@@ -32,6 +32,7 @@ from .doccache import DocumentStore, document_cache
 from .execution import LeanExecutionContext
 from .errors import ErrorCodes
 from .limits import Limits, node_estimate
+from .operations import OneOperationOrNamed
 from .scalars import SCALARS, BigInt
 from .status import Status
 from .tx import Tx, TxConnection
@@ -196,6 +197,7 @@ def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawb
     guards = [
         lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        OneOperationOrNamed,
         node_estimate(limits),
     ]
     if not limits.introspection:
