@@ -45,10 +45,13 @@ class PinSnapshot(SchemaExtension):
     """One operation reads one snapshot: pinned lazily, released when it ends (or is cancelled)."""
 
     def on_operation(self):
+        ctx = self.execution_context.context
+        if ctx is not None and hasattr(ctx, "fork"):
+            # operations sharing a request (a batch) or a connection must not release each other's pin
+            ctx = self.execution_context.context = ctx.fork()
         try:
             yield
         finally:
-            ctx = self.execution_context.context
             if ctx is not None and hasattr(ctx, "release"):
                 ctx.release()
 

@@ -31,6 +31,7 @@ from cometgraph.web.explorer import explorer_routes
 
 from .cache import PersistedQueries, PersistedQueryMismatch, PersistedQueryNotFound, cache_control, etag, etag_matches
 from .guards import BodyLimit, RateLimit
+from .legacy_ws import AnyOperationGraphQLWSHandler
 from .live import Refresher
 from .metrics import Metrics
 
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL):
+    graphql_ws_handler_class = AnyOperationGraphQLWSHandler
+
     def __init__(self, chain: Chain, broadcaster: Broadcaster, metrics: Metrics, limits: Limits, **kwargs) -> None:
         super().__init__(
             build_schema((metrics.extension(),), limits),
