@@ -99,6 +99,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         snapshot_dir=ns.snapshot_dir,
         descriptors=ns.descriptors,
         workers=ns.workers,
+        cors_origins=ns.cors_origin,
     )
     limits = limits_from(ns)
     if settings.workers > 1:
@@ -114,7 +115,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         )
         return 0
     chain, refresh = open_chain(settings)
-    app = create_app(chain, refresh=refresh, limits=limits)
+    app = create_app(chain, refresh=refresh, limits=limits, cors_origins=settings.cors_origins)
     tune_gc()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0
@@ -168,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--refresh", type=float, default=None, help=f"seconds between snapshot refreshes, 0 = never (default {DEFAULT_REFRESH})"
     )
     serve.add_argument("--workers", type=int, help="worker processes on one port, each with its own snapshot (default 1)")
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="a browser origin (scheme://host[:port], or *) whose pages may query and subscribe; repeatable (default: none)",
+    )
     lim = serve.add_argument_group("limits (README: Limits)")
     lim.add_argument("--max-depth", type=int, default=None, help="query depth (default 12)")
     lim.add_argument("--max-aliases", type=int, default=None, help="aliases per query (default 30)")

@@ -30,6 +30,7 @@ from cometgraph.storage.chain import Chain
 from cometgraph.web.explorer import explorer_routes
 
 from .cache import PersistedQueries, PersistedQueryMismatch, PersistedQueryNotFound, cache_control, etag, etag_matches
+from .cors import CORS, normalize
 from .guards import BodyLimit, RateLimit
 from .legacy_ws import AnyOperationGraphQLWSHandler
 from .live import Refresher
@@ -142,13 +143,17 @@ def create_app(
     watch: bool = True,
     queue_size: int = 64,
     limits: Limits | None = None,
+    cors_origins: tuple[str, ...] = (),
 ) -> Starlette:
     """Build the app around an opened ``chain``; with ``own_chain`` it is closed on shutdown.
 
     With ``refresh`` > 0 the snapshot follows the node (file notifications when
     ``watch``, the interval as fallback) and subscriptions receive new heights.
+    ``cors_origins`` (normalized, see web/cors.py) may read answers and open subscriptions
+    from browser pages on those origins; none by default.
     """
     limits = limits or Limits()
+    cors_origins = normalize(cors_origins)
     broadcaster = Broadcaster(maxsize=queue_size)
     metrics = Metrics(chain)
     refresher = Refresher(chain, broadcaster, refresh, watch=watch, metrics=metrics) if refresh > 0 else None
@@ -185,7 +190,7 @@ def create_app(
     async def metrics_endpoint(request: Request):
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    gql = GraphQLApp(chain, broadcaster, metrics, limits)
+    gql = GraphQLApp(chain, broadcaster, metrics, limits, allowed_origins=cors_origins)
     routes = [
         Route("/graphql", gql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", gql),
@@ -198,6 +203,8 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         middleware=[
+            # outermost: refusals (413, 429) must reach the page too
+            *([Middleware(CORS, origins=cors_origins)] if cors_origins else []),
             Middleware(BodyLimit, max_bytes=limits.max_body_bytes),
             Middleware(RateLimit, rate=limits.rate_limit, burst=limits.rate_burst),
         ],
