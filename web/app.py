@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from cometgraph.resolvers.context import Context
 from cometgraph.resolvers.live import Broadcaster
@@ -33,6 +34,7 @@ from .cache import PersistedQueries, PersistedQueryMismatch, PersistedQueryNotFo
 from .cors import CORS, normalize
 from .guards import BodyLimit, RateLimit
 from .legacy_ws import AnyOperationGraphQLWSHandler
+from .media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from .live import Refresher
 from .metrics import Metrics
 
@@ -62,18 +64,24 @@ class GraphQLApp(GraphQL):
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
         request = StarletteRequest(scope=scope, receive=receive)
+        media = request.state.media = negotiate(request.headers.get("accept"))
+        request.state.request_errors = []  # per operation: did it fail before execution? (process_result)
         token = _CURRENT.set(None)
         try:
             response = await self.run(request)
         except HTTPException as e:
-            response = _error_response(e.reason, "BAD_REQUEST", e.status_code)
+            response = _error_response(e.reason, "BAD_REQUEST", e.status_code, media)
         except PersistedQueryNotFound:
-            response = _error_response("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200)
+            response = _error_response("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200, media)
         except PersistedQueryMismatch as e:
-            response = _error_response(str(e), "BAD_REQUEST", 400)
+            response = _error_response(str(e), "BAD_REQUEST", 400, media)
         finally:
             ctx = _CURRENT.get()
             _CURRENT.reset(token)
+        if media == GRAPHQL_RESPONSE and response.media_type == JSON:
+            response.headers["content-type"] = content_type(media)
+            if request.state.request_errors == [True]:  # one operation, refused before it ran
+                response.status_code = 400
         if response.media_type != "text/html" and getattr(response, "body", None) is not None:
             ok = response.status_code == 200 and b'"errors"' not in response.body
             response.headers["cache-control"] = cache_control(bool(ctx is not None and ctx.immutable), ok)
@@ -83,6 +91,15 @@ class GraphQLApp(GraphQL):
                 if etag_matches(request.headers.get("if-none-match"), tag):
                     response = Response(status_code=304, headers={"etag": tag, "cache-control": response.headers["cache-control"]})
         await response(scope, receive, send)
+
+    async def process_result(self, request, result):
+        """A request error (before execution) has no ``data`` entry under graphql-response+json."""
+        out = await super().process_result(request, result)
+        refused = isinstance(result, PreExecutionError)
+        request.state.request_errors.append(refused)
+        if refused and request.state.media == GRAPHQL_RESPONSE:
+            out.pop("data", None)
+        return out
 
     def should_render_graphql_ide(self, request) -> bool:
         """GraphiQL for a browser's plain GET, not for a persisted-query GET (no ``query``)."""
@@ -126,8 +143,12 @@ class GraphQLApp(GraphQL):
 _CURRENT: contextvars.ContextVar = contextvars.ContextVar("cometgraph_context", default=None)
 
 
-def _error_response(message: str, code: str, status: int) -> JSONResponse:
-    return JSONResponse({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+def _error_response(message: str, code: str, status: int, media: str = JSON) -> JSONResponse:
+    """A request error; under graphql-response+json without ``data`` and never 2xx."""
+    body: dict = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    if media == JSON:
+        return JSONResponse({"data": None, **body}, status_code=status)
+    return JSONResponse(body, status_code=max(status, 400), media_type=content_type(media))
 
 
 def ready_age_bound(refresh: float) -> float:

@@ -92,3 +92,55 @@ async def test_query_errors_over_graphql_ws_keep_their_codes(sub_server):
         data = json.loads(await ws.recv())
         assert data["type"] == "data" and data["payload"]["errors"][0]["extensions"]["code"] == "BAD_INPUT"
         assert json.loads(await ws.recv()) == {"type": "complete", "id": "1"}
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+async def _post(gql, body, accept=GRAPHQL_RESPONSE, **kw):
+    return await gql.client.post("/graphql", json=body, headers={"accept": accept}, **kw)
+
+
+async def test_graphql_response_json_answers_in_that_media_type_with_its_status_codes(gql, oracle, heights):
+    h = heights[2]
+    ok = await _post(gql, {"query": f"{{ block(height: {h}) {{ hash }} }}"})
+    assert ok.status_code == 200 and ok.headers["content-type"] == f"{GRAPHQL_RESPONSE}; charset=utf-8"
+    assert ok.json() == {"data": {"block": {"hash": oracle.blocks[str(h)]["block_id"]["hash"]}}}
+    assert ok.headers["etag"] and ok.headers["cache-control"].endswith("immutable")
+    # request errors: nothing ran, so no data entry and a 4xx
+    for query, code in (
+        ("{ block(height: 2) { hash ", "GRAPHQL_PARSE_FAILED"),
+        ("{ block(height: 2) { nope } }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ blocks(first: 100) { nodes { txs { events { attributes { key } } } } } }", "LIMIT_EXCEEDED"),
+        (TWO_OPS, "BAD_REQUEST"),
+    ):
+        r = await _post(gql, {"query": query})
+        assert r.status_code == 400, (query, r.text)
+        assert r.headers["content-type"] == f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        body = r.json()
+        assert "data" not in body and body["errors"][0]["extensions"]["code"] == code
+        assert r.headers["cache-control"] == "no-store"
+    bad_json = await gql.client.post("/graphql", content=b"{nope", headers={"accept": GRAPHQL_RESPONSE, "content-type": "application/json"})
+    assert bad_json.status_code == 400 and "data" not in bad_json.json()
+    assert bad_json.headers["content-type"] == f"{GRAPHQL_RESPONSE}; charset=utf-8"
+    # a field error happens during execution: 200, data present
+    field = await _post(gql, {"query": "{ block(height: 0) { hash } }"})
+    assert field.status_code == 200 and field.json()["data"] == {"block": None}
+    assert field.json()["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+
+
+async def test_application_json_keeps_answering_as_before(gql):
+    for accept in ("application/json", f"application/json, {GRAPHQL_RESPONSE};q=0.5", "*/*"):
+        r = await _post(gql, {"query": "{ block(height: 2) { nope } }"}, accept=accept)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json", accept
+        assert r.json()["data"] is None and r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_accept_negotiation_prefers_the_better_weighted_type():
+    from cometgraph.web.media import GRAPHQL_RESPONSE as G, JSON, negotiate
+
+    assert negotiate(None) == JSON and negotiate("*/*") == JSON and negotiate("text/html") == JSON
+    assert negotiate(G) == G and negotiate(f"{G}, application/json;q=0.9") == G
+    assert negotiate(f"application/json, {G}") == G  # a tie goes to the GraphQL type
+    assert negotiate(f"application/json, {G};q=0.8") == JSON
+    assert negotiate(f"{G};q=0") == JSON
