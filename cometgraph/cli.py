@@ -71,6 +71,7 @@ def limits_from(ns: argparse.Namespace):
         "max_body": ("max_body_bytes", int),
         "timeout": ("timeout_seconds", float),
         "rate_limit": ("rate_limit", float),
+        "max_batch": ("max_batch", int),
     }
     given = {}
     for flag, (field, cast) in flags.items():
@@ -183,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     lim.add_argument("--max-body", type=int, default=None, help="request body bytes (default 262144)")
     lim.add_argument("--timeout", type=float, default=None, help="seconds one operation may run (default 15)")
     lim.add_argument("--rate-limit", type=float, default=None, help="requests/s per client address, 0 = off (default 0)")
+    lim.add_argument("--max-batch", type=int, default=None, help="operations per batched request, 0 = no batches (default 10)")
     lim.add_argument("--no-introspection", action="store_true", help="refuse schema introspection")
     serve.set_defaults(func=cmd_serve)
     check = sub.add_parser("check", help="open a snapshot and print where the chain stands")

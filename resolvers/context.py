@@ -27,6 +27,8 @@ class Context:
     immutable: bool = True
     #: the request's (or WebSocket connection's) context this operation's was forked from
     parent: Context | None = field(default=None, repr=False)
+    #: objects this HTTP request's operations may still return (schema.limits); None = no shared budget
+    nodes_left: int | None = None
 
     def volatile(self) -> None:
         """This answer may change as the chain grows: it must not be cached for long."""

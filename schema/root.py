@@ -212,7 +212,9 @@ def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawb
         query=Query,
         subscription=Subscription,
         extensions=[PinSnapshot, ErrorCodes, document_cache(store), *guards, *extensions],
-        config=StrawberryConfig(scalar_map=SCALARS),
+        config=StrawberryConfig(
+            scalar_map=SCALARS, batching_config={"max_operations": limits.max_batch} if limits.max_batch > 0 else None
+        ),
         execution_context_class=LeanExecutionContext,
     )
     schema.document_store = store

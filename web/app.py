@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -75,6 +75,8 @@ class GraphQLApp(GraphQL):
             response = _error_response("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200, media)
         except PersistedQueryMismatch as e:
             response = _error_response(str(e), "BAD_REQUEST", 400, media)
+        except BatchRefused as e:
+            response = _error_response(str(e), e.code, 400, media)
         finally:
             ctx = _CURRENT.get()
             _CURRENT.reset(token)
@@ -107,9 +109,21 @@ class GraphQLApp(GraphQL):
 
     async def parse_http_body(self, request):
         data = await super().parse_http_body(request)
-        if isinstance(data, GraphQLRequestData):
-            data.query = self.persisted.resolve(data.query, data.extensions)
+        for item in data if isinstance(data, list) else (data,):
+            item.query = self.persisted.resolve(item.query, item.extensions)
         return data
+
+    def _validate_batch_request(self, request_data, protocol) -> None:
+        """A batch (a JSON array of operations) holds 1 to ``limits.max_batch`` operation objects."""
+        if self.limits.max_batch <= 0:
+            raise BatchRefused("this server does not take batched requests (a JSON array): send one operation per request", "BAD_REQUEST")
+        if len(request_data) > self.limits.max_batch:
+            raise BatchRefused(
+                f"a batch may hold at most {self.limits.max_batch} operations; this one has {len(request_data)}", "LIMIT_EXCEEDED"
+            )
+        if not request_data or not all(isinstance(item, dict) for item in request_data):
+            raise BatchRefused("a batch is a non-empty JSON array of operation objects", "BAD_REQUEST")
+        super()._validate_batch_request(request_data, protocol)
 
     def parse_json(self, data):
         """Any body that is not JSON (bad UTF-8 included) is the client's error, not a 500."""
@@ -118,10 +132,11 @@ class GraphQLApp(GraphQL):
         except (UnicodeDecodeError, ValueError) as e:
             raise HTTPException(400, "Unable to parse request body as JSON") from e
 
-    async def execute_operation(self, *args, **kwargs):
-        """Each HTTP operation gets ``limits.timeout_seconds``; then it is cancelled with a clear error."""
+    async def execute_single(self, *args, **kwargs):
+        """Each HTTP operation (each one of a batch too) gets ``limits.timeout_seconds``; then it
+        is cancelled with a clear error."""
         try:
-            return await asyncio.wait_for(super().execute_operation(*args, **kwargs), self.limits.timeout_seconds)
+            return await asyncio.wait_for(super().execute_single(*args, **kwargs), self.limits.timeout_seconds)
         except asyncio.TimeoutError:
             return ExecutionResult(
                 data=None,
@@ -134,9 +149,19 @@ class GraphQLApp(GraphQL):
             )
 
     async def get_context(self, request, response) -> Context:
-        ctx = Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch)
+        # an HTTP request's operations (a batch) share one object budget; a connection's do not
+        budget = None if isinstance(request, WebSocket) else self.limits.max_nodes
+        ctx = Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch, nodes_left=budget)
         _CURRENT.set(ctx)
         return ctx
+
+
+class BatchRefused(Exception):
+    """A batched request this server will not run (too many operations, malformed, batches off)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 #: the request's Context, so cache headers can be chosen after execution
