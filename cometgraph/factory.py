@@ -50,6 +50,12 @@ def app():
         cors_origins=tuple(raw.get("cors_origins") or ()),
     )
     chain, refresh = open_chain(settings)
-    app = create_app(chain, refresh=refresh, limits=Limits(**cfg["limits"]), cors_origins=settings.cors_origins)
+    app = create_app(
+        chain,
+        refresh=refresh,
+        limits=Limits(**cfg["limits"]),
+        cors_origins=settings.cors_origins,
+        metrics_dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR"),  # set by the supervisor (workers.py)
+    )
     tune_gc()
     return app

@@ -190,18 +190,20 @@ def create_app(
     queue_size: int = 64,
     limits: Limits | None = None,
     cors_origins: tuple[str, ...] = (),
+    metrics_dir: str | None = None,
 ) -> Starlette:
     """Build the app around an opened ``chain``; with ``own_chain`` it is closed on shutdown.
 
     With ``refresh`` > 0 the snapshot follows the node (file notifications when
     ``watch``, the interval as fallback) and subscriptions receive new heights.
     ``cors_origins`` (normalized, see web/cors.py) may read answers and open subscriptions
-    from browser pages on those origins; none by default.
+    from browser pages on those origins; none by default. ``metrics_dir``: the directory the
+    workers of ``serve --workers N`` share their metrics in (web/metrics.py).
     """
     limits = limits or Limits()
     cors_origins = normalize(cors_origins)
-    broadcaster = Broadcaster(maxsize=queue_size)
-    metrics = Metrics(chain)
+    metrics = Metrics(chain, multiprocess_dir=metrics_dir)
+    broadcaster = Broadcaster(maxsize=queue_size, observer=metrics)
     refresher = Refresher(chain, broadcaster, refresh, watch=watch, metrics=metrics) if refresh > 0 else None
     max_age = ready_age_bound(refresh)
 
