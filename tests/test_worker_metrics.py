@@ -78,3 +78,38 @@ def test_a_scrape_counts_the_requests_of_both_workers(tmp_path):
         proc.wait(timeout=40)
     assert proc.returncode == 0
     assert list((tmp_path / "tmp").iterdir()) == [], "the supervisor removes the workers' metric files"
+
+
+def test_a_dead_workers_live_gauges_are_dropped_and_its_counts_kept(tmp_path):
+    port = free_port()
+    (tmp_path / "tmp").mkdir()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "TMPDIR": str(tmp_path / "tmp")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            pids = _worker_pids(proc.pid)
+            dirs = list((tmp_path / "tmp").glob("cometgraph-metrics-*"))
+            if len(pids) == 2 and dirs and all((dirs[0] / f"gauge_livesum_{p}.db").exists() for p in pids):
+                break
+            assert proc.poll() is None and time.monotonic() < deadline, "workers did not come up"
+            time.sleep(0.2)
+        metrics_dir = dirs[0]
+        dead = pids[0]
+        os.kill(dead, signal.SIGKILL)
+        while True:  # the supervisor notices and starts another
+            now = _worker_pids(proc.pid)
+            if len(now) == 2 and dead not in now:
+                break
+            assert proc.poll() is None and time.monotonic() < deadline, "no replacement worker"
+            time.sleep(0.2)
+        assert not (metrics_dir / f"gauge_livesum_{dead}.db").exists()
+        assert (metrics_dir / f"counter_{dead}.db").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=40)
+    assert list((tmp_path / "tmp").iterdir()) == []
