@@ -132,11 +132,20 @@ class GraphQLApp(GraphQL):
         except (UnicodeDecodeError, ValueError) as e:
             raise HTTPException(400, "Unable to parse request body as JSON") from e
 
+    async def execute_operation(self, request, *args, request_data, **kwargs):
+        request.state.batch = isinstance(request_data, list)
+        return await super().execute_operation(request, *args, request_data=request_data, **kwargs)
+
     async def execute_single(self, *args, **kwargs):
         """Each HTTP operation (each one of a batch too) gets ``limits.timeout_seconds``; then it
-        is cancelled with a clear error."""
+        is cancelled with a clear error. In a batch, an operation Strawberry refuses outright
+        (an unknown ``operationName``, no query) is that operation's error, not the batch's."""
         try:
             return await asyncio.wait_for(super().execute_single(*args, **kwargs), self.limits.timeout_seconds)
+        except HTTPException as e:
+            if not getattr(kwargs["request"].state, "batch", False):
+                raise
+            return PreExecutionError(data=None, errors=[GraphQLError(e.reason, extensions={"code": "BAD_REQUEST"})])
         except asyncio.TimeoutError:
             return ExecutionResult(
                 data=None,

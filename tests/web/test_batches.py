@@ -114,3 +114,16 @@ def test_max_batch_comes_from_the_flag_then_the_environment(monkeypatch):
     monkeypatch.setenv("COMETGRAPH_MAX_BATCH", "4")
     assert limits_from(build_parser().parse_args(["serve"])).max_batch == 4
     assert limits_from(build_parser().parse_args(["serve", "--max-batch", "0"])).max_batch == 0
+
+
+async def test_an_operation_the_server_cannot_pick_fails_alone(gql, oracle):
+    two = "query A { status { latestHeight } } query B { block(height: 2) { hash } }"
+    good, unknown, missing = (
+        await gql.client.post("/graphql", json=[{"query": two, "operationName": "B"}, {"query": two, "operationName": "Nope"}, {}])
+    ).json()
+    assert good == {"data": {"block": {"hash": oracle.blocks["2"]["block_id"]["hash"]}}}
+    for refused in (unknown, missing):
+        assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    # alone, the same request is still refused as a whole, as before
+    r = await gql.client.post("/graphql", json={"query": two, "operationName": "Nope"})
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
