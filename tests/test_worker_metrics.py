@@ -41,9 +41,11 @@ def _one_workers_count(metrics_dir, pid: int, scratch) -> float:
 
 
 def test_a_scrape_counts_the_requests_of_both_workers(tmp_path):
+    """(The workers also get the --cors-origin setting, here from the environment.)"""
     port = free_port()
     (tmp_path / "tmp").mkdir()
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "TMPDIR": str(tmp_path / "tmp")}
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "TMPDIR": str(tmp_path / "tmp"),
+           "COMETGRAPH_CORS_ORIGINS": "http://localhost:3000"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -60,8 +62,9 @@ def test_a_scrape_counts_the_requests_of_both_workers(tmp_path):
             assert proc.poll() is None, "server exited early"
             try:
                 with httpx.Client(timeout=10) as c:  # a new connection each time: spread over both workers
-                    r = c.post(f"{url}/graphql", json=QUERY)
+                    r = c.post(f"{url}/graphql", json=QUERY, headers={"origin": "http://localhost:3000"})
                 assert r.json()["data"]["status"]["latestHeight"] > 0
+                assert r.headers["access-control-allow-origin"] == "http://localhost:3000"
                 served += 1
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "server did not come up"
