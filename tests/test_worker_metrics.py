@@ -29,6 +29,10 @@ def _probe_count(text: str) -> float:
     return 0.0
 
 
+def _storage_reads(text: str) -> float:
+    return sum(s.value for fam in text_string_to_metric_families(text) for s in fam.samples if s.name == "cometgraph_storage_reads_total")
+
+
 def _one_workers_count(metrics_dir, pid: int, scratch) -> float:
     """What one worker alone counted: its own files, read as prometheus_client reads them all."""
     own = scratch / str(pid)
@@ -75,7 +79,9 @@ def test_a_scrape_counts_the_requests_of_both_workers(tmp_path):
         assert sum(per_worker) == REQUESTS and min(per_worker) > 0, per_worker  # both served some
         for _ in range(8):  # each scrape on a new connection: reaches either worker
             with httpx.Client(timeout=10) as c:
-                assert _probe_count(c.get(f"{url}/metrics").text) == REQUESTS
+                text = c.get(f"{url}/metrics").text
+            assert _probe_count(text) == REQUESTS
+            assert _storage_reads(text) > 0  # the storage layer's counts reach the shared files too
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=40)

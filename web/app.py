@@ -34,8 +34,8 @@ from .cache import PersistedQueries, PersistedQueryMismatch, PersistedQueryNotFo
 from .cors import CORS, normalize
 from .guards import BodyLimit, RateLimit
 from .legacy_ws import AnyOperationGraphQLWSHandler
-from .media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from .live import Refresher
+from .media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
