@@ -111,9 +111,13 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         config_env = factory.export(settings, limits)
         if workers.supports_reuse_port():  # each worker its own socket: connections spread evenly
             return workers.Supervisor(settings.workers, settings.host, settings.port, config_env).run()
-        uvicorn.run(
-            "cometgraph.factory:app", factory=True, workers=settings.workers, host=settings.host, port=settings.port, log_level="info"
-        )
+        metrics_dir = workers.make_metrics_dir()  # uvicorn's own workers (one shared socket) sum their metrics too
+        try:
+            uvicorn.run(
+                "cometgraph.factory:app", factory=True, workers=settings.workers, host=settings.host, port=settings.port, log_level="info"
+            )
+        finally:
+            workers.remove_metrics_dir(metrics_dir)
         return 0
     chain, refresh = open_chain(settings)
     app = create_app(chain, refresh=refresh, limits=limits, cors_origins=settings.cors_origins)

@@ -36,6 +36,19 @@ METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 BACKLOG = 2048  # uvicorn's default
 
 
+def make_metrics_dir() -> str:
+    """A private directory for the workers' metric files, named in the environment the workers
+    inherit (they must see it before they import prometheus_client)."""
+    path = os.environ[METRICS_ENV] = tempfile.mkdtemp(prefix="cometgraph-metrics-")
+    log.info("workers share their metrics in %s", path)
+    return path
+
+
+def remove_metrics_dir(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    os.environ.pop(METRICS_ENV, None)
+
+
 class PortInUse(OSError):
     """Something else already listens on the port."""
 
@@ -122,9 +135,7 @@ class Supervisor:
         check_port(self.host, self.port)
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         code = 0
-        # inherited by the spawned workers before they import anything
-        self.metrics_dir = os.environ[METRICS_ENV] = tempfile.mkdtemp(prefix="cometgraph-metrics-")
-        log.info("workers share their metrics in %s", self.metrics_dir)
+        self.metrics_dir = make_metrics_dir()
         try:
             self._procs = [self._start_one() for _ in range(self.workers)]
             while not self._stopping:
@@ -143,8 +154,7 @@ class Supervisor:
             self._stop_all()
             for s, handler in previous.items():
                 signal.signal(s, handler)
-            shutil.rmtree(self.metrics_dir, ignore_errors=True)
-            os.environ.pop(METRICS_ENV, None)
+            remove_metrics_dir(self.metrics_dir)
         return code
 
     def _forget(self, pid: int) -> None:

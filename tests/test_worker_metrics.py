@@ -122,3 +122,40 @@ def test_a_dead_workers_live_gauges_are_dropped_and_its_counts_kept(tmp_path):
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=40)
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_uvicorns_own_workers_share_their_metrics_too(tmp_path):
+    """Where SO_REUSEPORT is missing, `serve --workers N` runs uvicorn's own workers."""
+    port = free_port()
+    (tmp_path / "tmp").mkdir()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "TMPDIR": str(tmp_path / "tmp")}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    script = (
+        "import sys, cometgraph.workers as w, cometgraph.cli as cli; w.supports_reuse_port = lambda: False; "
+        f"sys.exit(cli.main(['serve', '--port', '{port}', '--workers', '2']))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        served = 0
+        while served < REQUESTS:
+            assert proc.poll() is None, "server exited early"
+            try:
+                with httpx.Client(timeout=10) as c:
+                    assert c.post(f"{url}/graphql", json=QUERY).json()["data"]["status"]["latestHeight"] > 0
+                served += 1
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.2)
+        (metrics_dir,) = (tmp_path / "tmp").glob("cometgraph-metrics-*")
+        pids = sorted({int(f.stem.rsplit("_", 1)[1]) for f in metrics_dir.glob("counter_*.db")})
+        assert len(pids) == 2, pids  # each worker writes its own files
+        assert sum(_one_workers_count(metrics_dir, pid, tmp_path) for pid in pids) == REQUESTS
+        for _ in range(8):
+            with httpx.Client(timeout=10) as c:
+                assert _probe_count(c.get(f"{url}/metrics").text) == REQUESTS
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=40)
+    assert list((tmp_path / "tmp").iterdir()) == []
