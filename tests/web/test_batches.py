@@ -127,3 +127,22 @@ async def test_an_operation_the_server_cannot_pick_fails_alone(gql, oracle):
     # alone, the same request is still refused as a whole, as before
     r = await gql.client.post("/graphql", json={"query": two, "operationName": "Nope"})
     assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_operations_sharing_a_request_pin_and_release_their_own_snapshots(gql, heights, oracle):
+    """A batch's (or a connection's) operations run concurrently: one ending must not release
+    the snapshot another is still reading; any one's volatile answer makes the request's volatile."""
+    from cometgraph.resolvers.context import Context
+
+    request = Context(chain=gql.chain)
+    a, b = request.fork(), request.fork()
+    a.pin()
+    view_b = b.pin()
+    a.release()
+    assert a.view is None and b.view is view_b and request.view is None
+    meta = await b.loaders.block_meta.load(heights[1])  # still readable
+    assert (meta.height, meta.hash.hex().upper()) == (heights[1], oracle.blocks[str(heights[1])]["block_id"]["hash"])
+    assert request.immutable
+    b.volatile()
+    assert not request.immutable and a.immutable
+    b.release()
