@@ -73,6 +73,7 @@ def limits_from(ns: argparse.Namespace):
         "max_body": ("max_body_bytes", int),
         "timeout": ("timeout_seconds", float),
         "rate_limit": ("rate_limit", float),
+        "max_batch": ("max_batch", int),
     }
     given = {}
     for flag, (field, cast) in flags.items():
@@ -101,6 +102,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         snapshot_dir=ns.snapshot_dir,
         descriptors=ns.descriptors,
         workers=ns.workers,
+        cors_origins=ns.cors_origin,
     )
     limits = limits_from(ns)
     if settings.workers > 1:
@@ -115,16 +117,20 @@ def cmd_serve(ns: argparse.Namespace) -> int:
             return workers.Supervisor(settings.workers, settings.host, settings.port, config_env, log_level=ns.log_level).run()
         workers.check_port(settings.host, settings.port)
         announce(settings, limits)
-        uvicorn.run(
-            "cometgraph.factory:app", factory=True, workers=settings.workers, host=settings.host, port=settings.port,
-            log_level=ns.log_level, log_config=uvicorn_log_config(ns.log_format),
-        )
+        metrics_dir = workers.make_metrics_dir()  # uvicorn's own workers (one shared socket) sum their metrics too
+        try:
+            uvicorn.run(
+                "cometgraph.factory:app", factory=True, workers=settings.workers, host=settings.host, port=settings.port,
+                log_level=ns.log_level, log_config=uvicorn_log_config(ns.log_format),
+            )
+        finally:
+            workers.remove_metrics_dir(metrics_dir)
         return 0
     from .workers import check_port
 
     check_port(settings.host, settings.port)  # before opening the chain: a taken port is one line, exit 2
     chain, refresh = open_chain(settings)
-    app = create_app(chain, refresh=refresh, limits=limits)
+    app = create_app(chain, refresh=refresh, limits=limits, cors_origins=settings.cors_origins)
     tune_gc()
     announce(settings, limits)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=ns.log_level, log_config=uvicorn_log_config(ns.log_format))
@@ -197,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--refresh", type=float, default=None, help=f"seconds between snapshot refreshes, 0 = never (default {DEFAULT_REFRESH})"
     )
     serve.add_argument("--workers", type=int, help="worker processes on one port, each with its own snapshot (default 1)")
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="a browser origin (scheme://host[:port], or *) whose pages may query and subscribe; repeatable (default: none)",
+    )
     lim = serve.add_argument_group("limits (README: Limits)")
     lim.add_argument("--max-depth", type=int, default=None, help="query depth (default 12)")
     lim.add_argument("--max-aliases", type=int, default=None, help="aliases per query (default 30)")
@@ -205,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     lim.add_argument("--max-body", type=int, default=None, help="request body bytes (default 262144)")
     lim.add_argument("--timeout", type=float, default=None, help="seconds one operation may run (default 15)")
     lim.add_argument("--rate-limit", type=float, default=None, help="requests/s per client address, 0 = off (default 0)")
+    lim.add_argument("--max-batch", type=int, default=None, help="operations per batched request, 0 = no batches (default 10)")
     lim.add_argument("--no-introspection", action="store_true", help="refuse schema introspection")
     serve.set_defaults(func=cmd_serve)
     check = sub.add_parser("check", parents=[logs], help="open a snapshot and print where the chain stands")

@@ -47,8 +47,15 @@ def app():
         refresh=float(raw["refresh"]),
         snapshot_dir=Path(raw["snapshot_dir"]) if raw.get("snapshot_dir") else None,
         descriptors=tuple(Path(p) for p in raw.get("descriptors") or ()),
+        cors_origins=tuple(raw.get("cors_origins") or ()),
     )
     chain, refresh = open_chain(settings)
-    app = create_app(chain, refresh=refresh, limits=Limits(**cfg["limits"]))
+    app = create_app(
+        chain,
+        refresh=refresh,
+        limits=Limits(**cfg["limits"]),
+        cors_origins=settings.cors_origins,
+        metrics_dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR"),  # set by the supervisor (workers.py)
+    )
     tune_gc()
     return app

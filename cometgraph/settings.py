@@ -22,6 +22,7 @@ class Settings:
     snapshot_dir: Path | None = None  # where private snapshots live; same filesystem as the node = hard links
     descriptors: tuple[Path, ...] = ()  # FileDescriptorSet files for chain-specific message types
     workers: int = 1  # serving processes on one port, each with its own snapshot
+    cors_origins: tuple[str, ...] = ()  # browser origins that may query and subscribe; "*" = any
 
     @property
     def uses_sample(self) -> bool:
@@ -49,9 +50,19 @@ class Settings:
         raw = env.get("COMETGRAPH_DESCRIPTORS")
         if raw:
             values["descriptors"] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
+        raw = env.get("COMETGRAPH_CORS_ORIGINS")
+        if raw:
+            values["cors_origins"] = tuple(o.strip() for o in raw.split(",") if o.strip())
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "descriptors" in values:
             values["descriptors"] = tuple(Path(p) for p in values["descriptors"])
+        if "cors_origins" in values:
+            from cometgraph.web.cors import InvalidOrigin, normalize
+
+            try:
+                values["cors_origins"] = normalize(values["cors_origins"])
+            except InvalidOrigin as e:
+                raise InvalidInput(str(e)) from None
         settings = cls(**values)
         if settings.refresh < 0:
             raise InvalidInput("--refresh must be >= 0")

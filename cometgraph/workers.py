@@ -9,7 +9,9 @@ other, docs/benchmarks.md). Here every worker binds its own socket with
 
 The supervisor is small on purpose: start the workers, restart one that dies,
 stop when one cannot start at all, pass SIGTERM/SIGINT on and wait for the
-graceful shutdowns.
+graceful shutdowns. It also gives the workers a private directory for their
+metrics (prometheus_client's multiprocess mode), so a scrape that reaches any
+one worker counts what all of them served; it is removed when the supervisor exits.
 """
 
 from __future__ import annotations
@@ -18,16 +20,33 @@ import errno
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 
 log = logging.getLogger("cometgraph.workers")
 
 #: a worker's exit code when it never started serving: restarting would fail the same way
 STARTUP_FAILURE = 3
+#: read by prometheus_client when a worker imports it: where the workers' metric files go
+METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 BACKLOG = 2048  # uvicorn's default
+
+
+def make_metrics_dir() -> str:
+    """A private directory for the workers' metric files, named in the environment the workers
+    inherit (they must see it before they import prometheus_client)."""
+    path = os.environ[METRICS_ENV] = tempfile.mkdtemp(prefix="cometgraph-metrics-")
+    log.info("workers share their metrics in %s", path)
+    return path
+
+
+def remove_metrics_dir(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    os.environ.pop(METRICS_ENV, None)
 
 
 class CannotListen(OSError):
@@ -123,6 +142,7 @@ class Supervisor:
         check_port(self.host, self.port)
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         code = 0
+        self.metrics_dir = make_metrics_dir()
         try:
             self._procs = [self._start_one() for _ in range(self.workers)]
             while not self._stopping:
@@ -135,12 +155,20 @@ class Supervisor:
                         self._stopping, code = True, 1
                         break
                     log.warning("worker %s exited (%s); starting another", proc.pid, proc.exitcode)
+                    self._forget(proc.pid)
                     self._procs[i] = self._start_one()
         finally:
             self._stop_all()
             for s, handler in previous.items():
                 signal.signal(s, handler)
+            remove_metrics_dir(self.metrics_dir)
         return code
+
+    def _forget(self, pid: int) -> None:
+        """A dead worker's live gauges (subscribers) no longer count; its counters still do."""
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid, self.metrics_dir)
 
     def _stop_all(self) -> None:
         for proc in self._procs:

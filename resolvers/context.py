@@ -25,10 +25,21 @@ class Context:
     _app_readers: object = field(default=None, repr=False)
     #: True while every answer so far is about finished, explicitly named heights (HTTP-cacheable)
     immutable: bool = True
+    #: the request's (or WebSocket connection's) context this operation's was forked from
+    parent: Context | None = field(default=None, repr=False)
+    #: objects this HTTP request's operations may still return (schema.limits); None = no shared budget
+    nodes_left: int | None = None
 
     def volatile(self) -> None:
         """This answer may change as the chain grows: it must not be cached for long."""
         self.immutable = False
+        if self.parent is not None:
+            self.parent.volatile()
+
+    def fork(self) -> Context:
+        """A context of its own for one operation: the operations of a batch, or of one
+        WebSocket connection, run concurrently and each pins and releases its own snapshot."""
+        return Context(chain=self.chain, live=self.live, on_batch=self.on_batch, parent=self)
 
     def pin(self) -> View:
         if self.view is None:

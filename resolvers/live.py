@@ -31,6 +31,12 @@ class Broadcaster:
     _subs: set[_Subscriber] = field(default_factory=set)
     published: int = 0
     dropped: int = 0
+    #: told of subscribers coming and going and of drops (web.metrics.Metrics); optional
+    observer: object = None
+
+    def _changed(self) -> None:
+        if self.observer is not None:
+            self.observer.subscribers_changed(len(self._subs))
 
     @property
     def subscribers(self) -> int:
@@ -48,6 +54,9 @@ class Broadcaster:
                 sub.dropped = True
                 self.dropped += 1
                 self._subs.discard(sub)
+                if self.observer is not None:
+                    self.observer.subscriber_dropped()
+                self._changed()
                 # wake the subscriber so it sees it was dropped
                 try:
                     sub.queue.get_nowait()
@@ -58,6 +67,7 @@ class Broadcaster:
     async def subscribe(self) -> AsyncIterator[range]:
         sub = _Subscriber(asyncio.Queue(self.maxsize))
         self._subs.add(sub)
+        self._changed()
         try:
             while True:
                 item = await sub.queue.get()
@@ -68,3 +78,4 @@ class Broadcaster:
                 yield item
         finally:
             self._subs.discard(sub)
+            self._changed()

@@ -30,6 +30,8 @@ class Limits:
     #: requests per second per client address; 0 = off
     rate_limit: float = 0.0
     rate_burst: int = 20
+    #: operations in one batched request (a JSON array, as Apollo's BatchHttpLink sends); 0 = no batches
+    max_batch: int = 10
 
 
 def _unwrap(t):
@@ -64,7 +66,25 @@ class NodeEstimate(SchemaExtension):
                     "ask for smaller pages (first) or fewer nested lists",
                     extensions={"code": "LIMIT_EXCEEDED"},
                 )
+            self._charge_request(total)
         yield
+
+    def _charge_request(self, total: int) -> None:
+        """The operations of one HTTP request (a batch) share one ``max_nodes`` budget, else a
+        batch of N operations could ask for N times the limit. The request's context holds what
+        is left (``nodes_left``; None where there is no shared budget, as on a WebSocket)."""
+        request = getattr(self.execution_context.context, "parent", None)
+        left = getattr(request, "nodes_left", None)
+        if left is None:
+            return
+        if total > left:
+            raise GraphQLError(
+                f"this query could return about {total:,} objects and the batch's earlier operations "
+                f"already used {self.limits.max_nodes - left:,} of the {self.limits.max_nodes:,} a request may return: "
+                "send fewer or smaller operations per batch",
+                extensions={"code": "LIMIT_EXCEEDED"},
+            )
+        request.nodes_left = left - total
 
     def _count(self, selection_set, parent, mult: int, fragments, variables, depth: int, page: int | None) -> int:
         """Objects under ``selection_set``; ``page`` is the page size when ``parent`` is a connection."""

@@ -34,6 +34,7 @@ from .doccache import DocumentStore, ShapeStore, document_cache
 from .execution import LeanExecutionContext
 from .errors import ErrorCodes
 from .limits import Limits, node_estimate
+from .operations import OneOperationOrNamed
 from .scalars import SCALARS, BigInt
 from .status import Status
 from .tx import Tx, TxConnection
@@ -46,10 +47,13 @@ class PinSnapshot(SchemaExtension):
     """One operation reads one snapshot: pinned lazily, released when it ends (or is cancelled)."""
 
     def on_operation(self):
+        ctx = self.execution_context.context
+        if ctx is not None and hasattr(ctx, "fork"):
+            # operations sharing a request (a batch) or a connection must not release each other's pin
+            ctx = self.execution_context.context = ctx.fork()
         try:
             yield
         finally:
-            ctx = self.execution_context.context
             if ctx is not None and hasattr(ctx, "release"):
                 ctx.release()
 
@@ -267,6 +271,7 @@ def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawb
     guards = [
         lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        OneOperationOrNamed,
         node_estimate(limits),
     ]
     if not limits.introspection:
@@ -278,7 +283,9 @@ def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawb
         query=Query,
         subscription=Subscription,
         extensions=[PinSnapshot, ErrorCodes, document_cache(store, shapes), *guards, *extensions],
-        config=StrawberryConfig(scalar_map=SCALARS),
+        config=StrawberryConfig(
+            scalar_map=SCALARS, batching_config={"max_operations": limits.max_batch} if limits.max_batch > 0 else None
+        ),
         execution_context_class=LeanExecutionContext,
     )
     schema.document_store = store

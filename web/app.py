@@ -18,10 +18,11 @@ from starlette.requests import Request
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from cometgraph.resolvers.context import Context
 from cometgraph.resolvers.live import Broadcaster
@@ -31,16 +32,21 @@ from cometgraph.storage.chain import Chain
 from cometgraph.web.explorer import explorer_routes
 
 from .cache import PersistedQueries, PersistedQueryMismatch, PersistedQueryNotFound, cache_control, etag, etag_matches
+from .cors import CORS, normalize
 from .graphiql import ASSETS as GRAPHIQL_ASSETS
 from .graphiql import GraphiQLPage
 from .guards import BodyLimit, RateLimit
+from .legacy_ws import AnyOperationGraphQLWSHandler
 from .live import Refresher
+from .media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL):
+    graphql_ws_handler_class = AnyOperationGraphQLWSHandler
+
     def __init__(
         self, chain: Chain, broadcaster: Broadcaster, metrics: Metrics, limits: Limits, ide: GraphiQLPage | None = None, **kwargs
     ) -> None:
@@ -69,21 +75,29 @@ class GraphQLApp(GraphQL):
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
         request = StarletteRequest(scope=scope, receive=receive)
+        media = request.state.media = negotiate(request.headers.get("accept"))
+        request.state.request_errors = []  # per operation: did it fail before execution? (process_result)
         token = _CURRENT.set(None)
         try:
             response = await self.run(request)
         except HTTPException as e:
             if e.status_code == 404 and self.ide is None:  # a browser's GET with the IDE off
-                response = _error_response(NO_IDE, "NOT_FOUND", 404)
+                response = _error_response(NO_IDE, "NOT_FOUND", 404, media)
             else:
-                response = _error_response(e.reason, "BAD_REQUEST", e.status_code)
+                response = _error_response(e.reason, "BAD_REQUEST", e.status_code, media)
         except PersistedQueryNotFound:
-            response = _error_response("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200)
+            response = _error_response("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200, media)
         except PersistedQueryMismatch as e:
-            response = _error_response(str(e), "BAD_REQUEST", 400)
+            response = _error_response(str(e), "BAD_REQUEST", 400, media)
+        except BatchRefused as e:
+            response = _error_response(str(e), e.code, 400, media)
         finally:
             ctx = _CURRENT.get()
             _CURRENT.reset(token)
+        if media == GRAPHQL_RESPONSE and response.media_type == JSON:
+            response.headers["content-type"] = content_type(media)
+            if request.state.request_errors == [True]:  # one operation, refused before it ran
+                response.status_code = 400
         if response.media_type != "text/html" and getattr(response, "body", None) is not None:
             ok = response.status_code == 200 and b'"errors"' not in response.body
             response.headers["cache-control"] = cache_control(bool(ctx is not None and ctx.immutable), ok)
@@ -94,15 +108,36 @@ class GraphQLApp(GraphQL):
                     response = Response(status_code=304, headers={"etag": tag, "cache-control": response.headers["cache-control"]})
         await response(scope, receive, send)
 
+    async def process_result(self, request, result):
+        """A request error (before execution) has no ``data`` entry under graphql-response+json."""
+        out = await super().process_result(request, result)
+        refused = isinstance(result, PreExecutionError)
+        request.state.request_errors.append(refused)
+        if refused and request.state.media == GRAPHQL_RESPONSE:
+            out.pop("data", None)
+        return out
+
     def should_render_graphql_ide(self, request) -> bool:
         """GraphiQL for a browser's plain GET, not for a persisted-query GET (no ``query``)."""
         return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
 
     async def parse_http_body(self, request):
         data = await super().parse_http_body(request)
-        if isinstance(data, GraphQLRequestData):
-            data.query = self.persisted.resolve(data.query, data.extensions)
+        for item in data if isinstance(data, list) else (data,):
+            item.query = self.persisted.resolve(item.query, item.extensions)
         return data
+
+    def _validate_batch_request(self, request_data, protocol) -> None:
+        """A batch (a JSON array of operations) holds 1 to ``limits.max_batch`` operation objects."""
+        if self.limits.max_batch <= 0:
+            raise BatchRefused("this server does not take batched requests (a JSON array): send one operation per request", "BAD_REQUEST")
+        if len(request_data) > self.limits.max_batch:
+            raise BatchRefused(
+                f"a batch may hold at most {self.limits.max_batch} operations; this one has {len(request_data)}", "LIMIT_EXCEEDED"
+            )
+        if not request_data or not all(isinstance(item, dict) for item in request_data):
+            raise BatchRefused("a batch is a non-empty JSON array of operation objects", "BAD_REQUEST")
+        super()._validate_batch_request(request_data, protocol)
 
     def parse_json(self, data):
         """Any body that is not JSON (bad UTF-8 included) is the client's error, not a 500."""
@@ -111,10 +146,20 @@ class GraphQLApp(GraphQL):
         except (UnicodeDecodeError, ValueError) as e:
             raise HTTPException(400, "Unable to parse request body as JSON") from e
 
-    async def execute_operation(self, *args, **kwargs):
-        """Each HTTP operation gets ``limits.timeout_seconds``; then it is cancelled with a clear error."""
+    async def execute_operation(self, request, *args, request_data, **kwargs):
+        request.state.batch = isinstance(request_data, list)
+        return await super().execute_operation(request, *args, request_data=request_data, **kwargs)
+
+    async def execute_single(self, *args, **kwargs):
+        """Each HTTP operation (each one of a batch too) gets ``limits.timeout_seconds``; then it
+        is cancelled with a clear error. In a batch, an operation Strawberry refuses outright
+        (an unknown ``operationName``, no query) is that operation's error, not the batch's."""
         try:
-            return await asyncio.wait_for(super().execute_operation(*args, **kwargs), self.limits.timeout_seconds)
+            return await asyncio.wait_for(super().execute_single(*args, **kwargs), self.limits.timeout_seconds)
+        except HTTPException as e:
+            if not getattr(kwargs["request"].state, "batch", False):
+                raise
+            return PreExecutionError(data=None, errors=[GraphQLError(e.reason, extensions={"code": "BAD_REQUEST"})])
         except asyncio.TimeoutError:
             return ExecutionResult(
                 data=None,
@@ -127,19 +172,34 @@ class GraphQLApp(GraphQL):
             )
 
     async def get_context(self, request, response) -> Context:
-        ctx = Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch)
+        # an HTTP request's operations (a batch) share one object budget; a connection's do not
+        budget = None if isinstance(request, WebSocket) else self.limits.max_nodes
+        ctx = Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch, nodes_left=budget)
         _CURRENT.set(ctx)
         return ctx
 
 
 NO_IDE = "GraphiQL is off: this server refuses schema introspection (--no-introspection); POST queries to /graphql"
 
+
+class BatchRefused(Exception):
+    """A batched request this server will not run (too many operations, malformed, batches off)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 #: the request's Context, so cache headers can be chosen after execution
 _CURRENT: contextvars.ContextVar = contextvars.ContextVar("cometgraph_context", default=None)
 
 
-def _error_response(message: str, code: str, status: int) -> JSONResponse:
-    return JSONResponse({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+def _error_response(message: str, code: str, status: int, media: str = JSON) -> JSONResponse:
+    """A request error; under graphql-response+json without ``data`` and never 2xx."""
+    body: dict = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    if media == JSON:
+        return JSONResponse({"data": None, **body}, status_code=status)
+    return JSONResponse(body, status_code=max(status, 400), media_type=content_type(media))
 
 
 def ready_age_bound(refresh: float) -> float:
@@ -156,17 +216,22 @@ def create_app(
     queue_size: int = 64,
     limits: Limits | None = None,
     graphiql_assets: Path = GRAPHIQL_ASSETS,
+    cors_origins: tuple[str, ...] = (),
+    metrics_dir: str | None = None,
 ) -> Starlette:
     """Build the app around an opened ``chain``; with ``own_chain`` it is closed on shutdown.
 
     With ``refresh`` > 0 the snapshot follows the node (file notifications when
     ``watch``, the interval as fallback) and subscriptions receive new heights. GraphiQL is
     served (from ``graphiql_assets``, else the CDN) only while introspection is allowed: without
-    it the IDE could not work.
+    it the IDE could not work. ``cors_origins`` (normalized, see web/cors.py) may read answers and open subscriptions
+    from browser pages on those origins; none by default. ``metrics_dir``: the directory the
+    workers of ``serve --workers N`` share their metrics in (web/metrics.py).
     """
     limits = limits or Limits()
-    broadcaster = Broadcaster(maxsize=queue_size)
-    metrics = Metrics(chain)
+    cors_origins = normalize(cors_origins)
+    metrics = Metrics(chain, multiprocess_dir=metrics_dir)
+    broadcaster = Broadcaster(maxsize=queue_size, observer=metrics)
     refresher = Refresher(chain, broadcaster, refresh, watch=watch, metrics=metrics) if refresh > 0 else None
     max_age = ready_age_bound(refresh)
 
@@ -204,7 +269,7 @@ def create_app(
     ide = GraphiQLPage(graphiql_assets) if limits.introspection else None
     if ide is not None:
         ide.report()
-    gql = GraphQLApp(chain, broadcaster, metrics, limits, ide=ide)
+    gql = GraphQLApp(chain, broadcaster, metrics, limits, ide=ide, allowed_origins=cors_origins)
     routes = [
         *(ide.routes() if ide is not None else ()),
         Route("/graphql", gql, methods=["GET", "POST"]),
@@ -218,6 +283,8 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         middleware=[
+            # outermost: refusals (413, 429) must reach the page too
+            *([Middleware(CORS, origins=cors_origins)] if cors_origins else []),
             Middleware(BodyLimit, max_bytes=limits.max_body_bytes),
             Middleware(RateLimit, rate=limits.rate_limit, burst=limits.rate_burst),
         ],
