@@ -35,7 +35,7 @@ _ports_rng = random.SystemRandom()
 
 
 @contextlib.contextmanager
-def serve_in_thread(app, timeout: float = 20):
+def serve_in_thread(app, timeout: float = 60):
     """A real uvicorn serving ``app`` on a free loopback port; yields the port."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -50,7 +50,7 @@ def serve_in_thread(app, timeout: float = 20):
         yield port
     finally:
         server.should_exit = True
-        thread.join(timeout=15)
+        thread.join(timeout=60)
 
 
 def _ephemeral_low() -> int:

@@ -71,7 +71,7 @@ def test_snapshot_of_a_running_node_sees_new_heights_after_refresh(running_node,
 
         target = first_top + 3
         node.wait_height(target, timeout=60)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         swapped = False
         while time.monotonic() < deadline and not swapped:
             swapped = chain.refresh()
@@ -125,7 +125,7 @@ def test_live_service_streams_new_blocks_and_matching_txs_from_a_running_node(ru
             blocks, tx = [], None
             deadline = asyncio.get_running_loop().time() + 60
             while (len(blocks) < 3 or tx is None) and asyncio.get_running_loop().time() < deadline:
-                msg = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 60))
                 if msg.get("type") != "next":
                     continue
                 if msg["id"] == "b":
@@ -220,7 +220,7 @@ def test_subscribers_on_every_worker_follow_a_running_node(running_node, oracle,
             await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": {"query": "subscription { newBlocks { height hash } }"}}))
             blocks = []
             while len(blocks) < 3:
-                msg = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 60))
                 if msg.get("type") == "next":
                     blocks.append(msg["payload"]["data"]["newBlocks"])
             return blocks

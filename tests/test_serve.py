@@ -30,7 +30,7 @@ def test_serve_without_a_home_serves_the_embedded_sample_chain(oracle, tmp_path)
         while True:
             assert proc.poll() is None, "server exited early"
             try:
-                r = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ status { chainId latestHeight } }"}, timeout=5)
+                r = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ status { chainId latestHeight } }"}, timeout=30)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "server did not come up"
@@ -41,7 +41,7 @@ def test_serve_without_a_home_serves_the_embedded_sample_chain(oracle, tmp_path)
         }
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        proc.wait(timeout=90)
     out = proc.stdout.read().decode()
     proc.stdout.close()
     # uvicorn shuts down gracefully, then re-raises the signal it caught
@@ -64,7 +64,7 @@ def test_serve_with_two_workers_answers_from_both(oracle, tmp_path):
         while len(answers) < 40:
             assert proc.poll() is None, "server exited early"
             try:
-                with httpx.Client(timeout=5) as c:  # a new connection each time: spread over workers
+                with httpx.Client(timeout=30) as c:  # a new connection each time: spread over workers
                     r = c.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ status { latestHeight } }"})
                 answers.append(r.json()["data"]["status"]["latestHeight"])
             except httpx.TransportError:
@@ -75,7 +75,7 @@ def test_serve_with_two_workers_answers_from_both(oracle, tmp_path):
         assert len({p.name.split("-")[1] for p in snaps}) == 2, "each worker opens its own snapshot"
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        proc.wait(timeout=90)
         out = proc.stdout.read().decode()
         proc.stdout.close()
     assert list((tmp_path / "cache" / "cometgraph" / "snapshots").iterdir()) == []
@@ -166,7 +166,7 @@ def test_two_workers_share_long_lived_connections(tmp_path):
 
 def _answers(url: str, query: dict) -> bool:
     try:
-        return httpx.post(url, json=query, timeout=5).status_code == 200
+        return httpx.post(url, json=query, timeout=30).status_code == 200
     except httpx.TransportError:
         return False
 

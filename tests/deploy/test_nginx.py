@@ -95,7 +95,7 @@ def _run(sample_home, work, ports, procs, nginx):
     finally:
         if ng is not None:
             ng.send_signal(signal.SIGQUIT)
-            ng.wait(timeout=20)
+            ng.wait(timeout=60)
 
 
 def fill(template: str, values: dict[str, str]) -> str:

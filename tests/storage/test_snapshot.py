@@ -215,7 +215,7 @@ def test_copies_taken_while_a_writer_flushes_and_compacts_are_consistent(tmp_pat
     t.start()
     try:
         seen, tables, n = [], set(), 0
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 90
         # keep copying until the writer has flushed several tables under our feet
         while n < 30 or len(tables) < 8:
             assert not failed, f"the writer failed while we copied: {failed[0]!r}"
@@ -276,7 +276,7 @@ def test_close_during_a_refresh_waits_for_it_and_leaves_no_folder(node_home, tmp
         assert len(list(snaps.iterdir())) == 2, "the refresh's folder is being built beside the current one"
         closer = threading.Thread(target=holder.close)
         closer.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while not holder.closed:
             assert time.monotonic() < deadline
             time.sleep(0.01)

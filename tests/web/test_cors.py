@@ -103,7 +103,7 @@ async def _handshake(url: str, origin: str | None) -> str:
     try:
         async with websockets.connect(url, subprotocols=["graphql-transport-ws"], origin=origin) as ws:
             await ws.send(json.dumps({"type": "connection_init"}))
-            return json.loads(await asyncio.wait_for(ws.recv(), 10))["type"]
+            return json.loads(await asyncio.wait_for(ws.recv(), 30))["type"]
     except websockets.InvalidStatus as e:
         return f"HTTP {e.response.status_code}"
 

@@ -870,7 +870,7 @@ async def test_home_shows_a_running_nodes_new_blocks_over_the_socket_and_by_poll
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while not server.started:
             assert time.monotonic() < deadline, "uvicorn did not start"
             await asyncio.sleep(0.05)
