@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from .factory import open_chain, tune_gc
 from .logs import export as export_logging
 from .logs import uvicorn_log_config
 from .settings import DEFAULT_REFRESH, Settings
@@ -24,39 +25,6 @@ def _chain_args(p: argparse.ArgumentParser) -> None:
         action="append",
         help="a protobuf FileDescriptorSet (buf build -o FILE) for chain-specific message types; repeatable",
     )
-
-
-def open_chain(settings: Settings):
-    from cometgraph.storage.chain import Chain
-    from cometgraph.storage.codec.tx import DescriptorRegistry
-
-    registry = DescriptorRegistry(settings.descriptors)
-
-    if settings.uses_sample:
-        from .sample import sample_home
-
-        home = sample_home()
-        logging.getLogger("cometgraph").info("serving the embedded sample chain from %s", home)
-        return Chain.from_home(home, snapshot_dir=settings.snapshot_dir, registry=registry).open(), 0.0
-    chain = Chain.from_home(settings.home, settings.data_dir, settings.snapshot_dir, registry=registry).open()
-    return chain, settings.refresh
-
-
-#: the collector's first generation runs every 10,000 allocations instead of 700: a page of
-#: 100 blocks allocates tens of thousands of short-lived objects, nearly all freed by reference
-#: counting, and at concurrency 16 the default threshold spent 15-20% of the CPU scanning them
-GC_THRESHOLDS = (10_000, 10, 10)
-
-
-def tune_gc() -> None:
-    """Call once the app is built: what exists now (schema, descriptors, caches) lives as long as
-    the process, so it is moved out of the collector's way (``gc.freeze``), and the young
-    generation is collected less often (docs/benchmarks.md, fix 07)."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def limits_from(ns: argparse.Namespace):
@@ -147,13 +115,13 @@ def announce(settings: Settings, limits) -> None:
 
 def cmd_check(ns: argparse.Namespace) -> int:
     """Report databases, formats, height ranges and problems; exit 1 when something can't be read."""
-    from .check import report
+    from cometgraph.storage.integrity import check_report
 
     settings = Settings.from_env(home=ns.home, data_dir=ns.data_dir, snapshot_dir=ns.snapshot_dir, descriptors=ns.descriptors)
     chain, _ = open_chain(settings)
     try:
         with chain.view() as v:
-            out = report(v, chain.data_dir)
+            out = check_report(v, chain.data_dir)
     finally:
         chain.close()
     print(json.dumps(out, indent=2))
@@ -162,7 +130,7 @@ def cmd_check(ns: argparse.Namespace) -> int:
 
 def cmd_verify(ns: argparse.Namespace) -> int:
     """Recompute every height's hashes from the stored bytes; exit 1 on a mismatch."""
-    from cometgraph.verify import format_report, verify_readers
+    from cometgraph.storage.integrity import verify_readers
 
     from .progress import reporter
 
@@ -177,6 +145,28 @@ def cmd_verify(ns: argparse.Namespace) -> int:
         chain.close()
     print(json.dumps(report.to_dict()) if ns.json else format_report(report))
     return 0 if report.ok else 1
+
+
+def format_report(r) -> str:
+    """A summary for people: what was checked, what could not be and why, the first mismatch."""
+    enc = ", ".join(f"{k} ×{v}" for k, v in sorted(r.encodings.items()))
+    lines = [f"chain {r.chain_id or '?'}: heights {r.from_height}..{r.to_height} ({r.heights} blocks; {enc or 'none'})"]
+    skipped: dict[str, list[tuple[str, int]]] = {}
+    for (name, reason), n in r.unchecked.items():
+        skipped.setdefault(name, []).append((reason, n))
+    from cometgraph.storage.integrity import CHECKS
+
+    for name in CHECKS:
+        line = f"  {name:<22}{r.passed[name]:>8} ok"
+        for reason, n in skipped.get(name, []):
+            line += f"; {n} unchecked: {reason}"
+        lines.append(line)
+    if r.ok:
+        lines.append(f"OK: every check that could run matched ({r.seconds:.1f} s)")
+    else:
+        lines.append(f"first mismatch: {r.first_mismatch}")
+        lines.append(f"FAILED: {r.mismatch_count} mismatch(es) ({r.seconds:.1f} s)")
+    return "\n".join(lines)
 
 
 def cmd_schema(ns: argparse.Namespace) -> int:

@@ -97,10 +97,9 @@ def _worker(config_env: str, host: str, port: int, log_level: str) -> None:  # p
     import uvicorn
 
     from . import factory
-    from .cli import configure_logging
-    from .logs import uvicorn_log_config
+    from .logs import configure, uvicorn_log_config
 
-    _, fmt = configure_logging()  # a spawned process starts without the parent's logging (the choice is in the environment)
+    _, fmt = configure()  # a spawned process starts without the parent's logging (the choice is in the environment)
     os.environ[factory.ENV] = config_env
     server = uvicorn.Server(
         uvicorn.Config("cometgraph.factory:app", factory=True, log_level=log_level, log_config=uvicorn_log_config(fmt))

@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
@@ -40,7 +40,7 @@ def block_age(status: dict) -> float | None:
         return None
     # RFC 3339 with nanoseconds, as the node prints it: whole seconds are enough here
     when = datetime.fromisoformat(raw.split(".")[0].rstrip("Z") + "+00:00")
-    return (datetime.now(timezone.utc) - when).total_seconds()
+    return (datetime.now(UTC) - when).total_seconds()
 
 
 async def watch(url: str, count: int, idle: float) -> None:

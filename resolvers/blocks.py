@@ -123,14 +123,12 @@ async def verified(ctx: Context, meta: BlockMeta) -> bool:
     for one height); a block never changes, so the answer is cached per (height, hash)."""
     from starlette.concurrency import run_in_threadpool
 
-    from cometgraph.verify import verify_readers
+    from cometgraph.storage.integrity import verify_readers
 
-    cache = ctx.chain.__dict__.setdefault("_verified", {})
     key = (meta.height, meta.block_id.hash)
-    if key not in cache:
+    ok = ctx.chain.verified.get(key)
+    if ok is None:
         view = ctx.pin()
-        report = await run_in_threadpool(verify_readers, view.readers, meta.height, meta.height)
-        if len(cache) > 100_000:
-            cache.clear()
-        cache[key] = report.ok
-    return cache[key]
+        ok = (await run_in_threadpool(verify_readers, view.readers, meta.height, meta.height)).ok
+        ctx.chain.verified.put(key, ok)
+    return ok

@@ -173,6 +173,8 @@ class Chain:
         #: ranked lists (rich list, a validator's delegators) by (kind, version, subject): a
         #: committed version never changes, so they are computed once and paged many times
         self.rankings: LRU[list] = LRU(RANKINGS_BYTES, _ranking_bytes)
+        #: ``Block.verified`` by (height, block hash): a stored block never changes
+        self.verified: LRU[bool] = LRU(100_000)
         self._app_latest = 0
         #: the node's own head, read from its blockstore journal (never opened)
         self.node_head = NodeHead(self.data_dir / "blockstore.db")

@@ -7,7 +7,7 @@ belongs to the layers above. Times keep nanoseconds as ``Time``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -19,7 +19,7 @@ class Time:
 
     def rfc3339(self) -> str:
         """RFC 3339 exactly as CometBFT's RPC prints it (Go RFC3339Nano: trailing zeros trimmed)."""
-        dt = datetime.fromtimestamp(self.seconds, tz=timezone.utc)
+        dt = datetime.fromtimestamp(self.seconds, tz=UTC)
         # not strftime("%Y"): glibc prints year 1 (Go's zero time, absent votes) as "1", Go as "0001"
         base = f"{dt.year:04d}-{dt:%m-%dT%H:%M:%S}"
         if self.nanos:
@@ -31,7 +31,7 @@ class Time:
 
     def to_datetime(self) -> datetime:
         """Microsecond precision only: prefer ``rfc3339`` where nanoseconds matter."""
-        return datetime.fromtimestamp(self.seconds, tz=timezone.utc).replace(microsecond=self.nanos // 1000)
+        return datetime.fromtimestamp(self.seconds, tz=UTC).replace(microsecond=self.nanos // 1000)
 
 
 class ProtoTime(Time):

@@ -29,7 +29,7 @@ import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 from fractions import Fraction
 
 from .errors import InvalidInput
@@ -232,7 +232,7 @@ def _parse_date(text: str) -> datetime | None:
     y, mo, d = (int(x) for x in m.groups())
     if not _ymd(y, mo, d):
         return None
-    return datetime(y, mo, d, tzinfo=timezone.utc)
+    return datetime(y, mo, d, tzinfo=UTC)
 
 
 def _parse_rfc3339(text: str) -> datetime | None:
@@ -245,7 +245,7 @@ def _parse_rfc3339(text: str) -> datetime | None:
         return None
     zone = m.group(7)
     if zone == "Z":
-        tz = timezone.utc
+        tz = UTC
     else:
         zh, zm = int(zone[1:3]), int(zone[4:6])
         if zh > 24 or zm > 60:

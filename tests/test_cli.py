@@ -63,7 +63,7 @@ def test_the_committed_sdl_is_the_served_schema(capsys):
 def test_serving_processes_keep_their_startup_objects_out_of_the_collectors_way():
     import gc
 
-    from cometgraph.cli import GC_THRESHOLDS, tune_gc
+    from cometgraph.factory import GC_THRESHOLDS, tune_gc
 
     before = gc.get_threshold()
     try:

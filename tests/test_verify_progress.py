@@ -29,7 +29,7 @@ def _verify_cmd(sample_home, tmp_path, *extra: str) -> list[str]:
 
 def test_verify_reports_each_batch_of_heights(sample_home, oracle, tmp_path):
     from cometgraph.storage.chain import Chain
-    from cometgraph.verify import verify_readers
+    from cometgraph.storage.integrity import verify_readers
 
     top = _top(oracle)
     calls = []

@@ -160,7 +160,7 @@ class GraphQLApp(GraphQL):
             if not getattr(kwargs["request"].state, "batch", False):
                 raise
             return PreExecutionError(data=None, errors=[GraphQLError(e.reason, extensions={"code": "BAD_REQUEST"})])
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return ExecutionResult(
                 data=None,
                 errors=[

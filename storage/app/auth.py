@@ -42,7 +42,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from google.protobuf import any_pb2, unknown_fields
 from google.protobuf.message import DecodeError, Message
@@ -154,7 +154,7 @@ class _Undecodable(Exception):
     pass
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cls(full_name: str) -> type[Message]:
     desc = default_registry().find(full_name)
     if desc is None:  # pragma: no cover - the built-in set always has these

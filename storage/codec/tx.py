@@ -43,7 +43,7 @@ import os
 import re
 import struct
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from functools import lru_cache
 from typing import Any
 
@@ -334,7 +334,7 @@ def _legacy_dec(text: str) -> str:
 def _timestamp(seconds: int, nanos: int) -> str:
     """gogo jsonpb: RFC 3339, UTC, 0/3/6/9 fractional digits."""
     try:
-        dt = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)
+        dt = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
     except OverflowError:
         return f"{seconds}.{nanos:09d}"  # outside years 1..9999: the node would not print it either
     frac = f".{nanos:09d}"

@@ -54,7 +54,6 @@ def stack(sample_home, tmp_path_factory):
     work = tmp_path_factory.mktemp("deploy")
     ports = [free_port(), free_port()]
     procs: list[subprocess.Popen] = []
-    ng = None
     try:
         yield from _run(sample_home, work, ports, procs, nginx)
     finally:
@@ -85,7 +84,6 @@ def _run(sample_home, work, ports, procs, nginx):
         "upstreams": "\n        ".join(f"server 127.0.0.1:{p};" for p in ports),
     })
     (run_dir / "nginx.conf").write_text(conf)
-    ng = None
     try:
         for p, port in zip(procs, ports):
             _wait(f"http://127.0.0.1:{port}/healthz", p)

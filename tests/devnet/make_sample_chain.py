@@ -109,7 +109,8 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from tests.devnet.node import (
     DevnetError,
@@ -119,6 +120,7 @@ from tests.devnet.node import (
     ensure_injectived,
     ports_for,
 )
+from datetime import UTC
 
 CHAIN_ID = "cometgraph-devnet-1"
 DENOM = "inj"
@@ -1854,12 +1856,12 @@ def _fill_account_kinds(work: dict[str, Any], rest: dict[str, Any]) -> None:
 def _rfc3339_seconds(text: str) -> float:
     """``2024-01-02T03:04:05.123456789Z`` -> seconds since the epoch (sub-second digits
     truncated to microseconds)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$", text)
     if not m:
         raise DevnetError(f"not an RFC 3339 UTC time: {text!r}")
-    t = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    t = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
     return t.timestamp() + float("0." + (m.group(2) or "0"))
 
 

@@ -9,13 +9,11 @@ from hashlib import sha256
 import pytest
 
 from cometgraph.storage import keys
-from cometgraph.storage.blocks import BlockStore
 from cometgraph.storage.codec import cometbft as codec
 from cometgraph.storage.codec.merkle import data_hash, header_hash, merkle_root
 from cometgraph.storage.errors import CorruptRecord, UnknownFormat
 from cometgraph.storage.kv import LevelDB
 from cometgraph.storage.proto import cometbft_pb2 as pb
-from cometgraph.storage.state import StateStore
 
 TM033 = "tm033-sdk039-testblockchain"
 TM032 = "tm032-nameservice"

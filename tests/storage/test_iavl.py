@@ -13,7 +13,6 @@ from collections import Counter
 from hashlib import sha256
 
 import plyvel
-from collections import Counter
 import pytest
 
 from cometgraph.storage.app.iavl import IAVLTree, NodeCache, decode_node, put_varint

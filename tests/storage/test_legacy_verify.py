@@ -11,7 +11,8 @@ import pytest
 
 from cometgraph.cli import main
 from cometgraph.storage.chain import Chain
-from cometgraph.verify import CHECKS, format_report, height_checks, verify
+from cometgraph.cli import format_report
+from cometgraph.storage.integrity import CHECKS, height_checks, verify
 
 from .legacy_support import open_copies
 

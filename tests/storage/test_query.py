@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 from fractions import Fraction
 
 import pytest
@@ -82,7 +82,7 @@ def test_canonical_text_round_trips():
 def test_time_and_date_operands_read_as_aware_datetimes():
     t, d = (c.operand for c in parse("a.t > TIME 2013-05-03T14:45:00-07:30 AND a.d < DATE 2024-02-29").conditions)
     assert t.time() == datetime(2013, 5, 3, 14, 45, tzinfo=timezone(-timedelta(hours=7, minutes=30)))
-    assert d.time() == datetime(2024, 2, 29, tzinfo=timezone.utc)
+    assert d.time() == datetime(2024, 2, 29, tzinfo=UTC)
     assert Operand("string", "x").time() is None
 
 

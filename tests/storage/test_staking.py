@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -66,8 +66,8 @@ def valopers(oracle) -> list[str]:
 def rest_time(text: str) -> Time:
     """gogo jsonpb RFC 3339 (UTC, 0/3/6/9 fraction digits) → Time."""
     base, _, frac = text.removesuffix("Z").partition(".")
-    dt = datetime.strptime(base, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
-    seconds = int((dt - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds())
+    dt = datetime.strptime(base, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    seconds = int((dt - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
     return Time(seconds, int(frac.ljust(9, "0")) if frac else 0)
 
 

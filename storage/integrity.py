@@ -1,4 +1,5 @@
-"""``cometgraph verify``: every stored height recomputed from its own bytes, the chain as its own oracle.
+"""The chain as its own oracle: every stored height recomputed from its own bytes
+(``cometgraph verify``, ``Block.verified``), and what a node home holds (``cometgraph check``).
 
 For each height ``h`` of the block store (each check in the generation's own encoding):
 
@@ -23,7 +24,8 @@ block's app hash is the genesis state's) is counted as *unchecked* with the reas
 record that does not decode is a mismatch of check ``decode``. Reads go in batches
 (``BATCH`` heights: one ``get_many`` per record kind), so 10,000 heights take seconds.
 
-Nothing here knows GraphQL: the functions take storage readers and return a ``Report``.
+Nothing here knows GraphQL or the CLI: the functions take storage readers and return a
+``Report`` (verify) or a plain dict (check); the CLI prints them.
 """
 
 from __future__ import annotations
@@ -32,13 +34,18 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cometgraph.storage.app.store import AppStore
-from cometgraph.storage.blocks import BlockStore
-from cometgraph.storage.codec import merkle
-from cometgraph.storage.errors import CometgraphError, NotFound, Pruned
-from cometgraph.storage.models import Block, BlockMeta, Commit
-from cometgraph.storage.state import StateStore
+from .app.store import AppStore
+from .blocks import BlockStore
+from .codec import merkle
+from .errors import CometgraphError, NotFound, Pruned
+from .kv import first
+from .models import Block, BlockMeta, Commit
+from .state import StateStore
+
+if TYPE_CHECKING:
+    from .chain import View
 
 CHECKS = (
     "block_hash",
@@ -379,22 +386,83 @@ def _app_check(run: _Run, h: int, meta: BlockMeta, app: AppStore | None) -> None
     run.check(h, "app_hash", meta.header.app_hash, computed)
 
 
-# ---------------------------------------------------------------- text
-def format_report(r: Report) -> str:
-    """A summary for people: what was checked, what could not be and why, the first mismatch."""
-    enc = ", ".join(f"{k} ×{v}" for k, v in sorted(r.encodings.items()))
-    lines = [f"chain {r.chain_id or '?'}: heights {r.from_height}..{r.to_height} ({r.heights} blocks; {enc or 'none'})"]
-    skipped: dict[str, list[tuple[str, int]]] = {}
-    for (name, reason), n in r.unchecked.items():
-        skipped.setdefault(name, []).append((reason, n))
-    for name in CHECKS:
-        line = f"  {name:<22}{r.passed[name]:>8} ok"
-        for reason, n in skipped.get(name, []):
-            line += f"; {n} unchecked: {reason}"
-        lines.append(line)
-    if r.ok:
-        lines.append(f"OK: every check that could run matched ({r.seconds:.1f} s)")
-    else:
-        lines.append(f"first mismatch: {r.first_mismatch}")
-        lines.append(f"FAILED: {r.mismatch_count} mismatch(es) ({r.seconds:.1f} s)")
-    return "\n".join(lines)
+# ---------------------------------------------------------------- check
+def _probe(report: dict, key: str, fn) -> None:
+    try:
+        report[key] = fn()
+    except CometgraphError as exc:
+        report.setdefault("problems", []).append(f"{key}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a report, not a crash
+        report.setdefault("problems", []).append(f"{key}: unexpected {type(exc).__name__}: {exc}")
+
+
+def check_report(view: View, data_dir) -> dict:
+    """``cometgraph check``: which databases and formats a node home holds, its height ranges,
+    and anything that cannot be read — before serving it."""
+    snap = view.snapshot
+    out: dict = {"data_dir": str(data_dir), "databases": {}}
+    for name in ("blockstore", "state", "tx_index", "application", "evidence"):
+        present = (data_dir / f"{name}.db").is_dir()
+        status = "missing"
+        if name in snap.broken:
+            status = f"cannot open: {snap.broken[name]}"
+        elif snap.db(name) is not None:
+            status = "ok"
+        elif present:
+            status = "present (not read)"
+        out["databases"][name] = status
+    blocks, state = view.blocks, view.state
+    _probe(out, "blocks", lambda: {"base": blocks.base(), "height": blocks.height(), "key_layout": type(blocks.layout).__name__.strip("_").lower()})
+
+    def chain():
+        st = state.load_state()
+        meta = blocks.load_block_meta(view.latest_height) if view.latest_height else None
+        return {
+            "chain_id": meta.header.chain_id if meta else (st.chain_id if st else None),
+            "latest_height": view.latest_height,
+            "earliest_height": view.earliest_height,
+            "latest_block_hash": meta.block_id.hash.hex().upper() if meta else None,
+            "node_version": st.software if st else None,
+            "block_protocol": meta.header.version_block if meta else None,
+        }
+
+    _probe(out, "chain", chain)
+
+    def results():
+        r = state.load_block_results(view.latest_height) if view.latest_height else None
+        return {"abci_results_layout": r.layout if r else "none kept"}
+
+    _probe(out, "state", results)
+
+    def txindex():
+        txs = view.txs
+        if not getattr(txs, "enabled", False):
+            return {"enabled": False}
+        k = first(k for k in txs.kv.iterate(prefix=b"tx.height/", include_value=False))
+        return {"enabled": True, "event_sequence_keys": bool(k and b"$es$" in k), "event_keys": len(txs.event_keys())}
+
+    _probe(out, "tx_index", txindex)
+    app = view.readers.app
+    if app is not None:
+
+        def application():
+            latest = app.latest_version()
+            info = app.commit_info(latest)
+            db = app.kv
+            kinds = set()
+            for store in list(info)[:50]:
+                p = b"s/k:" + store.encode() + b"/"
+                if first(db.iterate(prefix=p + b"s", include_value=False)) is not None:
+                    kinds.add("iavl-v1")
+                if first(db.iterate(prefix=p + b"r", include_value=False)) is not None:
+                    kinds.add("iavl-legacy")
+            return {
+                "latest_version": latest,
+                "earliest_version": app.earliest_version(),
+                "stores": sorted(info),
+                "iavl_formats": sorted(kinds),
+                "bech32_prefixes": vars(view.readers.prefixes) if view.readers.prefixes else None,
+            }
+
+        _probe(out, "application", application)
+    return out
