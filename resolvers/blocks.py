@@ -91,6 +91,21 @@ async def blocks(
     )
 
 
+async def block_meta(ctx: Context, height: int) -> BlockMeta | None:
+    """The meta of a height already known to exist (a tx's block)."""
+    return await ctx.loaders.block_meta.load(height)
+
+
+async def block_results(ctx: Context, height: int):
+    """The ABCI results state.db keeps for a height; None where they are not kept."""
+    return await ctx.loaders.block_results.load(height)
+
+
+def latest_height(ctx: Context) -> int:
+    """The top height of the snapshot this request is pinned to."""
+    return ctx.pin().latest_height
+
+
 async def block_tx_bytes(ctx: Context, height: int) -> tuple[bytes, ...]:
     blk = await ctx.loaders.block.load(height)
     return blk.txs if blk is not None else ()

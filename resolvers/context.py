@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cometgraph.storage.chain import Chain, View
 
 if TYPE_CHECKING:
+    from .app import AppReaders
+    from .live import Broadcaster
     from .loaders import Loaders
 
 
@@ -15,14 +18,14 @@ if TYPE_CHECKING:
 class Context:
     chain: Chain
     #: new-height fan-out for subscriptions (resolvers.live.Broadcaster); None without live refresh
-    live: object = None
-    #: observes loader batch sizes (web.metrics.Metrics.observe_batch); optional
-    on_batch: object = None
+    live: Broadcaster | None = None
+    #: observes loader batch sizes (web.metrics.Metrics.observe_batch: loader name, keys); optional
+    on_batch: Callable[[str, int], None] | None = None
     #: pinned on first use for the length of one GraphQL operation (see schema.root.PinSnapshot)
     view: View | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
     #: application-state readers and loaders (resolvers.app), built on first use
-    _app_readers: object = field(default=None, repr=False)
+    _app_readers: AppReaders | None = field(default=None, repr=False)
     #: True while every answer so far is about finished, explicitly named heights (HTTP-cacheable)
     immutable: bool = True
     #: the request's (or WebSocket connection's) context this operation's was forked from

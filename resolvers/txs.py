@@ -89,7 +89,13 @@ async def decoded(ctx: Context, ref: TxRef):
 
 
 def message_json(ctx: Context, type_url: str, value: bytes) -> dict:
+    """A protobuf message as the REST prints it, with the chain's descriptors."""
     return ctx.chain.registry.message_json(type_url, value)
+
+
+def prefixes(ctx: Context):
+    """The chain's bech32 prefixes (None while its data names no address)."""
+    return ctx.pin().readers.prefixes
 
 
 async def tx_signers(ctx: Context, ref: TxRef) -> list[str]:

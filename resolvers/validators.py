@@ -19,3 +19,8 @@ async def validators(ctx: Context, height: int | None):
     if vs is None:
         raise NotFound(f"no validator set is stored for height {h}")
     return vs
+
+
+async def validator_set(ctx: Context, height: int):
+    """The set state.db keeps for a height already known to exist (a block's, a commit's); None if not kept."""
+    return await ctx.loaders.validator_set.load(height)

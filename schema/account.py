@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from cometgraph.resolvers import accounts as R
+from cometgraph.resolvers import txs as tx_resolvers
 from cometgraph.storage.models import ProtoTime
 
 from cometgraph.resolvers.accounts import MAX_UPTIME_WINDOW
@@ -326,7 +327,7 @@ class Account:
     def pub_key_json(self, info: Info) -> JSON | None:
         if not self._acc or not self._acc.pub_key_type:
             return None
-        return info.context.chain.registry.message_json(self._acc.pub_key_type, self._acc.pub_key_value)
+        return tx_resolvers.message_json(info.context, self._acc.pub_key_type, self._acc.pub_key_value)
 
     @strawberry.field(description="The module's name for a module account (e.g. \"distribution\"); null for every other account.")
     def module_name(self) -> str | None:

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from cometgraph.resolvers import blocks as R
 from cometgraph.resolvers import txs as TR
+from cometgraph.resolvers import validators as validator_resolvers
 from cometgraph.storage.models import BLOCK_ID_FLAGS
 
 from .common import make_page_info, Event, PageInfo, b64, hexu
@@ -31,7 +32,7 @@ class CommitSig:
     async def validator(self, info: Info) -> Validator | None:
         if not self.validator_address:
             return None
-        vs = await info.context.loaders.validator_set.load(self._height)
+        vs = await validator_resolvers.validator_set(info.context, self._height)
         if vs is None:
             return None
         for v in vs.validators:
@@ -168,7 +169,7 @@ class Block:
 
     @strawberry.field(description="Block-level events: begin/end block (≤0.37) or finalize-block (≥0.38), in the node's order.")
     async def events(self, info: Info) -> list[Event]:
-        res = await info.context.loaders.block_results.load(self._h.height)
+        res = await R.block_results(info.context, self._h.height)
         if res is None:
             return []
         evs = res.finalize_block_events if res.layout == "finalize_block" else res.begin_block_events + res.end_block_events
@@ -176,7 +177,7 @@ class Block:
 
     @strawberry.field(description="The validator set that signs this block, in the set's order (voting power descending, then address), as the RPC's /validators lists it.")
     async def validators(self, info: Info) -> list[Validator]:
-        vs = await info.context.loaders.validator_set.load(self._h.height)
+        vs = await validator_resolvers.validator_set(info.context, self._h.height)
         return [Validator.from_model(v, self._h.height) for v in vs.validators] if vs else []
 
 

@@ -104,7 +104,7 @@ class ChainQuery:
         last: Annotated[int | None, strawberry.argument(description=f"Page size from the oldest end of what `after`/`before` leave ({PAGE}); not with `first`. Still listed newest first.")] = None,
         before: Annotated[str | None, strawberry.argument(description="A `blocks` cursor: only blocks newer than its block. Without `first`, the page is taken from the oldest end (as with `last`).")] = None,
     ) -> BlockConnection:
-        if max_height is None or max_height > info.context.pin().latest_height:
+        if max_height is None or max_height > block_resolvers.latest_height(info.context):
             info.context.volatile()  # newest-first pages move as blocks arrive
         page = await block_resolvers.blocks(info.context, first, after, min_height, max_height, last=last, before=before)
         return BlockConnection.from_page(page)
@@ -246,7 +246,7 @@ class Subscription:
         prefixes = None
         async for ref in subscription_resolvers.new_txs(info.context, None):
             if prefixes is None:
-                prefixes = info.context.pin().readers.prefixes
+                prefixes = tx_resolvers.prefixes(info.context)
             for f in whale_resolvers.flows_of(ref, prefixes.account if prefixes else "", prefixes.valoper if prefixes else ""):
                 if min_amount is None or int(f.amount.amount) >= min_amount:
                     yield StakingFlow.from_model(f)

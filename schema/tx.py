@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
+from cometgraph.resolvers import blocks as block_resolvers
 from cometgraph.resolvers import txs as R
 
 from .common import make_page_info, Coin, Event, PageInfo, b64, hexu
@@ -54,7 +55,7 @@ class Tx:
     async def block(self, info: Info) -> Annotated[Block, strawberry.lazy(".block")]:
         from .block import Block
 
-        return Block.from_model(await info.context.loaders.block_meta.load(self._ref.height))
+        return Block.from_model(await block_resolvers.block_meta(info.context, self._ref.height))
 
     @strawberry.field(description='ABCI result code: 0 is success, anything else a failure (see `codespace`).')
     async def code(self, info: Info) -> int:
