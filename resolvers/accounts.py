@@ -132,7 +132,7 @@ async def account_txs(ctx: Context, address: str, version: int, first: int | Non
         return Page(items=[], cursors=[], has_next=False, has_previous=after is not None)
     page = await run_in_threadpool(view.txs.search_any, queries, order, after, n)
     refs = [TxRef(hash=r.hash, height=r.height, index=r.index, raw=r.tx, result=r.result) for r in page.txs]
-    cursors = [view.txs.cursor_for_any(queries, order, r) for r in page.txs]
+    cursors = list(page.cursors)
     return Page(items=refs, cursors=cursors, has_next=page.next_cursor is not None, has_previous=after is not None)
 
 

@@ -75,7 +75,7 @@ async def search(ctx: Context, query: str, first: int | None, after: str | None,
         return Page(items=[], cursors=[], has_next=False, has_previous=after is not None)
     page = await run_in_threadpool(view.txs.search, query, order, after, n)
     refs = [TxRef(hash=r.hash, height=r.height, index=r.index, raw=r.tx, result=r.result) for r in page.txs]
-    cursors = [view.txs.cursor_for(query, order, r) for r in page.txs]
+    cursors = list(page.cursors)
     return Page(items=refs, cursors=cursors, has_next=page.next_cursor is not None, has_previous=after is not None)
 
 

@@ -85,6 +85,15 @@ class TxPage:
     txs: tuple[TxResult, ...]
     #: pass as ``after`` for the next page; None on the last page
     next_cursor: str | None
+    #: each row's own cursor (resumes right after it), made with the query parsed once
+    cursors: tuple[str, ...] = ()
+
+
+def _page(q, desc: bool, rows: list[TxResult], more: bool) -> TxPage:
+    """A page with every row's cursor; the last one resumes after the page when there is more."""
+    fp = _fingerprint(q)
+    cursors = tuple(_encode_cursor(q, desc, _Pos(r.height, r.hash), fp) for r in rows)
+    return TxPage(tuple(rows), cursors[-1] if more and cursors else None, cursors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +157,7 @@ class TxIndex:
         p = plan(q)
         rows = self._rows(p, desc, pos, limit + 1)
         more = len(rows) > limit
-        rows = rows[:limit]
-        cursor = _encode_cursor(q, desc, _Pos(rows[-1].height, rows[-1].hash)) if more else None
-        return TxPage(tuple(rows), cursor)
+        return _page(q, desc, rows[:limit], more)
 
     def cursor_for(self, query: str | Query, order: str, tx: TxResult) -> str:
         """The cursor that resumes ``query`` right after ``tx`` (a cursor per row, for edges)."""
@@ -187,17 +194,14 @@ class TxIndex:
             order = sorted(((h, hs) for hs, h in keyed.items()), reverse=desc)
             more = len(order) > limit
             rows = [t for t in self.load_txs([hs for _, hs in order[:limit]]) if t is not None]
-            cursor = _encode_cursor(qs, desc, _Pos(rows[-1].height, rows[-1].hash)) if more and rows else None
-            return TxPage(tuple(rows), cursor)
+            return _page(qs, desc, rows, more)
         merged: dict[bytes, TxResult] = {}
         for p in plans:
             for tx in self._rows(p, desc, pos, limit + 1):
                 merged.setdefault(tx.hash, tx)
         rows = sorted(merged.values(), key=lambda t: (t.height, t.hash), reverse=desc)
         more = len(rows) > limit
-        rows = rows[:limit]
-        cursor = _encode_cursor(qs, desc, _Pos(rows[-1].height, rows[-1].hash)) if more else None
-        return TxPage(tuple(rows), cursor)
+        return _page(qs, desc, rows[:limit], more)
 
     def cursor_for_any(self, queries: Sequence[str | Query], order: str, tx: TxResult) -> str:
         """The ``search_any`` cursor that resumes right after ``tx``."""
@@ -543,8 +547,9 @@ def _fingerprint(q: Query | tuple[Query, ...]) -> bytes:
     return sha256(text.encode("utf-8")).digest()[:4]
 
 
-def _encode_cursor(q: Query | tuple[Query, ...], desc: bool, pos: _Pos) -> str:
-    raw = _CURSOR.pack(b"c1", b"d" if desc else b"a", _fingerprint(q), pos.height) + pos.hash
+def _encode_cursor(q: Query | tuple[Query, ...], desc: bool, pos: _Pos, fingerprint: bytes | None = None) -> str:
+    fp = fingerprint if fingerprint is not None else _fingerprint(q)
+    raw = _CURSOR.pack(b"c1", b"d" if desc else b"a", fp, pos.height) + pos.hash
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 

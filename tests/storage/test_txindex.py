@@ -724,3 +724,20 @@ def test_an_address_history_is_every_tx_whose_events_name_it(txs, oracle):
                 break
             after = page.next_cursor
         assert got == want, addr
+
+
+def test_every_row_of_a_page_carries_the_cursor_that_resumes_after_it(txs, oracle):
+    """search and search_any hand out each row's cursor (the query parsed once for the page):
+    resuming from any row gives exactly the rows after it."""
+    q = "tx.height > 0"
+    for order in ("asc", "desc"):
+        whole = txs.search(q, order, limit=100)
+        page = txs.search(q, order, limit=5)
+        assert len(page.cursors) == len(page.txs) == 5 and page.cursors[-1] == page.next_cursor
+        for i, (tx, cur) in enumerate(zip(page.txs, page.cursors)):
+            assert cur == txs.cursor_for(q, order, tx)
+            rest = txs.search(q, order, after=cur, limit=100)
+            assert [t.hash for t in rest.txs] == [t.hash for t in whole.txs[i + 1 :]][: len(rest.txs)]
+        qs = ["tx.height > 0", "tx.height < 3"]
+        anyp = txs.search_any(qs, order, limit=4)
+        assert [c for c in anyp.cursors] == [txs.cursor_for_any(qs, order, t) for t in anyp.txs]
