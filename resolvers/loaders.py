@@ -14,6 +14,7 @@ from aiodataloader import DataLoader
 from starlette.concurrency import run_in_threadpool
 
 from cometgraph.storage.chain import View
+from cometgraph.storage.codec.tx import decode_tx
 from cometgraph.storage.errors import CometgraphError
 
 
@@ -87,6 +88,8 @@ class Loaders:
         self.block_results = loader("block_results", _many(s.load_block_results_many, s.load_block_results))
         self.tx_result = loader("tx_result", _many(t.load_txs, t.load_tx))
         self.height_by_hash = loader("height_by_hash", _each(b.height_by_hash))
+        #: a tx's body and auth info by its bytes: decoded in the thread pool, a batch per hop
+        self.decoded_tx = loader("decoded_tx", _each(decode_tx))
 
     @property
     def tx_index_enabled(self) -> bool:

@@ -81,10 +81,8 @@ async def search(ctx: Context, query: str, first: int | None, after: str | None,
 
 async def decoded(ctx: Context, ref: TxRef):
     """The tx body and auth info, opened once per tx (messages stay undecoded bytes)."""
-    from cometgraph.storage.codec.tx import decode_tx
-
     if ref._decoded is None:
-        ref._decoded = decode_tx(await tx_raw(ctx, ref))
+        ref._decoded = await ctx.loaders.decoded_tx.load(await tx_raw(ctx, ref))
     return ref._decoded
 
 

@@ -52,3 +52,22 @@ async def test_txs_by_hash_share_one_batched_index_read(gql, oracle):
     used = diff(before, calls(gql))
     assert all(d[f"a{i}"]["height"] == int(oracle.txs[h]["height"]) for i, h in enumerate(hashes))
     assert used == {"tx_index": {"get_many": 1, "keys": len(hashes)}}
+
+
+async def test_a_page_of_txs_is_decoded_in_one_batch_off_the_event_loop(gql, heights, monkeypatch):
+    """Every tx's body and auth info of a page is decoded by the decoded_tx loader, in a worker thread."""
+    import threading
+
+    from cometgraph.resolvers import loaders as loaders_module
+
+    real = loaders_module.decode_tx
+    threads: set[str] = set()
+
+    def spy(raw):
+        threads.add(threading.current_thread().name)
+        return real(raw)
+
+    monkeypatch.setattr(loaders_module, "decode_tx", spy)
+    d = await gql.data("{ blocks(first: 100) { nodes { txs { memo signers } } } }")
+    ntx = sum(len(b["txs"]) for b in d["blocks"]["nodes"])
+    assert ntx > 0 and threads and threading.main_thread().name not in threads
