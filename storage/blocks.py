@@ -23,6 +23,7 @@ from .codec import cometbft as codec
 from .errors import CorruptRecord, InvalidInput, Pruned
 from .kv import KV
 from .models import PROTO, Block, BlockMeta, Commit
+from .records import DECODED_PER_BYTE, RecordCache
 
 _MAX_HEIGHT = (1 << 63) - 1
 
@@ -30,9 +31,11 @@ _MAX_HEIGHT = (1 << 63) - 1
 class BlockStore:
     """Read-only view of one blockstore.db; the KV is a frozen snapshot, so range and layout are read once."""
 
-    def __init__(self, kv: KV) -> None:
+    def __init__(self, kv: KV, records: RecordCache | None = None) -> None:
         self.kv = kv
         self.db = kv.name
+        #: decoded metas below the head, shared with the chain's other snapshots
+        self._records = records if records is not None else RecordCache(0)
         self.layout = keys.layout_for(kv.get(keys.VERSION), self.db)
         raw = kv.get(keys.BLOCK_STORE_STATE)
         base, height = codec.decode_block_store_state(raw, self.db, keys.BLOCK_STORE_STATE) if raw else (0, 0)
@@ -67,13 +70,25 @@ class BlockStore:
     def load_block_meta(self, h: int) -> BlockMeta | None:
         if not self._in_range(h, "block"):
             return None
-        return self._meta(h, self.kv.get(self.layout.block_meta(h)))
+        meta = self._records.get("meta", h) if h < self._height else None
+        return meta if meta is not None else self._meta(h, self.kv.get(self.layout.block_meta(h)))
 
     def load_block_metas(self, hs: Sequence[int]) -> list[BlockMeta | None]:
-        """Metas for many heights with one ``get_many``; aligned with ``hs``, None above the top."""
-        wanted = [h for h in hs if self._in_range(h, "block")]
-        found = dict(zip(wanted, self.kv.get_many([self.layout.block_meta(h) for h in wanted])))
-        return [self._meta(h, found[h]) if h in found else None for h in hs]
+        """Metas for many heights with one ``get_many``; aligned with ``hs``, None above the top.
+        Metas below the head come from the chain's record cache when decoded before."""
+        cached: dict[int, BlockMeta] = {}
+        wanted = []
+        for h in hs:
+            if self._in_range(h, "block"):
+                meta = self._records.get("meta", h) if h < self._height else None
+                if meta is None:
+                    wanted.append(h)
+                else:
+                    cached[h] = meta
+        found = dict(zip(wanted, self.kv.get_many([self.layout.block_meta(h) for h in wanted]))) if wanted else {}
+        for h, raw in found.items():
+            cached[h] = self._meta(h, raw)
+        return [cached.get(h) for h in hs]
 
     def _meta(self, h: int, raw: bytes | None) -> BlockMeta:
         key = self.layout.block_meta(h)
@@ -82,6 +97,8 @@ class BlockStore:
         meta = codec.decode_block_meta(raw, self.db, key)
         if meta.height != h:
             raise CorruptRecord(self.db, key, f"holds the meta of height {meta.height}")
+        if h < self._height:
+            self._records.put("meta", h, meta, DECODED_PER_BYTE * len(raw))
         return meta
 
     def iter_block_metas(self, from_height: int, to_height: int, *, reverse: bool = False, batch: int = 64) -> Iterator[BlockMeta]:

@@ -23,6 +23,7 @@ from .blocks import BlockStore
 from .codec.tx import DescriptorRegistry
 from .errors import DatabaseBroken
 from .lru import LRU
+from .records import RecordCache
 from .nodehead import NodeHead
 from .prefixes import Prefixes, detect
 from .snapshot import Snapshot, SnapshotHolder, Snapshotter, find_data_dir
@@ -103,10 +104,11 @@ def build_readers(
     prefixes: Prefixes | None = None,
     node_cache: NodeCache | None = None,
     registry: DescriptorRegistry | None = None,
+    records: RecordCache | None = None,
 ) -> Readers:
-    blocks = BlockStore(snap.db("blockstore"))
+    blocks = BlockStore(snap.db("blockstore"), records)
     broken = snap.broken
-    state = Unavailable("state", broken["state"]) if "state" in broken else StateStore(snap.db("state"), base=blocks.base())
+    state = Unavailable("state", broken["state"]) if "state" in broken else StateStore(snap.db("state"), base=blocks.base(), records=records)
     txdb = snap.db("tx_index")
     if "tx_index" in broken:
         txs = Unavailable("tx_index", broken["tx_index"])
@@ -170,6 +172,9 @@ class Chain:
         self.registry = registry or DescriptorRegistry()
         #: IAVL nodes are immutable per key, so one cache serves every snapshot of application.db
         self.node_cache = NodeCache()
+        #: decoded block metas, validator sets and ABCI results below the head, for every snapshot
+        self.records = RecordCache()
+        self._latest = 0
         #: ranked lists (rich list, a validator's delegators) by (kind, version, subject): a
         #: committed version never changes, so they are computed once and paged many times
         self.rankings: LRU[list] = LRU(RANKINGS_BYTES, _ranking_bytes)
@@ -184,13 +189,20 @@ class Chain:
     def _prepare(self, snap: Snapshot) -> Readers:
         if self.prefixes is None:  # detected once, from the first snapshot that has an address
             self.prefixes = detect(self.data_dir.parent, snap.db("state"), snap.db("tx_index"))
-        readers = build_readers(snap, self.prefixes, self.node_cache, self.registry)
+        readers = build_readers(snap, self.prefixes, self.node_cache, self.registry, self.records)
+        rebuild = False
+        if readers.latest_height < self._latest:  # the node was rolled back: its top may be rewritten
+            self.records = RecordCache(self.records.max_bytes)
+            rebuild = True
+        self._latest = readers.latest_height
         if readers.app is not None:
             latest = readers.app.latest_version()
             if latest < self._app_latest:  # the node was rolled back: versions may be rewritten
                 self.node_cache = NodeCache()
-                readers = build_readers(snap, self.prefixes, self.node_cache, self.registry)
+                rebuild = True
             self._app_latest = latest
+        if rebuild:
+            readers = build_readers(snap, self.prefixes, self.node_cache, self.registry, self.records)
         return readers
 
     @classmethod

@@ -51,6 +51,10 @@ class LRU(Generic[V]):
             self.put(key, value)
         return value
 
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
     @property
     def size(self) -> int:
         """What the kept values add up to (bytes, or a count)."""

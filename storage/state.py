@@ -22,6 +22,7 @@ from .codec import cometbft as codec
 from .errors import CorruptRecord, InvalidInput, Pruned
 from .kv import KV
 from .models import PROTO, BlockResults, ChainState, ConsensusParams, Validator, ValidatorSet
+from .records import DECODED_PER_BYTE, RecordCache
 
 #: CometBFT state/store.go valSetCheckpointInterval (the same in every version)
 VAL_SET_CHECKPOINT_INTERVAL = 100_000
@@ -38,9 +39,11 @@ class StateStore:
     are ``None``.
     """
 
-    def __init__(self, kv: KV, base: int = 1) -> None:
+    def __init__(self, kv: KV, base: int = 1, records: RecordCache | None = None) -> None:
         self.kv = kv
         self.db = kv.name
+        #: decoded validator sets and results below the head, shared with the chain's other snapshots
+        self._records = records if records is not None else RecordCache(0)
         self.base = max(base, 1)
         self.layout = keys.layout_for(kv.get(keys.VERSION), self.db)
         raw = kv.get(keys.STATE)
@@ -95,6 +98,17 @@ class StateStore:
         """
         if not self._in_range(h, self._top() + 2 if self._state else 0):
             return None
+        final = h < self._top()  # below the head: the same set in every later snapshot
+        if final:
+            got = self._records.get("validators", h)
+            if got is not None:
+                return got
+        vs = self._load_validators(h)
+        if final:
+            self._records.put("validators", h, vs, 64 + 400 * len(vs.validators))
+        return vs
+
+    def _load_validators(self, h: int) -> ValidatorSet:
         key = self.layout.validators(h)
         vals, proposer, last_changed = codec.decode_validators_info(self._must_get(key, h, "validator set"), self.db, key)
         if vals is not None:
@@ -207,10 +221,21 @@ class StateStore:
         """Results of many heights with one ``get_many``; aligned with ``hs``. ``events=False``
         skips decoding events (every event list empty): enough for ``results_hash``, far cheaper."""
         top = self._top()
-        wanted = [h for h in hs if self._in_range(h, top)]
-        found = dict(zip(wanted, self.kv.get_many([self.layout.abci_responses(h) for h in wanted])))
+        cached: dict[int, BlockResults] = {}
+        wanted = []
+        for h in hs:
+            if self._in_range(h, top):
+                got = self._records.get("results", h) if events and h < top else None
+                if got is None:
+                    wanted.append(h)
+                else:
+                    cached[h] = got
+        found = dict(zip(wanted, self.kv.get_many([self.layout.abci_responses(h) for h in wanted]))) if wanted else {}
         out: list[BlockResults | None] = []
         for h in hs:
+            if h in cached:
+                out.append(cached[h])
+                continue
             if h not in found:
                 out.append(None)
                 continue
@@ -220,7 +245,10 @@ class StateStore:
                     raise Pruned("block results", h, self.base)
                 out.append(None)  # discard_abci_responses = true keeps only the latest
                 continue
-            out.append(codec.decode_abci_responses(raw, h, self.db, self.layout.abci_responses(h), self.encoding, events=events))
+            res = codec.decode_abci_responses(raw, h, self.db, self.layout.abci_responses(h), self.encoding, events=events)
+            if events and h < top:
+                self._records.put("results", h, res, DECODED_PER_BYTE * len(raw))
+            out.append(res)
         return out
 
 

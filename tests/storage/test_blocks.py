@@ -290,3 +290,29 @@ def test_load_commits_batches_and_equals_one_by_one(sample_blocks, oracle):
     for h, c in zip(hs, many):
         if str(h) in oracle.commits and c is not None:
             assert c.block_id.hash.hex().upper() == oracle.commits[str(h)]["signed_header"]["commit"]["block_id"]["hash"]
+
+
+def test_the_record_cache_is_dropped_when_a_snapshot_goes_backwards(sample_home, tmp_path):
+    """A node that rolls back rewrites its top: a snapshot lower than the last one starts a new
+    record cache, so nothing decoded from the old history is served again."""
+    from cometgraph.storage.chain import Chain
+
+    chain = Chain.from_home(sample_home, snapshot_dir=tmp_path / "snaps").open()
+    try:
+        with chain.view() as v:
+            top = v.latest_height
+            metas = v.blocks.load_block_metas(list(range(1, top)))
+        old = chain.records
+        assert len(old) == top - 1 and old.get("meta", 1) == metas[0]
+        chain.refresh(force=True)  # same head: the cache carries over
+        assert chain.records is old
+        with chain.view() as v:
+            assert v.blocks.load_block_meta(1) is metas[0]
+        chain._latest = top + 1000  # as if the last snapshot had been higher
+        chain.refresh(force=True)
+        assert chain.records is not old and len(chain.records) == 0
+        with chain.view() as v:
+            again = v.blocks.load_block_meta(1)
+            assert again == metas[0] and again is not metas[0]
+    finally:
+        chain.close()

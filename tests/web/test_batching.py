@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def cold(gql):
+    """These tests count the reads of a first request: nothing decoded before may be reused."""
+    gql.chain.records.clear()
+
 
 def calls(gql) -> dict[str, Counter]:
     snap = gql.chain.holder.current
@@ -71,3 +79,20 @@ async def test_a_page_of_txs_is_decoded_in_one_batch_off_the_event_loop(gql, hei
     d = await gql.data("{ blocks(first: 100) { nodes { txs { memo signers } } } }")
     ntx = sum(len(b["txs"]) for b in d["blocks"]["nodes"])
     assert ntx > 0 and threads and threading.main_thread().name not in threads
+
+
+async def test_records_below_the_head_are_decoded_once_for_every_later_request(gql, heights):
+    """Block metas, validator sets and ABCI results below the head come from the chain's record
+    cache the second time: no read at all, and the same answer."""
+    q = "{ blocks(first: 30, maxHeight: $h) { nodes { height hash time numTxs events { type } validators { address votingPower } } } }"
+    q = "query($h: Int) " + q
+    first = await gql.data(q, {"h": heights[-1] - 1})
+    before = calls(gql)
+    again = await gql.data(q, {"h": heights[-1] - 1})
+    assert again == first
+    assert diff(before, calls(gql)) == {}
+    head = "query($h: Int) { block(height: $h) { hash events { type } } }"
+    top = await gql.data(head, {"h": heights[-1]})
+    before = calls(gql)
+    assert await gql.data(head, {"h": heights[-1]}) == top
+    assert diff(before, calls(gql)) != {}, "the head itself is read again (a rollback may rewrite it)"
