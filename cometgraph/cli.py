@@ -71,6 +71,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         descriptors=ns.descriptors,
         workers=ns.workers,
         cors_origins=ns.cors_origin,
+        cache_mb=ns.cache_mb,
     )
     limits = limits_from(ns)
     if settings.workers > 1:
@@ -188,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[logs], help="serve GraphQL (and GraphiQL) over HTTP")
     _chain_args(serve)
     serve.add_argument("--host", default=None, help="default 127.0.0.1")
+    serve.add_argument("--cache-mb", type=int, default=None,
+                       help="MB of decoded records each serving process keeps (IAVL nodes, block metas, validator sets, results); default 128")
     serve.add_argument("--port", type=int, default=None, help="default 8080")
     serve.add_argument(
         "--refresh", type=float, default=None, help=f"seconds between snapshot refreshes, 0 = never (default {DEFAULT_REFRESH})"

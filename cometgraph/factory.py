@@ -26,14 +26,15 @@ def open_chain(settings: Settings):
     from cometgraph.storage.codec.tx import DescriptorRegistry
 
     registry = DescriptorRegistry(settings.descriptors)
+    cache = settings.cache_mb << 20
 
     if settings.uses_sample:
         from .sample import sample_home
 
         home = sample_home()
         logging.getLogger("cometgraph").info("serving the embedded sample chain from %s", home)
-        return Chain.from_home(home, snapshot_dir=settings.snapshot_dir, registry=registry).open(), 0.0
-    chain = Chain.from_home(settings.home, settings.data_dir, settings.snapshot_dir, registry=registry).open()
+        return Chain.from_home(home, snapshot_dir=settings.snapshot_dir, registry=registry, cache_bytes=cache).open(), 0.0
+    chain = Chain.from_home(settings.home, settings.data_dir, settings.snapshot_dir, registry=registry, cache_bytes=cache).open()
     return chain, settings.refresh
 
 
@@ -84,6 +85,7 @@ def app():
         snapshot_dir=Path(raw["snapshot_dir"]) if raw.get("snapshot_dir") else None,
         descriptors=tuple(Path(p) for p in raw.get("descriptors") or ()),
         cors_origins=tuple(raw.get("cors_origins") or ()),
+        cache_mb=int(raw.get("cache_mb", Settings.cache_mb)),
     )
     chain, refresh = open_chain(settings)
     app = create_app(

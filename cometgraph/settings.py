@@ -23,6 +23,7 @@ class Settings:
     descriptors: tuple[Path, ...] = ()  # FileDescriptorSet files for chain-specific message types
     workers: int = 1  # serving processes on one port, each with its own snapshot
     cors_origins: tuple[str, ...] = ()  # browser origins that may query and subscribe; "*" = any
+    cache_mb: int = 128  # decoded records kept per serving process (IAVL nodes, block metas, validator sets, results)
 
     @property
     def uses_sample(self) -> bool:
@@ -40,6 +41,7 @@ class Settings:
             ("refresh", float),
             ("snapshot_dir", Path),
             ("workers", int),
+            ("cache_mb", int),
         ):
             raw = env.get(f"COMETGRAPH_{name.upper()}")
             if raw:
@@ -68,6 +70,8 @@ class Settings:
             raise InvalidInput("--refresh must be >= 0")
         if settings.workers < 1:
             raise InvalidInput("--workers must be >= 1")
+        if settings.cache_mb < 0:
+            raise InvalidInput("--cache-mb must be >= 0")
         if not 1 <= settings.port <= 65535:
             raise InvalidInput(f"--port {settings.port} is not a TCP port (1-65535)")
         return settings

@@ -32,6 +32,8 @@ from .txindex import NullTxIndex, TxIndex
 
 log = logging.getLogger(__name__)
 
+#: default bound of the decoded-record caches (``serve --cache-mb``)
+CACHE_BYTES = 128 << 20
 #: bound of the ranked-list cache: a row is (amount, address, record), ~250 bytes
 RANKINGS_BYTES = 64 << 20
 
@@ -165,15 +167,18 @@ class Chain:
         snapshot_dir: Path | None = None,
         prefixes: Prefixes | None = None,
         registry: DescriptorRegistry | None = None,
+        cache_bytes: int = CACHE_BYTES,
     ) -> None:
         self.data_dir = find_data_dir(data_dir=data_dir)
+        #: what the decoded-record caches may hold: half IAVL nodes, half block-level records
+        self.cache_bytes = cache_bytes
         self.prefixes = prefixes
         #: protobuf types for tx messages: built-in SDK types plus the operator's descriptor sets
         self.registry = registry or DescriptorRegistry()
         #: IAVL nodes are immutable per key, so one cache serves every snapshot of application.db
-        self.node_cache = NodeCache()
+        self.node_cache = NodeCache(cache_bytes // 2)
         #: decoded block metas, validator sets and ABCI results below the head, for every snapshot
-        self.records = RecordCache()
+        self.records = RecordCache(cache_bytes // 2)
         self._latest = 0
         #: ranked lists (rich list, a validator's delegators) by (kind, version, subject): a
         #: committed version never changes, so they are computed once and paged many times
@@ -198,7 +203,7 @@ class Chain:
         if readers.app is not None:
             latest = readers.app.latest_version()
             if latest < self._app_latest:  # the node was rolled back: versions may be rewritten
-                self.node_cache = NodeCache()
+                self.node_cache = NodeCache(self.cache_bytes // 2)
                 rebuild = True
             self._app_latest = latest
         if rebuild:
@@ -212,8 +217,9 @@ class Chain:
         data_dir: Path | None = None,
         snapshot_dir: Path | None = None,
         registry: DescriptorRegistry | None = None,
+        cache_bytes: int = CACHE_BYTES,
     ) -> Chain:
-        return cls(find_data_dir(home, data_dir), snapshot_dir, registry=registry)
+        return cls(find_data_dir(home, data_dir), snapshot_dir, registry=registry, cache_bytes=cache_bytes)
 
     def open(self) -> Chain:
         self.holder.open()

@@ -92,3 +92,23 @@ def test_bad_serve_settings_are_one_line_not_a_traceback(capsys, monkeypatch):
     monkeypatch.setenv("COMETGRAPH_REFRESH", "soon")
     assert main(["serve"]) == 2
     assert capsys.readouterr().err.strip() == "cometgraph: COMETGRAPH_REFRESH='soon' is not a valid float"
+
+
+def test_the_cache_budget_comes_from_a_flag_or_the_environment_and_bounds_the_chains_caches(sample_home, tmp_path, capsys):
+    from cometgraph.cli import main
+    from cometgraph.factory import open_chain
+    from cometgraph.settings import Settings
+
+    assert Settings.from_env({}).cache_mb == 128
+    assert Settings.from_env({"COMETGRAPH_CACHE_MB": "32"}).cache_mb == 32
+    assert Settings.from_env({"COMETGRAPH_CACHE_MB": "32"}, cache_mb=8).cache_mb == 8
+    chain, _ = open_chain(Settings.from_env({}, home=sample_home, snapshot_dir=tmp_path / "s", cache_mb=8))
+    try:
+        assert chain.node_cache.max_size == 4 << 20 and chain.records.max_bytes == 4 << 20
+        with chain.view() as v:
+            v.blocks.load_block_metas(list(range(1, v.latest_height)))
+        assert 0 < chain.records.size <= 4 << 20
+    finally:
+        chain.close()
+    assert main(["serve", "--cache-mb", "-1"]) == 2
+    assert capsys.readouterr().err.strip() == "cometgraph: --cache-mb must be >= 0"
