@@ -111,15 +111,15 @@ def build_readers(
     blocks = BlockStore(snap.db("blockstore"), records)
     broken = snap.broken
     state = Unavailable("state", broken["state"]) if "state" in broken else StateStore(snap.db("state"), base=blocks.base(), records=records)
-    txdb = snap.db("tx_index")
-    if "tx_index" in broken:
-        txs = Unavailable("tx_index", broken["tx_index"])
-    else:
-        txs = TxIndex(txdb) if txdb is not None else NullTxIndex()
     st = None if "state" in broken else state.load_state()
     top = blocks.height()
     if st is not None and st.last_block_height:
         top = min(top, st.last_block_height)
+    txdb = snap.db("tx_index")
+    if "tx_index" in broken:
+        txs = Unavailable("tx_index", broken["tx_index"])
+    else:
+        txs = TxIndex(txdb, records, head=blocks.height()) if txdb is not None else NullTxIndex()
     appdb = snap.db("application")
     app = AppStore(appdb, node_cache) if appdb is not None else None
     modules = Modules.build(app, prefixes, registry) if app is not None and prefixes is not None else None

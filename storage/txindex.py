@@ -60,6 +60,7 @@ from .errors import CorruptRecord, IndexDisabled, InvalidInput
 from .keys import oc_string
 from .kv import KV, first, prefix_end
 from .models import TxResult
+from .records import DECODED_PER_BYTE, RecordCache
 from .proto import cometbft_pb2 as pb
 from .query import Query
 from .query import parse as parse_query
@@ -121,9 +122,12 @@ class TxIndex:
     call then raises ``IndexDisabled``.
     """
 
-    def __init__(self, kv: KV) -> None:
+    def __init__(self, kv: KV, records: RecordCache | None = None, head: int = 0) -> None:
         self.kv = kv
         self.enabled = first(kv.iterate(include_value=False)) is not None
+        #: decoded txs of heights below ``head`` (the block store's top), shared with later snapshots
+        self._records = records if records is not None else RecordCache(0)
+        self._head = head
         self._top: int | None = None
         self._event_keys: tuple[str, ...] | None = None
 
@@ -132,15 +136,23 @@ class TxIndex:
         """The tx with this sha256, or None if the index does not have it."""
         self._check()
         _check_hash(hash)
-        return decode_tx_result(bytes(hash), self.kv.get(bytes(hash)))
+        return self.load_txs([hash])[0]
 
     def load_txs(self, hashes: Sequence[bytes]) -> list[TxResult | None]:
-        """Many txs in one consistent read, in the order asked; unknown hashes are None."""
+        """Many txs in one consistent read, in the order asked; unknown hashes are None.
+        Txs of heights below the head come from the chain's record cache when decoded before."""
         self._check()
-        keys = [bytes(h) for h in hashes]
-        for h in keys:
+        for h in hashes:
             _check_hash(h)
-        return [decode_tx_result(h, v) for h, v in zip(keys, self.kv.get_many(keys))]
+        keys = [bytes(h) for h in hashes]
+        got = {h: tx for h in keys if (tx := self._records.get("tx", h)) is not None}
+        missing = [h for h in keys if h not in got]
+        for h, raw in zip(missing, self.kv.get_many(missing) if missing else ()):
+            tx = decode_tx_result(h, raw)
+            if tx is not None and tx.height < self._head:
+                self._records.put("tx", h, tx, DECODED_PER_BYTE * len(raw))
+            got[h] = tx
+        return [got[h] for h in keys]
 
     # ------------------------------------------------------------ search
     def search(self, query: str | Query, order: str = "asc", after: str | None = None, limit: int = DEFAULT_LIMIT) -> TxPage:

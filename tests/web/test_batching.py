@@ -96,3 +96,13 @@ async def test_records_below_the_head_are_decoded_once_for_every_later_request(g
     before = calls(gql)
     assert await gql.data(head, {"h": heights[-1]}) == top
     assert diff(before, calls(gql)) != {}, "the head itself is read again (a rollback may rewrite it)"
+
+
+async def test_a_tx_below_the_head_is_decoded_once_for_every_later_request(gql, oracle, heights):
+    h = next(h for h, tx in oracle.txs.items() if int(tx["height"]) < heights[-1])
+    q = 'query($h: String!) { tx(hash: $h) { hash height code gasUsed events { type attributes { key value } } } }'
+    first = await gql.data(q, {"h": h})
+    before = calls(gql)
+    assert await gql.data(q, {"h": h}) == first and first["tx"]["hash"] == h
+    used = diff(before, calls(gql))
+    assert "tx_index" not in used, used
