@@ -1,0 +1,132 @@
+"""Per-request CPU of one workload through the real ASGI app, in one process, no network.
+
+Not the same-run comparison with the node (bench/run.py): a quick before/after of one lever
+(the record cache, the shape cache) on the embedded sample chain, each variant in a fresh
+process. Prints CPU ms per request (all threads of the process) and wall ms.
+
+    python -m bench.inproc W1 W4 W5 V --requests 400 --variants records,shapes
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+QUERIES = {
+    "W1": ("query W1($top: Int!) { blocks(first: 100, maxHeight: $top) { nodes { height hash time proposerAddress numTxs } } }", "top"),
+    "W4": ("query W4($h: String!) { tx(hash: $h) { hash height code gasWanted gasUsed memo messages { typeUrl json } "
+           "events { type attributes { key value } } } }", "h"),
+    "W5": ("query W5($h: Int!) { validators(height: $h) { address votingPower proposerPriority staking { moniker operatorAddress tokens } } }", "h"),
+    "V": ("query V($h: Int!) { validators(height: $h) { address votingPower } }", "h"),
+    "S": ("{ status { latestHeight } }", None),
+}
+
+#: variant -> what it switches off (run in its own process)
+VARIANTS = {
+    "all": "every cache on (as served)",
+    "no-records": "the record cache off (storage/records.py)",
+    "inline": "heights and hashes written inline, each text new (shape cache on)",
+    "inline-no-shapes": "inline, each text new, shape cache off (full validation each time)",
+}
+
+
+def one(workload: str, variant: str, n: int) -> dict:
+    from cometgraph.sample import sample_home
+    from cometgraph.storage.chain import Chain
+    from cometgraph.storage.records import RecordCache
+    from cometgraph.web.app import create_app
+
+    chain = Chain.from_home(sample_home(), snapshot_dir=tempfile.mkdtemp(prefix="cg-inproc-"))
+    if variant == "no-records":
+        chain.records = RecordCache(0)
+    chain.open()
+    app = create_app(chain)
+    schema = next(r.endpoint.schema for r in app.routes if getattr(r, "path", "") == "/graphql" and hasattr(r, "methods"))
+    if variant.startswith("inline"):
+        schema.document_store.size = 0  # every text new, as with inline literals over a long chain
+    if variant == "inline-no-shapes":
+        schema.shape_store.is_clean = lambda shape: False
+
+    async def call(body: bytes) -> bytes:
+        out: list[dict] = []
+        scope = {"type": "http", "method": "POST", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                 "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 1), "client": ("127.0.0.1", 2), "root_path": "", "app": app}
+        sent = False
+
+        async def receive():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(3600)
+
+        async def send(msg):
+            out.append(msg)
+
+        await app(scope, receive, send)
+        return b"".join(m.get("body", b"") for m in out if m["type"] == "http.response.body")
+
+    async def main() -> dict:
+        async with app.router.lifespan_context(app):
+            with chain.view() as v:
+                top, low = v.latest_height, v.earliest_height
+            r = json.loads(await call(json.dumps({"query": '{ txs(query: "tx.height>0", first: 100) { nodes { hash } } }'}).encode()))
+            hashes = [x["hash"] for x in r["data"]["txs"]["nodes"]]
+            query, var = QUERIES[workload]
+            rnd = random.Random(1)
+
+            def body() -> bytes:
+                if var is None:
+                    return json.dumps({"query": query}).encode()
+                p = rnd.choice(hashes) if workload == "W4" else rnd.randint(max(low, 2), top)
+                if variant.startswith("inline"):
+                    text = "{" + query.split("{", 1)[1].replace("$" + var, json.dumps(p))
+                    return json.dumps({"query": text}).encode()
+                return json.dumps({"query": query, "variables": {var: p}}).encode()
+
+            bodies = [body() for _ in range(n)]
+            for b in bodies[:20]:  # warm: the first requests build what every later one reuses
+                assert b'"errors"' not in await call(b)
+            wall, cpu = time.perf_counter(), time.process_time()
+            for b in bodies:
+                await call(b)
+            return {"workload": workload, "variant": variant, "requests": n,
+                    "cpu_ms": 1000 * (time.process_time() - cpu) / n, "wall_ms": 1000 * (time.perf_counter() - wall) / n}
+
+    try:
+        return asyncio.run(main())
+    finally:
+        chain.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("workloads", nargs="*", default=["W1", "W4", "W5", "V"])
+    ap.add_argument("--requests", type=int, default=400)
+    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--one", nargs=2, metavar=("WORKLOAD", "VARIANT"), help=argparse.SUPPRESS)
+    ns = ap.parse_args()
+    if ns.one:
+        print(json.dumps(one(ns.one[0], ns.one[1], ns.requests)))
+        return 0
+    print("| workload | variant | CPU ms/request | wall ms/request |\n|---|---|--:|--:|")
+    for w in ns.workloads:
+        for v in ns.variants.split(","):
+            if v.startswith("inline") and QUERIES[w][1] is None:
+                continue
+            out = subprocess.run([sys.executable, "-m", "bench.inproc", "--one", w, v, "--requests", str(ns.requests)],
+                                 capture_output=True, text=True, check=True)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"| {w} | {v} | {r['cpu_ms']:.2f} | {r['wall_ms']:.2f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
