@@ -21,7 +21,6 @@ gives exactly the errors full validation would.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Iterator
 
 from graphql import DocumentNode, GraphQLError, validate
@@ -66,26 +65,25 @@ class DocumentStore:
     """Query text -> (document, validation errors); least recently used goes first."""
 
     def __init__(self, size: int = SIZE, max_chars: int = MAX_CHARS) -> None:
+        #: entries kept (0: none); bounded in count because each text is bounded in length
         self.size, self.max_chars = size, max_chars
-        self._entries: OrderedDict[str, tuple[DocumentNode, list[GraphQLError] | None]] = OrderedDict()
-        self.hits = self.misses = 0
+        self._entries: LRU[tuple[DocumentNode, list[GraphQLError] | None]] = LRU(size)
 
     def get(self, query: str) -> tuple[DocumentNode, list[GraphQLError] | None] | None:
-        entry = self._entries.get(query)
-        if entry is None:
-            self.misses += 1
-            return None
-        self._entries.move_to_end(query)
-        self.hits += 1
-        return entry
+        return self._entries.get(query)
 
     def put(self, query: str, document: DocumentNode, errors: list[GraphQLError] | None) -> None:
-        if len(query) > self.max_chars:
+        if len(query) > self.max_chars or self.size <= 0:
             return
-        self._entries[query] = (document, errors)
-        self._entries.move_to_end(query)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        self._entries.put(query, (document, errors))
+
+    @property
+    def hits(self) -> int:
+        return self._entries.hits
+
+    @property
+    def misses(self) -> int:
+        return self._entries.misses
 
     def __len__(self) -> int:
         return len(self._entries)

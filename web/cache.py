@@ -10,8 +10,8 @@ document, so CDNs and nginx can key on short URLs.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
+
+from cometgraph.storage.lru import LRU
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 VOLATILE = "public, max-age=1"
@@ -44,13 +44,15 @@ class PersistedQueryMismatch(Exception):
     pass
 
 
-class PersistedQueries:
-    """sha256 → document, bounded (documents are small; clients resend on a miss)."""
+#: registered documents' bytes: a client may register any number, each up to the body limit
+PERSISTED_BYTES = 8 << 20
 
-    def __init__(self, size: int = 10_000) -> None:
-        self._d: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-        self.size = size
+
+class PersistedQueries:
+    """sha256 → document, bounded by the documents' bytes (clients resend on a miss)."""
+
+    def __init__(self, max_bytes: int = PERSISTED_BYTES) -> None:
+        self._d: LRU[str] = LRU(max_bytes, len)
 
     def resolve(self, query: str | None, extensions: dict | None) -> str | None:
         """The document to run: the query itself, or the one registered under its hash."""
@@ -64,16 +66,9 @@ class PersistedQueries:
         if query:
             if hashlib.sha256(query.encode()).hexdigest() != digest:
                 raise PersistedQueryMismatch("provided sha256Hash does not match the query")
-            with self._lock:
-                self._d[digest] = query
-                self._d.move_to_end(digest)
-                while len(self._d) > self.size:
-                    self._d.popitem(last=False)
+            self._d.put(digest, query)
             return query
-        with self._lock:
-            found = self._d.get(digest)
-            if found is not None:
-                self._d.move_to_end(digest)
+        found = self._d.get(digest)
         if found is None:
             raise PersistedQueryNotFound()
         return found

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
+
 
 async def test_an_answer_about_a_named_finished_height_is_immutable_with_an_etag(gql, heights):
     q = {"query": f"{{ block(height: {heights[2]}) {{ hash txs {{ hash }} }} validators(height: {heights[2]}) {{ address }} }}"}
@@ -49,3 +51,24 @@ async def test_persisted_queries_let_a_get_url_carry_only_a_hash(gql, heights):
     assert hit.headers["cache-control"].endswith("immutable")
     bad = await gql.client.get("/graphql", params={"query": "{ status { latestHeight } }", "extensions": ext})
     assert bad.status_code == 400 and bad.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+def test_registered_persisted_queries_are_bounded_by_their_bytes():
+    """A client may register any number of documents up to the body limit each: what the
+    server keeps is bounded in bytes, the least recently used going first."""
+    import hashlib
+
+    from cometgraph.web.cache import PersistedQueries, PersistedQueryNotFound
+
+    pq = PersistedQueries(max_bytes=10_000)
+
+    def ext(doc: str) -> dict:
+        return {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(doc.encode()).hexdigest()}}
+
+    docs = [f"{{ status {{ latestHeight }} }} # {i} " + "x" * 3000 for i in range(5)]
+    for d in docs:
+        assert pq.resolve(d, ext(d)) == d
+    assert pq.resolve(None, ext(docs[-1])) == docs[-1]
+    with pytest.raises(PersistedQueryNotFound):
+        pq.resolve(None, ext(docs[0]))
+    assert pq._d.size <= 10_000
