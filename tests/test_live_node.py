@@ -48,6 +48,16 @@ async def graphql_ws(port: int):
         yield ws
 
 
+async def _subscribed(app, n: int, timeout: float = 60) -> None:
+    """Until ``n`` subscriptions are registered with the app's broadcaster."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while app.state.broadcaster.subscribers < n:
+        assert asyncio.get_running_loop().time() < deadline, "the subscription never started"
+        await asyncio.sleep(0.02)
+
+
 def _node_block_hash(node, height: int) -> str:
     return node.rpc("block", height=height)["block_id"]["hash"]
 
@@ -71,11 +81,17 @@ def test_snapshot_of_a_running_node_sees_new_heights_after_refresh(running_node,
 
         target = first_top + 3
         node.wait_height(target, timeout=60)
+        # the RPC reports a height once the block is saved; its state is saved a moment later,
+        # and a snapshot shows a height only when both are there: refresh until it does
         deadline = time.monotonic() + 90
-        swapped = False
-        while time.monotonic() < deadline and not swapped:
-            swapped = chain.refresh()
-        assert swapped, "the node wrote blocks but no refresh found a change"
+        swaps = 0
+        while True:
+            swaps += chain.refresh()
+            with chain.view() as v:
+                if v.latest_height >= target:
+                    break
+            assert time.monotonic() < deadline, f"the node is past {target} but snapshots stop at {v.latest_height}"
+        assert swaps >= 1, "the node wrote blocks but no refresh found a change"
         with chain.view() as v:
             assert v.latest_height >= target
             for h in (first_top, v.latest_height):
@@ -112,7 +128,7 @@ def test_live_service_streams_new_blocks_and_matching_txs_from_a_running_node(ru
             await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": {"query": "subscription { newBlocks { height hash } }"}}))
             q = f"transfer.recipient='{bob}'"
             await ws.send(json.dumps({"id": "t", "type": "subscribe", "payload": {"query": "subscription($q: String) { newTxs(query: $q) { hash height code memo } }", "variables": {"q": q}}}))
-            await asyncio.sleep(0.5)
+            await _subscribed(app, 2)  # both listening before the tx is sent
             # a real tx from the keyring the sample home carries
             sent = await asyncio.to_thread(
                 node.injectived.run_json,
@@ -170,7 +186,7 @@ def test_a_delegation_on_a_running_node_arrives_as_a_staking_flow(running_node, 
         async with graphql_ws(port) as ws:
             q = "subscription($m: BigInt) { newStakingFlows(minAmount: $m) { kind delegatorAddress validatorAddress amount { denom amount } height tx { hash } } }"
             await ws.send(json.dumps({"id": "f", "type": "subscribe", "payload": {"query": q, "variables": {"m": "1000"}}}))
-            await asyncio.sleep(0.5)
+            await _subscribed(app, 1)  # listening before the delegation is sent
             sent = await asyncio.to_thread(
                 node.injectived.run_json,
                 "tx", "staking", "delegate", valoper, "2000000inj", "--from", alice,
