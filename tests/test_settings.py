@@ -157,3 +157,21 @@ def test_a_bad_value_names_its_variable_or_flag():
         Settings.from_env({"COMETGRAPH_LOG_FORMAT": "XML"})  # lower-cased before the check, as the flag
     with pytest.raises(TypeError, match="not settings: colour"):
         Settings.from_env({}, colour="red")
+
+
+def test_the_readme_limits_table_names_only_flags_that_exist():
+    import re
+
+    text = README.read_text()
+    section = text[text.index("### Limits (defaults)"):text.index("### Errors")]
+    named = set(re.findall(r"`(--[a-z-]+)", section))
+    assert named and named <= {S.flag(f) for f in FIELDS if S.spec(f).group == "limits"}
+
+
+def test_a_bad_limit_in_the_environment_is_one_line_and_exit_code_2(capsys, monkeypatch):
+    """(Before the settings were described once, it was a ValueError traceback.)"""
+    from cometgraph.cli import main
+
+    monkeypatch.setenv("COMETGRAPH_MAX_DEPTH", "deep")
+    assert main(["serve"]) == 2
+    assert capsys.readouterr().err.strip() == "cometgraph: COMETGRAPH_MAX_DEPTH='deep' is not a valid int"
