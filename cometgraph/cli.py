@@ -5,54 +5,22 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-from pathlib import Path
 
 from .factory import open_chain, tune_gc
 from .logs import export as export_logging
 from .logs import uvicorn_log_config
-from .settings import DEFAULT_REFRESH, Settings
+from .settings import Settings, add_flags, from_args
 
 
-def _chain_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--home", type=Path, help="node home (holds data/); default: the embedded sample chain")
-    p.add_argument("--data-dir", type=Path, help="the node's data folder, if not HOME/data")
-    p.add_argument("--snapshot-dir", type=Path, help="where private snapshots go (same filesystem as the node: hard links)")
-    p.add_argument(
-        "--descriptors",
-        type=Path,
-        action="append",
-        help="a protobuf FileDescriptorSet (buf build -o FILE) for chain-specific message types; repeatable",
-    )
+def settings_from(ns: argparse.Namespace) -> Settings:
+    """The command's flags, then ``COMETGRAPH_*`` in the environment, then the defaults."""
+    return from_args(ns)
 
 
 def limits_from(ns: argparse.Namespace):
-    from dataclasses import replace
-
-    from cometgraph.schema.limits import Limits
-
-    # flag, then COMETGRAPH_<FLAG> in the environment, then the default
-    flags = {
-        "max_depth": ("max_depth", int),
-        "max_aliases": ("max_aliases", int),
-        "max_tokens": ("max_tokens", int),
-        "max_nodes": ("max_nodes", int),
-        "max_body": ("max_body_bytes", int),
-        "timeout": ("timeout_seconds", float),
-        "rate_limit": ("rate_limit", float),
-        "max_batch": ("max_batch", int),
-    }
-    given = {}
-    for flag, (field, cast) in flags.items():
-        value = getattr(ns, flag)
-        if value is None and os.environ.get(f"COMETGRAPH_{flag.upper()}"):
-            value = cast(os.environ[f"COMETGRAPH_{flag.upper()}"])
-        if value is not None:
-            given[field] = value
-    limits = replace(Limits(), **given)
-    no_introspection = ns.no_introspection or os.environ.get("COMETGRAPH_NO_INTROSPECTION", "").lower() in ("1", "true", "yes")
-    return replace(limits, introspection=False) if no_introspection else limits
+    """The schema's limits from the flags, then the environment, then the defaults."""
+    return settings_from(ns).limits()
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:
@@ -61,25 +29,14 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     from cometgraph.storage.snapshot import find_data_dir
     from cometgraph.web.app import create_app
 
-    settings = Settings.from_env(
-        home=ns.home,
-        data_dir=ns.data_dir,
-        host=ns.host,
-        port=ns.port,
-        refresh=ns.refresh,
-        snapshot_dir=ns.snapshot_dir,
-        descriptors=ns.descriptors,
-        workers=ns.workers,
-        cors_origins=ns.cors_origin,
-        cache_mb=ns.cache_mb,
-    )
-    limits = limits_from(ns)
+    settings = settings_from(ns)
+    limits = settings.limits()
     if settings.workers > 1:
         from . import factory, workers
 
         if not settings.uses_sample:  # the workers would each fail the same way: say it once, here
             find_data_dir(settings.home, settings.data_dir)
-        config_env = factory.export(settings, limits)
+        config_env = factory.export(settings)
         export_logging(ns.log_level, ns.log_format)
         if workers.supports_reuse_port():  # each worker its own socket: connections spread evenly
             announce(settings, limits)
@@ -118,7 +75,7 @@ def cmd_check(ns: argparse.Namespace) -> int:
     """Report databases, formats, height ranges and problems; exit 1 when something can't be read."""
     from cometgraph.storage.integrity import check_report
 
-    settings = Settings.from_env(home=ns.home, data_dir=ns.data_dir, snapshot_dir=ns.snapshot_dir, descriptors=ns.descriptors)
+    settings = settings_from(ns)
     chain, _ = open_chain(settings)
     try:
         with chain.view() as v:
@@ -135,7 +92,7 @@ def cmd_verify(ns: argparse.Namespace) -> int:
 
     from .progress import reporter
 
-    settings = Settings.from_env(home=ns.home, data_dir=ns.data_dir, snapshot_dir=ns.snapshot_dir, descriptors=ns.descriptors)
+    settings = settings_from(ns)
     chain, _ = open_chain(settings)
     progress = reporter(sys.stderr, as_json=ns.json)
     try:
@@ -182,47 +139,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     ap = argparse.ArgumentParser(prog="cometgraph", description="GraphQL over a CometBFT / Cosmos SDK node's databases")
     ap.add_argument("--version", action="version", version=f"cometgraph {version('cometgraph')}")
-    logs = argparse.ArgumentParser(add_help=False)
-    logs.add_argument("--log-level", help="debug, info, warning, error (default info; env COMETGRAPH_LOG_LEVEL)")
-    logs.add_argument("--log-format", help="text or json: one JSON object per line (default text; env COMETGRAPH_LOG_FORMAT)")
     sub = ap.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", parents=[logs], help="serve GraphQL (and GraphiQL) over HTTP")
-    _chain_args(serve)
-    serve.add_argument("--host", default=None, help="default 127.0.0.1")
-    serve.add_argument("--cache-mb", type=int, default=None,
-                       help="MB of decoded records each serving process keeps (IAVL nodes, block metas, validator sets, results); default 128")
-    serve.add_argument("--port", type=int, default=None, help="default 8080")
-    serve.add_argument(
-        "--refresh", type=float, default=None, help=f"seconds between snapshot refreshes, 0 = never (default {DEFAULT_REFRESH})"
-    )
-    serve.add_argument("--workers", type=int, help="worker processes on one port, each with its own snapshot (default 1)")
-    serve.add_argument(
-        "--cors-origin",
-        action="append",
-        metavar="ORIGIN",
-        help="a browser origin (scheme://host[:port], or *) whose pages may query and subscribe; repeatable (default: none)",
-    )
-    lim = serve.add_argument_group("limits (README: Limits)")
-    lim.add_argument("--max-depth", type=int, default=None, help="query depth (default 12)")
-    lim.add_argument("--max-aliases", type=int, default=None, help="aliases per query (default 30)")
-    lim.add_argument("--max-tokens", type=int, default=None, help="tokens per query document (default 5000)")
-    lim.add_argument("--max-nodes", type=int, default=None, help="objects a query may return, estimated before it runs (default 50000)")
-    lim.add_argument("--max-body", type=int, default=None, help="request body bytes (default 262144)")
-    lim.add_argument("--timeout", type=float, default=None, help="seconds one operation may run (default 15)")
-    lim.add_argument("--rate-limit", type=float, default=None, help="requests/s per client address, 0 = off (default 0)")
-    lim.add_argument("--max-batch", type=int, default=None, help="operations per batched request, 0 = no batches (default 10)")
-    lim.add_argument("--no-introspection", action="store_true", help="refuse schema introspection")
+    serve = sub.add_parser("serve", help="serve GraphQL (and GraphiQL) over HTTP")
+    add_flags(serve, "serve", {"limits": serve.add_argument_group("limits (README: Limits)")})
     serve.set_defaults(func=cmd_serve)
-    check = sub.add_parser("check", parents=[logs], help="open a snapshot and print where the chain stands")
-    _chain_args(check)
+    check = sub.add_parser("check", help="open a snapshot and print where the chain stands")
+    add_flags(check, "check")
     check.set_defaults(func=cmd_check)
-    verify = sub.add_parser("verify", parents=[logs], help="recompute every stored height's hashes and report the first mismatch")
-    _chain_args(verify)
+    verify = sub.add_parser("verify", help="recompute every stored height's hashes and report the first mismatch")
+    add_flags(verify, "verify")
     verify.add_argument("--from", dest="from_height", type=int, help="first height (default: the store's base)")
     verify.add_argument("--to", dest="to_height", type=int, help="last height (default: the store's top)")
     verify.add_argument("--json", action="store_true", help="the report as one JSON object on stdout; progress as JSON lines on stderr")
     verify.set_defaults(func=cmd_verify)
-    schema = sub.add_parser("schema", parents=[logs], help="print the GraphQL schema (SDL)")
+    schema = sub.add_parser("schema", help="print the GraphQL schema (SDL)")
+    add_flags(schema, "schema")
     schema.set_defaults(func=cmd_schema)
     return ap
 

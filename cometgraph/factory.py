@@ -7,16 +7,10 @@ when refreshing, follows the node and feeds its own subscribers.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from dataclasses import asdict
-from typing import TYPE_CHECKING
 
 from .settings import Settings
-
-if TYPE_CHECKING:
-    from cometgraph.schema.limits import Limits
 
 ENV = "COMETGRAPH_WORKER_CONFIG"
 
@@ -55,43 +49,28 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def export(settings: Settings, limits: Limits) -> str:
-    """Put the settings where workers find them; returns the value, for workers started by hand."""
-    os.environ[ENV] = json.dumps(
-        {
-            "settings": {k: (str(v) if v is not None and not isinstance(v, (int, float, str, tuple)) else v) for k, v in asdict(settings).items()},
-            "limits": asdict(limits),
-        },
-        default=str,
-    )
+def export(settings: Settings) -> str:
+    """Put the settings where workers find them (every field, ``Settings.to_json``); returns the
+    value, for workers started by hand."""
+    os.environ[ENV] = settings.to_json()
     return os.environ[ENV]
+
+
+def handed_over() -> Settings:
+    """The settings the parent exported."""
+    return Settings.from_json(os.environ[ENV])
 
 
 def app():
     """Build this worker's app from the parent's settings."""
-    from pathlib import Path
-
-    from cometgraph.schema.limits import Limits
     from cometgraph.web.app import create_app
 
-    cfg = json.loads(os.environ[ENV])
-    raw = cfg["settings"]
-    settings = Settings(
-        home=Path(raw["home"]) if raw.get("home") else None,
-        data_dir=Path(raw["data_dir"]) if raw.get("data_dir") else None,
-        host=raw["host"],
-        port=int(raw["port"]),
-        refresh=float(raw["refresh"]),
-        snapshot_dir=Path(raw["snapshot_dir"]) if raw.get("snapshot_dir") else None,
-        descriptors=tuple(Path(p) for p in raw.get("descriptors") or ()),
-        cors_origins=tuple(raw.get("cors_origins") or ()),
-        cache_mb=int(raw.get("cache_mb", Settings.cache_mb)),
-    )
+    settings = handed_over()
     chain, refresh = open_chain(settings)
     app = create_app(
         chain,
         refresh=refresh,
-        limits=Limits(**cfg["limits"]),
+        limits=settings.limits(),
         cors_origins=settings.cors_origins,
         metrics_dir=os.environ.get("PROMETHEUS_MULTIPROC_DIR"),  # set by the supervisor (workers.py)
     )

@@ -12,10 +12,9 @@ import logging
 import os
 import sys
 
-from cometgraph.storage.errors import InvalidInput
+from .settings import FORMATS, LEVELS, Settings
 
-LEVELS = ("debug", "info", "warning", "error", "critical")
-FORMATS = ("text", "json")
+__all__ = ["FORMATS", "LEVELS", "configure", "export", "resolve", "uvicorn_log_config"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: watchfiles logs "N changes detected" at INFO on every write of the node (482 of 569 lines
 #: in a live run): only shown at --log-level debug
@@ -23,15 +22,9 @@ CHATTY = ("watchfiles",)
 
 
 def resolve(level: str | None, fmt: str | None, environ=None) -> tuple[str, str]:
-    """The flag, else ``COMETGRAPH_LOG_*``, else info/text; a bad value is one clear line."""
-    env = os.environ if environ is None else environ
-    level = (level or env.get("COMETGRAPH_LOG_LEVEL") or "info").lower()
-    fmt = (fmt or env.get("COMETGRAPH_LOG_FORMAT") or "text").lower()
-    if level not in LEVELS:
-        raise InvalidInput(f"log level {level!r} is not one of {', '.join(LEVELS)}")
-    if fmt not in FORMATS:
-        raise InvalidInput(f"log format {fmt!r} is not one of {', '.join(FORMATS)}")
-    return level, fmt
+    """The flag, else ``COMETGRAPH_LOG_*``, else info/text (settings.py: ``log_level``,
+    ``log_format``); a bad value is one clear line."""
+    return Settings.value("log_level", level or None, environ), Settings.value("log_format", fmt or None, environ)
 
 
 def _formatter(fmt: str) -> logging.Formatter:
@@ -66,7 +59,9 @@ def configure(level: str | None = None, fmt: str | None = None) -> tuple[str, st
 
 def export(level: str, fmt: str) -> None:
     """Hand the choice to worker processes spawned after this (they start without our logging)."""
-    os.environ["COMETGRAPH_LOG_LEVEL"], os.environ["COMETGRAPH_LOG_FORMAT"] = level, fmt
+    from .settings import env_name, field_named
+
+    os.environ[env_name(field_named("log_level"))], os.environ[env_name(field_named("log_format"))] = level, fmt
 
 
 def uvicorn_log_config(fmt: str) -> dict | None:
