@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
 import math
 import time
@@ -77,7 +76,6 @@ class GraphQLApp(GraphQL):
         request = StarletteRequest(scope=scope, receive=receive)
         media = request.state.media = negotiate(request.headers.get("accept"))
         request.state.request_errors = []  # per operation: did it fail before execution? (process_result)
-        token = _CURRENT.set(None)
         try:
             response = await self.run(request)
         except HTTPException as e:
@@ -91,9 +89,8 @@ class GraphQLApp(GraphQL):
             response = _error_response(str(e), "BAD_REQUEST", 400, media)
         except BatchRefused as e:
             response = _error_response(str(e), e.code, 400, media)
-        finally:
-            ctx = _CURRENT.get()
-            _CURRENT.reset(token)
+        # the request's Context (get_context) knows whether every answer was about finished heights
+        ctx: Context | None = getattr(request.state, "context", None)
         if media == GRAPHQL_RESPONSE and response.media_type == JSON:
             response.headers["content-type"] = content_type(media)
             if request.state.request_errors == [True]:  # one operation, refused before it ran
@@ -175,7 +172,7 @@ class GraphQLApp(GraphQL):
         # an HTTP request's operations (a batch) share one object budget; a connection's do not
         budget = None if isinstance(request, WebSocket) else self.limits.max_nodes
         ctx = Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch, nodes_left=budget)
-        _CURRENT.set(ctx)
+        request.state.context = ctx  # read back in __call__ to choose the cache headers
         return ctx
 
 
@@ -188,10 +185,6 @@ class BatchRefused(Exception):
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-#: the request's Context, so cache headers can be chosen after execution
-_CURRENT: contextvars.ContextVar = contextvars.ContextVar("cometgraph_context", default=None)
 
 
 def _error_response(message: str, code: str, status: int, media: str = JSON) -> JSONResponse:
