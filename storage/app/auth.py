@@ -45,12 +45,12 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from google.protobuf import any_pb2, unknown_fields
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
 from ..codec import amino, amino_app, bech32
 from ..codec.amino import AminoError
-from ..codec.tx import DescriptorRegistry, default_registry
+from ..codec.tx import DescriptorRegistry, DynamicMessage, default_registry
 from ..errors import CorruptRecord, InvalidInput, UnknownFormat
 from ..models import Coin
 from ..prefixes import Prefixes
@@ -155,14 +155,14 @@ class _Undecodable(Exception):
 
 
 @cache
-def _cls(full_name: str) -> type[Message]:
+def _cls(full_name: str) -> type[DynamicMessage]:
     desc = default_registry().find(full_name)
     if desc is None:  # pragma: no cover - the built-in set always has these
         raise RuntimeError(f"built-in descriptors lack {full_name}")
     return GetMessageClass(desc)
 
 
-def _parse(full_name: str, data: bytes) -> Message:
+def _parse(full_name: str, data: bytes) -> DynamicMessage:
     msg = _cls(full_name)()
     try:
         msg.ParseFromString(data)
@@ -221,7 +221,7 @@ def _address_matches(text: str, key_address: bytes | None) -> bool:
     return payload == key_address if key_address is not None else 1 <= len(payload) <= 255
 
 
-def _find_base(buf: bytes, key_address: bytes | None) -> Message | None:
+def _find_base(buf: bytes, key_address: bytes | None) -> DynamicMessage | None:
     """Follow field 1 until a ``BaseAccount`` whose address is the key's (generic account types)."""
     for _ in range(_GENERIC_DEPTH):
         try:
@@ -257,7 +257,7 @@ def _pubkey_bytes(type_url: str, value: bytes) -> bytes:
     return value
 
 
-def _vesting(msg: Message, name: str) -> tuple[Message, VestingInfo]:
+def _vesting(msg: DynamicMessage, name: str) -> tuple[DynamicMessage, VestingInfo]:
     bva = msg if name == BASE_VESTING else msg.base_vesting_account
     start = msg.start_time if name in (CONTINUOUS, PERIODIC) else None
     periods = (

@@ -57,9 +57,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf.message import Message
-
 from ..codec import bech32
+from ..codec.tx import DynamicMessage
 from ..errors import CorruptRecord
 from ..prefixes import Prefixes
 from .addresses import account_str, check_address
@@ -253,13 +252,13 @@ class DistributionReader(ModuleReader):
     def _corrupt(self, key: bytes, reason: str) -> CorruptRecord:
         return CorruptRecord(self.app.db, self._key(key), reason)
 
-    def _decode(self, name: str, raw: bytes, key: bytes) -> Message:
+    def _decode(self, name: str, raw: bytes, key: bytes) -> DynamicMessage:
         return decode(f"{_PKG}.{name}", raw, self.app.db, self._key(key))
 
     def _dec(self, text: str, key: bytes, what: str) -> int:
         return parse_int(text, self.app.db, self._key(key), what)
 
-    def _coins(self, items: Iterable[Message], key: bytes, what: str) -> dict[str, int]:
+    def _coins(self, items: Iterable[DynamicMessage], key: bytes, what: str) -> dict[str, int]:
         """Stored DecCoins → {denom: raw}, in stored order (the REST prints them as stored)."""
         out: dict[str, int] = {}
         for c in items:

@@ -42,6 +42,7 @@ from ..models import (
 )
 from ..proto import cometbft_pb2 as pb
 from . import amino_tm
+from .tx import DynamicMessage
 
 M = TypeVar("M", bound=Message)
 
@@ -404,7 +405,7 @@ def decode_abci_responses(
     )
 
 
-def _param_updates(m: Message, field: str) -> dict | None:
+def _param_updates(m: DynamicMessage, field: str) -> dict | None:
     return consensus_params_dict(getattr(m, field)) if m.HasField(field) else None
 
 

@@ -45,11 +45,11 @@ import struct
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, UTC
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeAlias
 
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, unknown_fields
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
 from ..errors import CorruptRecord, InvalidInput, StorageError
@@ -95,12 +95,18 @@ class DescriptorSetError(InvalidInput):
     """An operator-supplied descriptor file that cannot be loaded (the message names it)."""
 
 
+#: A message of a class made from descriptors at run time (a pool's ``GetMessageClass``, or a
+#: generated ``*_pb2`` module, which mypy does not read): its fields are known only then, so to
+#: mypy it is ``Any``; the name says what the value is.
+DynamicMessage: TypeAlias = Any
+
+
 # ---------------------------------------------------------------- decode_tx
 _SIGN_MODES = {v.number: v.name for v in pb.SignMode.DESCRIPTOR.values}
 _TXRAW_FIELDS = frozenset(f.number for f in pb.TxRaw.DESCRIPTOR.fields)
 
 
-def _parse(cls: type[Message], data: bytes, what: str, raw: bytes) -> Message:
+def _parse(cls: type[DynamicMessage], data: bytes, what: str, raw: bytes) -> DynamicMessage:
     msg = cls()
     try:
         msg.ParseFromString(data)
@@ -404,7 +410,7 @@ class DescriptorRegistry:
     def knows(self, type_url: str) -> bool:
         return bool(type_url) and self.find(_type_name(type_url)) is not None
 
-    def parse(self, type_url: str, value: bytes) -> Message | None:
+    def parse(self, type_url: str, value: bytes) -> DynamicMessage | None:
         """``value`` decoded as the type ``type_url`` names, or None (unknown / undecodable)."""
         desc = self.find(_type_name(type_url)) if type_url else None
         if desc is None:
@@ -449,7 +455,7 @@ class DescriptorRegistry:
         out.update(self._message(msg, depth + 1))
         return out
 
-    def _wkt(self, msg: Message, name: str, depth: int) -> Any:
+    def _wkt(self, msg: DynamicMessage, name: str, depth: int) -> Any:
         if name == "google.protobuf.Any":
             return self._any(msg.type_url, msg.value, depth)
         if name == "google.protobuf.Timestamp":
@@ -461,7 +467,7 @@ class DescriptorRegistry:
             return self._scalar(_Field(fd), msg.value)
         return json_format.MessageToDict(msg, preserving_proto_field_name=True)
 
-    def _message(self, msg: Message, depth: int) -> dict:
+    def _message(self, msg: DynamicMessage, depth: int) -> dict:
         out: dict[str, Any] = {}
         for f in self._plan(msg.DESCRIPTOR):
             if f.presence and not msg.HasField(f.name):
@@ -477,7 +483,7 @@ class DescriptorRegistry:
                 out[f.name] = self._value(f, value, depth)
         return out
 
-    def _unset_message(self, f: _Field, zero: Message, depth: int) -> Any:
+    def _unset_message(self, f: _Field, zero: DynamicMessage, depth: int) -> Any:
         if f.nullable:
             return None
         if f.stdtime:
@@ -537,7 +543,7 @@ class DescriptorRegistry:
             self._signer_fields[desc] = got
         return got
 
-    def _signers_of(self, msg: Message, depth: int) -> list[str] | None:
+    def _signers_of(self, msg: DynamicMessage, depth: int) -> list[str] | None:
         names = self._signer_fields_of(msg.DESCRIPTOR)
         if not names or depth > 8:
             return None
