@@ -522,7 +522,7 @@ class NullTxIndex:
     def _disabled(self, *args, **kwargs):
         raise IndexDisabled('this node keeps no transaction index (no tx_index.db: indexer = "null")')
 
-    load_tx = load_txs = search = search_any = cursor_for = cursor_for_any = count = _disabled
+    load_tx = load_txs = search = search_any = cursor_for = cursor_for_any = count = address_queries = _disabled
 
 
 # ---------------------------------------------------------------- records
