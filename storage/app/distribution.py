@@ -351,11 +351,11 @@ class DistributionReader(ModuleReader):
                 valoper = bech32.decode(d.validator_address)[1]
             except (bech32.Bech32Error, ValueError):
                 raise CorruptRecord(self.app.db, b"s/k:staking/", f"delegation to {d.validator_address!r}: not bech32") from None
-            v = self.staking.validator(valoper, version)
-            if v is None:
+            found = self.staking.validator(valoper, version)
+            if found is None:
                 raise CorruptRecord(self.app.db, b"s/k:staking/", f"delegation to {d.validator_address}, which does not exist")
             vals.append(valoper)
-            validators.append(v)
+            validators.append(found)
 
         # round 1: starting infos and current rewards
         skeys = [STARTING_INFO + layout.addr(v) + dl for v in vals]
@@ -402,7 +402,7 @@ class DistributionReader(ModuleReader):
             for vp, k, raw in zip(wanted, keys, got)
         }
 
-    def _ratio(self, tree: IAVLTree, layout: _Layout, val: bytes, period: int, ratios: dict) -> dict[str, int]:
+    def _ratio(self, tree: IAVLTree, layout: _Layout, val: bytes, period: int, ratios: dict[tuple[bytes, int], dict[str, int]]) -> dict[str, int]:
         got = ratios.get((val, period))
         if got is None:
             key = HISTORICAL + layout.addr(val) + struct.pack("<Q", period)
@@ -433,7 +433,7 @@ class DistributionReader(ModuleReader):
         start: _Start,
         cur_rewards: dict[str, int],
         period: int,
-        ratios: dict,
+        ratios: dict[tuple[bytes, int], dict[str, int]],
         version: int,
     ) -> dict[str, int]:
         """``IncrementValidatorPeriod`` (not written) + ``CalculateDelegationRewards``."""

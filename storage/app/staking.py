@@ -471,7 +471,7 @@ class StakingReader(ModuleReader):
             missing = [k for k, raw in zip(dkeys, got) if raw is None]
             if missing:
                 raise CorruptRecord(self.app.db, self._key(missing[0]), "indexed by 0x71 but absent")
-            items = list(zip(dkeys, got))
+            items = [(k, raw) for k, raw in zip(dkeys, got) if raw is not None]  # none is None: checked
         else:
             items = []
             for key, raw in tree.iterate_prefix(DELEGATION):
