@@ -113,6 +113,10 @@ async def test_a_node_without_a_tx_index_says_so_and_blocks_still_serve(serve, o
     assert _codes(body) == {("tx",): "INDEX_DISABLED"}
     body = await post('{ txs(query: "tx.height>1") { nodes { hash } } }')
     assert _codes(body) == {("txs",): "INDEX_DISABLED"}
+    # an account's txs come from the index too (NullTxIndex once had no address_queries: INTERNAL)
+    alice = oracle.workload["accounts"]["alice"]["address"]
+    body = await post(f'{{ account(address: "{alice}") {{ txs(first: 3) {{ nodes {{ hash }} }} }} }}')
+    assert _codes(body) == {("account", "txs"): "INDEX_DISABLED"}
     h = int(oracle.txs[some]["height"])
     body = await post(f"{{ block(height: {h}) {{ txs {{ hash code }} }} }}")
     assert some in [t["hash"] for t in body["data"]["block"]["txs"]]
