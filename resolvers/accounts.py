@@ -5,6 +5,10 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 
 from cometgraph.storage.codec import bech32
+from cometgraph.storage.app.auth import Account
+from cometgraph.storage.app.distribution import DecCoin, DelegationReward
+from cometgraph.storage.app.slashing import SigningInfo
+from cometgraph.storage.app.staking import Delegation, Redelegation, StakingValidator, UnbondingDelegation
 from cometgraph.storage.models import Coin
 
 from . import app as A
@@ -14,7 +18,7 @@ from .inputs import page_size
 from .txs import TxRef
 
 
-async def account(ctx: Context, address: str, height: int | None):
+async def account(ctx: Context, address: str, height: int | None) -> tuple[bytes, int, Account | None] | None:
     """(address bytes, version, Account | None), or None when the address has no state at all."""
     r = A.readers(ctx)
     addr = r.account_address(address)
@@ -40,37 +44,37 @@ async def balance(ctx: Context, addr: bytes, denom: str, version: int) -> Coin:
     return Coin(denom=denom, amount="0")
 
 
-async def delegations(ctx: Context, addr: bytes, version: int):
+async def delegations(ctx: Context, addr: bytes, version: int) -> list[Delegation]:
     return await A.readers(ctx).loaders.delegations.load((version, addr))
 
 
-async def unbonding(ctx: Context, addr: bytes, version: int):
+async def unbonding(ctx: Context, addr: bytes, version: int) -> list[UnbondingDelegation]:
     return await A.readers(ctx).loaders.unbonding.load((version, addr))
 
 
-async def redelegations(ctx: Context, addr: bytes, version: int):
+async def redelegations(ctx: Context, addr: bytes, version: int) -> list[Redelegation]:
     return await A.readers(ctx).loaders.redelegations.load((version, addr))
 
 
-async def staking_validator(ctx: Context, operator_address: str, version: int):
+async def staking_validator(ctx: Context, operator_address: str, version: int) -> StakingValidator | None:
     r = A.readers(ctx)
     return await r.loaders.validator.load((version, r.valoper_address(operator_address)))
 
 
-async def staking_validators(ctx: Context, height: int | None, status: str | None):
+async def staking_validators(ctx: Context, height: int | None, status: str | None) -> tuple[int, list[StakingValidator]]:
     r = A.readers(ctx)
     version = r.version(height)
     return version, await run_in_threadpool(r.staking.validators, version, status)
 
 
-async def staking_validator_at(ctx: Context, operator_address: str, height: int | None):
+async def staking_validator_at(ctx: Context, operator_address: str, height: int | None) -> tuple[int, StakingValidator | None]:
     r = A.readers(ctx)
     version = r.version(height)
     v = await r.loaders.validator.load((version, r.valoper_address(operator_address)))
     return version, v
 
 
-async def validator_by_consensus(ctx: Context, consensus_address: bytes, height: int):
+async def validator_by_consensus(ctx: Context, consensus_address: bytes, height: int) -> tuple[int, StakingValidator | None]:
     """The staking record behind a CometBFT validator, joined by consensus address."""
     r = A.readers(ctx)
     latest = min(r.app.latest_version(), r.view.latest_height)
@@ -80,7 +84,7 @@ async def validator_by_consensus(ctx: Context, consensus_address: bytes, height:
     return version, await r.loaders.validator_by_consensus.load((version, consensus_address))
 
 
-async def signing_info(ctx: Context, consensus_address: bytes, version: int):
+async def signing_info(ctx: Context, consensus_address: bytes, version: int) -> SigningInfo | None:
     return await A.readers(ctx).loaders.signing_info.load((version, consensus_address))
 
 
@@ -136,16 +140,16 @@ async def account_txs(ctx: Context, address: str, version: int, first: int | Non
     return Page(items=refs, cursors=cursors, has_next=page.next_cursor is not None, has_previous=after is not None)
 
 
-async def rewards(ctx: Context, addr: bytes, version: int):
+async def rewards(ctx: Context, addr: bytes, version: int) -> tuple[list[DelegationReward], list[DecCoin]]:
     """(per-validator rewards, total) exactly as the distribution module would pay them now."""
     return await A.readers(ctx).loaders.rewards.load((version, addr))
 
 
-async def commission(ctx: Context, operator_address: str, version: int):
+async def commission(ctx: Context, operator_address: str, version: int) -> list[DecCoin]:
     r = A.readers(ctx)
     return await r.loaders.commission.load((version, r.valoper_address(operator_address))) or []
 
 
-async def outstanding_rewards(ctx: Context, operator_address: str, version: int):
+async def outstanding_rewards(ctx: Context, operator_address: str, version: int) -> list[DecCoin]:
     r = A.readers(ctx)
     return await r.loaders.outstanding.load((version, r.valoper_address(operator_address))) or []

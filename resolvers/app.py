@@ -10,13 +10,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from functools import cached_property
+from typing import Any
 
 from cometgraph.storage.app.addresses import parse_account, parse_valoper
+from cometgraph.storage.app.auth import Account
+from cometgraph.storage.app.distribution import DecCoin, DelegationReward
+from cometgraph.storage.app.slashing import SigningInfo
+from cometgraph.storage.app.staking import Delegation, Redelegation, StakingValidator, UnbondingDelegation
 from cometgraph.storage.errors import CometgraphError, DatabaseBroken, NotFound, Pruned
+from cometgraph.storage.models import Coin
 
 from .context import Context
 from .inputs import check_height
 from .loaders import _Loader
+
+
+#: an app loader's key: (version, address bytes)
+Key = tuple[int, bytes]
 
 
 class AppReaders:
@@ -34,6 +44,8 @@ class AppReaders:
         if prefixes is None:
             raise NotFound("the chain's data names no address yet, so its bech32 prefixes are unknown")
         modules = view.readers.modules
+        if modules is None:  # built whenever app and prefixes are, checked above
+            raise NotFound("this node's application state has no module readers")
         self.on_batch = ctx.on_batch
         self.view = view
         self.app = app
@@ -69,19 +81,19 @@ class AppReaders:
         return AppLoaders(self, self.on_batch)
 
 
-def _per_version(load: Callable[[Sequence[bytes], int], list]) -> Callable[[Sequence[tuple[int, bytes]]], list]:
+def _per_version(load: Callable[[Sequence[bytes], int], Sequence[Any]]) -> Callable[[Sequence[tuple[int, bytes]]], list[Any]]:
     """Batch (version, key) pairs: one reader call per version present in the batch."""
 
-    def fetch(keys):
+    def fetch(keys: Sequence[tuple[int, bytes]]) -> list[Any]:
         groups: dict[int, list[int]] = defaultdict(list)
         for i, (version, _) in enumerate(keys):
             groups[version].append(i)
-        out: list = [None] * len(keys)
+        out: list[Any] = [None] * len(keys)
         for version, idx in groups.items():
             try:
                 values = load([keys[i][1] for i in idx], version)
             except CometgraphError as exc:
-                values = [exc] * len(idx)
+                values = [exc] * len(idx)  # each key's result: the error
             for i, v in zip(idx, values):
                 out[i] = v
         return out
@@ -89,29 +101,32 @@ def _per_version(load: Callable[[Sequence[bytes], int], list]) -> Callable[[Sequ
     return fetch
 
 
-def _each_version(load: Callable[[bytes, int], object]) -> Callable[[Sequence[tuple[int, bytes]]], list]:
-    def many(items: Sequence[bytes], version: int) -> list:
+def _each_version(load: Callable[[bytes, int], object]) -> Callable[[Sequence[tuple[int, bytes]]], list[Any]]:
+    def many(items: Sequence[bytes], version: int) -> list[Any]:
         return [load(a, version) for a in items]
 
     return _per_version(many)
 
 
 class AppLoaders:
-    def __init__(self, r: AppReaders, on_batch=None) -> None:
-        def loader(name: str, fetch) -> _Loader:
+    def __init__(self, r: AppReaders, on_batch: Callable[[str, int], None] | None = None) -> None:
+        def loader(name: str, fetch: Callable[[Sequence[Any]], list[Any]]) -> _Loader[Any, Any]:
             return _Loader(fetch, name=name, on_batch=on_batch)
 
-        self.account = loader("account", _per_version(r.auth.accounts))
-        self.balances = loader("balances", _per_version(r.bank.balances_many))
-        self.delegations = loader("delegations", _each_version(r.staking.delegations))
-        self.unbonding = loader("unbonding", _each_version(r.staking.unbonding_delegations))
-        self.redelegations = loader("redelegations", _each_version(r.staking.redelegations))
-        self.validator = loader("staking_validator", _each_version(r.staking.validator))
-        self.validator_by_consensus = loader("staking_by_consensus", _per_version(r.staking.validators_by_consensus))
-        self.signing_info = loader("signing_info", _each_version(r.slashing.signing_info))
-        self.rewards = loader("rewards", _each_version(r.distribution.rewards))
-        self.commission = loader("commission", _each_version(r.distribution.validator_commission))
-        self.outstanding = loader("outstanding_rewards", _each_version(r.distribution.outstanding_rewards))
+        # keys are (version, address bytes)
+        self.account: _Loader[Key, Account | None] = loader("account", _per_version(r.auth.accounts))
+        self.balances: _Loader[Key, list[Coin]] = loader("balances", _per_version(r.bank.balances_many))
+        self.delegations: _Loader[Key, list[Delegation]] = loader("delegations", _each_version(r.staking.delegations))
+        self.unbonding: _Loader[Key, list[UnbondingDelegation]] = loader("unbonding", _each_version(r.staking.unbonding_delegations))
+        self.redelegations: _Loader[Key, list[Redelegation]] = loader("redelegations", _each_version(r.staking.redelegations))
+        self.validator: _Loader[Key, StakingValidator | None] = loader("staking_validator", _each_version(r.staking.validator))
+        self.validator_by_consensus: _Loader[Key, StakingValidator | None] = loader(
+            "staking_by_consensus", _per_version(r.staking.validators_by_consensus)
+        )
+        self.signing_info: _Loader[Key, SigningInfo | None] = loader("signing_info", _each_version(r.slashing.signing_info))
+        self.rewards: _Loader[Key, tuple[list[DelegationReward], list[DecCoin]]] = loader("rewards", _each_version(r.distribution.rewards))
+        self.commission: _Loader[Key, list[DecCoin] | None] = loader("commission", _each_version(r.distribution.validator_commission))
+        self.outstanding: _Loader[Key, list[DecCoin] | None] = loader("outstanding_rewards", _each_version(r.distribution.outstanding_rewards))
 
 
 def readers(ctx: Context) -> AppReaders:

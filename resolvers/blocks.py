@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cometgraph.storage.errors import InvalidInput, Pruned
-from cometgraph.storage.models import BlockMeta
+from cometgraph.storage.models import BlockMeta, BlockResults, Commit
 
 from .context import Context
 from .inputs import check_height, decode_height_cursor, encode_cursor, height_range, page_size, parse_hash
@@ -13,7 +14,7 @@ from .inputs import check_height, decode_height_cursor, encode_cursor, height_ra
 
 @dataclass(frozen=True)
 class Page:
-    items: list
+    items: list[Any]
     cursors: list[str]
     has_next: bool
     #: where the next page starts when it is not right after the last item (a scan stopped early)
@@ -35,6 +36,8 @@ async def block(ctx: Context, height: int | None, hash: str | None) -> BlockMeta
         if h is None:
             return None
         height = h
+    if height is None:  # not both None: checked above
+        raise InvalidInput("give exactly one of height or hash")
     check_height(height)
     if height > view.latest_height:
         return None
@@ -96,7 +99,7 @@ async def block_meta(ctx: Context, height: int) -> BlockMeta | None:
     return await ctx.loaders.block_meta.load(height)
 
 
-async def block_results(ctx: Context, height: int):
+async def block_results(ctx: Context, height: int) -> BlockResults | None:
     """The ABCI results state.db keeps for a height; None where they are not kept."""
     return await ctx.loaders.block_results.load(height)
 
@@ -111,7 +114,7 @@ async def block_tx_bytes(ctx: Context, height: int) -> tuple[bytes, ...]:
     return blk.txs if blk is not None else ()
 
 
-async def last_commit(ctx: Context, height: int):
+async def last_commit(ctx: Context, height: int) -> Commit | None:
     """Block h's last commit: the ``C:h-1`` record, without reading block h's parts."""
     if height <= 1:
         blk = await ctx.loaders.block.load(height)
@@ -123,7 +126,7 @@ async def last_commit(ctx: Context, height: int):
     return commit
 
 
-async def commit(ctx: Context, height: int):
+async def commit(ctx: Context, height: int) -> Commit | None:
     """The commit for block h: ``C:h``, or the node's seen commit at the top."""
     c = await ctx.loaders.commit.load(height)
     if c is None:

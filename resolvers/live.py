@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from cometgraph.storage.errors import CometgraphError
 
@@ -19,9 +20,18 @@ class SubscriberTooSlow(CometgraphError):
     code = "SUBSCRIBER_TOO_SLOW"
 
 
+class Observer(Protocol):
+    """Told of subscribers coming and going and of drops (web.metrics.Metrics)."""
+
+    def subscribers_changed(self, count: int) -> None: ...
+
+    def subscriber_dropped(self) -> None: ...
+
+
 @dataclass(eq=False)
 class _Subscriber:
-    queue: asyncio.Queue
+    #: batches of new heights; None wakes a dropped subscriber
+    queue: asyncio.Queue[range | None]
     dropped: bool = False
 
 
@@ -32,7 +42,7 @@ class Broadcaster:
     published: int = 0
     dropped: int = 0
     #: told of subscribers coming and going and of drops (web.metrics.Metrics); optional
-    observer: object = None
+    observer: Observer | None = None
 
     def _changed(self) -> None:
         if self.observer is not None:
@@ -71,7 +81,7 @@ class Broadcaster:
         try:
             while True:
                 item = await sub.queue.get()
-                if sub.dropped:
+                if sub.dropped or item is None:  # None is put only to wake a dropped subscriber
                     raise SubscriberTooSlow(
                         f"subscriber fell {self.maxsize} batches of blocks behind and was dropped; resubscribe and read faster"
                     )

@@ -8,7 +8,7 @@ txs costs a handful of storage calls, not hundreds.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 from starlette.concurrency import run_in_threadpool
@@ -16,9 +16,14 @@ from starlette.concurrency import run_in_threadpool
 from cometgraph.storage.chain import View
 from cometgraph.storage.codec.tx import decode_tx
 from cometgraph.storage.errors import CometgraphError
+from cometgraph.storage.models import Block, BlockMeta, BlockResults, Commit, DecodedTx, TxResult, ValidatorSet
 
 
-class _Loader(DataLoader):
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Loader(DataLoader[K, V]):
     """A DataLoader whose batch is one thread-pool call of ``fetch(keys)``.
 
     Per-key failures that are the caller's business (NotFound, Pruned …) become
@@ -37,7 +42,7 @@ class _Loader(DataLoader):
         self.name = name
         self._on_batch = on_batch
 
-    async def batch_load_fn(self, keys):
+    async def batch_load_fn(self, keys: Sequence[Any]) -> list[Any]:
         if self._on_batch is not None:
             self._on_batch(self.name, len(keys))
         return await run_in_threadpool(self._fetch, list(keys))
@@ -46,8 +51,8 @@ class _Loader(DataLoader):
 def _each(load_one: Callable[[Any], Any]) -> Callable[[Sequence[Any]], list[Any]]:
     """Batch a reader that has no many-key method: still one thread hop for the batch."""
 
-    def fetch(keys):
-        out = []
+    def fetch(keys: Sequence[Any]) -> list[Any]:
+        out: list[Any] = []
         for k in keys:
             try:
                 out.append(load_one(k))
@@ -58,10 +63,10 @@ def _each(load_one: Callable[[Any], Any]) -> Callable[[Sequence[Any]], list[Any]
     return fetch
 
 
-def _many(load_many: Callable[[Sequence[Any]], list[Any]], load_one: Callable[[Any], Any]):
+def _many(load_many: Callable[[Sequence[Any]], list[Any]], load_one: Callable[[Any], Any]) -> Callable[[Sequence[Any]], list[Any]]:
     """Use the reader's batched read; on a per-key error, fall back key by key to isolate it."""
 
-    def fetch(keys):
+    def fetch(keys: Sequence[Any]) -> list[Any]:
         try:
             return load_many(keys)
         except CometgraphError:
@@ -77,19 +82,21 @@ class Loaders:
         self.view = view
         b, s, t = view.blocks, view.state, view.txs
 
-        def loader(name: str, fetch) -> _Loader:
+        def loader(name: str, fetch: Callable[[Sequence[Any]], list[Any]]) -> _Loader[Any, Any]:
             return _Loader(fetch, name=name, on_batch=on_batch)
 
-        self.block_meta = loader("block_meta", _many(b.load_block_metas, b.load_block_meta))
-        self.block = loader("block", _many(b.load_blocks, b.load_block))
-        self.commit = loader("commit", _many(b.load_commits, b.load_commit))
-        self.seen_commit = loader("seen_commit", _each(b.load_seen_commit))
-        self.validator_set = loader("validator_set", _each(s.load_validators))
-        self.block_results = loader("block_results", _many(s.load_block_results_many, s.load_block_results))
-        self.tx_result = loader("tx_result", _many(t.load_txs, t.load_tx))
-        self.height_by_hash = loader("height_by_hash", _each(b.height_by_hash))
+        self.block_meta: _Loader[int, BlockMeta | None] = loader("block_meta", _many(b.load_block_metas, b.load_block_meta))
+        self.block: _Loader[int, Block | None] = loader("block", _many(b.load_blocks, b.load_block))
+        self.commit: _Loader[int, Commit | None] = loader("commit", _many(b.load_commits, b.load_commit))
+        self.seen_commit: _Loader[int, Commit | None] = loader("seen_commit", _each(b.load_seen_commit))
+        self.validator_set: _Loader[int, ValidatorSet | None] = loader("validator_set", _each(s.load_validators))
+        self.block_results: _Loader[int, BlockResults | None] = loader(
+            "block_results", _many(s.load_block_results_many, s.load_block_results)
+        )
+        self.tx_result: _Loader[bytes, TxResult | None] = loader("tx_result", _many(t.load_txs, t.load_tx))
+        self.height_by_hash: _Loader[bytes, int | None] = loader("height_by_hash", _each(b.height_by_hash))
         #: a tx's body and auth info by its bytes: decoded in the thread pool, a batch per hop
-        self.decoded_tx = loader("decoded_tx", _each(decode_tx))
+        self.decoded_tx: _Loader[bytes, DecodedTx] = loader("decoded_tx", _each(decode_tx))
 
     @property
     def tx_index_enabled(self) -> bool:

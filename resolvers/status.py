@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
+from cometgraph.storage.chain import Chain, View
 from cometgraph.storage.models import Time
 
 from .context import Context
@@ -24,7 +25,7 @@ class StatusInfo:
     node_height: int
 
 
-def _status(view, chain) -> StatusInfo:
+def _status(view: View, chain: Chain) -> StatusInfo:
     state = view.state.load_state()
     meta = view.blocks.load_block_meta(view.latest_height) if view.latest_height else None
     chain_id = meta.header.chain_id if meta else (state.chain_id if state else "")

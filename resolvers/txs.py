@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from hashlib import sha256
+from typing import Any
 
 from cometgraph.storage.errors import IndexDisabled, NotFound
-from cometgraph.storage.models import ExecResult
+from cometgraph.storage.models import DecodedTx, ExecResult
+from cometgraph.storage.prefixes import Prefixes
 
-from .blocks import block_tx_bytes
+from .blocks import Page, block_tx_bytes
 from .context import Context
 from .inputs import parse_hash
 
@@ -22,7 +24,7 @@ class TxRef:
     index: int
     raw: bytes | None = None
     result: ExecResult | None = None
-    _decoded: object = field(default=None, repr=False)
+    _decoded: DecodedTx | None = field(default=None, repr=False)
 
 
 async def tx(ctx: Context, hash: str) -> TxRef | None:
@@ -62,11 +64,10 @@ async def tx_raw(ctx: Context, ref: TxRef) -> bytes:
     return ref.raw
 
 
-async def search(ctx: Context, query: str, first: int | None, after: str | None, order: str):
+async def search(ctx: Context, query: str, first: int | None, after: str | None, order: str) -> Page:
     """One page of tx_search results: O(page) reads, keyset cursor from the index."""
     from starlette.concurrency import run_in_threadpool
 
-    from .blocks import Page
     from .inputs import page_size
 
     n = page_size(first)
@@ -79,19 +80,19 @@ async def search(ctx: Context, query: str, first: int | None, after: str | None,
     return Page(items=refs, cursors=cursors, has_next=page.next_cursor is not None, has_previous=after is not None)
 
 
-async def decoded(ctx: Context, ref: TxRef):
+async def decoded(ctx: Context, ref: TxRef) -> DecodedTx:
     """The tx body and auth info, opened once per tx (messages stay undecoded bytes)."""
     if ref._decoded is None:
         ref._decoded = await ctx.loaders.decoded_tx.load(await tx_raw(ctx, ref))
     return ref._decoded
 
 
-def message_json(ctx: Context, type_url: str, value: bytes) -> dict:
+def message_json(ctx: Context, type_url: str, value: bytes) -> dict[str, Any]:
     """A protobuf message as the REST prints it, with the chain's descriptors."""
     return ctx.chain.registry.message_json(type_url, value)
 
 
-def prefixes(ctx: Context):
+def prefixes(ctx: Context) -> Prefixes | None:
     """The chain's bech32 prefixes (None while its data names no address)."""
     return ctx.pin().readers.prefixes
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from cometgraph.storage.errors import NotFound, Pruned
+from cometgraph.storage.models import ValidatorSet
 
 from .context import Context
 from .inputs import check_height
 
 
-async def validators(ctx: Context, height: int | None):
+async def validators(ctx: Context, height: int | None) -> ValidatorSet:
     view = ctx.pin()
     h = view.latest_height if height is None else check_height(height)
     if h > view.latest_height:
@@ -21,6 +22,6 @@ async def validators(ctx: Context, height: int | None):
     return vs
 
 
-async def validator_set(ctx: Context, height: int):
+async def validator_set(ctx: Context, height: int) -> ValidatorSet | None:
     """The set state.db keeps for a height already known to exist (a block's, a commit's); None if not kept."""
     return await ctx.loaders.validator_set.load(height)

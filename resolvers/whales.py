@@ -58,7 +58,7 @@ async def rich_list(ctx: Context, denom: str, first: int | None, after: str | No
     r = A.readers(ctx)
     version = r.version(height)
 
-    def compute():
+    def compute() -> list[tuple[int, str, object]]:
         holders = r.bank.holders(denom, version, cap=MAX_RANKED)
         rows = [(-amount, bech32.encode(r.prefixes.account, addr), None) for addr, amount in holders]
         rows.sort(key=lambda x: (x[0], x[1]))
@@ -72,11 +72,11 @@ async def validator_delegations(ctx: Context, operator_address: str, version: in
     r = A.readers(ctx)
     valoper = r.valoper_address(operator_address)
 
-    def compute():
+    def compute() -> list[tuple[int, str, object]]:
         dels = r.staking.validator_delegations(valoper, version)
         if len(dels) > MAX_RANKED:
             raise InvalidInput(f"{operator_address} has more than {MAX_RANKED:,} delegations: too many to rank here")
-        rows = [(-int(d.balance.amount), d.delegator_address, d) for d in dels]
+        rows: list[tuple[int, str, object]] = [(-int(d.balance.amount), d.delegator_address, d) for d in dels]
         rows.sort(key=lambda x: (x[0], x[1]))
         return rows
 

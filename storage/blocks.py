@@ -158,7 +158,7 @@ class BlockStore:
         if metas is None:
             metas = self.load_block_metas(hs)
         part_keys: list[bytes] = []
-        spans = []
+        spans: list[tuple[int, int] | None] = []
         for h, meta in zip(hs, metas):
             if meta is None:
                 spans.append(None)
@@ -171,7 +171,7 @@ class BlockStore:
         raws = self.kv.get_many(part_keys) if part_keys else []
         out: list[tuple[Block, list[bytes]] | None] = []
         for h, meta, span in zip(hs, metas, spans):
-            if span is None:
+            if span is None or meta is None:  # together: a span was made for each meta
                 out.append(None)
                 continue
             start, total = span

@@ -8,9 +8,11 @@ answer in it comes from one point in time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn, cast
 
 from .app.auth import AuthReader
 from .app.bank import BankReader
@@ -21,7 +23,7 @@ from .app.staking import StakingReader
 from .app.store import AppStore
 from .blocks import BlockStore
 from .codec.tx import DescriptorRegistry
-from .errors import DatabaseBroken
+from .errors import DatabaseBroken, DatabaseUnavailable
 from .lru import LRU
 from .records import RecordCache
 from .nodehead import NodeHead
@@ -38,15 +40,15 @@ CACHE_BYTES = 128 << 20
 RANKINGS_BYTES = 64 << 20
 
 
-def _ranking_bytes(rows: list) -> int:
+def _ranking_bytes(rows: list[Any]) -> int:
     return 64 + 250 * len(rows)
 
 
 @dataclass(frozen=True)
 class Readers:
     blocks: BlockStore
-    state: StateStore
-    txs: TxIndex | NullTxIndex
+    state: StateStore | Unavailable
+    txs: TxIndex | NullTxIndex | Unavailable
     #: highest height every consensus database has: the blockstore is copied first
     latest_height: int
     earliest_height: int
@@ -57,7 +59,7 @@ class Readers:
     #: module readers over ``app`` (None without app state or known prefixes)
     modules: Modules | None = None
     #: databases that would not open, and why
-    broken: dict | None = None
+    broken: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,11 +93,11 @@ class Unavailable:
         self.name = name
         self.reason = reason
 
-    def __getattr__(self, attr: str):
+    def __getattr__(self, attr: str) -> Any:  # any reader's method: Any, as it stands in for any reader
         if attr.startswith("_"):
             raise AttributeError(attr)
 
-        def fail(*args, **kwargs):
+        def fail(*args: object, **kwargs: object) -> NoReturn:
             raise DatabaseBroken(f"{self.name}.db cannot be read: {self.reason}")
 
         return fail
@@ -108,14 +110,24 @@ def build_readers(
     registry: DescriptorRegistry | None = None,
     records: RecordCache | None = None,
 ) -> Readers:
-    blocks = BlockStore(snap.db("blockstore"), records)
+    blockdb, statedb = snap.db("blockstore"), snap.db("state")
+    if blockdb is None:  # the snapshotter takes none without it
+        raise DatabaseUnavailable("blockstore.db is missing")
+    blocks = BlockStore(blockdb, records)
     broken = snap.broken
-    state = Unavailable("state", broken["state"]) if "state" in broken else StateStore(snap.db("state"), base=blocks.base(), records=records)
-    st = None if "state" in broken else state.load_state()
+    state: StateStore | Unavailable
+    if "state" in broken:
+        state = Unavailable("state", broken["state"])
+    elif statedb is None:  # no state.db at all: serve the blocks, say why state cannot be read
+        state = Unavailable("state", "state.db is missing")
+    else:
+        state = StateStore(statedb, base=blocks.base(), records=records)
+    st = None if isinstance(state, Unavailable) else state.load_state()
     top = blocks.height()
     if st is not None and st.last_block_height:
         top = min(top, st.last_block_height)
     txdb = snap.db("tx_index")
+    txs: TxIndex | NullTxIndex | Unavailable
     if "tx_index" in broken:
         txs = Unavailable("tx_index", broken["tx_index"])
     else:
@@ -182,7 +194,7 @@ class Chain:
         self._latest = 0
         #: ranked lists (rich list, a validator's delegators) by (kind, version, subject): a
         #: committed version never changes, so they are computed once and paged many times
-        self.rankings: LRU[list] = LRU(RANKINGS_BYTES, _ranking_bytes)
+        self.rankings: LRU[list[Any]] = LRU(RANKINGS_BYTES, _ranking_bytes)
         #: ``Block.verified`` by (height, block hash): a stored block never changes
         self.verified: LRU[bool] = LRU(100_000)
         self._app_latest = 0
@@ -231,10 +243,10 @@ class Chain:
 
     def pin(self) -> View:
         snap = self.holder.pin()
-        return View(snap, snap.readers)
+        return View(snap, cast(Readers, snap.readers))  # the holder's prepare is build_readers
 
     @contextmanager
-    def view(self):
+    def view(self) -> Iterator[View]:
         v = self.pin()
         try:
             yield v

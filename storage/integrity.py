@@ -32,20 +32,26 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from .app.store import AppStore
 from .blocks import BlockStore
 from .codec import merkle
 from .errors import CometgraphError, NotFound, Pruned
 from .kv import first
-from .models import Block, BlockMeta, Commit
+from .models import Block, BlockID, BlockMeta, BlockResults, Commit, ConsensusParams, Validator
 from .state import StateStore
+from .txindex import TxIndex
 
 if TYPE_CHECKING:
-    from .chain import View
+    from .chain import Readers, View
+
+T = TypeVar("T")
+#: a batch-loaded record of one height: the record, None (not stored), or why it failed to decode
+Loaded: TypeAlias = T | CometgraphError | None
 
 CHECKS = (
     "block_hash",
@@ -85,11 +91,11 @@ class Report:
     from_height: int = 0
     to_height: int = 0
     #: heights per header encoding (proto, amino-0.33, amino-0.32)
-    encodings: Counter = field(default_factory=Counter)
+    encodings: Counter[str] = field(default_factory=Counter)
     #: check → heights where it ran and matched
-    passed: Counter = field(default_factory=Counter)
+    passed: Counter[str] = field(default_factory=Counter)
     #: (check, reason) → heights where it could not run
-    unchecked: Counter = field(default_factory=Counter)
+    unchecked: Counter[tuple[str, str]] = field(default_factory=Counter)
     #: the first ``MAX_MISMATCHES`` mismatches in height order; ``mismatch_count`` counts all
     mismatches: list[Mismatch] = field(default_factory=list)
     mismatch_count: int = 0
@@ -107,7 +113,7 @@ class Report:
     def heights(self) -> int:
         return max(0, self.to_height - self.from_height + 1)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "chain_id": self.chain_id,
             "from_height": self.from_height,
@@ -194,13 +200,13 @@ def verify(
     return report
 
 
-def verify_readers(readers, from_height: int | None = None, to_height: int | None = None, **kw) -> Report:
+def verify_readers(readers: Readers, from_height: int | None = None, to_height: int | None = None, **kw: Any) -> Report:
     """``verify`` over a ``storage.chain.Readers`` (a pinned snapshot's readers)."""
     state = readers.state if isinstance(readers.state, StateStore) else None
     return verify(readers.blocks, state, readers.app, from_height, to_height, **kw)
 
 
-def height_checks(readers, height: int) -> dict[str, str]:
+def height_checks(readers: Readers, height: int) -> dict[str, str]:
     """One block's verdict per check: ``"ok"``, ``"mismatch: …"`` or ``"unchecked: <reason>"``
     (what a GraphQL ``Block.verified`` field can show). Cost: the reads of one height,
     plus the previous meta; about a millisecond on a local snapshot."""
@@ -220,13 +226,13 @@ def _prev_meta(blocks: BlockStore, h: int) -> BlockMeta | None:
 
 
 # ---------------------------------------------------------------- one batch
-def _per_height(run: _Run, hs: Sequence[int], load: Callable[[Sequence[int]], list]) -> dict[int, object]:
+def _per_height(run: _Run, hs: Sequence[int], load: Callable[[Sequence[int]], Sequence[T | None]]) -> dict[int, Loaded[T]]:
     """Batch load; when the batch fails, load height by height so the failure names its height."""
     try:
         return dict(zip(hs, load(hs)))
     except CometgraphError:
         pass
-    out: dict[int, object] = {}
+    out: dict[int, Loaded[T]] = {}
     for h in hs:
         try:
             out[h] = load([h])[0]
@@ -237,13 +243,14 @@ def _per_height(run: _Run, hs: Sequence[int], load: Callable[[Sequence[int]], li
     return out
 
 
-def _known(metas: dict, hs: Sequence[int]) -> list | None:
+def _known(metas: Mapping[int, Loaded[BlockMeta]], hs: Sequence[int]) -> list[BlockMeta | None] | None:
     """The already-loaded metas of ``hs``, or None (reload) when any of them failed to load."""
     got = [metas.get(h) for h in hs]
-    return got if all(isinstance(m, BlockMeta) for m in got) else None
+    known: list[BlockMeta | None] = [m for m in got if isinstance(m, BlockMeta)]
+    return known if len(known) == len(got) else None
 
 
-def _decoded(run: _Run, h: int, got):
+def _decoded(run: _Run, h: int, got: Loaded[T]) -> T | None:
     """The loaded value, or None after recording a decode failure."""
     if isinstance(got, CometgraphError):
         run.fail(Mismatch(h, "decode", "", str(got)))
@@ -251,16 +258,22 @@ def _decoded(run: _Run, h: int, got):
     return got
 
 
-def _verify_batch(run, blocks, state, app, hs, prev: BlockMeta | None) -> BlockMeta | None:
+def _verify_batch(
+    run: _Run, blocks: BlockStore, state: StateStore | None, app: AppStore | None, hs: list[int], prev: BlockMeta | None
+) -> BlockMeta | None:
     top = blocks.height()
     ext = hs + ([hs[-1] + 1] if hs[-1] < top else [])
     metas = _per_height(run, ext, blocks.load_block_metas)
     bodies = _per_height(run, hs, lambda xs: blocks.load_blocks_with_parts(xs, _known(metas, xs)))
     commits = _per_height(run, hs, blocks.load_commits)
-    vals = _per_height(run, hs + [hs[-1] + 1], state.load_validator_members_many) if state else {}
-    params = _per_height(run, hs, state.load_consensus_params_many) if state else {}
-    prior = [h - 1 for h in hs if h > 1]
-    results = _per_height(run, prior, lambda xs: state.load_block_results_many(xs, events=False)) if state else {}
+    vals: dict[int, Loaded[tuple[Validator, ...]]] = {}
+    params: dict[int, Loaded[ConsensusParams]] = {}
+    results: dict[int, Loaded[BlockResults]] = {}
+    if state:
+        vals = _per_height(run, hs + [hs[-1] + 1], state.load_validator_members_many)
+        params = _per_height(run, hs, state.load_consensus_params_many)
+        prior = [h - 1 for h in hs if h > 1]
+        results = _per_height(run, prior, lambda xs: state.load_block_results_many(xs, events=False))
     for h in hs:
         meta = _decoded(run, h, metas.get(h))
         body = _decoded(run, h, bodies.get(h))
@@ -280,7 +293,7 @@ def _verify_batch(run, blocks, state, app, hs, prev: BlockMeta | None) -> BlockM
     return prev
 
 
-def _header_checks(run: _Run, h: int, meta: BlockMeta, prev: BlockMeta | None, body) -> None:
+def _header_checks(run: _Run, h: int, meta: BlockMeta, prev: BlockMeta | None, body: tuple[Block, list[bytes]] | None) -> None:
     header = meta.header
     run.check(h, "block_hash", meta.block_id.hash, merkle.header_hash(header))
     if h == run.first_height:
@@ -298,11 +311,11 @@ def _header_checks(run: _Run, h: int, meta: BlockMeta, prev: BlockMeta | None, b
     run.check(h, "data_hash", header.data_hash, merkle.data_hash(block.txs, header.encoding))
 
 
-def _block_id_text(b) -> str:
+def _block_id_text(b: BlockID) -> str:
     return f"{_hex(b.hash)} (parts {b.part_set_header.total}, {_hex(b.part_set_header.hash)})"
 
 
-def _commit_checks(run: _Run, blocks: BlockStore, h: int, meta: BlockMeta, body, commit: Commit | None, nxt: BlockMeta | None) -> None:
+def _commit_checks(run: _Run, blocks: BlockStore, h: int, meta: BlockMeta, body: tuple[Block, list[bytes]] | None, commit: Commit | None, nxt: BlockMeta | None) -> None:
     block: Block | None = body[0] if body else None
     if block is not None:
         if block.last_commit is None:
@@ -338,7 +351,15 @@ def _same_block(run: _Run, h: int, meta: BlockMeta, commit: Commit, what: str) -
     return True
 
 
-def _state_checks(run: _Run, h: int, meta: BlockMeta, state: StateStore | None, vals, params, results) -> None:
+def _state_checks(
+    run: _Run,
+    h: int,
+    meta: BlockMeta,
+    state: StateStore | None,
+    vals: Mapping[int, Loaded[tuple[Validator, ...]]],
+    params: Mapping[int, Loaded[ConsensusParams]],
+    results: Mapping[int, Loaded[BlockResults]],
+) -> None:
     header, enc = meta.header, meta.header.encoding
     if state is None:
         for name in ("validators_hash", "next_validators_hash", "consensus_hash", "last_results_hash"):
@@ -350,11 +371,11 @@ def _state_checks(run: _Run, h: int, meta: BlockMeta, state: StateStore | None, 
             run.skip(name, "state.db holds no validator set for this height")
         else:
             run.check(h, name, recorded, merkle.validators_hash(got, enc))
-    got = _decoded(run, h, params.get(h))
-    if got is None:
+    cp = _decoded(run, h, params.get(h))
+    if cp is None:
         run.skip("consensus_hash", "state.db holds no consensus params for this height")
     else:
-        run.check(h, "consensus_hash", header.consensus_hash, merkle.consensus_hash(got.params))
+        run.check(h, "consensus_hash", header.consensus_hash, merkle.consensus_hash(cp.params))
     if h == run.first_height:  # nothing ran before the first block: the empty list's hash
         run.check(h, "last_results_hash", header.last_results_hash, merkle.results_hash([], enc))
         return
@@ -387,7 +408,7 @@ def _app_check(run: _Run, h: int, meta: BlockMeta, app: AppStore | None) -> None
 
 
 # ---------------------------------------------------------------- check
-def _probe(report: dict, key: str, fn) -> None:
+def _probe(report: dict[str, Any], key: str, fn: Callable[[], object]) -> None:
     try:
         report[key] = fn()
     except CometgraphError as exc:
@@ -396,11 +417,11 @@ def _probe(report: dict, key: str, fn) -> None:
         report.setdefault("problems", []).append(f"{key}: unexpected {type(exc).__name__}: {exc}")
 
 
-def check_report(view: View, data_dir) -> dict:
+def check_report(view: View, data_dir: Path) -> dict[str, Any]:
     """``cometgraph check``: which databases and formats a node home holds, its height ranges,
     and anything that cannot be read — before serving it."""
     snap = view.snapshot
-    out: dict = {"data_dir": str(data_dir), "databases": {}}
+    out: dict[str, Any] = {"data_dir": str(data_dir), "databases": {}}
     for name in ("blockstore", "state", "tx_index", "application", "evidence"):
         present = (data_dir / f"{name}.db").is_dir()
         status = "missing"
@@ -414,7 +435,7 @@ def check_report(view: View, data_dir) -> dict:
     blocks, state = view.blocks, view.state
     _probe(out, "blocks", lambda: {"base": blocks.base(), "height": blocks.height(), "key_layout": type(blocks.layout).__name__.strip("_").lower()})
 
-    def chain():
+    def chain() -> dict[str, Any]:
         st = state.load_state()
         meta = blocks.load_block_meta(view.latest_height) if view.latest_height else None
         return {
@@ -428,15 +449,15 @@ def check_report(view: View, data_dir) -> dict:
 
     _probe(out, "chain", chain)
 
-    def results():
+    def results() -> dict[str, str]:
         r = state.load_block_results(view.latest_height) if view.latest_height else None
         return {"abci_results_layout": r.layout if r else "none kept"}
 
     _probe(out, "state", results)
 
-    def txindex():
+    def txindex() -> dict[str, Any]:
         txs = view.txs
-        if not getattr(txs, "enabled", False):
+        if not isinstance(txs, TxIndex) or not txs.enabled:  # NullTxIndex, Unavailable: never enabled
             return {"enabled": False}
         k = first(k for k in txs.kv.iterate(prefix=b"tx.height/", include_value=False))
         return {"enabled": True, "event_sequence_keys": bool(k and b"$es$" in k), "event_keys": len(txs.event_keys())}
@@ -445,7 +466,7 @@ def check_report(view: View, data_dir) -> dict:
     app = view.readers.app
     if app is not None:
 
-        def application():
+        def application() -> dict[str, Any]:
             latest = app.latest_version()
             info = app.commit_info(latest)
             db = app.kv

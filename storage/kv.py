@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import plyvel
 
@@ -17,6 +17,19 @@ from .errors import CorruptRecord, DatabaseUnavailable, StorageError
 
 #: process-wide read counters by (database, operation), for metrics; never reset
 READS: Counter[tuple[str, str]] = Counter()
+
+T = TypeVar("T")
+
+
+class KVIterator(Protocol):
+    """What ``KV.iterate`` returns (plyvel's iterator, or a generator): ``(key, value)`` pairs or
+    keys alone, by ``include_value``; ``close`` frees it before the end."""
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __next__(self) -> Any: ...
+
+    def close(self) -> None: ...
 
 
 class KV(Protocol):
@@ -34,7 +47,7 @@ class KV(Protocol):
         stop: bytes | None = None,
         reverse: bool = False,
         include_value: bool = True,
-    ) -> Iterator: ...
+    ) -> KVIterator: ...
 
     def close(self) -> None: ...
 
@@ -63,7 +76,8 @@ class LevelDB:
         self.stats["get"] += 1
         READS[self.name, "get"] += 1
         try:
-            return self._db.get(key)
+            value: bytes | None = self._db.get(key)
+            return value
         except plyvel.Error as exc:  # a missing or damaged table file under this key
             raise CorruptRecord(self.name, key, self._clean(exc)) from exc
 
@@ -89,7 +103,7 @@ class LevelDB:
         stop: bytes | None = None,
         reverse: bool = False,
         include_value: bool = True,
-    ) -> Iterator:
+    ) -> KVIterator:
         """Ordered iteration over ``prefix`` or the half-open range [start, stop).
 
         Yields ``(key, value)`` pairs, or keys alone with ``include_value=False``.
@@ -97,7 +111,7 @@ class LevelDB:
         """
         self.stats["iterate"] += 1
         READS[self.name, "iterate"] += 1
-        kwargs: dict = {"reverse": reverse, "include_value": include_value}
+        kwargs: dict[str, Any] = {"reverse": reverse, "include_value": include_value}
         if prefix is not None:
             kwargs["prefix"] = prefix
         else:
@@ -126,7 +140,8 @@ class LevelDB:
 
     @property
     def closed(self) -> bool:
-        return self._db.closed
+        closed: bool = self._db.closed
+        return closed
 
 
 def prefix_end(prefix: bytes) -> bytes | None:
@@ -140,7 +155,7 @@ def prefix_end(prefix: bytes) -> bytes | None:
     return None
 
 
-def first(it: Iterable):
+def first(it: Iterable[T]) -> T | None:
     for x in it:
         return x
     return None

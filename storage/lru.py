@@ -22,7 +22,7 @@ class LRU(Generic[V]):
     def __init__(self, max_size: int, sizeof: Callable[[V], int] | None = None) -> None:
         self.max_size = max_size
         self._sizeof = sizeof
-        self._cache: LRUCache = LRUCache(maxsize=max(max_size, 1), getsizeof=sizeof)
+        self._cache: LRUCache[Hashable, V] = LRUCache(maxsize=max(max_size, 1), getsizeof=sizeof)
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0

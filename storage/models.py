@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, UTC
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -239,7 +240,7 @@ class BlockResults:
     begin_block_events: tuple[Event, ...] = ()
     end_block_events: tuple[Event, ...] = ()
     validator_updates: tuple[ValidatorUpdate, ...] = ()
-    consensus_param_updates: dict | None = None
+    consensus_param_updates: dict[str, Any] | None = None
     app_hash: bytes = b""
 
 
@@ -247,7 +248,7 @@ class BlockResults:
 class ConsensusParams:
     height: int
     #: the params as a JSON-ready dict, keys as CometBFT's RPC names them
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

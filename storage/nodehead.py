@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import struct
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from .codec.cometbft import decode_block_store_state
@@ -25,7 +26,7 @@ KEY = b"blockStore"
 def _uvarint(buf: bytes, pos: int) -> tuple[int, int]:
     return read_uvarint(buf, pos, ValueError)
 
-def batch_puts(record: bytes):
+def batch_puts(record: bytes) -> Iterator[tuple[bytes, bytes]]:
     """(key, value) of every put in one write batch (seq 8 bytes, count 4, then entries)."""
     if len(record) < 12:
         return
@@ -52,7 +53,7 @@ class NodeHead:
 
     def __init__(self, blockstore_dir: Path) -> None:
         self.dir = Path(blockstore_dir)
-        self._cache: tuple[tuple, int | None] | None = None
+        self._cache: tuple[tuple[object, ...], int | None] | None = None
         self._lock = threading.Lock()
 
     def height(self) -> int | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,21 +30,21 @@ class Prefixes:
     valcons: str
 
     @classmethod
-    def from_account(cls, hrp: str, seen: Counter | None = None) -> Prefixes:
+    def from_account(cls, hrp: str, seen: Counter[str] | None = None) -> Prefixes:
         seen = seen or Counter()
         valoper = _best(seen, lambda p: p.endswith("valoper")) or hrp + "valoper"
         valcons = _best(seen, lambda p: p.endswith("valcons")) or hrp + "valcons"
         return cls(hrp, valoper, valcons)
 
 
-def _best(seen: Counter, want) -> str | None:
+def _best(seen: Counter[str], want: Callable[[str], bool]) -> str | None:
     for p, _ in seen.most_common():
         if want(p):
             return p
     return None
 
 
-def _scan(blob: bytes, seen: Counter) -> None:
+def _scan(blob: bytes, seen: Counter[str]) -> None:
     for m in _BECH32.finditer(blob):
         try:
             hrp, payload = bech32.decode(m.group(1).decode())
@@ -55,7 +56,7 @@ def _scan(blob: bytes, seen: Counter) -> None:
 
 def detect(home: Path | None, state: KV | None, tx_index: KV | None) -> Prefixes | None:
     """The chain's prefixes, or None when its data holds no address at all."""
-    seen: Counter = Counter()
+    seen: Counter[str] = Counter()
     if state is not None:
         doc = state.get(b"genesisDoc")
         if doc:

@@ -294,6 +294,7 @@ def _condition(sc: _Scanner) -> Condition:
     if op.text == "EXISTS":
         return Condition(tag.text, "EXISTS", None, tag.pos)
     arg = sc.next()
+    wanted: tuple[str, ...]
     if op.text == "CONTAINS":
         wanted = (_STRING,)
         label = "a quoted string"
@@ -333,8 +334,8 @@ def go_number(text: str | bytes) -> Fraction | float | None:
         digits = raw.lstrip(b"+-").lstrip(b"0") or b"0"
         if len(digits) > _CLAMP_DIGITS:
             return -_INF if neg else _INF
-        v = int(digits)
-        return Fraction(-v if neg else v)
+        n = int(digits)
+        return Fraction(-n if neg else n)
     m = _FLOAT.match(raw)
     if not m:
         return None

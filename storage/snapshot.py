@@ -259,7 +259,7 @@ def _strip(text: str, folder: Path) -> str:
     return text.replace(str(folder) + "/", "").replace(str(folder), folder.name)
 
 
-def _manifest_state(fp: Fingerprint) -> tuple:
+def _manifest_state(fp: Fingerprint) -> tuple[object, ...]:
     """CURRENT and MANIFEST change on every flush and compaction; logs just grow."""
     return tuple(e for e in fp.entries if e[0] == "CURRENT" or e[0].startswith("MANIFEST-"))
 
@@ -291,7 +291,7 @@ class Snapshot:
         self._closed = False
         self._lock = threading.Lock()
         #: what the owner built on top of this snapshot (readers), set before it is published
-        self.readers = None
+        self.readers: object = None
 
     def db(self, name: str) -> LevelDB | None:
         return self.dbs.get(name)
@@ -493,7 +493,7 @@ class SnapshotHolder:
 
     def open(self) -> Snapshot:
         self.snapshotter.clean_stale()
-        snap = self._take()
+        snap: Snapshot | None = self._take()
         with self._lock:
             if self._closed:  # closed while the first snapshot was being prepared
                 old, snap = snap, None

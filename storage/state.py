@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 from . import keys
 from .codec import cometbft as codec
@@ -57,7 +58,7 @@ class StateStore:
         """The state after the last committed block; None for a node that never committed one."""
         return self._state
 
-    def load_genesis(self) -> dict | None:
+    def load_genesis(self) -> dict[str, Any] | None:
         """The genesis document the node stored (``genesisDoc`` JSON, Tendermint ≤ 0.33 through
         CometBFT 0.38); None where it keeps only its hash (1.0) or nothing. Reads the whole
         document: mainnet genesis files reach gigabytes."""
@@ -100,7 +101,7 @@ class StateStore:
             return None
         final = h < self._top()  # below the head: the same set in every later snapshot
         if final:
-            got = self._records.get("validators", h)
+            got: ValidatorSet | None = self._records.get("validators", h)
             if got is not None:
                 return got
         vs = self._load_validators(h)
@@ -191,7 +192,7 @@ class StateStore:
         wanted = [h for h in hs if self._in_range(h, top)]
         keys = {h: self.layout.consensus_params(h) for h in wanted}
         found = dict(zip(wanted, self.kv.get_many([keys[h] for h in wanted])))
-        params: dict[int, dict] = {}
+        params: dict[int, dict[str, Any]] = {}
         pointers: dict[int, int] = {}
         for h in wanted:
             raw = found[h]

@@ -52,6 +52,7 @@ import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
+from typing import Any, Literal, NoReturn, overload
 
 from cachetools import LRUCache
 
@@ -90,7 +91,7 @@ class TxPage:
     cursors: tuple[str, ...] = ()
 
 
-def _page(q, desc: bool, rows: list[TxResult], more: bool) -> TxPage:
+def _page(q: Query | tuple[Query, ...], desc: bool, rows: list[TxResult], more: bool) -> TxPage:
     """A page with every row's cursor; the last one resumes after the page when there is more."""
     fp = _fingerprint(q)
     cursors = tuple(_encode_cursor(q, desc, _Pos(r.height, r.hash), fp) for r in rows)
@@ -145,11 +146,11 @@ class TxIndex:
         for h in hashes:
             _check_hash(h)
         keys = [bytes(h) for h in hashes]
-        got = {h: tx for h in keys if (tx := self._records.get("tx", h)) is not None}
+        got: dict[bytes, TxResult | None] = {h: tx for h in keys if (tx := self._records.get("tx", h)) is not None}
         missing = [h for h in keys if h not in got]
         for h, raw in zip(missing, self.kv.get_many(missing) if missing else ()):
             tx = decode_tx_result(h, raw)
-            if tx is not None and tx.height < self._head:
+            if tx is not None and raw is not None and tx.height < self._head:  # a tx was read: raw is bytes
                 self._records.put("tx", h, tx, DECODED_PER_BYTE * len(raw))
             got[h] = tx
         return [got[h] for h in keys]
@@ -198,14 +199,13 @@ class TxIndex:
         for p in plans:
             ks = self._row_keys(p, desc, pos, limit + 1)
             if ks is None:
-                keyed = None
-                break
+                break  # this query needs its txs: merge whole rows below
             for h, hs in ks:
                 keyed.setdefault(hs, h)
-        if keyed is not None:
-            order = sorted(((h, hs) for hs, h in keyed.items()), reverse=desc)
-            more = len(order) > limit
-            rows = [t for t in self.load_txs([hs for _, hs in order[:limit]]) if t is not None]
+        else:
+            ranked = sorted(((h, hs) for hs, h in keyed.items()), reverse=desc)
+            more = len(ranked) > limit
+            rows = [t for t in self.load_txs([hs for _, hs in ranked[:limit]]) if t is not None]
             return _page(qs, desc, rows, more)
         merged: dict[bytes, TxResult] = {}
         for p in plans:
@@ -286,7 +286,7 @@ class TxIndex:
         n = 0
         if isinstance(strategy, Cond):
             matched: set[bytes] = set()
-            rejected: LRUCache = LRUCache(REJECT_CACHE)
+            rejected: LRUCache[bytes, None] = LRUCache(REJECT_CACHE)
             for key, value in self.kv.iterate(prefix=strategy.prefix):
                 if value in matched or value in rejected or p.hit(strategy, key) is None:
                     continue
@@ -348,6 +348,8 @@ class TxIndex:
                 return None  # a condition without a single key: the intersection is empty
             if best is None or n < best[0]:
                 best = (n, c)
+        if best is None:  # no condition at all: height_only said "walk" already
+            return "walk"
         lo, hi = p.height_bounds()
         if best[0] >= PROBE_CAP and hi - lo < PROBE_CAP:
             window = _count(self._walk(p, False, None), PROBE_CAP)
@@ -356,12 +358,20 @@ class TxIndex:
         return best[1]
 
     # ------------------------------------------------------------ driver scan
-    def _scan(self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int, keys_only: bool = False):
+    @overload
+    def _scan(self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int, keys_only: Literal[False] = False) -> list[TxResult]: ...
+
+    @overload
+    def _scan(self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int, keys_only: Literal[True]) -> list[tuple[int, bytes]]: ...
+
+    def _scan(
+        self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int, keys_only: bool = False
+    ) -> list[TxResult] | list[tuple[int, bytes]]:
         """The best ``want`` matches after ``pos`` from one lazy scan of the driver's prefix."""
         verify = len(p.conds) > 1
         best: list[tuple[int, bytes]] = []  # ascending; the worst is at the end (asc) or front (desc)
         found: dict[bytes, TxResult | None] = {}
-        rejected: LRUCache = LRUCache(REJECT_CACHE)
+        rejected: LRUCache[bytes, None] = LRUCache(REJECT_CACHE)
         for key, value in self.kv.iterate(prefix=driver.prefix):
             h = p.hit(driver, key)
             if h is None:
@@ -387,8 +397,8 @@ class TxIndex:
         if keys_only:
             return list(reversed(best)) if desc else best
         ordered = [h for _, h in (reversed(best) if desc else best)]
-        if verify:
-            return [found[h] for h in ordered]
+        if verify:  # verified rows were kept only with their tx
+            return [tx for h in ordered if (tx := found[h]) is not None]
         return [t for t in self.load_txs(ordered) if t is not None]
 
     def _verify(self, p: Plan, key: bytes, hash: bytes) -> TxResult | None:
@@ -519,10 +529,10 @@ class NullTxIndex:
 
     enabled = False
 
-    def _disabled(self, *args, **kwargs):
+    def _disabled(self, *args: object, **kwargs: object) -> NoReturn:
         raise IndexDisabled('this node keeps no transaction index (no tx_index.db: indexer = "null")')
 
-    load_tx = load_txs = search = search_any = cursor_for = cursor_for_any = count = _disabled
+    load_tx = load_txs = search = search_any = cursor_for = cursor_for_any = count = address_queries = _disabled
 
 
 # ---------------------------------------------------------------- records
@@ -604,7 +614,7 @@ def _beyond(sk: tuple[int, bytes], pos: _Pos, desc: bool) -> bool:
     return sk < pos.key if desc else sk > pos.key
 
 
-def _count(it: Iterator, cap: int) -> int:
+def _count(it: Iterator[Any], cap: int) -> int:
     n = 0
     for _ in it:
         n += 1

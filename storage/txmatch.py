@@ -32,11 +32,13 @@ without materialising any condition's full hit set.
 from __future__ import annotations
 
 import binascii
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from .errors import InvalidInput
-from .query import GO_SPACE, ORDER_OPERATORS, Condition, Query, go_number
+from .query import GO_SPACE, ORDER_OPERATORS, Condition, Operand, Query, go_number
 
 TX_HASH = "tx.hash"
 TX_HEIGHT = "tx.height"
@@ -46,6 +48,8 @@ ES = b"$es$"
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 _TIME = "time"  # a TIME/DATE bound: CometBFT's range code cannot compare it and matches nothing
+#: a range bound: a number (``Fraction``, or ±inf as float) or ``_TIME`` (the only str)
+Bound = Fraction | float | str
 _GO_SPACE_BYTES = tuple(ch.encode("utf-8") for ch in GO_SPACE)
 
 
@@ -115,8 +119,8 @@ class Range:
     """One tag's merged bounds: ``Fraction``/±inf numbers, or ``"time"`` (never comparable)."""
 
     tag: str
-    lower: object = None
-    upper: object = None
+    lower: Bound | None = None
+    upper: Bound | None = None
     incl_lower: bool = False
     incl_upper: bool = False
 
@@ -125,40 +129,48 @@ class Range:
         bound = self.lower if self.lower is not None else self.upper
         return bound is not None and bound != _TIME
 
-    def check(self, v) -> bool:
+    def check(self, v: Fraction | float) -> bool:
         """``CheckBounds``: exact comparisons; a TIME/DATE bound is a type error, i.e. no match."""
-        if self.lower is not None:
-            if self.lower == _TIME or v < self.lower or (v == self.lower and not self.incl_lower):
+        if self.lower is not None:  # a str bound is _TIME
+            if isinstance(self.lower, str) or v < self.lower or (v == self.lower and not self.incl_lower):
                 return False
         if self.upper is not None:
-            if self.upper == _TIME or v > self.upper or (v == self.upper and not self.incl_upper):
+            if isinstance(self.upper, str) or v > self.upper or (v == self.upper and not self.incl_upper):
                 return False
         return True
 
     def int_bounds(self) -> tuple[int, int]:
         """A superset of the integers inside the range (for seeking heights)."""
         lo, hi = 0, INT64_MAX
-        if self.lower is not None and self.lower != _TIME:
+        if self.lower is not None and not isinstance(self.lower, str):  # a str bound is _TIME
             lo = max(lo, _ceil(self.lower) + (0 if self.incl_lower or _ceil(self.lower) != self.lower else 1))
-        if self.upper is not None and self.upper != _TIME:
+        if self.upper is not None and not isinstance(self.upper, str):
             hi = min(hi, _floor(self.upper) - (0 if self.incl_upper or _floor(self.upper) != self.upper else 1))
         return lo, hi
 
 
-def _ceil(x) -> int:
+def _ceil(x: Fraction | float) -> int:
     if isinstance(x, float):
         return INT64_MAX if x > 0 else INT64_MIN
     return -((-x.numerator) // x.denominator)
 
 
-def _floor(x) -> int:
+def _floor(x: Fraction | float) -> int:
     if isinstance(x, float):
         return INT64_MAX if x > 0 else INT64_MIN
     return x.numerator // x.denominator
 
 
-def _bound(c: Condition):
-    return _TIME if c.operand.kind in ("time", "date") else c.operand.number()
+def _bound(c: Condition) -> Bound | None:
+    operand = _operand(c)
+    return _TIME if operand.kind in ("time", "date") else operand.number()
+
+
+def _operand(c: Condition) -> Operand:
+    """The operand of a condition that has one (every one but EXISTS: the parser sees to it)."""
+    if c.operand is None:
+        raise InvalidInput(f"{c.tag} {c.op} needs an operand")
+    return c.operand
 
 
 # ---------------------------------------------------------------- plan
@@ -178,7 +190,7 @@ class Cond:
         return not (self.kind == "range" and self.tag == TX_HEIGHT)
 
     def never(self) -> bool:
-        return self.kind == "range" and not self.range.numeric()
+        return self.range is not None and not self.range.numeric()  # only "range" conditions have one
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +232,7 @@ class Plan:
         elif self.height_eq != 0:
             lo = hi = self.height_eq
         for c in self.conds:
-            if c.kind == "range" and c.tag == TX_HEIGHT:
+            if c.range is not None and c.tag == TX_HEIGHT:  # a "range" condition
                 a, b = c.range.int_bounds()
                 lo, hi = max(lo, a), min(hi, b)
         return lo, hi
@@ -236,7 +248,7 @@ class Plan:
             h = key_height(key)
             return h if h is not None and self.height_ok(h) else None
         # range
-        if not is_tag_key(key) or not c.range.numeric():
+        if not is_tag_key(key) or c.range is None or not c.range.numeric():
             return None
         v = go_number(key_value(key))
         if v is None:
@@ -272,7 +284,7 @@ def plan(query: Query) -> Plan:
             if c.op == "=":
                 if other_height or eq is not None:
                     continue
-                n = c.operand.number()
+                n = _operand(c).number()
                 if n is not None:
                     eq, height_eq = c, _int64(n)
             else:
@@ -299,7 +311,7 @@ def plan(query: Query) -> Plan:
             ranges[c.tag] = Range(c.tag)
             if hk:
                 height_range = Range(c.tag)
-        targets = [ranges[c.tag]] + ([height_range] if hk else [])
+        targets = [ranges[c.tag]] + ([height_range] if hk and height_range is not None else [])  # set when hk
         arg = _bound(c)
         for r in targets:
             if c.op == ">":
@@ -319,20 +331,20 @@ def plan(query: Query) -> Plan:
     for c in kept:
         if c.op in ORDER_OPERATORS or (c is eq and not only_eq):
             continue
-        tag = c.tag.encode()
+        tag_b = c.tag.encode()
         if c.op == "EXISTS":
-            out.append(Cond("exists", c.tag, tag + SEP))
+            out.append(Cond("exists", c.tag, tag_b + SEP))
         elif c.op == "CONTAINS":
-            out.append(Cond("contains", c.tag, tag + SEP, arg=c.operand.text.encode()))
+            out.append(Cond("contains", c.tag, tag_b + SEP, arg=_operand(c).text.encode()))
         else:
-            prefix = tag + SEP + c.operand.text.encode() + SEP
+            prefix = tag_b + SEP + _operand(c).text.encode() + SEP
             if height_eq > 0:
                 prefix += str(height_eq).encode() + SEP
             out.append(Cond("eq", c.tag, prefix))
     return Plan(query, conds=tuple(out), height_eq=height_eq, height_range=height_range)
 
 
-def _int64(n) -> int:
+def _int64(n: Fraction | float) -> int:
     """``big.Float.Int64``: truncate toward zero, saturate at the int64 limits."""
     if isinstance(n, float):
         return INT64_MAX if n > 0 else INT64_MIN
@@ -341,7 +353,7 @@ def _int64(n) -> int:
 
 
 # ---------------------------------------------------------------- one tx against a plan
-def tx_keys(height: int, index: int, events, grouped: bool) -> list[tuple[int, bytes]]:
+def tx_keys(height: int, index: int, events: Iterable[Any], grouped: bool) -> list[tuple[int, bytes]]:
     """The ``(group, key)`` pairs the kv indexer wrote for one tx.
 
     ``events`` are protobuf ``Event`` messages (attribute key/value as bytes).
@@ -365,7 +377,7 @@ def tx_keys(height: int, index: int, events, grouped: bool) -> list[tuple[int, b
     return out
 
 
-def tx_matches(p: Plan, height: int, index: int, events, grouped: bool) -> bool:
+def tx_matches(p: Plan, height: int, index: int, events: Iterable[Any], grouped: bool) -> bool:
     """Would CometBFT's search return this tx? (``p`` must not be a tx.hash plan.)"""
     keys = tx_keys(height, index, events, grouped)
     alive: set[int] | None = None

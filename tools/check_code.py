@@ -1,8 +1,9 @@
-"""Static checks run by .ci/run before the tests: ruff's lint over the repository, and the
-import layers (pyproject's [tool.importlinter]) over the package as it installs.
+"""Static checks run by .ci/run before the tests: ruff's lint over the repository, and, over the
+package as it installs, the import layers (pyproject's [tool.importlinter]) and the types of
+``cometgraph.storage`` and ``cometgraph.resolvers`` (mypy, pyproject's [tool.mypy]).
 
-import-linter reads a package from the file system, and the folders here install under other
-names (``storage/`` is ``cometgraph.storage``, see [tool.setuptools] package-dir): so the
+import-linter and mypy read a package from the file system, and the folders here install under
+other names (``storage/`` is ``cometgraph.storage``, see [tool.setuptools] package-dir): so the
 installed layout is laid out in a temporary folder first, as a wheel would place it.
 """
 
@@ -41,6 +42,10 @@ def main() -> int:
         tree = installed_layout(Path(tmp))
         failed |= run([str(bindir / "lint-imports"), "--config", str(ROOT / "pyproject.toml")], cwd=tree,
                       env={"PYTHONPATH": str(tree), "PATH": str(bindir)})
+        # no cache: the tree is new each run, and a cache in the repository would be stale
+        failed |= run([str(bindir / "mypy"), "--config-file", str(ROOT / "pyproject.toml"), "--no-incremental",
+                       "-p", "cometgraph.storage", "-p", "cometgraph.resolvers"], cwd=tree,
+                      env={"MYPYPATH": str(tree), "PATH": str(bindir)})
     return 1 if failed else 0
 
 

@@ -40,22 +40,24 @@ registry (``storage/proto/sdk/cosmos.auth.v1beta1.proto`` …).
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from google.protobuf import any_pb2, unknown_fields
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
 from ..codec import amino, amino_app, bech32
 from ..codec.amino import AminoError
-from ..codec.tx import DescriptorRegistry, default_registry
+from ..codec.tx import DescriptorRegistry, DynamicMessage, default_registry
 from ..errors import CorruptRecord, InvalidInput, UnknownFormat
 from ..models import Coin
 from ..prefixes import Prefixes
 from ..proto import cosmos_tx_pb2
 from .addresses import check_address
+from .iavl import IAVLTree
 from .store import AppStore
 
 __all__ = [
@@ -155,14 +157,14 @@ class _Undecodable(Exception):
 
 
 @cache
-def _cls(full_name: str) -> type[Message]:
+def _cls(full_name: str) -> type[DynamicMessage]:
     desc = default_registry().find(full_name)
     if desc is None:  # pragma: no cover - the built-in set always has these
         raise RuntimeError(f"built-in descriptors lack {full_name}")
     return GetMessageClass(desc)
 
 
-def _parse(full_name: str, data: bytes) -> Message:
+def _parse(full_name: str, data: bytes) -> DynamicMessage:
     msg = _cls(full_name)()
     try:
         msg.ParseFromString(data)
@@ -221,7 +223,7 @@ def _address_matches(text: str, key_address: bytes | None) -> bool:
     return payload == key_address if key_address is not None else 1 <= len(payload) <= 255
 
 
-def _find_base(buf: bytes, key_address: bytes | None) -> Message | None:
+def _find_base(buf: bytes, key_address: bytes | None) -> DynamicMessage | None:
     """Follow field 1 until a ``BaseAccount`` whose address is the key's (generic account types)."""
     for _ in range(_GENERIC_DEPTH):
         try:
@@ -237,7 +239,7 @@ def _find_base(buf: bytes, key_address: bytes | None) -> Message | None:
     return None
 
 
-def _coins(items) -> tuple[Coin, ...]:
+def _coins(items: Iterable[Any]) -> tuple[Coin, ...]:
     return tuple(Coin(denom=c.denom, amount=c.amount) for c in items)
 
 
@@ -253,11 +255,12 @@ def _pubkey_bytes(type_url: str, value: bytes) -> bytes:
         except (DecodeError, ValueError, RuntimeError):
             return value
         if not len(unknown_fields.UnknownFieldSet(key)):
-            return key.key
+            single: bytes = key.key
+            return single
     return value
 
 
-def _vesting(msg: Message, name: str) -> tuple[Message, VestingInfo]:
+def _vesting(msg: DynamicMessage, name: str) -> tuple[DynamicMessage, VestingInfo]:
     bva = msg if name == BASE_VESTING else msg.base_vesting_account
     start = msg.start_time if name in (CONTINUOUS, PERIODIC) else None
     periods = (
@@ -306,7 +309,7 @@ def decode_account(
         address = bech32.encode(prefixes.account, key_address) if prefixes else key_address.hex()
     if base.HasField("pub_key"):
         pk_type, pk_value = base.pub_key.type_url, bytes(base.pub_key.value)
-        pk = _pubkey_bytes(pk_type, pk_value)
+        pk: bytes | None = _pubkey_bytes(pk_type, pk_value)
     else:
         pk_type = pk = pk_value = None
     return Account(
@@ -336,7 +339,7 @@ _AMINO_TO_PROTO = {
 _AMINO_KEY_TYPES = {"ed25519": "/cosmos.crypto.ed25519.PubKey", "secp256k1": "/cosmos.crypto.secp256k1.PubKey"}
 
 
-def _set_coins(field_, coins: tuple[Coin, ...]) -> None:
+def _set_coins(field_: Any, coins: tuple[Coin, ...]) -> None:
     for c in coins:
         field_.add(denom=c.denom, amount=c.amount)
 
@@ -412,7 +415,7 @@ class AuthReader:
         self.prefixes = prefixes
         self.registry = registry or default_registry()
 
-    def _tree(self, version: int):
+    def _tree(self, version: int) -> IAVLTree:
         return self.app.tree(STORE, version)
 
     def _decode(self, key: bytes, raw: bytes) -> Account:
@@ -451,16 +454,16 @@ class AuthReader:
             yield self._decode(key, raw)
 
     # -- JSON ---------------------------------------------------------------------------
-    def account_json(self, address: bytes, version: int) -> dict | None:
+    def account_json(self, address: bytes, version: int) -> dict[str, Any] | None:
         """The REST ``/cosmos/auth/v1beta1/accounts/{addr}`` ``account`` object, or None."""
         acc = self.account(address, version)
         return None if acc is None else self.to_json(acc)
 
-    def to_json(self, account: Account) -> dict:
+    def to_json(self, account: Account) -> dict[str, Any]:
         """An account as the REST prints it (``{"@type": …, …}``)."""
         return self.registry.message_json(account.type_url, account.value)
 
-    def info_json(self, account: Account, address_text: str | None = None) -> dict:
+    def info_json(self, account: Account, address_text: str | None = None) -> dict[str, Any]:
         """The REST ``/cosmos/auth/v1beta1/account_info/{addr}`` ``info`` object.
 
         The node echoes the address as asked (``address_text``); by default the stored one.
@@ -482,7 +485,8 @@ class AuthReader:
         if new is not None:
             if len(new) != 8:
                 raise CorruptRecord(self.app.db, b"s/k:acc/" + NEXT_NUMBER_KEY, f"{len(new)} bytes, not a BE64 counter")
-            return struct.unpack(">Q", new)[0]
+            number: int = struct.unpack(">Q", new)[0]
+            return number
         if old is not None:
             try:
                 return _uint64_value(old)

@@ -26,6 +26,7 @@ store in key order (denom bytes), keeping every stored entry.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ..codec.tx import DescriptorRegistry, default_registry
 from ..errors import InvalidInput
@@ -195,11 +196,11 @@ class BankReader:
         _denom(denom)
         return self._generation(version).supply_of(denom, version)
 
-    def denom_metadata(self, version: int) -> list[dict]:
+    def denom_metadata(self, version: int) -> list[dict[str, Any]]:
         """Every denom's metadata as the REST ``denoms_metadata`` lists it (``metadatas``)."""
         return self._generation(version).denom_metadata(version)
 
-    def denom_metadata_of(self, denom: str, version: int) -> dict | None:
+    def denom_metadata_of(self, denom: str, version: int) -> dict[str, Any] | None:
         """One denom's metadata (REST ``denoms_metadata/{denom}`` ``metadata``), or None."""
         _denom(denom)
         return self._generation(version).denom_metadata_of(denom, version)
@@ -225,7 +226,7 @@ class BankReader:
         balances = self.balances(address, version)
         if account is _UNSET:
             account = self._auth.account(address, version)
-        if account is None or account.vesting is None or not balances:
+        if not isinstance(account, Account) or account.vesting is None or not balances:  # None: no account
             return balances
         if block_time is None:
             block_time = self.block_time(version)

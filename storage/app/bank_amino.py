@@ -9,6 +9,7 @@ commit infos.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..codec import amino_app
 from ..codec.amino import AminoError
@@ -59,10 +60,10 @@ class AccountCoins:
     def supply_of(self, denom: str, version: int) -> Coin:
         return next((c for c in self.supply(version) if c.denom == denom), _zero(denom))
 
-    def denom_metadata(self, version: int) -> list[dict]:
+    def denom_metadata(self, version: int) -> list[dict[str, Any]]:
         return []  # SDK ≤ 0.39 kept no denom metadata
 
-    def denom_metadata_of(self, denom: str, version: int) -> dict | None:
+    def denom_metadata_of(self, denom: str, version: int) -> dict[str, Any] | None:
         return None
 
     def block_time(self, version: int) -> Time | None:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
-from ..codec.tx import DescriptorRegistry, default_registry
+from ..codec.tx import DescriptorRegistry, DynamicMessage, default_registry
 from ..errors import CorruptRecord, InvalidInput
 from ..lru import LRU
 from ..models import Coin, Time
 from ..proto import cosmos_store_pb2, cosmos_tx_pb2
 from .addresses import check_address
+from .iavl import IAVLTree
 from .store import AppStore, commit_info_key
 
 STORE = "bank"
@@ -96,7 +98,7 @@ class BankStore:
         #: version → whether its tree holds SDK 0.40-0.42 ``"balances"`` keys (probed once)
         self._legacy: LRU[bool] = LRU(1024)
 
-    def _tree(self, version: int):
+    def _tree(self, version: int) -> IAVLTree:
         return self.app.tree(STORE, version)
 
     def _corrupt(self, key: bytes, reason: str) -> CorruptRecord:
@@ -110,14 +112,14 @@ class BankStore:
         except _Bad as exc:
             raise self._corrupt(key, str(exc)) from None
 
-    def _has_legacy_layout(self, tree) -> bool:
+    def _has_legacy_layout(self, tree: IAVLTree) -> bool:
         legacy = self._legacy.get(tree.version)
         if legacy is None:
             legacy = next(tree.iterate_prefix(LEGACY_BALANCES_PREFIX), None) is not None
             self._legacy.put(tree.version, legacy)
         return legacy
 
-    def _balances(self, tree, address: bytes) -> list[Coin]:
+    def _balances(self, tree: IAVLTree, address: bytes) -> list[Coin]:
         prefix = balances_prefix(address)
         out = [self._coin(k, k[len(prefix) :], v) for k, v in tree.iterate_prefix(prefix)]
         if not out and self._has_legacy_layout(tree):  # SDK 0.40 - 0.42 layout
@@ -192,13 +194,16 @@ class BankStore:
         return out
 
     def _legacy_supply(self, key: bytes, raw: bytes) -> list[Coin]:
-        cls = GetMessageClass(self.registry.find(_SUPPLY) or default_registry().find(_SUPPLY))
+        desc = self.registry.find(_SUPPLY) or default_registry().find(_SUPPLY)
+        if desc is None:  # the bundled descriptors have it
+            raise self._corrupt(key, f"no descriptor for {_SUPPLY}")
+        cls = GetMessageClass(desc)
         value = raw
         try:
             wrapped = any_pb2.Any.FromString(raw)
             if wrapped.type_url.endswith("/" + _SUPPLY):
                 value = wrapped.value
-            msg = cls.FromString(value)
+            msg: DynamicMessage = cls.FromString(value)
         except (DecodeError, ValueError, RuntimeError) as exc:
             raise self._corrupt(key, f"not a Supply: {exc}") from None
         return [Coin(c.denom, _int_text(c.amount.encode()) or "0") for c in msg.total]
@@ -220,18 +225,18 @@ class BankStore:
                     return c
         return _zero(denom)
 
-    def _metadata_json(self, key: bytes, raw: bytes) -> dict:
+    def _metadata_json(self, key: bytes, raw: bytes) -> dict[str, Any]:
         if self.registry.parse("/" + _METADATA, raw) is None:
             raise self._corrupt(key, "not a Metadata")
         out = self.registry.message_json("/" + _METADATA, raw)
         out.pop("@type", None)
         return out
 
-    def denom_metadata(self, version: int) -> list[dict]:
+    def denom_metadata(self, version: int) -> list[dict[str, Any]]:
         """Every denom's metadata as the REST ``denoms_metadata`` lists it (``metadatas``)."""
         return [self._metadata_json(k, v) for k, v in self._tree(version).iterate_prefix(METADATA_PREFIX)]
 
-    def denom_metadata_of(self, denom: str, version: int) -> dict | None:
+    def denom_metadata_of(self, denom: str, version: int) -> dict[str, Any] | None:
         """One denom's metadata (REST ``denoms_metadata/{denom}`` ``metadata``), or None."""
         d = _denom(denom)
         new, old = self._tree(version).get_many([METADATA_PREFIX + d, METADATA_PREFIX + d + d])

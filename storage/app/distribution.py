@@ -57,9 +57,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf.message import Message
-
 from ..codec import bech32
+from ..codec.tx import DynamicMessage
 from ..errors import CorruptRecord
 from ..prefixes import Prefixes
 from .addresses import account_str, check_address
@@ -253,13 +252,13 @@ class DistributionReader(ModuleReader):
     def _corrupt(self, key: bytes, reason: str) -> CorruptRecord:
         return CorruptRecord(self.app.db, self._key(key), reason)
 
-    def _decode(self, name: str, raw: bytes, key: bytes) -> Message:
+    def _decode(self, name: str, raw: bytes, key: bytes) -> DynamicMessage:
         return decode(f"{_PKG}.{name}", raw, self.app.db, self._key(key))
 
     def _dec(self, text: str, key: bytes, what: str) -> int:
         return parse_int(text, self.app.db, self._key(key), what)
 
-    def _coins(self, items: Iterable[Message], key: bytes, what: str) -> dict[str, int]:
+    def _coins(self, items: Iterable[DynamicMessage], key: bytes, what: str) -> dict[str, int]:
         """Stored DecCoins → {denom: raw}, in stored order (the REST prints them as stored)."""
         out: dict[str, int] = {}
         for c in items:
@@ -352,11 +351,11 @@ class DistributionReader(ModuleReader):
                 valoper = bech32.decode(d.validator_address)[1]
             except (bech32.Bech32Error, ValueError):
                 raise CorruptRecord(self.app.db, b"s/k:staking/", f"delegation to {d.validator_address!r}: not bech32") from None
-            v = self.staking.validator(valoper, version)
-            if v is None:
+            found = self.staking.validator(valoper, version)
+            if found is None:
                 raise CorruptRecord(self.app.db, b"s/k:staking/", f"delegation to {d.validator_address}, which does not exist")
             vals.append(valoper)
-            validators.append(v)
+            validators.append(found)
 
         # round 1: starting infos and current rewards
         skeys = [STARTING_INFO + layout.addr(v) + dl for v in vals]
@@ -403,7 +402,7 @@ class DistributionReader(ModuleReader):
             for vp, k, raw in zip(wanted, keys, got)
         }
 
-    def _ratio(self, tree: IAVLTree, layout: _Layout, val: bytes, period: int, ratios: dict) -> dict[str, int]:
+    def _ratio(self, tree: IAVLTree, layout: _Layout, val: bytes, period: int, ratios: dict[tuple[bytes, int], dict[str, int]]) -> dict[str, int]:
         got = ratios.get((val, period))
         if got is None:
             key = HISTORICAL + layout.addr(val) + struct.pack("<Q", period)
@@ -434,7 +433,7 @@ class DistributionReader(ModuleReader):
         start: _Start,
         cur_rewards: dict[str, int],
         period: int,
-        ratios: dict,
+        ratios: dict[tuple[bytes, int], dict[str, int]],
         version: int,
     ) -> dict[str, int]:
         """``IncrementValidatorPeriod`` (not written) + ``CalculateDelegationRewards``."""

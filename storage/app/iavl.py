@@ -125,7 +125,18 @@ class Node:
 
     __slots__ = ("height", "size", "version", "key", "value", "hash", "left", "right", "legacy")
 
-    def __init__(self, height, size, version, key, value, node_hash, left, right, legacy) -> None:
+    def __init__(
+        self,
+        height: int,
+        size: int,
+        version: int,
+        key: bytes,
+        value: bytes | None,
+        node_hash: bytes | None,
+        left: bytes | None,
+        right: bytes | None,
+        legacy: bool,
+    ) -> None:
         self.height: int = height
         self.size: int = size
         #: the version hashed into the node: a legacy node's own field, a v1 node's key version
@@ -141,6 +152,19 @@ class Node:
     @property
     def is_leaf(self) -> bool:
         return self.height == 0
+
+    def child(self, right: bool) -> bytes:
+        """An inner node's left or right child ref (the decoders give every inner node both)."""
+        ref = self.right if right else self.left
+        if ref is None:
+            raise ValueError(f"node {self.key!r} at height {self.height} has no children")
+        return ref
+
+    def leaf_value(self) -> bytes:
+        """A leaf's value (the decoders give every leaf one)."""
+        if self.value is None:
+            raise ValueError(f"node {self.key!r} at height {self.height} has no value")
+        return self.value
 
     def cost(self) -> int:
         return 96 + len(self.key) + (len(self.value) if self.value is not None else 0)
@@ -227,7 +251,7 @@ def decode_node(ref: bytes, buf: bytes) -> Node:
 
 def leaf_hash(node: Node) -> bytes:
     return sha256(
-        put_varint(0) + put_varint(1) + put_varint(node.version) + put_bytes(node.key) + put_bytes(sha256(node.value).digest())
+        put_varint(0) + put_varint(1) + put_varint(node.version) + put_bytes(node.key) + put_bytes(sha256(node.leaf_value()).digest())
     ).digest()
 
 
@@ -252,7 +276,8 @@ class NodeCache(LRU[Node]):
 # ------------------------------------------------------------------ versions of a store
 def _first_key(kv: KV, prefix: bytes, reverse: bool) -> bytes | None:
     for k in kv.iterate(prefix=prefix, reverse=reverse, include_value=False):
-        return k
+        key: bytes = k
+        return key
     return None
 
 
@@ -283,13 +308,13 @@ def earliest_tree_version(kv: KV, store: str | bytes, latest: int, below: int | 
         return None
     k = _first_key(kv, p + b"r", False)
     if k is not None and len(k) == len(p) + 9:
-        v = struct.unpack(">Q", k[len(p) + 1 :])[0]
+        v: int = struct.unpack(">Q", k[len(p) + 1 :])[0]
         if v <= hi:
             return v
     k = _first_key(kv, p + b"s", False)
     if k is None or len(k) != len(p) + 13:
         return None
-    lo = struct.unpack(">Q", k[len(p) + 1 : len(p) + 9])[0]
+    lo: int = struct.unpack(">Q", k[len(p) + 1 : len(p) + 9])[0]
 
     def has(v: int) -> bool:
         return kv.get(p + v1_ref(v, 1)) is not None
@@ -458,7 +483,7 @@ class IAVLTree:
         if node is None:
             return None
         while not node.is_leaf:
-            ref = node.left if key < node.key else node.right
+            ref = node.child(right=not key < node.key)
             node = self._load(ref, node.height)
         return node.value if node.key == key else None
 
@@ -466,7 +491,7 @@ class IAVLTree:
         """Values aligned with ``keys``; the paths are walked level by level, one ``get_many`` per level."""
         keys = [bytes(k) for k in keys]
         out: list[bytes | None] = [None] * len(keys)
-        if self._root is None or not keys:
+        if self._root is None or self._root_ref is None or not keys:  # None together: an empty tree
             return out
         level: dict[bytes, tuple[Node, list[int]]] = {self._root_ref: (self._root, list(range(len(keys))))}
         while level:
@@ -479,7 +504,7 @@ class IAVLTree:
                             out[i] = node.value
                     continue
                 for i in idxs:
-                    ref = node.left if keys[i] < node.key else node.right
+                    ref = node.child(right=not keys[i] < node.key)
                     nxt.setdefault(ref, []).append(i)
                     bounds[ref] = node.height
             if not nxt:
@@ -506,11 +531,11 @@ class IAVLTree:
 
         Left keys < node.key <= right keys.
         """
-        out = []
+        out: list[tuple[bytes, int, None, bool]] = []
         if start is None or start < node.key:
-            out.append((node.left, node.height, None, False))
+            out.append((node.child(right=False), node.height, None, False))
         if end is None or node.key < end:
-            out.append((node.right, node.height, None, False))
+            out.append((node.child(right=True), node.height, None, False))
         if reverse:
             out.reverse()
         return out
@@ -526,7 +551,9 @@ class IAVLTree:
         at 2 (a consumer that stops early pays about one call per level) and grows with the
         leaves consumed, up to ``_MAX_WIDTH``; ``width`` fixes it (full walks).
         """
-        front: deque = deque([(self._root_ref, _NO_BOUND, self._root, False)])
+        if self._root_ref is None:  # an empty tree (its root is None too)
+            return
+        front: deque[tuple[bytes, int, Node | None, bool]] = deque([(self._root_ref, _NO_BOUND, self._root, False)])
         leaves = 0
         top = _MAX_WIDTH
         while front:
@@ -540,7 +567,7 @@ class IAVLTree:
                     front.extendleft(reversed(self._children(node, start, end, reverse)))
                 continue
             want = width or min(top, 2 + leaves)
-            window: list = []
+            window: list[tuple[bytes, int, Node | None, bool]] = []
             unread: list[int] = []
             while front and len(unread) < want and len(window) < 4 * want:
                 e = front.popleft()
@@ -557,10 +584,10 @@ class IAVLTree:
                 window[i] = (r, bd, nodes[r], False)
             front.extendleft(reversed(window))
 
-    def _walk(self, start, end, reverse) -> Iterator[tuple[bytes, bytes]]:
+    def _walk(self, start: bytes | None, end: bytes | None, reverse: bool) -> Iterator[tuple[bytes, bytes]]:
         for _, node in self._preorder(start, end, reverse):
             if node.is_leaf and (start is None or start <= node.key) and (end is None or node.key < end):
-                yield node.key, node.value
+                yield node.key, node.leaf_value()
 
     # -------------------------------------------------------------- hashing
     def root_hash(self, recompute: bool = True) -> bytes:
@@ -572,11 +599,11 @@ class IAVLTree:
         Without it, the root's stored hash is returned (no reads).
         """
         root = self._root
-        if root is None:
+        if root is None or self._root_ref is None:  # None together: an empty tree
             return EMPTY_HASH
         if not recompute:
             return root.hash if root.hash is not None else leaf_hash(root)
-        open_: list[tuple[bytes, Node, list]] = []  # inner nodes waiting for their children's hashes
+        open_: list[tuple[bytes, Node, list[tuple[bytes, Node]]]] = []  # inner nodes waiting for their children's hashes
         result = None
         for ref, node in self._preorder(None, None, False, width=_MAX_WIDTH):
             if not node.is_leaf:

@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf.message import Message
-
+from ..codec.tx import DynamicMessage
 from ..errors import CorruptRecord
 from ..models import Time
 from ..prefixes import Prefixes
@@ -71,7 +70,7 @@ class SlashingReader(ModuleReader):
         return length_prefixed(tree, SIGNING_INFO)
 
     def _info(self, raw: bytes, key: bytes) -> SigningInfo:
-        m: Message = decode("cosmos.slashing.v1beta1.ValidatorSigningInfo", raw, self.app.db, self._key(key))
+        m: DynamicMessage = decode("cosmos.slashing.v1beta1.ValidatorSigningInfo", raw, self.app.db, self._key(key))
         return SigningInfo(
             address=m.address,
             start_height=m.start_height,

@@ -50,11 +50,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
 from ..codec.hashes import ripemd160
-from ..codec.tx import default_registry
+from ..codec.tx import DynamicMessage, default_registry
 from ..errors import CorruptRecord, InvalidInput
 from ..models import Coin, Time
 from ..prefixes import Prefixes
@@ -220,7 +220,7 @@ def parse_int(text: str | bytes, db: str, key: bytes, what: str) -> int:
     return int(data)
 
 
-def to_time(msg: Message, field: str) -> Time:
+def to_time(msg: DynamicMessage, field: str) -> Time:
     """A non-nullable stdtime field: absent reads as Go's zero time, as gogoproto does."""
     if not msg.HasField(field):
         return GO_ZERO_TIME
@@ -241,14 +241,14 @@ def duration_ns_text(ns: int) -> str:
 
 
 # ---------------------------------------------------------------- protobuf
-def message_class(full_name: str) -> type[Message]:
+def message_class(full_name: str) -> type[DynamicMessage]:
     desc = default_registry().find(full_name)
     if desc is None:  # pragma: no cover - the built-in descriptor set declares it
         raise AssertionError(f"built-in descriptors lack {full_name}")
     return GetMessageClass(desc)
 
 
-def decode(full_name: str, raw: bytes, db: str, key: bytes) -> Message:
+def decode(full_name: str, raw: bytes, db: str, key: bytes) -> DynamicMessage:
     """``raw`` as the named SDK type, or ``CorruptRecord`` naming the key."""
     msg = message_class(full_name)()
     try:
@@ -350,7 +350,7 @@ class StakingReader(ModuleReader):
     def _detect(self, tree: IAVLTree) -> _Keys:
         return _Keys(length_prefixed(tree, VALIDATOR))
 
-    def _decode(self, name: str, raw: bytes, key: bytes) -> Message:
+    def _decode(self, name: str, raw: bytes, key: bytes) -> DynamicMessage:
         return decode(f"cosmos.staking.v1beta1.{name}", raw, self.app.db, self._key(key))
 
     def _int(self, text: str, key: bytes, what: str) -> int:
@@ -471,7 +471,7 @@ class StakingReader(ModuleReader):
             missing = [k for k, raw in zip(dkeys, got) if raw is None]
             if missing:
                 raise CorruptRecord(self.app.db, self._key(missing[0]), "indexed by 0x71 but absent")
-            items = list(zip(dkeys, got))
+            items = [(k, raw) for k, raw in zip(dkeys, got) if raw is not None]  # none is None: checked
         else:
             items = []
             for key, raw in tree.iterate_prefix(DELEGATION):

@@ -87,7 +87,8 @@ class AppStore:
                 return amino_app.decode_latest(raw)
             except AminoError as exc:
                 raise CorruptRecord(self.db, LATEST_KEY, f"not an amino version: {exc}") from None
-        return parse(pb.Int64Value, raw, self.db, LATEST_KEY).value
+        latest: int = parse(pb.Int64Value, raw, self.db, LATEST_KEY).value
+        return latest
 
     def is_amino(self, version: int) -> bool:
         """Whether the commit info of ``version`` is SDK ≤ 0.39's amino one (its app hash leaves hash twice)."""

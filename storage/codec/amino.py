@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from typing import Any
 
 from ..models import PubKey, Time
 from .varint import read_uvarint as _read_uvarint
@@ -107,7 +108,9 @@ class Fields:
     def has(self, num: int) -> bool:
         return num in self._f
 
-    def _last(self, num: int, wire: int, what: str):
+    def _last(self, num: int, wire: int, what: str) -> Any:
+        """The last value of field ``num``: an int for a varint or fixed wire type, bytes for
+        ``BYTES`` (the wire type is checked, so the caller knows which), or None."""
         got = self._f.get(num)
         if not got:
             return None
@@ -148,9 +151,9 @@ class Fields:
 
     def repeated(self, num: int) -> list[bytes]:
         """Every element of a repeated length-delimited field, in order (empty elements kept)."""
-        out = []
+        out: list[bytes] = []
         for w, v in self._f.get(num, ()):
-            if w != BYTES:
+            if w != BYTES or not isinstance(v, bytes):  # BYTES values are bytes: the check narrows
                 raise AminoError(f"repeated field {num} has wire type {w}")
             out.append(v)
         return out
@@ -182,6 +185,7 @@ def iter_fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
         num, wire = tag >> 3, tag & 7
         if num == 0:
             raise AminoError("field number 0")
+        value: int | bytes
         if wire == VARINT:
             value, pos = read_uvarint(buf, pos)
         elif wire == BYTES:

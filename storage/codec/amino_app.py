@@ -22,6 +22,7 @@ x/supply/internal/types; read for the layouts, checked on tm033's bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..models import Coin, PubKey
 from . import amino
@@ -115,7 +116,7 @@ def coins(raws: list[bytes]) -> tuple[Coin, ...]:
     return tuple(out)
 
 
-def _base(f: Fields) -> dict:
+def _base(f: Fields) -> dict[str, Any]:
     pk_raw = f.blob(3)
     pub_key = None
     if pk_raw:
@@ -133,7 +134,7 @@ def _base(f: Fields) -> dict:
     }
 
 
-def _vesting(f: Fields) -> dict:
+def _vesting(f: Fields) -> dict[str, Any]:
     """``BaseVestingAccount{*BaseAccount 1, original_vesting 2, delegated_free 3, delegated_vesting 4, end_time 5}``."""
     return {
         **_base(f.msg_or_empty(1)),

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..errors import CorruptRecord, UnknownFormat
 from ..models import (
@@ -259,7 +259,7 @@ def validator_set(f: Fields) -> tuple[tuple[Validator, ...], Validator | None]:
 def decode_validators_info(data: bytes, db: str, key: bytes) -> tuple[tuple[Validator, ...] | None, Validator | None, int]:
     """``validatorsKey:h`` → (validators or None when only a pointer, stored proposer, last_height_changed)."""
 
-    def read():
+    def read() -> tuple[tuple[Validator, ...] | None, Validator | None, int]:
         f = Fields(data)
         last_changed = f.sint(2)
         vs = f.msg(1)
@@ -281,9 +281,9 @@ def has_amino_pubkey(data: bytes) -> bool:
 
 
 # ---------------------------------------------------------------- consensus params
-def consensus_params_dict(f: Fields, encoding: str) -> dict:
+def consensus_params_dict(f: Fields, encoding: str) -> dict[str, Any]:
     """``ConsensusParams`` as the node's RPC printed them (int64 as strings, durations in ns)."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     if f.has(1):
         b = f.msg_or_empty(1)
         out["block"] = {"max_bytes": str(b.sint(1)), "max_gas": str(b.sint(2)), "time_iota_ms": str(b.sint(3))}
@@ -298,8 +298,8 @@ def consensus_params_dict(f: Fields, encoding: str) -> dict:
     return out
 
 
-def decode_consensus_params_info(data: bytes, encoding: str, db: str, key: bytes) -> tuple[dict | None, int]:
-    def read():
+def decode_consensus_params_info(data: bytes, encoding: str, db: str, key: bytes) -> tuple[dict[str, Any] | None, int]:
+    def read() -> tuple[dict[str, Any] | None, int]:
         f = Fields(data)
         params = f.msg(1)
         if params is None or not params.raw:
@@ -359,7 +359,7 @@ def _validator_update(raw: bytes) -> ValidatorUpdate:
     return ValidatorUpdate(pub_key=PubKey(type=_ABCI_KEY_TYPES[typ], key=pk.blob(2)), power=u.sint(2))
 
 
-def _param_updates(f: Fields, encoding: str) -> dict | None:
+def _param_updates(f: Fields | None, encoding: str) -> dict[str, Any] | None:
     """``abci.ConsensusParams``: block {max_bytes, max_gas}, evidence, validator."""
     if f is None or not f.raw:
         return None

@@ -14,7 +14,7 @@ record: undecodable bytes raise ``CorruptRecord``; nothing here returns ``None``
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import DecodeError, Message
@@ -42,6 +42,7 @@ from ..models import (
 )
 from ..proto import cometbft_pb2 as pb
 from . import amino_tm
+from .tx import DynamicMessage
 
 M = TypeVar("M", bound=Message)
 
@@ -170,7 +171,8 @@ def decode_part(data: bytes, index: int, db: str, key: bytes) -> bytes:
     m = parse(pb.Part, data, db, key)
     if m.index != index or not m.bytes:
         raise CorruptRecord(db, key, f"part {m.index} with {len(m.bytes)} bytes where part {index} belongs")
-    return m.bytes
+    payload: bytes = m.bytes
+    return payload
 
 
 def decode_commit_msg(m: pb.Commit) -> Commit:
@@ -244,7 +246,7 @@ def decode_block_store_state(data: bytes, db: str, key: bytes) -> tuple[int, int
 
 def is_amino_block_store(data: bytes | None) -> bool:
     """Tendermint ≤ 0.33 block stores keep ``blockStore`` as JSON: every record in them is amino."""
-    return bool(data) and data[:1] == b"{"
+    return data is not None and data[:1] == b"{"  # b"" is false either way
 
 
 def decode_decimal_height(data: bytes, db: str, key: bytes) -> int:
@@ -309,13 +311,13 @@ def _duration_ns(d: duration_pb2.Duration) -> str:
     return str(d.seconds * 1_000_000_000 + d.nanos)
 
 
-def consensus_params_dict(m: pb.ConsensusParams) -> dict:
+def consensus_params_dict(m: pb.ConsensusParams) -> dict[str, Any]:
     """Params as CometBFT's RPC prints them: int64 as strings, durations in nanoseconds.
 
     Only sections the record holds appear: 0.34 has ``time_iota_ms``, 0.38 ``abci``,
     1.0 ``synchrony`` and ``feature`` — the generation shows in the bytes themselves.
     """
-    out: dict = {}
+    out: dict[str, Any] = {}
     if m.HasField("block"):
         out["block"] = {"max_bytes": str(m.block.max_bytes), "max_gas": str(m.block.max_gas)}
         if m.block.time_iota_ms:
@@ -345,7 +347,7 @@ def consensus_params_dict(m: pb.ConsensusParams) -> dict:
     return out
 
 
-def decode_consensus_params_info(data: bytes, db: str, key: bytes, encoding: str = PROTO) -> tuple[dict | None, int]:
+def decode_consensus_params_info(data: bytes, db: str, key: bytes, encoding: str = PROTO) -> tuple[dict[str, Any] | None, int]:
     """``consensusParamsKey:h`` → (params dict, or None when only a pointer; last_height_changed).
 
     ``encoding`` is state.db's (``ChainState.encoding``): amino params differ in content
@@ -404,7 +406,7 @@ def decode_abci_responses(
     )
 
 
-def _param_updates(m: Message, field: str) -> dict | None:
+def _param_updates(m: DynamicMessage, field: str) -> dict[str, Any] | None:
     return consensus_params_dict(getattr(m, field)) if m.HasField(field) else None
 
 

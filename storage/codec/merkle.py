@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from hashlib import sha256
+from typing import Any
 
 from google.protobuf import timestamp_pb2, wrappers_pb2
 
@@ -54,7 +55,8 @@ def _block_id_bytes(b: BlockID) -> bytes:
     m.part_set_header.SetInParent()
     m.part_set_header.total = b.part_set_header.total
     m.part_set_header.hash = b.part_set_header.hash
-    return m.SerializeToString()
+    out: bytes = m.SerializeToString()
+    return out
 
 
 def _bytes_value(b: bytes) -> bytes:
@@ -122,7 +124,7 @@ def validators_hash(validators: Sequence[Validator], encoding: str = PROTO) -> b
     )
 
 
-def consensus_hash(params: dict) -> bytes:
+def consensus_hash(params: dict[str, Any]) -> bytes:
     """``ConsensusParams.Hash()``: sha256 of ``HashedParams{block_max_bytes=1, block_max_gas=2}``.
 
     ``BlockParams`` has the same two field numbers and types, so it serializes alike.

@@ -45,11 +45,11 @@ import struct
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, UTC
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, unknown_fields
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
 from ..errors import CorruptRecord, InvalidInput, StorageError
@@ -95,12 +95,18 @@ class DescriptorSetError(InvalidInput):
     """An operator-supplied descriptor file that cannot be loaded (the message names it)."""
 
 
+#: A message of a class made from descriptors at run time (a pool's ``GetMessageClass``, or a
+#: generated ``*_pb2`` module, which mypy does not read): its fields are known only then, so to
+#: mypy it is ``Any``; the name says what the value is.
+DynamicMessage: TypeAlias = Any
+
+
 # ---------------------------------------------------------------- decode_tx
 _SIGN_MODES = {v.number: v.name for v in pb.SignMode.DESCRIPTOR.values}
 _TXRAW_FIELDS = frozenset(f.number for f in pb.TxRaw.DESCRIPTOR.fields)
 
 
-def _parse(cls: type[Message], data: bytes, what: str, raw: bytes) -> Message:
+def _parse(cls: type[DynamicMessage], data: bytes, what: str, raw: bytes) -> DynamicMessage:
     msg = cls()
     try:
         msg.ParseFromString(data)
@@ -118,7 +124,8 @@ def _open_raw(raw: bytes) -> pb.TxRaw:
     if not raw:
         raise InvalidTx("empty tx bytes", raw)
     tx_raw = _parse(pb.TxRaw, raw, "TxRaw", raw)
-    extra = sorted({f.field_number for f in unknown_fields.UnknownFieldSet(tx_raw)} - _TXRAW_FIELDS)
+    unknown = unknown_fields.UnknownFieldSet(tx_raw)
+    extra = sorted({unknown[i].field_number for i in range(len(unknown))} - _TXRAW_FIELDS)
     if extra:
         raise InvalidTx(f"TxRaw has unknown field(s) {extra}", raw)
     return tx_raw
@@ -134,15 +141,17 @@ def _coins(items: Iterable[Any]) -> tuple[Coin, ...]:
 
 def _pubkey_bytes(a: Any) -> bytes:
     """``PubKey.key`` for single-key types (…​.PubKey{key=1}); the raw Any value otherwise."""
+    value: bytes = a.value
     if a.type_url.endswith(".PubKey"):
         key = pb.PubKey()
         try:
-            key.ParseFromString(a.value)
+            key.ParseFromString(value)
         except (DecodeError, ValueError, RuntimeError):
-            return a.value
+            return value
         if not len(unknown_fields.UnknownFieldSet(key)):
-            return key.key
-    return a.value
+            single: bytes = key.key
+            return single
+    return value
 
 
 def decode_tx(raw: bytes) -> DecodedTx:
@@ -404,7 +413,7 @@ class DescriptorRegistry:
     def knows(self, type_url: str) -> bool:
         return bool(type_url) and self.find(_type_name(type_url)) is not None
 
-    def parse(self, type_url: str, value: bytes) -> Message | None:
+    def parse(self, type_url: str, value: bytes) -> DynamicMessage | None:
         """``value`` decoded as the type ``type_url`` names, or None (unknown / undecodable)."""
         desc = self.find(_type_name(type_url)) if type_url else None
         if desc is None:
@@ -417,11 +426,11 @@ class DescriptorRegistry:
         return msg
 
     # -- JSON ---------------------------------------------------------------------------
-    def message_json(self, type_url: str, value: bytes) -> dict:
+    def message_json(self, type_url: str, value: bytes) -> dict[str, Any]:
         """One ``Any`` as the REST prints it (``"@type"`` first); see the module doc."""
         return self._any(type_url, value, 0)
 
-    def tx_json(self, raw: bytes) -> dict:
+    def tx_json(self, raw: bytes) -> dict[str, Any]:
         """The REST's ``tx`` object (body, auth_info, signatures). Raises :class:`InvalidTx`."""
         tx_raw = _open_raw(raw)
         out: dict[str, Any] = {}
@@ -438,7 +447,7 @@ class DescriptorRegistry:
             plan = self._plans[desc] = tuple(_Field(fd) for fd in desc.fields)
         return plan
 
-    def _any(self, type_url: str, value: bytes, depth: int) -> dict:
+    def _any(self, type_url: str, value: bytes, depth: int) -> dict[str, Any]:
         msg = self.parse(type_url, value) if depth < _MAX_ANY_DEPTH else None
         if msg is None:
             return {"@type": type_url, "value": _b64(value)}
@@ -449,7 +458,7 @@ class DescriptorRegistry:
         out.update(self._message(msg, depth + 1))
         return out
 
-    def _wkt(self, msg: Message, name: str, depth: int) -> Any:
+    def _wkt(self, msg: DynamicMessage, name: str, depth: int) -> Any:
         if name == "google.protobuf.Any":
             return self._any(msg.type_url, msg.value, depth)
         if name == "google.protobuf.Timestamp":
@@ -461,7 +470,7 @@ class DescriptorRegistry:
             return self._scalar(_Field(fd), msg.value)
         return json_format.MessageToDict(msg, preserving_proto_field_name=True)
 
-    def _message(self, msg: Message, depth: int) -> dict:
+    def _message(self, msg: DynamicMessage, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in self._plan(msg.DESCRIPTOR):
             if f.presence and not msg.HasField(f.name):
@@ -477,7 +486,7 @@ class DescriptorRegistry:
                 out[f.name] = self._value(f, value, depth)
         return out
 
-    def _unset_message(self, f: _Field, zero: Message, depth: int) -> Any:
+    def _unset_message(self, f: _Field, zero: DynamicMessage, depth: int) -> Any:
         if f.nullable:
             return None
         if f.stdtime:
@@ -511,7 +520,8 @@ class DescriptorRegistry:
         if t in _INT64:
             return str(value)
         if t == FieldDescriptor.TYPE_ENUM:
-            named = f.fd.enum_type.values_by_number.get(value)
+            enum = f.fd.enum_type  # set on every enum field
+            named = enum.values_by_number.get(value) if enum is not None else None
             return named.name if named is not None else value
         if t == FieldDescriptor.TYPE_DOUBLE or t == FieldDescriptor.TYPE_FLOAT:
             return _float(value, t == FieldDescriptor.TYPE_FLOAT)
@@ -537,7 +547,7 @@ class DescriptorRegistry:
             self._signer_fields[desc] = got
         return got
 
-    def _signers_of(self, msg: Message, depth: int) -> list[str] | None:
+    def _signers_of(self, msg: DynamicMessage, depth: int) -> list[str] | None:
         names = self._signer_fields_of(msg.DESCRIPTOR)
         if not names or depth > 8:
             return None
@@ -573,12 +583,12 @@ def default_registry() -> DescriptorRegistry:
     return DescriptorRegistry()
 
 
-def message_json(type_url: str, value: bytes, registry: DescriptorRegistry | None = None) -> dict:
+def message_json(type_url: str, value: bytes, registry: DescriptorRegistry | None = None) -> dict[str, Any]:
     """One tx message exactly as the node's REST prints it in ``tx.body.messages[i]``."""
     return (registry or default_registry()).message_json(type_url, value)
 
 
-def tx_json(raw: bytes, registry: DescriptorRegistry | None = None) -> dict:
+def tx_json(raw: bytes, registry: DescriptorRegistry | None = None) -> dict[str, Any]:
     """The REST's ``tx`` object of ``/cosmos/tx/v1beta1/txs/{hash}``. Raises :class:`InvalidTx`."""
     return (registry or default_registry()).tx_json(raw)
 
@@ -663,7 +673,7 @@ def signers(tx: DecodedTx, hrp: str, registry: DescriptorRegistry | None = None)
     when neither is available.
     """
     out: list[str | None] = []
-    declared: list[bytes] | None | bool = False  # False: not computed yet
+    declared: list[bytes] | None | Literal[False] = False  # False: not computed yet
     for i, info in enumerate(tx.signer_infos):
         addr = pubkey_address(info.public_key_type, info.public_key)
         if addr is None:

@@ -177,6 +177,13 @@ def test_a_node_without_a_tx_index_raises_index_disabled(tm034_kv):
             call(NullTxIndex())
 
 
+def test_a_node_without_tx_index_answers_an_accounts_txs_with_index_disabled():
+    # found by mypy: NullTxIndex had no address_queries, so an account's txs on such a node
+    # failed with AttributeError (an internal error) instead of IndexDisabled
+    with pytest.raises(IndexDisabled):
+        NullTxIndex().address_queries("inj1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq")
+
+
 # ---------------------------------------------------------------- search = the node's /tx_search
 def test_every_recorded_query_returns_the_nodes_hashes_in_the_nodes_order(txs, oracle):
     assert len(oracle.tx_search) >= 40

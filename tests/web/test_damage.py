@@ -113,6 +113,10 @@ async def test_a_node_without_a_tx_index_says_so_and_blocks_still_serve(serve, o
     assert _codes(body) == {("tx",): "INDEX_DISABLED"}
     body = await post('{ txs(query: "tx.height>1") { nodes { hash } } }')
     assert _codes(body) == {("txs",): "INDEX_DISABLED"}
+    # an account's txs come from the index too (NullTxIndex once had no address_queries: INTERNAL)
+    alice = oracle.workload["accounts"]["alice"]["address"]
+    body = await post(f'{{ account(address: "{alice}") {{ txs(first: 3) {{ nodes {{ hash }} }} }} }}')
+    assert _codes(body) == {("account", "txs"): "INDEX_DISABLED"}
     h = int(oracle.txs[some]["height"])
     body = await post(f"{{ block(height: {h}) {{ txs {{ hash code }} }} }}")
     assert some in [t["hash"] for t in body["data"]["block"]["txs"]]
@@ -131,3 +135,21 @@ async def test_every_block_verifies_and_a_swapped_record_does_not(serve, gql, he
     post = await serve(swap)
     body = await post(f"{{ a: block(height: {h + 1}) {{ verified }} b: block(height: {h - 1}) {{ verified }} }}")
     assert body["data"] == {"a": {"verified": False}, "b": {"verified": True}}
+
+
+def test_a_missing_state_db_serves_the_blocks_and_says_why_state_cannot(sample_home, tmp_path):
+    # found by mypy: build_readers gave StateStore a None database when state.db was absent
+    # (only a database that failed to open was marked broken), so opening failed with AttributeError
+    from cometgraph.storage.errors import DatabaseBroken
+
+    home = tmp_path / "home"
+    shutil.copytree(sample_home, home)
+    shutil.rmtree(home / "data" / "state.db")
+    chain = Chain.from_home(home, snapshot_dir=tmp_path / "snaps").open()
+    try:
+        with chain.view() as v:
+            assert v.blocks.height() > 1 and v.blocks.load_block_meta(1) is not None
+            with pytest.raises(DatabaseBroken, match="state.db"):
+                v.state.load_state()
+    finally:
+        chain.close()
