@@ -49,3 +49,36 @@ def live_server(sample_home, tmp_path_factory):
     chain = Chain.from_home(sample_home, snapshot_dir=tmp_path_factory.mktemp("live-snaps")).open()
     with serve_in_thread(create_app(chain)) as port:
         yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def serve(sample_home, tmp_path):
+    """``await serve(**create_app kwargs)`` → an httpx client on a fresh app over its own
+    snapshot of the sample chain (for settings the session's app does not have)."""
+    opened = []
+
+    async def make(**kwargs):
+        chain = Chain.from_home(sample_home, snapshot_dir=tmp_path / f"snaps{len(opened)}").open()
+        app = create_app(chain, **kwargs)
+        cm = app.router.lifespan_context(app)
+        await cm.__aenter__()
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        opened.append((cm, client))
+        return client
+
+    yield make
+    for cm, client in opened:
+        await client.aclose()
+        await cm.__aexit__(None, None, None)
+
+
+@pytest.fixture
+def client_with(serve):
+    """``await client_with(limits)``: a fresh app with these limits."""
+    return lambda limits: serve(limits=limits)
+
+
+@pytest.fixture
+def client_for(serve):
+    """``await client_for(origins, limits=None)``: a fresh app allowing these CORS origins."""
+    return lambda origins, limits=None: serve(cors_origins=origins, limits=limits)

@@ -5,31 +5,9 @@ from __future__ import annotations
 
 import time
 
-import httpx
-import pytest
 
 from cometgraph.schema.limits import Limits
-from cometgraph.storage.chain import Chain
-from cometgraph.web.app import create_app
 
-
-@pytest.fixture
-async def client_with(sample_home, tmp_path):
-    made = []
-
-    async def make(limits: Limits):
-        chain = Chain.from_home(sample_home, snapshot_dir=tmp_path / f"snaps{len(made)}").open()
-        app = create_app(chain, limits=limits)
-        cm = app.router.lifespan_context(app)
-        await cm.__aenter__()
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-        made.append((cm, client))
-        return client
-
-    yield make
-    for cm, client in made:
-        await client.aclose()
-        await cm.__aexit__(None, None, None)
 
 
 async def test_a_batch_answers_each_operation_in_order(gql, oracle, heights):

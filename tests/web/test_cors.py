@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-import httpx
 import pytest
 import websockets
 
@@ -18,24 +17,6 @@ APP = "http://localhost:3000"
 OTHER = "http://evil.example"
 QUERY = {"query": "{ status { latestHeight } }"}
 
-
-@pytest.fixture
-async def client_for(sample_home, tmp_path):
-    made = []
-
-    async def make(origins, limits: Limits | None = None):
-        chain = Chain.from_home(sample_home, snapshot_dir=tmp_path / f"snaps{len(made)}").open()
-        app = create_app(chain, cors_origins=origins, limits=limits)
-        cm = app.router.lifespan_context(app)
-        await cm.__aenter__()
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-        made.append((cm, client))
-        return client
-
-    yield make
-    for cm, client in made:
-        await client.aclose()
-        await cm.__aexit__(None, None, None)
 
 
 def _vary(r) -> set[str]:

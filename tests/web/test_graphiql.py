@@ -18,8 +18,7 @@ import pytest
 from strawberry.http.ides import get_graphql_ide_html
 
 from cometgraph.schema.limits import Limits
-from cometgraph.storage.chain import Chain
-from cometgraph.web.app import NO_IDE, create_app
+from cometgraph.web.app import NO_IDE
 from cometgraph.web.graphiql import ASSETS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,25 +36,6 @@ def _tool():
 def _sri(data: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
 
-
-@pytest.fixture
-async def serve(sample_home, tmp_path):
-    """``serve(**create_app kwargs)`` → an httpx client on a fresh app over the sample chain."""
-    opened = []
-
-    async def make(**kwargs):
-        chain = Chain.from_home(sample_home, snapshot_dir=tmp_path / f"snaps{len(opened)}").open()
-        app = create_app(chain, **kwargs)
-        cm = app.router.lifespan_context(app)
-        await cm.__aenter__()
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-        opened.append((cm, client))
-        return client
-
-    yield make
-    for cm, client in opened:
-        await client.aclose()
-        await cm.__aexit__(None, None, None)
 
 
 async def _page(client) -> httpx.Response:
