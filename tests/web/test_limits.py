@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-
 from cometgraph.schema.limits import Limits
 from cometgraph.web.guards import RateLimit
 
