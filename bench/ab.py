@@ -59,41 +59,51 @@ def main(argv: list[str] | None = None) -> int:
                     for name, srv in servers:
                         pages = [cg_pages(w, p, srv.port) for p in params[param_key(w)]]
                         cpu0 = proc_cpu_seconds(srv.pid)
-                        r = L.run(pages, c, args.warmup, args.seconds, min_page_loads=2 * c + 3,
-                                  max_seconds=6 * args.seconds)
+                        r = L.run(pages, c, args.warmup, args.seconds, min_page_loads=2 * c + 3, max_seconds=6 * args.seconds)
                         r["server_cpu_share"] = (proc_cpu_seconds(srv.pid) - cpu0) / (args.warmup + args.seconds)
                         r["rss"] = proc_status(srv.pid)
                         runs.setdefault(f"{w}@{c}", {}).setdefault(name, []).append(r)
-                        log(f"  rep {rep + 1} {w}@{c:<3} {name:10} {r['page_loads_per_s']:8.1f}/s p50 "
-                            f"{r['p50_ms'] or 0:7.1f} ms cpu {r['server_cpu_share']:.2f} errors {r['errors']}"
-                            + (f" {r['first_error']}" if r["errors"] else ""))
+                        log(
+                            f"  rep {rep + 1} {w}@{c:<3} {name:10} {r['page_loads_per_s']:8.1f}/s p50 "
+                            f"{r['p50_ms'] or 0:7.1f} ms cpu {r['server_cpu_share']:.2f} errors {r['errors']}" + (f" {r['first_error']}" if r["errors"] else "")
+                        )
         peaks = {name: proc_status(srv.pid).get("VmHWM") for name, srv in servers}
     finally:
         for _, srv in servers:
             srv.stop()
         shutil.rmtree(work, ignore_errors=True)
     names = [n for n, _ in installs]
-    lines = ["| cell | " + " | ".join(f"{n} page-loads/s (p50 ms, CPU)" for n in names) + " | "
-             + " | ".join(f"{n} ÷ {names[0]}" for n in names[1:]) + " | "
-             + " | ".join(f"{n} ÷ {names[0]} per CPU-second" for n in names[1:]) + " |",
-             "|---|" + "--:|" * (3 * len(names) - 2)]
+    lines = [
+        "| cell | "
+        + " | ".join(f"{n} page-loads/s (p50 ms, CPU)" for n in names)
+        + " | "
+        + " | ".join(f"{n} ÷ {names[0]}" for n in names[1:])
+        + " | "
+        + " | ".join(f"{n} ÷ {names[0]} per CPU-second" for n in names[1:])
+        + " |",
+        "|---|" + "--:|" * (3 * len(names) - 2),
+    ]
     for cell, by in runs.items():
         med = {n: statistics.median(r["page_loads_per_s"] for r in by[n]) for n in names}
         p50 = {n: statistics.median(r["p50_ms"] or 0 for r in by[n]) for n in names}
         cpu = {n: statistics.median(r["server_cpu_share"] for r in by[n]) for n in names}
         # page-loads per second of the server's own CPU: steadier on a machine others use too
-        eff = {n: statistics.median(r["page_loads_per_s"] / r["server_cpu_share"] for r in by[n]
-                                    if r["server_cpu_share"]) for n in names}
-        lines.append(f"| {cell} | " + " | ".join(f"{med[n]:,.1f} ({p50[n]:.1f}, {cpu[n]:.2f})" for n in names)
-                     + " | " + " | ".join(f"**{med[n] / med[names[0]]:.2f}x**" for n in names[1:])
-                     + " | " + " | ".join(f"{eff[n] / eff[names[0]]:.2f}x" for n in names[1:]) + " |")
+        eff = {n: statistics.median(r["page_loads_per_s"] / r["server_cpu_share"] for r in by[n] if r["server_cpu_share"]) for n in names}
+        lines.append(
+            f"| {cell} | "
+            + " | ".join(f"{med[n]:,.1f} ({p50[n]:.1f}, {cpu[n]:.2f})" for n in names)
+            + " | "
+            + " | ".join(f"**{med[n] / med[names[0]]:.2f}x**" for n in names[1:])
+            + " | "
+            + " | ".join(f"{eff[n] / eff[names[0]]:.2f}x" for n in names[1:])
+            + " |"
+        )
     lines.append("")
     lines.append("peak RSS: " + ", ".join(f"{n} {(v or 0) / 1e6:.0f} MB" for n, v in peaks.items()))
     text = "\n".join(lines)
     print(text)
     if args.out:
-        args.out.write_text(json.dumps({"runs": runs, "peaks": peaks, "table": text,
-                                        "at": time.strftime("%Y-%m-%d %H:%M:%S")}, indent=1))
+        args.out.write_text(json.dumps({"runs": runs, "peaks": peaks, "table": text, "at": time.strftime("%Y-%m-%d %H:%M:%S")}, indent=1))
     return 0
 
 

@@ -59,13 +59,23 @@ FORMAT = 1  # bump when chain.json or the workload changes incompatibly
 VALIDATOR_FUNDS, VALIDATOR_SELF_BOND = 2_000_000, 1_000_000
 ACCOUNT_FUNDS = 10_000
 OPERATOR_SELF_BOND = [50, 20, 10, 5, 2, 1]
-UNBONDING_TIME = "86400s"          # undelegations are still unbonding at the last height
-SIGNED_BLOCKS_WINDOW = "1000000"   # the non-signing validators are never jailed
-MAX_UNBONDING_ENTRIES = 6          # the staking module allows 7 per (delegator, validator)
+UNBONDING_TIME = "86400s"  # undelegations are still unbonding at the last height
+SIGNED_BLOCKS_WINDOW = "1000000"  # the non-signing validators are never jailed
+MAX_UNBONDING_ENTRIES = 6  # the staking module allows 7 per (delegator, validator)
 
 MEMOS = [
-    "", "", "", "rent", "coffee ☕", "invoice #{n}", "bench tx {n}", "héllo wörld ✓ 你好",
-    "payment for order {n} — thanks!", "split the bill", "refund", "🚀 to the moon",
+    "",
+    "",
+    "",
+    "rent",
+    "coffee ☕",
+    "invoice #{n}",
+    "bench tx {n}",
+    "héllo wörld ✓ 你好",
+    "payment for order {n} — thanks!",
+    "split the bill",
+    "refund",
+    "🚀 to the moon",
 ]
 
 
@@ -84,8 +94,7 @@ def coin(units: int) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 # chain setup (tests/devnet helpers + a genesis of our own size)
 # --------------------------------------------------------------------------------------------
-def init_chain(injd: Injectived, home: Path, port_base: int, n_accounts: int, n_operators: int,
-               timeout_commit: str) -> dict[str, Any]:
+def init_chain(injd: Injectived, home: Path, port_base: int, n_accounts: int, n_operators: int, timeout_commit: str) -> dict[str, Any]:
     injd.run("init", "validator", "--chain-id", CHAIN_ID, "--default-denom", DENOM, home=home)
     sample.configure_home(home, port_base)
     sample.edit_genesis(home)
@@ -102,20 +111,37 @@ def init_chain(injd: Injectived, home: Path, port_base: int, n_accounts: int, n_
         keys.add(name)
     users = [f"u{i:02d}" for i in range(n_accounts)]
     for name in users:  # one CLI call each (Keys.add asks twice more for what `keys add` prints)
-        out = injd.run_json("keys", "add", name, "--keyring-backend", "test", "--output", "json",
-                            home=home)
+        out = injd.run_json("keys", "add", name, "--keyring-backend", "test", "--output", "json", home=home)
         keys.address[name] = out["address"]
-    injd.run("genesis", "add-genesis-account", keys.address["validator"], inj(VALIDATOR_FUNDS),
-             "--keyring-backend", "test", "--chain-id", CHAIN_ID, home=home)
+    injd.run("genesis", "add-genesis-account", keys.address["validator"], inj(VALIDATOR_FUNDS), "--keyring-backend", "test", "--chain-id", CHAIN_ID, home=home)
     for name in operators + users:
-        injd.run("genesis", "add-genesis-account", keys.address[name], inj(ACCOUNT_FUNDS),
-                 "--keyring-backend", "test", "--chain-id", CHAIN_ID, home=home)
+        injd.run("genesis", "add-genesis-account", keys.address[name], inj(ACCOUNT_FUNDS), "--keyring-backend", "test", "--chain-id", CHAIN_ID, home=home)
     p = ports_for(port_base)
-    injd.run("genesis", "gentx", "validator", inj(VALIDATOR_SELF_BOND), "--chain-id", CHAIN_ID,
-             "--keyring-backend", "test", "--moniker", "validator", "--ip", "127.0.0.1",
-             "--p2p-port", str(p["p2p"]), "--commission-rate", "0.10",
-             "--commission-max-rate", "0.20", "--commission-max-change-rate", "0.01",
-             "--gas-prices", GAS_PRICE, home=home)
+    injd.run(
+        "genesis",
+        "gentx",
+        "validator",
+        inj(VALIDATOR_SELF_BOND),
+        "--chain-id",
+        CHAIN_ID,
+        "--keyring-backend",
+        "test",
+        "--moniker",
+        "validator",
+        "--ip",
+        "127.0.0.1",
+        "--p2p-port",
+        str(p["p2p"]),
+        "--commission-rate",
+        "0.10",
+        "--commission-max-rate",
+        "0.20",
+        "--commission-max-change-rate",
+        "0.01",
+        "--gas-prices",
+        GAS_PRICE,
+        home=home,
+    )
     injd.run("genesis", "collect-gentxs", home=home)
     injd.run("genesis", "validate", home=home)
     # set last: collect-gentxs writes config.toml back with injectived's own timeout_commit
@@ -123,12 +149,10 @@ def init_chain(injd: Injectived, home: Path, port_base: int, n_accounts: int, n_
     cfg = home / "config" / "config.toml"
     sample.set_toml(cfg, "consensus", "timeout_commit", timeout_commit)
     sample.set_toml(cfg, "consensus", "timeout_propose", "1s")
-    return {"address": keys.address, "valoper": keys.valoper, "operators": operators,
-            "users": users}
+    return {"address": keys.address, "valoper": keys.valoper, "operators": operators, "users": users}
 
 
-def create_validators(injd: Injectived, node: DevnetNode, accounts: dict[str, Any],
-                      scratch: Path) -> list[dict[str, Any]]:
+def create_validators(injd: Injectived, node: DevnetNode, accounts: dict[str, Any], scratch: Path) -> list[dict[str, Any]]:
     """Each operator creates a validator (its consensus key made by ``injectived init`` in a
     scratch home; it never signs); all in one or two blocks."""
     hashes = []
@@ -136,18 +160,45 @@ def create_validators(injd: Injectived, node: DevnetNode, accounts: dict[str, An
         vhome = scratch / f"{name}-consensus-home"
         injd.run("init", name, "--chain-id", CHAIN_ID, home=vhome)
         pubkey = json.loads(injd.run("comet", "show-validator", home=vhome).stdout)
-        spec = {"pubkey": pubkey, "amount": inj(OPERATOR_SELF_BOND[i % len(OPERATOR_SELF_BOND)]),
-                "moniker": f"bench validator {i + 1}", "identity": "",
-                "website": f"https://example.invalid/{name}", "security": "",
-                "details": "created on chain by bench/build_chain.py; never signs",
-                "commission-rate": f"0.0{i % 9 + 1}", "commission-max-rate": "0.5",
-                "commission-max-change-rate": "0.05", "min-self-delegation": "1"}
+        spec = {
+            "pubkey": pubkey,
+            "amount": inj(OPERATOR_SELF_BOND[i % len(OPERATOR_SELF_BOND)]),
+            "moniker": f"bench validator {i + 1}",
+            "identity": "",
+            "website": f"https://example.invalid/{name}",
+            "security": "",
+            "details": "created on chain by bench/build_chain.py; never signs",
+            "commission-rate": f"0.0{i % 9 + 1}",
+            "commission-max-rate": "0.5",
+            "commission-max-change-rate": "0.05",
+            "min-self-delegation": "1",
+        }
         spec_path = scratch / f"{name}.json"
         spec_path.write_text(json.dumps(spec))
-        out = injd.run_json("tx", "staking", "create-validator", str(spec_path), "--from", name,
-                            "--chain-id", CHAIN_ID, "--node", node.rpc_node, "--keyring-backend",
-                            "test", "--gas", "400000", "--gas-prices", GAS_PRICE, "--output",
-                            "json", "--broadcast-mode", "sync", "-y", home=node.home)
+        out = injd.run_json(
+            "tx",
+            "staking",
+            "create-validator",
+            str(spec_path),
+            "--from",
+            name,
+            "--chain-id",
+            CHAIN_ID,
+            "--node",
+            node.rpc_node,
+            "--keyring-backend",
+            "test",
+            "--gas",
+            "400000",
+            "--gas-prices",
+            GAS_PRICE,
+            "--output",
+            "json",
+            "--broadcast-mode",
+            "sync",
+            "-y",
+            home=node.home,
+        )
         if int(out.get("code", 0)) != 0:
             raise DevnetError(f"create-validator {name} rejected: {out}")
         hashes.append(str(out["txhash"]).upper())
@@ -156,8 +207,7 @@ def create_validators(injd: Injectived, node: DevnetNode, accounts: dict[str, An
         res = node.wait_tx(h, timeout=60)
         if int(res["tx_result"].get("code", 0)) != 0:
             raise DevnetError(f"create-validator {name} failed: {res['tx_result'].get('log')}")
-        out.append({"operator": name, "valoper": accounts["valoper"][name], "hash": h,
-                    "height": int(res["height"])})
+        out.append({"operator": name, "valoper": accounts["valoper"][name], "hash": h, "height": int(res["height"])})
     log(f"  {len(out)} validators created at heights {sorted({o['height'] for o in out})}")
     return out
 
@@ -168,8 +218,8 @@ def create_validators(injd: Injectived, node: DevnetNode, accounts: dict[str, An
 class Account:
     def __init__(self, name: str, address: str, number: int, sequence: int) -> None:
         self.name, self.address, self.number = name, address, number
-        self.next_seq = sequence        # the sequence the next signed batch starts at
-        self.epoch = 0                   # bumped on a resync: batches of older epochs are dropped
+        self.next_seq = sequence  # the sequence the next signed batch starts at
+        self.epoch = 0  # bumped on a resync: batches of older epochs are dropped
         self.ready: deque[tuple[int, int, bytes, str]] = deque()  # (epoch, seq, raw, kind)
         self.signing = False
         self.paused_until_height = 0
@@ -185,8 +235,7 @@ class Workload:
 
     BATCH = 40
 
-    def __init__(self, injd: Injectived, node: DevnetNode, accounts: list[Account],
-                 valopers: list[str], hot: list[str], scratch: Path, seed: int) -> None:
+    def __init__(self, injd: Injectived, node: DevnetNode, accounts: list[Account], valopers: list[str], hot: list[str], scratch: Path, seed: int) -> None:
         self.injd, self.node, self.accounts = injd, node, accounts
         self.valopers, self.hot, self.scratch = valopers, hot, scratch
         self.rng = random.Random(seed)
@@ -201,13 +250,11 @@ class Workload:
 
     # -- tx docs --------------------------------------------------------------------------
     def _doc(self, msgs: list[dict[str, Any]], memo: str, gas: int) -> dict[str, Any]:
-        return {"body": {"messages": msgs, "memo": memo, "timeout_height": "0",
-                         "extension_options": [], "non_critical_extension_options": []},
-                "auth_info": {"signer_infos": [],
-                              "fee": {"amount": [coin(gas * GAS_PRICE_UNITS)],
-                                      "gas_limit": str(gas), "payer": "", "granter": ""},
-                              "tip": None},
-                "signatures": []}
+        return {
+            "body": {"messages": msgs, "memo": memo, "timeout_height": "0", "extension_options": [], "non_critical_extension_options": []},
+            "auth_info": {"signer_infos": [], "fee": {"amount": [coin(gas * GAS_PRICE_UNITS)], "gas_limit": str(gas), "payer": "", "granter": ""}, "tip": None},
+            "signatures": [],
+        }
 
     def _recipient(self, rng: random.Random, sender: Account) -> str:
         while True:
@@ -226,8 +273,7 @@ class Workload:
         small = lambda: rng.randint(1, 1000) * 10**15  # noqa: E731 - 0.001 … 1 INJ
         r = rng.random()
         if r < 0.55:
-            return self._doc([self._send(acc.address, self._recipient(rng, acc), small())],
-                             memo, 200_000), "send"
+            return self._doc([self._send(acc.address, self._recipient(rng, acc), small())], memo, 200_000), "send"
         if r < 0.65:
             k = rng.randint(2, 4)
             msgs = [self._send(acc.address, self._recipient(rng, acc), small()) for _ in range(k)]
@@ -235,17 +281,17 @@ class Workload:
         if r < 0.75:
             outs = {self._recipient(rng, acc) for _ in range(rng.randint(2, 5))}
             amount = small()
-            msg = {"@type": "/cosmos.bank.v1beta1.MsgMultiSend",
-                   "inputs": [{"address": acc.address, "coins": [coin(amount * len(outs))]}],
-                   "outputs": [{"address": a, "coins": [coin(amount)]} for a in sorted(outs)]}
+            msg = {
+                "@type": "/cosmos.bank.v1beta1.MsgMultiSend",
+                "inputs": [{"address": acc.address, "coins": [coin(amount * len(outs))]}],
+                "outputs": [{"address": a, "coins": [coin(amount)]} for a in sorted(outs)],
+            }
             return self._doc([msg], memo, 150_000 + 50_000 * len(outs)), "multi_send"
         if r < 0.88 or not acc.delegated:
             val = rng.choice(self.valopers)
             amount = small()
             acc.delegated[val] = acc.delegated.get(val, 0) + amount
-            msg = {"@type": "/cosmos.staking.v1beta1.MsgDelegate",
-                   "delegator_address": acc.address, "validator_address": val,
-                   "amount": coin(amount)}
+            msg = {"@type": "/cosmos.staking.v1beta1.MsgDelegate", "delegator_address": acc.address, "validator_address": val, "amount": coin(amount)}
             return self._doc([msg], memo, 350_000), "delegate"
         if r < 0.95:
             val = rng.choice(sorted(acc.delegated))
@@ -254,26 +300,20 @@ class Workload:
                 amount = min(amount, acc.delegated[val])
                 acc.delegated[val] -= amount
                 acc.unbonding_entries[val] += 1
-                msg = {"@type": "/cosmos.staking.v1beta1.MsgUndelegate",
-                       "delegator_address": acc.address, "validator_address": val,
-                       "amount": coin(amount)}
+                msg = {"@type": "/cosmos.staking.v1beta1.MsgUndelegate", "delegator_address": acc.address, "validator_address": val, "amount": coin(amount)}
                 return self._doc([msg], memo, 400_000), "undelegate"
-            msg = {"@type": "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward",
-                   "delegator_address": acc.address, "validator_address": val}
+            msg = {"@type": "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward", "delegator_address": acc.address, "validator_address": val}
             return self._doc([msg], memo, 300_000), "withdraw_rewards"
         if r < 0.99:
             val = rng.choice(sorted(acc.delegated))
-            msg = {"@type": "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward",
-                   "delegator_address": acc.address, "validator_address": val}
+            msg = {"@type": "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward", "delegator_address": acc.address, "validator_address": val}
             return self._doc([msg], memo, 300_000), "withdraw_rewards"
         # passes CheckTx (fees are fine), fails in delivery: insufficient funds (code 5)
-        return self._doc([self._send(acc.address, self._recipient(rng, acc), 10**30)],
-                         "this send fails: insufficient funds", 200_000), "failing_send"
+        return self._doc([self._send(acc.address, self._recipient(rng, acc), 10**30)], "this send fails: insufficient funds", 200_000), "failing_send"
 
     @staticmethod
     def _send(frm: str, to: str, amount: int) -> dict[str, Any]:
-        return {"@type": "/cosmos.bank.v1beta1.MsgSend", "from_address": frm, "to_address": to,
-                "amount": [coin(amount)]}
+        return {"@type": "/cosmos.bank.v1beta1.MsgSend", "from_address": frm, "to_address": to, "amount": [coin(amount)]}
 
     # -- signing --------------------------------------------------------------------------
     def sign_batch(self, acc: Account) -> None:
@@ -287,10 +327,26 @@ class Workload:
         t0 = time.monotonic()
         path = self.scratch / f"batch-{acc.name}-{seq0}.json"
         path.write_text("".join(json.dumps(doc) + "\n" for doc, _ in made))
-        proc = self.injd.run("tx", "sign-batch", str(path), "--from", acc.name, "--offline",
-                             "--account-number", str(acc.number), "--sequence", str(seq0),
-                             "--chain-id", CHAIN_ID, "--keyring-backend", "test",
-                             "--output", "json", home=self.node.home, timeout=300)
+        proc = self.injd.run(
+            "tx",
+            "sign-batch",
+            str(path),
+            "--from",
+            acc.name,
+            "--offline",
+            "--account-number",
+            str(acc.number),
+            "--sequence",
+            str(seq0),
+            "--chain-id",
+            CHAIN_ID,
+            "--keyring-backend",
+            "test",
+            "--output",
+            "json",
+            home=self.node.home,
+            timeout=300,
+        )
         path.unlink()
         signed = [line for line in proc.stdout.splitlines() if line.strip()]
         if len(signed) != len(made):
@@ -318,8 +374,7 @@ class Workload:
         return conn
 
     def broadcast(self, raw: bytes) -> dict[str, Any]:
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "broadcast_tx_sync",
-                           "params": {"tx": base64.b64encode(raw).decode()}})
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "broadcast_tx_sync", "params": {"tx": base64.b64encode(raw).decode()}})
         for attempt in range(3):
             conn = self._conn()
             try:
@@ -340,8 +395,7 @@ class Workload:
             acc.paused_until_height = height + 3
             acc.next_seq = -1
 
-    def run(self, target_blocks: int, target_txs: int, deadline: float,
-            sign_workers: int = 2) -> dict[str, Any]:
+    def run(self, target_blocks: int, target_txs: int, deadline: float, sign_workers: int = 2) -> dict[str, Any]:
         node = self.node
         pool = ThreadPoolExecutor(max_workers=sign_workers)
         futures = []
@@ -363,10 +417,13 @@ class Workload:
                 # keep every account's queue topped up (signing runs ahead of broadcasting)
                 for acc in self.accounts:
                     with acc.lock:
-                        need = (not acc.signing and len(acc.ready) < self.BATCH
-                                and acc.next_seq >= 0 and h >= acc.paused_until_height
-                                and self.signed + self.BATCH * sum(a.signing for a in self.accounts)
-                                < target_txs * 1.05 + 500)
+                        need = (
+                            not acc.signing
+                            and len(acc.ready) < self.BATCH
+                            and acc.next_seq >= 0
+                            and h >= acc.paused_until_height
+                            and self.signed + self.BATCH * sum(a.signing for a in self.accounts) < target_txs * 1.05 + 500
+                        )
                         if need:
                             acc.signing = True
                     if need:
@@ -405,10 +462,8 @@ class Workload:
                         ans = self.broadcast(raw)
                         res = ans.get("result") or {}
                         if ans.get("error") or int(res.get("code", 0)) != 0:
-                            self.rejected.append({"account": acc.name, "seq": seq, "kind": kind,
-                                                  "answer": ans.get("error") or res.get("log")})
-                            log(f"  CheckTx rejected {acc.name} seq {seq} ({kind}): "
-                                f"{str(ans.get('error') or res.get('log'))[:200]}")
+                            self.rejected.append({"account": acc.name, "seq": seq, "kind": kind, "answer": ans.get("error") or res.get("log")})
+                            log(f"  CheckTx rejected {acc.name} seq {seq} ({kind}): {str(ans.get('error') or res.get('log'))[:200]}")
                             self.resync(acc, h)
                             continue
                         self.accepted += 1
@@ -420,17 +475,22 @@ class Workload:
                 now = time.monotonic()
                 if now - last_log > 30:
                     last_log = now
-                    log(f"  height {h}, {self.accepted} txs accepted, {self.signed} signed "
-                        f"({self.sign_seconds:.0f}s signing), {now - t0:.0f}s")
+                    log(f"  height {h}, {self.accepted} txs accepted, {self.signed} signed ({self.sign_seconds:.0f}s signing), {now - t0:.0f}s")
         finally:
             for f in futures:
                 f.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
-        return {"accepted": self.accepted, "kinds": dict(self.kinds),
-                "rejected": self.rejected[:20], "n_rejected": len(self.rejected),
-                "signed": self.signed, "sign_seconds": round(self.sign_seconds, 1),
-                "stopped_by": stopped_by, "start_height": start_h,
-                "seconds": round(time.monotonic() - t0, 1)}
+        return {
+            "accepted": self.accepted,
+            "kinds": dict(self.kinds),
+            "rejected": self.rejected[:20],
+            "n_rejected": len(self.rejected),
+            "signed": self.signed,
+            "sign_seconds": round(self.sign_seconds, 1),
+            "stopped_by": stopped_by,
+            "start_height": start_h,
+            "seconds": round(time.monotonic() - t0, 1),
+        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -456,9 +516,14 @@ def survey(home: Path, snapshot_dir: Path, hot: list[str], seed: int) -> dict[st
             for blk in v.blocks.load_blocks(sample_heights):
                 if blk is not None and blk.txs:
                     hashes.append(hashlib.sha256(rng.choice(blk.txs)).hexdigest().upper())
-            return {"latest_height": latest, "earliest_height": earliest, "txs": n_txs,
-                    "blocks_with_txs": len(heights_with_txs), "max_txs_per_block": max_txs,
-                    "sample_tx_hashes": hashes}
+            return {
+                "latest_height": latest,
+                "earliest_height": earliest,
+                "txs": n_txs,
+                "blocks_with_txs": len(heights_with_txs),
+                "max_txs_per_block": max_txs,
+                "sample_tx_hashes": hashes,
+            }
     finally:
         chain.close()
 
@@ -475,14 +540,13 @@ def build(out: Path, args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(work)
     home, scratch = work / "home", work / "scratch"
     scratch.mkdir(parents=True)
-    log(f"init: {args.accounts} accounts, {args.validators} extra validators, "
-        f"timeout_commit {args.timeout_commit}")
-    accounts = init_chain(injd, home, args.port_base, args.accounts, args.validators,
-                          args.timeout_commit)
+    log(f"init: {args.accounts} accounts, {args.validators} extra validators, timeout_commit {args.timeout_commit}")
+    accounts = init_chain(injd, home, args.port_base, args.accounts, args.validators, args.timeout_commit)
     t_init = time.monotonic() - t_start
     # injectived overrides config.toml's timeout_commit with its own 500ms unless told so
-    node = DevnetNode(injd, home=home, port_base=args.port_base, log_path=work / "node.log",
-                      extra_args=("--unsafe-consensus-timeout-commit", args.timeout_commit))
+    node = DevnetNode(
+        injd, home=home, port_base=args.port_base, log_path=work / "node.log", extra_args=("--unsafe-consensus-timeout-commit", args.timeout_commit)
+    )
     timings: dict[str, float] = {"init_seconds": round(t_init, 1)}
     deadline = t_start + args.max_minutes * 60
     with node:
@@ -499,8 +563,7 @@ def build(out: Path, args: argparse.Namespace) -> dict[str, Any]:
         valopers = [accounts["valoper"]["validator"]] + [v["valoper"] for v in vals]
         hot = [accounts["address"][n] for n in accounts["users"][:3]]
         wl = Workload(injd, node, accs, valopers, hot, scratch, args.seed)
-        log(f"workload: until height {args.blocks} and {args.txs} txs "
-            f"(time limit {args.max_minutes} min in all)")
+        log(f"workload: until height {args.blocks} and {args.txs} txs (time limit {args.max_minutes} min in all)")
         stats = wl.run(args.blocks, args.txs, deadline, sign_workers=args.sign_workers)
         status = sample.stop_right_after_block(node)
         timings["workload_seconds"] = round(time.monotonic() - t_run, 1)
@@ -519,9 +582,15 @@ def build(out: Path, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "complete": True,
-        "params": {"accounts": args.accounts, "validators": args.validators,
-                   "blocks": args.blocks, "txs": args.txs, "timeout_commit": args.timeout_commit,
-                   "seed": args.seed, "max_minutes": args.max_minutes},
+        "params": {
+            "accounts": args.accounts,
+            "validators": args.validators,
+            "blocks": args.blocks,
+            "txs": args.txs,
+            "timeout_commit": args.timeout_commit,
+            "seed": args.seed,
+            "max_minutes": args.max_minutes,
+        },
         "injectived_version": injd.version,
         "chain_id": CHAIN_ID,
         "status_at_stop": status["sync_info"],
@@ -531,8 +600,7 @@ def build(out: Path, args: argparse.Namespace) -> dict[str, Any]:
         "workload": stats,
         "accounts": {n: accounts["address"][n] for n in ["validator", *names]},
         "hot_accounts": hot,
-        "validators": [{"operator": "validator", "valoper": accounts["valoper"]["validator"],
-                        "moniker": "validator"}] + vals,
+        "validators": [{"operator": "validator", "valoper": accounts["valoper"]["validator"], "moniker": "validator"}] + vals,
         "home_bytes": du(final_home / "data"),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
     }
@@ -552,11 +620,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--blocks", type=int, default=2000, help="height to reach (default 2000)")
     ap.add_argument("--txs", type=int, default=10_000, help="txs to include (default 10000)")
     ap.add_argument("--accounts", type=int, default=48, help="user accounts (default 48)")
-    ap.add_argument("--validators", type=int, default=5,
-                    help="validators created on chain besides the genesis one (default 5)")
+    ap.add_argument("--validators", type=int, default=5, help="validators created on chain besides the genesis one (default 5)")
     ap.add_argument("--timeout-commit", default="100ms", help="consensus timeout_commit")
-    ap.add_argument("--max-minutes", type=float, default=25,
-                    help="stop the workload where it is after this long (default 25)")
+    ap.add_argument("--max-minutes", type=float, default=25, help="stop the workload where it is after this long (default 25)")
     ap.add_argument("--sign-workers", type=int, default=2)
     ap.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE)
     ap.add_argument("--seed", type=int, default=6)
@@ -564,17 +630,21 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     out = args.out.expanduser().resolve()
     if not args.force and (info := load_built(out)) is not None:
-        log(f"{out} already holds a built chain: height {info['latest_height']}, "
-            f"{info['txs']} txs (built in {info['timings']['total_seconds']:.0f}s); --force rebuilds")
+        log(
+            f"{out} already holds a built chain: height {info['latest_height']}, "
+            f"{info['txs']} txs (built in {info['timings']['total_seconds']:.0f}s); --force rebuilds"
+        )
         return 0
     out.mkdir(parents=True, exist_ok=True)
     (out / "chain.json").unlink(missing_ok=True)
     info = build(out, args)
     (out / "chain.json").write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n")
-    log(f"built: height {info['latest_height']}, {info['txs']} txs in "
+    log(
+        f"built: height {info['latest_height']}, {info['txs']} txs in "
         f"{info['blocks_with_txs']} blocks (max {info['max_txs_per_block']} per block), "
         f"{info['home_bytes'] / 1e6:.0f} MB of data, {info['timings']['total_seconds']:.0f}s "
-        f"(workload {info['timings']['workload_seconds']:.0f}s); targets met: {info['targets_met']}")
+        f"(workload {info['timings']['workload_seconds']:.0f}s); targets met: {info['targets_met']}"
+    )
     return 0 if info["targets_met"] else 2
 
 

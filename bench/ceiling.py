@@ -24,8 +24,7 @@ def hexu(b: bytes | None) -> str:
 
 
 def events(evs) -> list[dict]:
-    return [{"type": e.type, "attributes": [{"key": a.key, "value": a.value} for a in e.attributes]}
-            for e in evs]
+    return [{"type": e.type, "attributes": [{"key": a.key, "value": a.value} for a in e.attributes]} for e in evs]
 
 
 class Plain:
@@ -36,9 +35,16 @@ class Plain:
     # W1: heights, hashes, times, proposers and tx counts of 100 consecutive blocks
     def w1(self, v, top: int) -> list:
         metas = v.blocks.load_block_metas(list(range(top, top - 100, -1)))
-        return [{"height": m.header.height, "hash": hexu(m.block_id.hash),
-                 "time": m.header.time.rfc3339(), "proposerAddress": hexu(m.header.proposer_address),
-                 "numTxs": m.num_txs} for m in metas]
+        return [
+            {
+                "height": m.header.height,
+                "hash": hexu(m.block_id.hash),
+                "time": m.header.time.rfc3339(),
+                "proposerAddress": hexu(m.header.proposer_address),
+                "numTxs": m.num_txs,
+            }
+            for m in metas
+        ]
 
     # W2: 20 blocks with every tx's hash, code, gas, messages and events
     def w2(self, v, top: int) -> list:
@@ -54,12 +60,16 @@ class Plain:
             for i, raw in enumerate(blk.txs):
                 r = res.tx_results[i]
                 dec = decode_tx(raw)
-                txs.append({"hash": hashlib.sha256(raw).hexdigest().upper(), "code": r.code,
-                            "gasWanted": str(r.gas_wanted), "gasUsed": str(r.gas_used),
-                            "messages": [{"typeUrl": m.type_url,
-                                          "json": self.registry.message_json(m.type_url, m.value)}
-                                         for m in dec.messages],
-                            "events": events(r.events)})
+                txs.append(
+                    {
+                        "hash": hashlib.sha256(raw).hexdigest().upper(),
+                        "code": r.code,
+                        "gasWanted": str(r.gas_wanted),
+                        "gasUsed": str(r.gas_used),
+                        "messages": [{"typeUrl": m.type_url, "json": self.registry.message_json(m.type_url, m.value)} for m in dec.messages],
+                        "events": events(r.events),
+                    }
+                )
             out.append({"height": h, "hash": hexu(meta.block_id.hash), "txs": txs})
         return out
 
@@ -77,15 +87,17 @@ class Plain:
         page = v.txs.search_any(v.txs.address_queries(address), "desc", None, 20)
         return {
             "balances": [{"denom": c.denom, "amount": str(c.amount)} for c in bal],
-            "delegations": [{"validatorAddress": d.validator_address, "shares": d.shares,
-                             "balance": {"amount": str(d.balance.amount)}} for d in dels],
+            "delegations": [{"validatorAddress": d.validator_address, "shares": d.shares, "balance": {"amount": str(d.balance.amount)}} for d in dels],
             "unbondingDelegations": [
-                {"validatorAddress": u.validator_address,
-                 "entries": [{"creationHeight": e.creation_height,
-                              "completionTime": e.completion_time.rfc3339(),
-                              "balance": str(e.balance)} for e in u.entries]} for u in ubds],
-            "txs": [{"hash": hexu(t.hash), "height": t.height, "code": t.result.code}
-                    for t in page.txs],
+                {
+                    "validatorAddress": u.validator_address,
+                    "entries": [
+                        {"creationHeight": e.creation_height, "completionTime": e.completion_time.rfc3339(), "balance": str(e.balance)} for e in u.entries
+                    ],
+                }
+                for u in ubds
+            ],
+            "txs": [{"hash": hexu(t.hash), "height": t.height, "code": t.result.code} for t in page.txs],
         }
 
     # W4: one tx by hash with messages and events
@@ -95,23 +107,29 @@ class Plain:
         t = v.txs.load_tx(bytes.fromhex(tx_hash))
         dec = decode_tx(t.tx)
         r = t.result
-        return {"hash": tx_hash, "height": t.height, "code": r.code, "gasUsed": str(r.gas_used),
-                "memo": dec.memo,
-                "messages": [{"typeUrl": m.type_url,
-                              "json": self.registry.message_json(m.type_url, m.value)}
-                             for m in dec.messages],
-                "events": events(r.events)}
+        return {
+            "hash": tx_hash,
+            "height": t.height,
+            "code": r.code,
+            "gasUsed": str(r.gas_used),
+            "memo": dec.memo,
+            "messages": [{"typeUrl": m.type_url, "json": self.registry.message_json(m.type_url, m.value)} for m in dec.messages],
+            "events": events(r.events),
+        }
 
     # W5: validators with monikers and voting power at a height
     def w5(self, v, height: int) -> list:
         vs = v.state.load_validators(height)
-        staking = v.readers.modules.staking.validators_by_consensus(
-            [x.address for x in vs.validators], height)
-        return [{"address": hexu(x.address), "votingPower": str(x.voting_power),
-                 "proposerPriority": str(x.proposer_priority),
-                 "staking": {"moniker": s.moniker, "operatorAddress": s.operator_address,
-                             "tokens": str(s.tokens)} if s is not None else None}
-                for x, s in zip(vs.validators, staking)]
+        staking = v.readers.modules.staking.validators_by_consensus([x.address for x in vs.validators], height)
+        return [
+            {
+                "address": hexu(x.address),
+                "votingPower": str(x.voting_power),
+                "proposerPriority": str(x.proposer_priority),
+                "staking": {"moniker": s.moniker, "operatorAddress": s.operator_address, "tokens": str(s.tokens)} if s is not None else None,
+            }
+            for x, s in zip(vs.validators, staking)
+        ]
 
 
 def measure(fn, params: list, seconds: float, warmup: float = 1.0) -> dict:
@@ -134,8 +152,7 @@ def measure(fn, params: list, seconds: float, warmup: float = 1.0) -> dict:
         n += 1
     elapsed = time.perf_counter() - t0
     lat.sort()
-    return {"page_loads_per_s": n / elapsed, "p50_ms": lat[len(lat) // 2] * 1000 if lat else None,
-            "page_loads": n}
+    return {"page_loads_per_s": n / elapsed, "p50_ms": lat[len(lat) // 2] * 1000 if lat else None, "page_loads": n}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,9 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with chain.view() as v:
             p = Plain(chain)
-            fns = {"W1": lambda x: p.w1(v, x), "W2": lambda x: p.w2(v, x),
-                   "W3": lambda x: p.w3(v, x), "W4": lambda x: p.w4(v, x),
-                   "W5": lambda x: p.w5(v, x)}
+            fns = {"W1": lambda x: p.w1(v, x), "W2": lambda x: p.w2(v, x), "W3": lambda x: p.w3(v, x), "W4": lambda x: p.w4(v, x), "W5": lambda x: p.w5(v, x)}
             for w in args.workloads.split(","):
                 try:
                     out[w] = measure(fns[w], params[w], args.seconds)

@@ -20,8 +20,10 @@ import time
 
 QUERIES = {
     "W1": ("query W1($top: Int!) { blocks(first: 100, maxHeight: $top) { nodes { height hash time proposerAddress numTxs } } }", "top"),
-    "W4": ("query W4($h: String!) { tx(hash: $h) { hash height code gasWanted gasUsed memo messages { typeUrl json } "
-           "events { type attributes { key value } } } }", "h"),
+    "W4": (
+        "query W4($h: String!) { tx(hash: $h) { hash height code gasWanted gasUsed memo messages { typeUrl json } events { type attributes { key value } } } }",
+        "h",
+    ),
     "W5": ("query W5($h: Int!) { validators(height: $h) { address votingPower proposerPriority staking { moniker operatorAddress tokens } } }", "h"),
     "V": ("query V($h: Int!) { validators(height: $h) { address votingPower } }", "h"),
     "S": ("{ status { latestHeight } }", None),
@@ -55,9 +57,20 @@ def one(workload: str, variant: str, n: int) -> dict:
 
     async def call(body: bytes) -> bytes:
         out: list[dict] = []
-        scope = {"type": "http", "method": "POST", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
-                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-                 "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 1), "client": ("127.0.0.1", 2), "root_path": "", "app": app}
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/graphql",
+            "raw_path": b"/graphql",
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "http_version": "1.1",
+            "scheme": "http",
+            "server": ("127.0.0.1", 1),
+            "client": ("127.0.0.1", 2),
+            "root_path": "",
+            "app": app,
+        }
         sent = False
 
         async def receive():
@@ -97,8 +110,13 @@ def one(workload: str, variant: str, n: int) -> dict:
             wall, cpu = time.perf_counter(), time.process_time()
             for b in bodies:
                 await call(b)
-            return {"workload": workload, "variant": variant, "requests": n,
-                    "cpu_ms": 1000 * (time.process_time() - cpu) / n, "wall_ms": 1000 * (time.perf_counter() - wall) / n}
+            return {
+                "workload": workload,
+                "variant": variant,
+                "requests": n,
+                "cpu_ms": 1000 * (time.process_time() - cpu) / n,
+                "wall_ms": 1000 * (time.perf_counter() - wall) / n,
+            }
 
     try:
         return asyncio.run(main())
@@ -121,8 +139,9 @@ def main() -> int:
         for v in ns.variants.split(","):
             if v.startswith("inline") and QUERIES[w][1] is None:
                 continue
-            out = subprocess.run([sys.executable, "-m", "bench.inproc", "--one", w, v, "--requests", str(ns.requests)],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.inproc", "--one", w, v, "--requests", str(ns.requests)], capture_output=True, text=True, check=True
+            )
             r = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"| {w} | {v} | {r['cpu_ms']:.2f} | {r['wall_ms']:.2f} |", flush=True)
     return 0

@@ -38,8 +38,9 @@ def get(port: int, path: str, params: dict | None = None, headers: dict | None =
 
 
 def post_json(port: int, path: str, body: bytes, graphql: bool = False) -> Call:
-    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
     return Call(port, head.encode() + body, graphql)
 
 
@@ -56,8 +57,7 @@ class Conn:
         self.writer: asyncio.StreamWriter | None = None
 
     async def _open(self) -> None:
-        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port,
-                                                                 limit=1 << 22)
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port, limit=1 << 22)
 
     def close(self) -> None:
         if self.writer is not None:
@@ -153,8 +153,7 @@ class Result:
         }
 
 
-async def _run(pages: list[list[Call]], concurrency: int, warmup: float, seconds: float,
-               min_page_loads: int, max_seconds: float) -> Result:
+async def _run(pages: list[list[Call]], concurrency: int, warmup: float, seconds: float, min_page_loads: int, max_seconds: float) -> Result:
     res = Result(concurrency, seconds)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
@@ -170,8 +169,7 @@ async def _run(pages: list[list[Call]], concurrency: int, warmup: float, seconds
         try:
             while True:
                 now = loop.time()
-                if now >= window["stop"] and (res.page_loads >= min_page_loads
-                                              or now >= window["cap"]):
+                if now >= window["stop"] and (res.page_loads >= min_page_loads or now >= window["cap"]):
                     return
                 page = pages[k % len(pages)]
                 k += 1
@@ -219,12 +217,10 @@ async def _run(pages: list[list[Call]], concurrency: int, warmup: float, seconds
     return res
 
 
-def run(pages: list[list[Call]], concurrency: int, warmup: float, seconds: float,
-        min_page_loads: int = 0, max_seconds: float = 0.0) -> dict:
+def run(pages: list[list[Call]], concurrency: int, warmup: float, seconds: float, min_page_loads: int = 0, max_seconds: float = 0.0) -> dict:
     """Closed loop: ``concurrency`` users, ``warmup`` s unrecorded, then ``seconds`` measured
     (extended up to ``max_seconds`` until ``min_page_loads`` have finished)."""
-    return asyncio.run(_run(pages, concurrency, warmup, seconds, min_page_loads,
-                            max_seconds)).summary()
+    return asyncio.run(_run(pages, concurrency, warmup, seconds, min_page_loads, max_seconds)).summary()
 
 
 async def _fetch(calls: list[Call]) -> list[tuple[int, bytes]]:

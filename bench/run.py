@@ -56,29 +56,31 @@ DEFAULT_PORT_BASE = 27300
 DEFAULT_CG_PORT = 27390
 
 Q_W1 = "query W1($top: Int!) { blocks(first: 100, maxHeight: $top) { nodes { height hash time proposerAddress numTxs } } }"
-Q_W2 = ("query W2($top: Int!) { blocks(first: 20, maxHeight: $top) { nodes { height hash txs { hash code "
-        "gasWanted gasUsed messages { typeUrl json } events { type attributes { key value } } } } } }")
-Q_W3 = ("query W3($a: String!) { account(address: $a) { balances { denom amount } "
-        "delegations { validatorAddress shares balance { amount } } "
-        "unbondingDelegations { validatorAddress entries { creationHeight completionTime balance } } "
-        "txs(first: 20) { nodes { hash height code } } } }")
-Q_W4 = ("query W4($h: String!) { tx(hash: $h) { hash height code gasWanted gasUsed memo "
-        "messages { typeUrl json } events { type attributes { key value } } } }")
-Q_W5 = ("query W5($h: Int!) { validators(height: $h) { address votingPower proposerPriority "
-        "staking { moniker operatorAddress tokens } } }")
+Q_W2 = (
+    "query W2($top: Int!) { blocks(first: 20, maxHeight: $top) { nodes { height hash txs { hash code "
+    "gasWanted gasUsed messages { typeUrl json } events { type attributes { key value } } } } } }"
+)
+Q_W3 = (
+    "query W3($a: String!) { account(address: $a) { balances { denom amount } "
+    "delegations { validatorAddress shares balance { amount } } "
+    "unbondingDelegations { validatorAddress entries { creationHeight completionTime balance } } "
+    "txs(first: 20) { nodes { hash height code } } } }"
+)
+Q_W4 = "query W4($h: String!) { tx(hash: $h) { hash height code gasWanted gasUsed memo messages { typeUrl json } events { type attributes { key value } } } }"
+Q_W5 = "query W5($h: Int!) { validators(height: $h) { address votingPower proposerPriority staking { moniker operatorAddress tokens } } }"
 
 WORKLOADS = {
     # name: (what, node path, GraphQL target vs the node: ratio of page-loads/s at c16)
-    "W1": ("block list: 100 blocks (height, hash, time, proposer, tx count)",
-           "RPC /blockchain x5 (20 metas per call)", 1.0),
+    "W1": ("block list: 100 blocks (height, hash, time, proposer, tx count)", "RPC /blockchain x5 (20 metas per call)", 1.0),
     "W1b": ("block list, same page", "RPC /block x100 (one per height)", 1.0),
-    "W2": ("full blocks: 20 blocks, every tx's hash, code, gas, messages, events",
-           "RPC /block + /block_results x20", 0.5),
-    "W3": ("account page: balances, delegations, unbondings, last 20 txs",
-           "REST balances + delegations + unbonding_delegations, RPC /tx_search sender + recipient", 1.0),
+    "W2": ("full blocks: 20 blocks, every tx's hash, code, gas, messages, events", "RPC /block + /block_results x20", 0.5),
+    "W3": (
+        "account page: balances, delegations, unbondings, last 20 txs",
+        "REST balances + delegations + unbonding_delegations, RPC /tx_search sender + recipient",
+        1.0,
+    ),
     "W4": ("tx by hash with messages and events", "REST /cosmos/tx/v1beta1/txs/{hash}", 0.5),
-    "W5": ("validators with monikers and voting power at a height",
-           "RPC /validators + REST staking validators at that height", 1.0),
+    "W5": ("validators with monikers and voting power at a height", "RPC /validators + REST staking validators at that height", 1.0),
 }
 
 
@@ -142,8 +144,7 @@ class CometgraphServer:
     """``cometgraph serve --home COPY --refresh 0 --port P [--workers N]`` as its own process
     (a session leader: its workers are the rest of its session)."""
 
-    def __init__(self, exe: Path, home: Path, port: int, snapshot_dir: Path, log_path: Path,
-                 workers: int = 1) -> None:
+    def __init__(self, exe: Path, home: Path, port: int, snapshot_dir: Path, log_path: Path, workers: int = 1) -> None:
         self.exe, self.home, self.port = exe, home, port
         self.snapshot_dir, self.log_path = snapshot_dir, log_path
         self.workers = workers
@@ -152,8 +153,7 @@ class CometgraphServer:
     @property
     def argv(self) -> list[str]:
         extra = ["--workers", str(self.workers)] if self.workers > 1 else []
-        return [str(self.exe), "serve", "--home", str(self.home), "--refresh", "0", "--port",
-                str(self.port), "--snapshot-dir", str(self.snapshot_dir), *extra]
+        return [str(self.exe), "serve", "--home", str(self.home), "--refresh", "0", "--port", str(self.port), "--snapshot-dir", str(self.snapshot_dir), *extra]
 
     def pids(self) -> list[int]:
         return session_pids(self.pid)
@@ -163,16 +163,14 @@ class CometgraphServer:
         env = dict(os.environ)
         for k in [k for k in env if k.startswith("COMETGRAPH_")]:
             env.pop(k)
-        self.proc = subprocess.Popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        self.proc = subprocess.Popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
         deadline = time.monotonic() + timeout
         body = json.dumps({"query": "{ status { latestHeight } }"}).encode()
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"cometgraph exited ({self.proc.returncode}); see {self.log_path}")
             try:
-                req = urllib.request.Request(f"http://127.0.0.1:{self.port}/graphql", data=body,
-                                             headers={"content-type": "application/json"})
+                req = urllib.request.Request(f"http://127.0.0.1:{self.port}/graphql", data=body, headers={"content-type": "application/json"})
                 with urllib.request.urlopen(req, timeout=5) as r:
                     if r.status == 200:
                         return
@@ -207,8 +205,7 @@ def make_params(info: dict[str, Any], n: int, seed: int) -> dict[str, list]:
     start = info["workload"]["start_height"]  # txs from here on
     vals_at = max(v.get("height", 1) for v in info["validators"]) + 2
     users = [a for name, a in info["accounts"].items() if name != "validator"]
-    addrs = [rng.choice(info["hot_accounts"]) if rng.random() < 0.2 else rng.choice(users)
-             for _ in range(n)]
+    addrs = [rng.choice(info["hot_accounts"]) if rng.random() < 0.2 else rng.choice(users) for _ in range(n)]
     return {
         "W1": [rng.randint(100, latest) for _ in range(n)],
         "W2": [rng.randint(start + 20, latest) for _ in range(n)],
@@ -219,14 +216,12 @@ def make_params(info: dict[str, Any], n: int, seed: int) -> dict[str, list]:
 
 
 def gql(port: int, query: str, variables: dict) -> L.Call:
-    return L.post_json(port, "/graphql", json.dumps({"query": query, "variables": variables}).encode(),
-                       graphql=True)
+    return L.post_json(port, "/graphql", json.dumps({"query": query, "variables": variables}).encode(), graphql=True)
 
 
 def node_pages(w: str, p: Any, rpc: int, api: int) -> list[L.Call]:
     if w == "W1":
-        return [L.get(rpc, "/blockchain", {"minHeight": p - 99 + 20 * i, "maxHeight": p - 80 + 20 * i})
-                for i in range(5)]
+        return [L.get(rpc, "/blockchain", {"minHeight": p - 99 + 20 * i, "maxHeight": p - 80 + 20 * i}) for i in range(5)]
     if w == "W1b":
         return [L.get(rpc, "/block", {"height": h}) for h in range(p, p - 100, -1)]
     if w == "W2":
@@ -239,23 +234,21 @@ def node_pages(w: str, p: Any, rpc: int, api: int) -> list[L.Call]:
             L.get(api, f"/cosmos/bank/v1beta1/balances/{p}"),
             L.get(api, f"/cosmos/staking/v1beta1/delegations/{p}"),
             L.get(api, f"/cosmos/staking/v1beta1/delegators/{p}/unbonding_delegations"),
-            L.get(rpc, "/tx_search", {"query": json.dumps(f"message.sender='{p}'"), "per_page": 20,
-                                      "order_by": '"desc"'}),
-            L.get(rpc, "/tx_search", {"query": json.dumps(f"transfer.recipient='{p}'"), "per_page": 20,
-                                      "order_by": '"desc"'}),
+            L.get(rpc, "/tx_search", {"query": json.dumps(f"message.sender='{p}'"), "per_page": 20, "order_by": '"desc"'}),
+            L.get(rpc, "/tx_search", {"query": json.dumps(f"transfer.recipient='{p}'"), "per_page": 20, "order_by": '"desc"'}),
         ]
     if w == "W4":
         return [L.get(api, f"/cosmos/tx/v1beta1/txs/{p}")]
     if w == "W5":
-        return [L.get(rpc, "/validators", {"height": p, "per_page": 100}),
-                L.get(api, "/cosmos/staking/v1beta1/validators", {"pagination.limit": 100},
-                      headers={"x-cosmos-block-height": str(p)})]
+        return [
+            L.get(rpc, "/validators", {"height": p, "per_page": 100}),
+            L.get(api, "/cosmos/staking/v1beta1/validators", {"pagination.limit": 100}, headers={"x-cosmos-block-height": str(p)}),
+        ]
     raise KeyError(w)
 
 
 #: workload: (GraphQL document, name of its one variable)
-CG_QUERIES = {"W1": (Q_W1, "top"), "W1b": (Q_W1, "top"), "W2": (Q_W2, "top"), "W3": (Q_W3, "a"),
-              "W4": (Q_W4, "h"), "W5": (Q_W5, "h")}
+CG_QUERIES = {"W1": (Q_W1, "top"), "W1b": (Q_W1, "top"), "W2": (Q_W2, "top"), "W3": (Q_W3, "a"), "W4": (Q_W4, "h"), "W5": (Q_W5, "h")}
 
 
 def cg_request(w: str, p: Any) -> tuple[str, dict]:
@@ -277,7 +270,7 @@ def param_key(w: str) -> str:
 # --------------------------------------------------------------------------------------------
 def check_same(w: str, p: Any, rpc: int, api: int, cg: int) -> dict[str, Any]:
     node = [json.loads(b) for s, b in L.fetch(node_pages(w, p, rpc, api))]
-    (status, body), = L.fetch(cg_pages(w, p, cg))
+    ((status, body),) = L.fetch(cg_pages(w, p, cg))
     ans = json.loads(body)
     if ans.get("errors"):
         return {"ok": False, "why": f"GraphQL errors: {ans['errors'][:1]}"}
@@ -286,15 +279,22 @@ def check_same(w: str, p: Any, rpc: int, api: int, cg: int) -> dict[str, Any]:
     if w in ("W1", "W1b"):
         if w == "W1":
             metas = [m for page in node for m in page["result"]["block_metas"]]
-            n_rows = [(int(m["header"]["height"]), m["block_id"]["hash"], m["header"]["time"],
-                       m["header"]["proposer_address"], int(m["num_txs"])) for m in metas]
+            n_rows = [
+                (int(m["header"]["height"]), m["block_id"]["hash"], m["header"]["time"], m["header"]["proposer_address"], int(m["num_txs"])) for m in metas
+            ]
         else:
             blocks = [page["result"] for page in node]
-            n_rows = [(int(b["block"]["header"]["height"]), b["block_id"]["hash"], b["block"]["header"]["time"],
-                       b["block"]["header"]["proposer_address"], len(b["block"]["data"]["txs"] or []))
-                      for b in blocks]
-        g_rows = [(b["height"], b["hash"], b["time"], b["proposerAddress"], b["numTxs"])
-                  for b in d["blocks"]["nodes"]]
+            n_rows = [
+                (
+                    int(b["block"]["header"]["height"]),
+                    b["block_id"]["hash"],
+                    b["block"]["header"]["time"],
+                    b["block"]["header"]["proposer_address"],
+                    len(b["block"]["data"]["txs"] or []),
+                )
+                for b in blocks
+            ]
+        g_rows = [(b["height"], b["hash"], b["time"], b["proposerAddress"], b["numTxs"]) for b in d["blocks"]["nodes"]]
         ok = sorted(n_rows) == sorted(g_rows) and len(g_rows) == 100
         facts = {"blocks": len(g_rows), "txs": sum(r[4] for r in g_rows)}
     elif w == "W2":
@@ -305,45 +305,48 @@ def check_same(w: str, p: Any, rpc: int, api: int, cg: int) -> dict[str, Any]:
         for i in range(0, len(node), 2):
             blk, res = node[i]["result"], node[i + 1]["result"]
             for raw, r in zip(blk["block"]["data"]["txs"] or [], res["txs_results"] or []):
-                n_txs.append((hashlib.sha256(base64.b64decode(raw)).hexdigest().upper(),
-                              int(r.get("code", 0)), r["gas_used"], len(r.get("events", []))))
-        g_txs = [(t["hash"], t["code"], t["gasUsed"], len(t["events"]))
-                 for b in d["blocks"]["nodes"] for t in b["txs"]]
+                n_txs.append((hashlib.sha256(base64.b64decode(raw)).hexdigest().upper(), int(r.get("code", 0)), r["gas_used"], len(r.get("events", []))))
+        g_txs = [(t["hash"], t["code"], t["gasUsed"], len(t["events"])) for b in d["blocks"]["nodes"] for t in b["txs"]]
         ok = n_txs == g_txs
         facts = {"txs": len(g_txs), "messages": sum(len(t["messages"]) for b in d["blocks"]["nodes"] for t in b["txs"])}
     elif w == "W3":
         bal, dels, ubd, snd, rcv = node
         acc = d["account"]
-        ok = ({(c["denom"], c["amount"]) for c in bal["balances"]}
-              == {(c["denom"], c["amount"]) for c in acc["balances"]}
-              and len(dels["delegation_responses"]) == len(acc["delegations"])
-              and len(ubd["unbonding_responses"]) == len(acc["unbondingDelegations"]))
+        ok = (
+            {(c["denom"], c["amount"]) for c in bal["balances"]} == {(c["denom"], c["amount"]) for c in acc["balances"]}
+            and len(dels["delegation_responses"]) == len(acc["delegations"])
+            and len(ubd["unbonding_responses"]) == len(acc["unbondingDelegations"])
+        )
         node_hashes = {t["hash"] for r in (snd, rcv) for t in r["result"]["txs"]}
-        node_newest = sorted({(int(t["height"]), t["hash"]) for r in (snd, rcv) for t in r["result"]["txs"]},
-                             reverse=True)[:20]
+        node_newest = sorted({(int(t["height"]), t["hash"]) for r in (snd, rcv) for t in r["result"]["txs"]}, reverse=True)[:20]
         g = {t["hash"] for t in acc["txs"]["nodes"]}
-        facts = {"delegations": len(acc["delegations"]), "unbondings": len(acc["unbondingDelegations"]),
-                 "txs": len(g), "node_txs": len(node_hashes),
-                 # cometgraph's history is every tx naming the address (any event), the node's two
-                 # searches are sender and recipient only: their newest must be among ours or older
-                 "node_newest_in_cometgraph": sum(1 for _, h in node_newest if h in g)}
+        facts = {
+            "delegations": len(acc["delegations"]),
+            "unbondings": len(acc["unbondingDelegations"]),
+            "txs": len(g),
+            "node_txs": len(node_hashes),
+            # cometgraph's history is every tx naming the address (any event), the node's two
+            # searches are sender and recipient only: their newest must be among ours or older
+            "node_newest_in_cometgraph": sum(1 for _, h in node_newest if h in g),
+        }
     elif w == "W4":
         rest = node[0]
         t = d["tx"]
-        ok = (t is not None and int(rest["tx_response"]["height"]) == t["height"]
-              and int(rest["tx_response"]["code"]) == t["code"]
-              and len(rest["tx"]["body"]["messages"]) == len(t["messages"])
-              and len(rest["tx_response"]["events"]) == len(t["events"])
-              and rest["tx"]["body"]["messages"] == [m["json"] for m in t["messages"]])
+        ok = (
+            t is not None
+            and int(rest["tx_response"]["height"]) == t["height"]
+            and int(rest["tx_response"]["code"]) == t["code"]
+            and len(rest["tx"]["body"]["messages"]) == len(t["messages"])
+            and len(rest["tx_response"]["events"]) == len(t["events"])
+            and rest["tx"]["body"]["messages"] == [m["json"] for m in t["messages"]]
+        )
         facts = {"messages": len(t["messages"]) if t else None}
     elif w == "W5":
         vals, staking = node
         n_rows = sorted((v["address"], v["voting_power"]) for v in vals["result"]["validators"])
         g_rows = sorted((v["address"], v["votingPower"]) for v in d["validators"])
         monikers = {v["operator_address"]: v["description"]["moniker"] for v in staking["validators"]}
-        ok = n_rows == g_rows and all(
-            v["staking"] and monikers.get(v["staking"]["operatorAddress"]) == v["staking"]["moniker"]
-            for v in d["validators"])
+        ok = n_rows == g_rows and all(v["staking"] and monikers.get(v["staking"]["operatorAddress"]) == v["staking"]["moniker"] for v in d["validators"])
         facts = {"validators": len(g_rows)}
     else:
         raise KeyError(w)
@@ -365,10 +368,23 @@ def wrk_run(port: int, calls: list[L.Call], conc: int, seconds: float, workdir: 
     req_file = workdir / f"wrk-{port}-{len(lines)}.tsv"
     req_file.write_text("\n".join(lines) + "\n")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(["wrk", "-t1", f"-c{conc}", f"-d{seconds:g}s", "--latency",
-                           "-s", str(REPO / "bench" / "wrk_requests.lua"),
-                           f"http://127.0.0.1:{port}", "--", str(req_file)],
-                          capture_output=True, text=True, timeout=seconds + 60)
+    proc = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{conc}",
+            f"-d{seconds:g}s",
+            "--latency",
+            "-s",
+            str(REPO / "bench" / "wrk_requests.lua"),
+            f"http://127.0.0.1:{port}",
+            "--",
+            str(req_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = {"cpu_share": (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / seconds}
     for line in proc.stdout.splitlines():
@@ -402,22 +418,28 @@ def environment(cg_python: Path, injd_version: str) -> dict[str, Any]:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal"):
             mem = int(line.split()[1]) * 1024
-    probe = ("import json, sys, importlib.metadata as m, cometgraph, os\n"
-             "v = {p: m.version(p) for p in ('strawberry-graphql', 'starlette', 'uvicorn', 'plyvel', 'protobuf', 'graphql-core')}\n"
-             "print(json.dumps({'python': sys.version.split()[0], 'packages': v, 'source': os.path.dirname(os.path.dirname(cometgraph.__file__))}))")
-    info = json.loads(subprocess.run([str(cg_python), "-I", "-c", probe], capture_output=True, text=True,
-                                     check=True, cwd="/").stdout)
+    probe = (
+        "import json, sys, importlib.metadata as m, cometgraph, os\n"
+        "v = {p: m.version(p) for p in ('strawberry-graphql', 'starlette', 'uvicorn', 'plyvel', 'protobuf', 'graphql-core')}\n"
+        "print(json.dumps({'python': sys.version.split()[0], 'packages': v, 'source': os.path.dirname(os.path.dirname(cometgraph.__file__))}))"
+    )
+    info = json.loads(subprocess.run([str(cg_python), "-I", "-c", probe], capture_output=True, text=True, check=True, cwd="/").stdout)
     src = Path(info["source"])
-    commit = subprocess.run(["git", "-C", str(src), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
-    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0] \
-        if shutil.which("wrk") else None
-    return {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_bytes": mem,
-            "kernel": platform.release(), "cometgraph_python": info["python"],
-            "packages": info["packages"], "cometgraph_commit": commit + ("-dirty" if dirty else ""),
-            "injectived": injd_version, "wrk": wrk, "runner_python": sys.version.split()[0]}
+    commit = subprocess.run(["git", "-C", str(src), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0] if shutil.which("wrk") else None
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_bytes": mem,
+        "kernel": platform.release(),
+        "cometgraph_python": info["python"],
+        "packages": info["packages"],
+        "cometgraph_commit": commit + ("-dirty" if dirty else ""),
+        "injectived": injd_version,
+        "wrk": wrk,
+        "runner_python": sys.version.split()[0],
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -435,9 +457,10 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         row = {}
         for side in ("node", "cometgraph"):
             runs = sides.get(side, [])
-            row[side] = {k: median_of(runs, k) for k in
-                         ("page_loads_per_s", "p50_ms", "p99_ms", "bytes_per_page_load", "client_cpu_share",
-                          "calls_per_s", "server_cpu_share")}
+            row[side] = {
+                k: median_of(runs, k)
+                for k in ("page_loads_per_s", "p50_ms", "p99_ms", "bytes_per_page_load", "client_cpu_share", "calls_per_s", "server_cpu_share")
+            }
             # page-loads per second of the server's own CPU: less sensitive to a busy machine
             eff = [r["page_loads_per_s"] / r["server_cpu_share"] for r in runs if r.get("server_cpu_share")]
             row[side]["page_loads_per_cpu_s"] = statistics.median(eff) if eff else None
@@ -465,15 +488,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     concs = [int(c) for c in args.concurrency.split(",")]
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "chain": {k: info[k] for k in ("latest_height", "txs", "blocks_with_txs", "max_txs_per_block",
-                                       "home_bytes", "timings", "injectived_version")},
-        "settings": {"reps": args.reps, "warmup_s": args.warmup, "seconds": args.seconds,
-                     "concurrency": concs, "workloads": workloads, "seed": args.seed,
-                     "cometgraph_workers": args.workers},
+        "chain": {k: info[k] for k in ("latest_height", "txs", "blocks_with_txs", "max_txs_per_block", "home_bytes", "timings", "injectived_version")},
+        "settings": {
+            "reps": args.reps,
+            "warmup_s": args.warmup,
+            "seconds": args.seconds,
+            "concurrency": concs,
+            "workloads": workloads,
+            "seed": args.seed,
+            "cometgraph_workers": args.workers,
+        },
         "environment": environment(cg_python, injd.version),
-        "workloads": {w: {"what": WORKLOADS[w][0], "node_path": WORKLOADS[w][1], "target": WORKLOADS[w][2]}
-                      for w in workloads},
-        "runs": {}, "rss": [], "checks": {}, "wrk": {}, "loadavg": [],
+        "workloads": {w: {"what": WORKLOADS[w][0], "node_path": WORKLOADS[w][1], "target": WORKLOADS[w][2]} for w in workloads},
+        "runs": {},
+        "rss": [],
+        "checks": {},
+        "wrk": {},
+        "loadavg": [],
     }
     log(f"workdir {work}; copying the chain's home twice ({info['home_bytes'] / 1e6:.0f} MB of data)")
     node_home, cg_home = work / "node-home", work / "cg-home"
@@ -483,8 +514,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     (work / "params.json").write_text(json.dumps(params))
     rpc, api = args.port_base + 1, args.port_base + 5
     node = DevnetNode(injd, home=node_home, port_base=args.port_base, log_path=work / "node.log")
-    cg = CometgraphServer(cg_exe, cg_home, args.cg_port, work / "cg-snapshots", work / "cometgraph.log",
-                          workers=args.workers)
+    cg = CometgraphServer(cg_exe, cg_home, args.cg_port, work / "cg-snapshots", work / "cometgraph.log", workers=args.workers)
     latest = info["latest_height"]
     try:
         log("starting the node (observer) and cometgraph")
@@ -493,9 +523,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         node.wait_rest(timeout=120)
         cg.start()
         results["argv"] = {"cometgraph": cg.argv, "node": [str(injd.binary), *node.start_args()]}
-        pages = {w: {"node": [node_pages(w, p, rpc, api) for p in params[param_key(w)]],
-                     "cometgraph": [cg_pages(w, p, args.cg_port) for p in params[param_key(w)]]}
-                 for w in workloads}
+        pages = {
+            w: {"node": [node_pages(w, p, rpc, api) for p in params[param_key(w)]], "cometgraph": [cg_pages(w, p, args.cg_port) for p in params[param_key(w)]]}
+            for w in workloads
+        }
         log("checking that both sides answer the same")
         for w in workloads:
             checks = [check_same(w, p, rpc, api, args.cg_port) for p in params[param_key(w)][:3]]
@@ -503,10 +534,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             log(f"  {w}: {'same' if all(c['ok'] for c in checks) else 'DIFFERENT'} {checks[0]}")
         if not args.no_ceiling:
             log("ceiling: plain loops over the storage layer")
-            proc = subprocess.run([str(cg_python), str(REPO / "bench" / "ceiling.py"), "--home", str(cg_home),
-                                   "--snapshot-dir", str(work / "ceiling-snapshots"), "--params",
-                                   str(work / "params.json"), "--seconds", str(args.ceiling_seconds)],
-                                  capture_output=True, text=True, timeout=600, cwd=work)
+            proc = subprocess.run(
+                [
+                    str(cg_python),
+                    str(REPO / "bench" / "ceiling.py"),
+                    "--home",
+                    str(cg_home),
+                    "--snapshot-dir",
+                    str(work / "ceiling-snapshots"),
+                    "--params",
+                    str(work / "params.json"),
+                    "--seconds",
+                    str(args.ceiling_seconds),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                cwd=work,
+            )
             if proc.returncode != 0:
                 log(f"  ceiling failed: {proc.stderr[-2000:]}")
             else:
@@ -523,25 +568,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         pids = [node.process.pid] if side == "node" else cg.pids()
                         before = {"node": proc_status(node.process.pid), "cometgraph": group_status(cg.pids())}
                         cpu0 = group_cpu_seconds(pids)
-                        r = L.run(pages[w][side], c, args.warmup, args.seconds,
-                                  min_page_loads=2 * c + 3, max_seconds=6 * args.seconds)
+                        r = L.run(pages[w][side], c, args.warmup, args.seconds, min_page_loads=2 * c + 3, max_seconds=6 * args.seconds)
                         r["server_cpu_share"] = (group_cpu_seconds(pids) - cpu0) / (args.warmup + args.seconds)
                         after = {"node": proc_status(node.process.pid), "cometgraph": group_status(cg.pids())}
                         r["loadavg"] = os.getloadavg()[0]
                         results["runs"].setdefault(cell, {}).setdefault(side, []).append(r)
-                        results["rss"].append({"cell": cell, "side": side, "rep": rep, "before": before,
-                                               "after": after})
-                        log(f"  rep {rep + 1} {cell:7} {side:10} {r['page_loads_per_s']:8.1f} page-loads/s "
+                        results["rss"].append({"cell": cell, "side": side, "rep": rep, "before": before, "after": after})
+                        log(
+                            f"  rep {rep + 1} {cell:7} {side:10} {r['page_loads_per_s']:8.1f} page-loads/s "
                             f"p50 {r['p50_ms'] or 0:7.1f} ms p99 {r['p99_ms'] or 0:7.1f} ms "
                             f"{r['bytes_per_page_load'] / 1e3:8.1f} kB  errors {r['errors']}  "
                             f"server cpu {r['server_cpu_share']:.2f} client cpu {r['client_cpu_share']:.2f}"
-                            + (f"  ERROR {r['first_error']}" if r["errors"] else ""))
+                            + (f"  ERROR {r['first_error']}" if r["errors"] else "")
+                        )
         if not args.no_wrk and shutil.which("wrk"):
             log("cross-check: the same one-request workloads with wrk")
             for w in [x for x in ("W4", "W1") if x in workloads]:
-                for side, port, calls in (("node", api if w == "W4" else rpc,
-                                           [pg[0] for pg in pages[w]["node"]] if w == "W4" else None),
-                                          ("cometgraph", args.cg_port, [pg[0] for pg in pages[w]["cometgraph"]])):
+                for side, port, calls in (
+                    ("node", api if w == "W4" else rpc, [pg[0] for pg in pages[w]["node"]] if w == "W4" else None),
+                    ("cometgraph", args.cg_port, [pg[0] for pg in pages[w]["cometgraph"]]),
+                ):
                     if calls is None:
                         continue
                     r = wrk_run(port, calls, 16, args.seconds, work)
@@ -567,12 +613,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def memory_summary(results: dict[str, Any]) -> dict[str, Any]:
     def grow(side_running: str, proc: str) -> int:
-        return sum(e["after"][proc].get("VmRSS", 0) - e["before"][proc].get("VmRSS", 0)
-                   for e in results["rss"] if e["side"] == side_running)
+        return sum(e["after"][proc].get("VmRSS", 0) - e["before"][proc].get("VmRSS", 0) for e in results["rss"] if e["side"] == side_running)
 
     def max_rise(side_running: str, proc: str) -> int:
-        return max((e["after"][proc].get("VmRSS", 0) - e["before"][proc].get("VmRSS", 0)
-                    for e in results["rss"] if e["side"] == side_running), default=0)
+        return max((e["after"][proc].get("VmRSS", 0) - e["before"][proc].get("VmRSS", 0) for e in results["rss"] if e["side"] == side_running), default=0)
 
     end = results.get("rss_end", {})
     start = results.get("rss_start", {})
@@ -600,15 +644,19 @@ def markdown(results: dict[str, Any]) -> str:
     env = results["environment"]
     concs = results["settings"]["concurrency"]
     lines = []
-    lines.append(f"Run {results['started']} → {results['finished']}; chain: height "
-                 f"{results['chain']['latest_height']:,}, {results['chain']['txs']:,} txs; "
-                 f"{results['settings']['reps']} reps × {results['settings']['seconds']:g} s "
-                 f"(+{results['settings']['warmup_s']:g} s warm-up) per cell, medians.\n")
+    lines.append(
+        f"Run {results['started']} → {results['finished']}; chain: height "
+        f"{results['chain']['latest_height']:,}, {results['chain']['txs']:,} txs; "
+        f"{results['settings']['reps']} reps × {results['settings']['seconds']:g} s "
+        f"(+{results['settings']['warmup_s']:g} s warm-up) per cell, medians.\n"
+    )
     for c in concs:
         lines.append(f"#### Concurrency {c}\n")
-        lines.append("| workload | node path (calls per page-load) | node page-loads/s | node p50 / p99 ms | "
-                     "node kB/page | cometgraph page-loads/s | cometgraph p50 / p99 ms | cometgraph kB/page | "
-                     "cometgraph ÷ node | server CPU (cores) node / cometgraph | per CPU-second: cometgraph ÷ node |")
+        lines.append(
+            "| workload | node path (calls per page-load) | node page-loads/s | node p50 / p99 ms | "
+            "node kB/page | cometgraph page-loads/s | cometgraph p50 / p99 ms | cometgraph kB/page | "
+            "cometgraph ÷ node | server CPU (cores) node / cometgraph | per CPU-second: cometgraph ÷ node |"
+        )
         lines.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
         for w in results["settings"]["workloads"]:
             row = s.get(f"{w}@{c}")
@@ -621,7 +669,8 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{_f(n['p50_ms'])} / {_f(n['p99_ms'])} | {_f((n['bytes_per_page_load'] or 0) / 1e3)} | "
                 f"{_f(g['page_loads_per_s'])} | {_f(g['p50_ms'])} / {_f(g['p99_ms'])} | "
                 f"{_f((g['bytes_per_page_load'] or 0) / 1e3)} | **{_f(row['ratio'], 2)}x** | "
-                f"{_f(n['server_cpu_share'], 2)} / {_f(g['server_cpu_share'], 2)} | {_f(row['cpu_ratio'], 2)}x |")
+                f"{_f(n['server_cpu_share'], 2)} / {_f(g['server_cpu_share'], 2)} | {_f(row['cpu_ratio'], 2)}x |"
+            )
         lines.append("")
     lines.append("#### Targets (concurrency 16)\n")
     lines.append("| target | measured | met |")
@@ -639,8 +688,9 @@ def markdown(results: dict[str, Any]) -> str:
     ceil = (results.get("ceiling") or {}).get("W1", {}).get("page_loads_per_s")
     w1 = s.get(f"W1@{top_c}", {}).get("cometgraph", {}).get("page_loads_per_s")
     if ceil and w1:
-        lines.append(f"| W1 GraphQL ≥ 30% of the plain-loop ceiling | {100 * w1 / ceil:.0f}% "
-                     f"({w1:.1f} of {ceil:.1f}/s) | {'yes' if w1 / ceil >= 0.3 else '**no**'} |")
+        lines.append(
+            f"| W1 GraphQL ≥ 30% of the plain-loop ceiling | {100 * w1 / ceil:.0f}% ({w1:.1f} of {ceil:.1f}/s) | {'yes' if w1 / ceil >= 0.3 else '**no**'} |"
+        )
     lines.append("")
     if results.get("ceiling"):
         lines.append("#### Ceiling: plain Python loop over the storage layer (one thread, no GraphQL/HTTP)\n")
@@ -653,22 +703,24 @@ def markdown(results: dict[str, Any]) -> str:
             g1 = s.get(f"{w}@1", {}).get("cometgraph", {}).get("page_loads_per_s")
             g16 = s.get(f"{w}@{top_c}", {}).get("cometgraph", {}).get("page_loads_per_s")
             pl = r["page_loads_per_s"]
-            lines.append(f"| {w} | {pl:,.1f} | {_f(g1)} | {_f(100 * g1 / pl if g1 else None, 0)}% | "
-                         f"{_f(g16)} | {_f(100 * g16 / pl if g16 else None, 0)}% |")
+            lines.append(f"| {w} | {pl:,.1f} | {_f(g1)} | {_f(100 * g1 / pl if g1 else None, 0)}% | {_f(g16)} | {_f(100 * g16 / pl if g16 else None, 0)}% |")
         lines.append("")
     lines.append("#### Memory\n")
     lines.append("| | MB |")
     lines.append("|---|--:|")
     for k, v in m.items():
         if v is not None:
-            lines.append(f"| {k.replace('_', ' ')} | {v / 1e6:+.1f} |" if "growth" in k or "change" in k or "rise" in k
-                         else f"| {k.replace('_', ' ')} | {v / 1e6:.1f} |")
+            lines.append(
+                f"| {k.replace('_', ' ')} | {v / 1e6:+.1f} |" if "growth" in k or "change" in k or "rise" in k else f"| {k.replace('_', ' ')} | {v / 1e6:.1f} |"
+            )
     lines.append("")
     lines.append("#### Load generator\n")
     cpu = [r.get("client_cpu_share", 0) for sides in results["runs"].values() for runs in sides.values() for r in runs]
-    lines.append(f"bench/loadgen.py CPU: median {statistics.median(cpu):.2f}, max {max(cpu):.2f} of one core "
-                 f"over all runs; machine load average during runs: median "
-                 f"{statistics.median(r['loadavg'] for sides in results['runs'].values() for runs in sides.values() for r in runs):.2f}.\n")
+    lines.append(
+        f"bench/loadgen.py CPU: median {statistics.median(cpu):.2f}, max {max(cpu):.2f} of one core "
+        f"over all runs; machine load average during runs: median "
+        f"{statistics.median(r['loadavg'] for sides in results['runs'].values() for runs in sides.values() for r in runs):.2f}.\n"
+    )
     if results.get("wrk"):
         lines.append("| one-request workload @16 | wrk req/s | wrk p50 / p99 ms | wrk CPU (of a core) | loadgen page-loads/s |")
         lines.append("|---|--:|--:|--:|--:|")
@@ -677,22 +729,23 @@ def markdown(results: dict[str, Any]) -> str:
                 continue
             w, side = k.split("@")[0], k.split("/")[1]
             lg = s.get(f"{w}@16", {}).get(side, {}).get("page_loads_per_s")
-            lines.append(f"| {w} {side} | {_f(r.get('requests_per_s'))} | {_f(r.get('p50_ms'))} / "
-                         f"{_f(r.get('p99_ms'))} | {_f(r.get('cpu_share'), 2)} | {_f(lg)} |")
+            lines.append(
+                f"| {w} {side} | {_f(r.get('requests_per_s'))} | {_f(r.get('p50_ms'))} / {_f(r.get('p99_ms'))} | {_f(r.get('cpu_share'), 2)} | {_f(lg)} |"
+            )
         lines.append("")
     checks = results.get("checks", {})
-    lines.append("Same answers on both sides: " + ", ".join(
-        f"{w} {'yes' if all(c['ok'] for c in cs) else '**NO**'}" for w, cs in checks.items()) + ".\n")
+    lines.append("Same answers on both sides: " + ", ".join(f"{w} {'yes' if all(c['ok'] for c in cs) else '**NO**'}" for w, cs in checks.items()) + ".\n")
     lines.append(environment_line(env, f"injectived {env['injectived']}"))
     return "\n".join(lines)
 
 
 def environment_line(env: dict[str, Any], *others: str) -> str:
     """The machine and versions of ``environment()`` as one markdown line."""
-    return (f"Environment: {env['cpus']} × {env['cpu_model']}, {env['memory_bytes'] / 2**30:.0f} GiB, "
-            f"Linux {env['kernel']}; cometgraph {env['cometgraph_commit']} on Python "
-            f"{env['cometgraph_python']} ({', '.join(f'{k} {v}' for k, v in env['packages'].items())}); "
-            + "; ".join([*others, env['wrk'] or 'no wrk']) + ".\n")
+    return (
+        f"Environment: {env['cpus']} × {env['cpu_model']}, {env['memory_bytes'] / 2**30:.0f} GiB, "
+        f"Linux {env['kernel']}; cometgraph {env['cometgraph_commit']} on Python "
+        f"{env['cometgraph_python']} ({', '.join(f'{k} {v}' for k, v in env['packages'].items())}); " + "; ".join([*others, env["wrk"] or "no wrk"]) + ".\n"
+    )
 
 
 def add_load_args(ap: argparse.ArgumentParser, workloads: str, concurrency: str) -> None:
@@ -715,8 +768,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-wrk", action="store_true")
     ap.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE)
     ap.add_argument("--cg-port", type=int, default=DEFAULT_CG_PORT)
-    ap.add_argument("--workers", type=int, default=1,
-                    help="cometgraph serve --workers N (the node uses every core; default 1, as the README's first command)")
+    ap.add_argument("--workers", type=int, default=1, help="cometgraph serve --workers N (the node uses every core; default 1, as the README's first command)")
     ap.add_argument("--workdir", default=None, help="where the two home copies go (default: temp)")
     ap.add_argument("--keep-workdir", action="store_true")
     ap.add_argument("--seed", type=int, default=6)

@@ -81,8 +81,7 @@ SETUPS = {
 }
 #: nginx logs whether each answer came from its cache: the hit ratio of a run
 ACCESS_LOG = "    access_log {{run_dir}}/access.log;"
-SCALE_LOG = ("    log_format scale '$upstream_cache_status $request_method $status';\n"
-             "    access_log {{run_dir}}/access.log scale;")
+SCALE_LOG = "    log_format scale '$upstream_cache_status $request_method $status';\n    access_log {{run_dir}}/access.log scale;"
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,8 +113,7 @@ def cpu_shares(before: dict[int, float], seconds: float) -> dict[str, Any]:
     """CPU of the group per wall second since ``before``: in all, and per process (how evenly
     the work is spread over workers and replicas)."""
     by = {p: (proc_cpu_seconds(p) - c0) / seconds for p, c0 in before.items()}
-    return {"server_cpu_share": sum(by.values()),
-            "server_cpu_by_process": sorted((round(v, 3) for v in by.values()), reverse=True)}
+    return {"server_cpu_share": sum(by.values()), "server_cpu_by_process": sorted((round(v, 3) for v in by.values()), reverse=True)}
 
 
 def reap(leader: int) -> None:
@@ -165,13 +163,19 @@ class Nginx:
         assert ACCESS_LOG in template, "deploy/nginx.conf.template: access_log line changed"
         template = template.replace(ACCESS_LOG, SCALE_LOG)
         if "X-Cache-Status" not in template:
-            template = template.replace("proxy_cache cometgraph;", "proxy_cache cometgraph;\n"
-                                        "            add_header X-Cache-Status $upstream_cache_status always;")
-        self.conf = fill(template, {
-            "user": "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody"),
-            "workers": str(workers), "run_dir": str(run_dir), "listen": f"127.0.0.1:{port}",
-            "upstreams": "\n        ".join(f"server 127.0.0.1:{p};" for p in upstreams),
-        })
+            template = template.replace(
+                "proxy_cache cometgraph;", "proxy_cache cometgraph;\n            add_header X-Cache-Status $upstream_cache_status always;"
+            )
+        self.conf = fill(
+            template,
+            {
+                "user": "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody"),
+                "workers": str(workers),
+                "run_dir": str(run_dir),
+                "listen": f"127.0.0.1:{port}",
+                "upstreams": "\n        ".join(f"server 127.0.0.1:{p};" for p in upstreams),
+            },
+        )
         self.access_log = run_dir / "access.log"
         self.argv: list[str] = []
 
@@ -180,8 +184,7 @@ class Nginx:
         (self.run_dir / "nginx.conf").write_text(self.conf)
         self.argv = [_nginx(), "-c", str(self.run_dir / "nginx.conf"), "-p", str(self.run_dir), "-g", "daemon off;"]
         self._log = open(self.run_dir / "stderr.log", "ab")
-        self.proc = subprocess.Popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
@@ -209,8 +212,7 @@ class Nginx:
         """``$upstream_cache_status`` of the GETs logged after byte ``since``."""
         with open(self.access_log, "rb") as f:
             f.seek(since)
-            return Counter(ln.split()[0].decode() for ln in f.read().splitlines()
-                           if len(ln.split()) == 3 and ln.split()[1] == b"GET")
+            return Counter(ln.split()[0].decode() for ln in f.read().splitlines() if len(ln.split()) == 3 and ln.split()[1] == b"GET")
 
     def hits(self, since: int) -> dict[str, Any]:
         cache = dict(self.cache_statuses(since))
@@ -257,8 +259,7 @@ def apq_path(w: str, p: Any) -> str:
     """The GET URL of a persisted query: the document's sha256 and the variables, no document."""
     query, variables = cg_request(w, p)
     ext = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}}
-    return "/graphql?" + urlencode({"variables": json.dumps(variables, separators=(",", ":")),
-                                    "extensions": json.dumps(ext, separators=(",", ":"))})
+    return "/graphql?" + urlencode({"variables": json.dumps(variables, separators=(",", ":")), "extensions": json.dumps(ext, separators=(",", ":"))})
 
 
 def apq_pages(w: str, p: Any, port: int) -> list[L.Call]:
@@ -298,9 +299,11 @@ def check_setups(w: str, params: list, ports: dict[str, int]) -> list[dict[str, 
         elif w == "W4":
             ok = ok and d.get("tx") is not None and d["tx"]["hash"].upper() == p.upper()
         row["a_ok"] = ok
-        for s, method, path, req_body in (("b", "POST", "/graphql", post_body(w, p)),
-                                          ("c", "POST", "/graphql", post_body(w, p)),
-                                          ("d", "GET", apq_path(w, p), None)):
+        for s, method, path, req_body in (
+            ("b", "POST", "/graphql", post_body(w, p)),
+            ("c", "POST", "/graphql", post_body(w, p)),
+            ("d", "GET", apq_path(w, p), None),
+        ):
             st, hd, bd = request(ports[s], method, path, req_body)
             row[s] = st == 200 and json.loads(bd) == ref
             if s == "d":
@@ -326,13 +329,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ports = {"a": port, "b": port + 1, "c": port + 4, "d": port + 4}
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "chain": {k: info[k] for k in ("latest_height", "txs", "blocks_with_txs", "max_txs_per_block",
-                                       "home_bytes", "injectived_version")},
-        "settings": {"reps": args.reps, "warmup_s": args.warmup, "seconds": args.seconds, "concurrency": concs,
-                     "workloads": workloads, "setups": {s: SETUPS[s] for s in setups}, "seed": args.seed,
-                     "nginx_workers": args.nginx_workers, "wrk": use_wrk},
+        "chain": {k: info[k] for k in ("latest_height", "txs", "blocks_with_txs", "max_txs_per_block", "home_bytes", "injectived_version")},
+        "settings": {
+            "reps": args.reps,
+            "warmup_s": args.warmup,
+            "seconds": args.seconds,
+            "concurrency": concs,
+            "workloads": workloads,
+            "setups": {s: SETUPS[s] for s in setups},
+            "seed": args.seed,
+            "nginx_workers": args.nginx_workers,
+            "wrk": use_wrk,
+        },
         "environment": environment(cg_exe.parent / "python", None),
-        "runs": {}, "wrk": {}, "checks": {}, "warm": {}, "memory": {},
+        "runs": {},
+        "wrk": {},
+        "checks": {},
+        "warm": {},
+        "memory": {},
     }
     log(f"workdir {work}; copying the chain's home ({info['home_bytes'] / 1e6:.0f} MB)")
     home = work / "home"
@@ -342,12 +356,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     def server(name: str, p: int, workers: int = 1) -> Server:
         return Server(cg_exe, home, p, work / f"snapshots-{name}", work / f"{name}.log", workers=workers)
 
-    servers = {"a": server("a", port), "b": server("b", port + 1, workers=2),
-               "r1": server("replica1", port + 2), "r2": server("replica2", port + 3)}
+    servers = {"a": server("a", port), "b": server("b", port + 1, workers=2), "r1": server("replica1", port + 2), "r2": server("replica2", port + 3)}
     nginx = Nginx(work / "nginx", port + 4, [port + 2, port + 3], args.nginx_workers)
     results["environment"]["nginx"] = nginx.version()
-    groups = {"a": [servers["a"]], "b": [servers["b"]], "c": [servers["r1"], servers["r2"], nginx],
-              "d": [servers["r1"], servers["r2"], nginx]}
+    groups = {"a": [servers["a"]], "b": [servers["b"]], "c": [servers["r1"], servers["r2"], nginx], "d": [servers["r1"], servers["r2"], nginx]}
 
     def pids(s: str) -> list[int]:
         return [p for g in groups[s] for p in g.pids()]
@@ -360,10 +372,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         nginx.start()
         results["argv"] = {**{k: s.argv for k, s in servers.items()}, "nginx": nginx.argv}
         results["nginx_conf"] = nginx.conf
-        pages = {w: {"a": [cg_pages(w, p, ports["a"]) for p in params[w]],
-                     "b": [cg_pages(w, p, ports["b"]) for p in params[w]],
-                     "c": [cg_pages(w, p, ports["c"]) for p in params[w]],
-                     "d": [apq_pages(w, p, ports["d"]) for p in params[w]]} for w in workloads}
+        pages = {
+            w: {
+                "a": [cg_pages(w, p, ports["a"]) for p in params[w]],
+                "b": [cg_pages(w, p, ports["b"]) for p in params[w]],
+                "c": [cg_pages(w, p, ports["c"]) for p in params[w]],
+                "d": [apq_pages(w, p, ports["d"]) for p in params[w]],
+            }
+            for w in workloads
+        }
         for w in workloads:
             # APQ: register the document on both replicas (each keeps its own), then fill the cache
             for r in ("r1", "r2"):
@@ -373,11 +390,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             results["warm"][w] = warm(ports["d"], [apq_path(w, p) for p in params[w]])
             results["warm"][w]["seconds"] = round(time.monotonic() - t0, 1)
             log(f"  warmed nginx's cache for {w}: {results['warm'][w]}")
-            checks = check_setups(w, params[w][:args.check], ports)
+            checks = check_setups(w, params[w][: args.check], ports)
             results["checks"][w] = checks
-            log(f"  {w}: b, c, d {'answer as a does' if all(c['ok'] for c in checks) else 'DIFFER from a'}; "
+            log(
+                f"  {w}: b, c, d {'answer as a does' if all(c['ok'] for c in checks) else 'DIFFER from a'}; "
                 f"Cache-Control {checks[0]['cache_control']!r}, d's X-Cache-Status "
-                f"{sorted({c['d_x_cache_status'] for c in checks})}")
+                f"{sorted({c['d_x_cache_status'] for c in checks})}"
+            )
         results["memory"]["start"] = {s: group_memory(pids(s)) for s in setups}
         for rep in range(args.reps):
             for w in workloads:
@@ -387,20 +406,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         group = pids(s)
                         offset = nginx.log_offset()
                         cpu0, t0 = group_cpu(group), time.monotonic()
-                        r = L.run(pages[w][s], c, args.warmup, args.seconds,
-                                  min_page_loads=2 * c + 3, max_seconds=6 * args.seconds)
+                        r = L.run(pages[w][s], c, args.warmup, args.seconds, min_page_loads=2 * c + 3, max_seconds=6 * args.seconds)
                         r.update(cpu_shares(cpu0, time.monotonic() - t0))
                         r["memory"] = group_memory(group)
                         r["loadavg"] = os.getloadavg()[0]
                         if s == "d":
                             r.update(nginx.hits(offset))
                         results["runs"].setdefault(cell, {}).setdefault(s, []).append(r)
-                        line = (f"  rep {rep + 1} {cell:6} {s} loadgen {r['page_loads_per_s']:8.1f}/s p50 "
-                                f"{r['p50_ms'] or 0:6.1f} p99 {r['p99_ms'] or 0:6.1f} ms server cpu "
-                                f"{r['server_cpu_share']:.2f} {r['server_cpu_by_process'][:4]} client cpu {r['client_cpu_share']:.2f} "
-                                f"rss {r['memory']['VmRSS'] / 1e6:.0f} MB errors {r['errors']}"
-                                + (f" hits {r['hit_ratio']:.3f}" if s == "d" else "")
-                                + (f" ERROR {r['first_error']}" if r["errors"] else ""))
+                        line = (
+                            f"  rep {rep + 1} {cell:6} {s} loadgen {r['page_loads_per_s']:8.1f}/s p50 "
+                            f"{r['p50_ms'] or 0:6.1f} p99 {r['p99_ms'] or 0:6.1f} ms server cpu "
+                            f"{r['server_cpu_share']:.2f} {r['server_cpu_by_process'][:4]} client cpu {r['client_cpu_share']:.2f} "
+                            f"rss {r['memory']['VmRSS'] / 1e6:.0f} MB errors {r['errors']}"
+                            + (f" hits {r['hit_ratio']:.3f}" if s == "d" else "")
+                            + (f" ERROR {r['first_error']}" if r["errors"] else "")
+                        )
                         if use_wrk:
                             offset = nginx.log_offset()
                             cpu0, t0 = group_cpu(group), time.monotonic()
@@ -409,9 +429,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                             if s == "d":
                                 k.update(nginx.hits(offset))
                             results["wrk"].setdefault(cell, {}).setdefault(s, []).append(k)
-                            line += (f" | wrk {k.get('requests_per_s', 0):8.1f}/s p50 {k.get('p50_ms') or 0:6.1f} "
-                                     f"p99 {k.get('p99_ms') or 0:6.1f} ms server cpu {k['server_cpu_share']:.2f} "
-                                     f"wrk cpu {k['cpu_share']:.2f}" + (f" non-2xx {k['non_2xx']}" if k.get("non_2xx") else ""))
+                            line += (
+                                f" | wrk {k.get('requests_per_s', 0):8.1f}/s p50 {k.get('p50_ms') or 0:6.1f} "
+                                f"p99 {k.get('p99_ms') or 0:6.1f} ms server cpu {k['server_cpu_share']:.2f} "
+                                f"wrk cpu {k['cpu_share']:.2f}" + (f" non-2xx {k['non_2xx']}" if k.get("non_2xx") else "")
+                            )
                         log(line)
         results["memory"]["end"] = {s: group_memory(pids(s)) for s in setups}
     finally:
@@ -436,13 +458,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def summarize(results: dict[str, Any]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
-    for tool, key, runs_by_cell in (("loadgen", "page_loads_per_s", results["runs"]),
-                                    ("wrk", "requests_per_s", results["wrk"])):
+    for tool, key, runs_by_cell in (("loadgen", "page_loads_per_s", results["runs"]), ("wrk", "requests_per_s", results["wrk"])):
         for cell, by_setup in runs_by_cell.items():
             row = summary.setdefault(cell, {}).setdefault(tool, {})
             for s, runs in by_setup.items():
-                row[s] = {k: median_of(runs, k) for k in (key, "p50_ms", "p99_ms", "server_cpu_share",
-                                                          "client_cpu_share", "cpu_share", "hit_ratio")}
+                row[s] = {k: median_of(runs, k) for k in (key, "p50_ms", "p99_ms", "server_cpu_share", "client_cpu_share", "cpu_share", "hit_ratio")}
                 row[s]["rate"] = row[s].pop(key)
                 row[s]["errors"] = sum(r.get("errors", 0) + r.get("non_2xx", 0) for r in runs)
                 row[s]["max_rss"] = max((r["memory"]["VmRSS"] for r in runs if "memory" in r), default=None)
@@ -455,13 +475,15 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
 
 def markdown(results: dict[str, Any]) -> str:
     s, env, st = results["summary"], results["environment"], results["settings"]
-    lines = [f"Run {results['started']} → {results['finished']}; chain: height "
-             f"{results['chain']['latest_height']:,}, {results['chain']['txs']:,} txs; {st['reps']} reps × "
-             f"{st['seconds']:g} s (loadgen +{st['warmup_s']:g} s warm-up) per cell, medians; nginx "
-             f"{st['nginx_workers']} worker processes.\n",
-             "| cell | setup | loadgen page-loads/s | ÷ a | p50 / p99 ms | server CPU (cores) | client CPU | "
-             "wrk req/s | ÷ a | wrk p50 / p99 ms | wrk server CPU | wrk CPU | server RSS / PSS MB | cache hits |",
-             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    lines = [
+        f"Run {results['started']} → {results['finished']}; chain: height "
+        f"{results['chain']['latest_height']:,}, {results['chain']['txs']:,} txs; {st['reps']} reps × "
+        f"{st['seconds']:g} s (loadgen +{st['warmup_s']:g} s warm-up) per cell, medians; nginx "
+        f"{st['nginx_workers']} worker processes.\n",
+        "| cell | setup | loadgen page-loads/s | ÷ a | p50 / p99 ms | server CPU (cores) | client CPU | "
+        "wrk req/s | ÷ a | wrk p50 / p99 ms | wrk server CPU | wrk CPU | server RSS / PSS MB | cache hits |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
     for cell, row in s.items():
         lg, wk = row.get("loadgen", {}), row.get("wrk", {})
         for setup in st["setups"]:
@@ -476,17 +498,26 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{_f(k.get('cpu_share'), 2)} | {_f((g.get('max_rss') or 0) / 1e6, 0)} / "
                 f"{_f((g.get('max_pss') or 0) / 1e6, 0)} | "
                 f"{' / '.join(f'{100 * x:.1f}%' for x in hits) if hits else ''}"
-                f"{f' **{errs} errors**' if errs else ''} |")
+                f"{f' **{errs} errors**' if errs else ''} |"
+            )
     lines.append("")
-    lines.append("Columns: page-loads/s of bench/loadgen.py (one Python process) and requests/s of wrk "
-                 "(-t1) on the same requests; ÷ a = ratio to setup a in the same cell; server CPU = CPU "
-                 "seconds of all the setup's processes per second; client CPU = the load generator's own, "
-                 "of one core; RSS summed over the setup's processes (PSS counts shared pages once), "
-                 "the largest after any run; cache hits = nginx HIT share of the GETs (loadgen / wrk).\n")
+    lines.append(
+        "Columns: page-loads/s of bench/loadgen.py (one Python process) and requests/s of wrk "
+        "(-t1) on the same requests; ÷ a = ratio to setup a in the same cell; server CPU = CPU "
+        "seconds of all the setup's processes per second; client CPU = the load generator's own, "
+        "of one core; RSS summed over the setup's processes (PSS counts shared pages once), "
+        "the largest after any run; cache hits = nginx HIT share of the GETs (loadgen / wrk).\n"
+    )
     checks = results.get("checks", {})
-    lines.append("Same answers as a: " + ", ".join(
-        f"{w} {'yes' if all(c['ok'] for c in cs) else '**NO**'} ({len(cs)} parameters; Cache-Control "
-        f"{', '.join(sorted({str(c['cache_control']) for c in cs}))})" for w, cs in checks.items()) + ".\n")
+    lines.append(
+        "Same answers as a: "
+        + ", ".join(
+            f"{w} {'yes' if all(c['ok'] for c in cs) else '**NO**'} ({len(cs)} parameters; Cache-Control "
+            f"{', '.join(sorted({str(c['cache_control']) for c in cs}))})"
+            for w, cs in checks.items()
+        )
+        + ".\n"
+    )
     lines.append(environment_line(env, str(env.get("nginx"))))
     return "\n".join(lines)
 
@@ -494,8 +525,7 @@ def markdown(results: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--chain", type=Path, required=True, help="folder made by bench/build_chain.py --out")
-    ap.add_argument("--out-dir", type=Path, default=REPO / "bench" / "results",
-                    help="<date>-scale-<commit>.json goes here (default bench/results)")
+    ap.add_argument("--out-dir", type=Path, default=REPO / "bench" / "results", help="<date>-scale-<commit>.json goes here (default bench/results)")
     ap.add_argument("--cometgraph", help="the cometgraph executable (default: beside this Python)")
     add_load_args(ap, "W1,W4", "16,64")
     ap.add_argument("--setups", default="a,b,c,d")

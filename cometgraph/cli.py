@@ -46,8 +46,13 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         metrics_dir = workers.make_metrics_dir()  # uvicorn's own workers (one shared socket) sum their metrics too
         try:
             uvicorn.run(
-                "cometgraph.factory:app", factory=True, workers=settings.workers, host=settings.host, port=settings.port,
-                log_level=ns.log_level, log_config=uvicorn_log_config(ns.log_format),
+                "cometgraph.factory:app",
+                factory=True,
+                workers=settings.workers,
+                host=settings.host,
+                port=settings.port,
+                log_level=ns.log_level,
+                log_config=uvicorn_log_config(ns.log_format),
             )
         finally:
             workers.remove_metrics_dir(metrics_dir)

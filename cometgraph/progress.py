@@ -17,8 +17,9 @@ from typing import TextIO
 class LineProgress:
     """``done of total`` with rate and ETA every ``interval`` seconds, and once at the end."""
 
-    def __init__(self, stream: TextIO, interval: float = 10.0, as_json: bool = False,
-                 clock: Callable[[], float] = time.monotonic, unit: str = "blocks") -> None:
+    def __init__(
+        self, stream: TextIO, interval: float = 10.0, as_json: bool = False, clock: Callable[[], float] = time.monotonic, unit: str = "blocks"
+    ) -> None:
         self.stream, self.interval, self.as_json, self.clock, self.unit = stream, interval, as_json, clock, unit
         self.started: float | None = None
         self.last = 0.0
@@ -34,8 +35,7 @@ class LineProgress:
         rate = done / elapsed if elapsed > 0 else 0.0
         eta = (total - done) / rate if rate > 0 else None
         if self.as_json:
-            line = json.dumps({"done": done, "total": total, "rate": round(rate, 1),
-                               "eta_seconds": None if eta is None else round(eta, 1)})
+            line = json.dumps({"done": done, "total": total, "rate": round(rate, 1), "eta_seconds": None if eta is None else round(eta, 1)})
         else:
             pct = 100 * done / total if total else 100.0
             line = f"{done}/{total} {self.unit} ({pct:.0f}%), {rate:.0f} {self.unit}/s, ETA {_clock(eta)}"

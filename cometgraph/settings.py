@@ -104,9 +104,7 @@ class Settings:
     descriptors: tuple[Path, ...] = setting(
         (), "FileDescriptorSet files (`buf build -o FILE`) for chain-specific message types (repeatable)", commands=CHAIN, split=PATHSEP
     )
-    workers: int = setting(
-        1, "serving processes on one port, each with its own snapshot and its own `SO_REUSEPORT` socket (docs/operations.md)", minimum=1
-    )
+    workers: int = setting(1, "serving processes on one port, each with its own snapshot and its own `SO_REUSEPORT` socket (docs/operations.md)", minimum=1)
     cache_mb: int = setting(
         128,
         "MB of decoded records each serving process keeps for every later request: IAVL nodes (half) and block metas, "
@@ -267,11 +265,7 @@ def parse_env(f: Field, raw: str) -> Any:
 
 def check(f: Field, value: Any) -> None:
     s = spec(f)
-    if (
-        (s.minimum is not None and value < s.minimum)
-        or (s.maximum is not None and value > s.maximum)
-        or (s.choices is not None and value not in s.choices)
-    ):
+    if (s.minimum is not None and value < s.minimum) or (s.maximum is not None and value > s.maximum) or (s.choices is not None and value not in s.choices):
         msg = s.error or "{flag} must be >= {minimum}"
         raise InvalidInput(msg.format(flag=flag(f), value=value, minimum=s.minimum, choices=", ".join(s.choices or ())))
 

@@ -101,9 +101,7 @@ def _worker(config_env: str, host: str, port: int, log_level: str) -> None:  # p
 
     _, fmt = configure()  # a spawned process starts without the parent's logging (the choice is in the environment)
     os.environ[factory.ENV] = config_env
-    server = uvicorn.Server(
-        uvicorn.Config("cometgraph.factory:app", factory=True, log_level=log_level, log_config=uvicorn_log_config(fmt))
-    )
+    server = uvicorn.Server(uvicorn.Config("cometgraph.factory:app", factory=True, log_level=log_level, log_config=uvicorn_log_config(fmt)))
     try:
         server.run(sockets=[reuse_port_socket(host, port)])
     except BaseException as exc:
@@ -118,8 +116,7 @@ def _worker(config_env: str, host: str, port: int, log_level: str) -> None:  # p
 class Supervisor:
     """Runs ``workers`` serving processes until SIGTERM/SIGINT; returns the exit code."""
 
-    def __init__(self, workers: int, host: str, port: int, config_env: str, log_level: str = "info",
-                 stop_timeout: float = 30.0) -> None:
+    def __init__(self, workers: int, host: str, port: int, config_env: str, log_level: str = "info", stop_timeout: float = 30.0) -> None:
         self.workers, self.host, self.port = workers, host, port
         self.config_env, self.log_level = config_env, log_level
         self.stop_timeout = stop_timeout
@@ -128,8 +125,7 @@ class Supervisor:
         self._stopping = False
 
     def _start_one(self):
-        proc = self._ctx.Process(target=_worker, args=(self.config_env, self.host, self.port, self.log_level),
-                                 name="cometgraph-worker")
+        proc = self._ctx.Process(target=_worker, args=(self.config_env, self.host, self.port, self.log_level), name="cometgraph-worker")
         proc.start()
         log.info("started worker %s", proc.pid)
         return proc

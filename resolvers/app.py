@@ -120,9 +120,7 @@ class AppLoaders:
         self.unbonding: _Loader[Key, list[UnbondingDelegation]] = loader("unbonding", _each_version(r.staking.unbonding_delegations))
         self.redelegations: _Loader[Key, list[Redelegation]] = loader("redelegations", _each_version(r.staking.redelegations))
         self.validator: _Loader[Key, StakingValidator | None] = loader("staking_validator", _each_version(r.staking.validator))
-        self.validator_by_consensus: _Loader[Key, StakingValidator | None] = loader(
-            "staking_by_consensus", _per_version(r.staking.validators_by_consensus)
-        )
+        self.validator_by_consensus: _Loader[Key, StakingValidator | None] = loader("staking_by_consensus", _per_version(r.staking.validators_by_consensus))
         self.signing_info: _Loader[Key, SigningInfo | None] = loader("signing_info", _each_version(r.slashing.signing_info))
         self.rewards: _Loader[Key, tuple[list[DelegationReward], list[DecCoin]]] = loader("rewards", _each_version(r.distribution.rewards))
         self.commission: _Loader[Key, list[DecCoin] | None] = loader("commission", _each_version(r.distribution.validator_commission))
@@ -133,4 +131,3 @@ def readers(ctx: Context) -> AppReaders:
     if ctx._app_readers is None:
         ctx._app_readers = AppReaders(ctx)
     return ctx._app_readers
-

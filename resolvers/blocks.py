@@ -135,7 +135,6 @@ async def commit(ctx: Context, height: int) -> Commit | None:
     return c
 
 
-
 async def verified(ctx: Context, meta: BlockMeta) -> bool:
     """Whether every hash of this block recomputes from the stored bytes (cometgraph verify,
     for one height); a block never changes, so the answer is cached per (height, hash)."""

@@ -59,7 +59,7 @@ def decode_cursor(kind: str, cursor: str, name: str = "after") -> str:
     prefix = kind + ":"
     if not raw.startswith(prefix):
         raise InvalidInput(f"{name} is not a cursor of a {kind} list")
-    return raw[len(prefix):]
+    return raw[len(prefix) :]
 
 
 def decode_height_cursor(kind: str, cursor: str, name: str = "after") -> int:
@@ -69,9 +69,7 @@ def decode_height_cursor(kind: str, cursor: str, name: str = "after") -> int:
     return int(value)
 
 
-def height_range(
-    min_height: int | None, max_height: int | None, from_height: int | None = None, to_height: int | None = None
-) -> tuple[int | None, int | None]:
+def height_range(min_height: int | None, max_height: int | None, from_height: int | None = None, to_height: int | None = None) -> tuple[int | None, int | None]:
     """The one spelling of a height range, ``minHeight``/``maxHeight`` (inclusive, ≥ 1).
 
     ``fromHeight``/``toHeight`` were ``stakingFlows``' first spelling: still taken as deprecated

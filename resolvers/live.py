@@ -82,9 +82,7 @@ class Broadcaster:
             while True:
                 item = await sub.queue.get()
                 if sub.dropped or item is None:  # None is put only to wake a dropped subscriber
-                    raise SubscriberTooSlow(
-                        f"subscriber fell {self.maxsize} batches of blocks behind and was dropped; resubscribe and read faster"
-                    )
+                    raise SubscriberTooSlow(f"subscriber fell {self.maxsize} batches of blocks behind and was dropped; resubscribe and read faster")
                 yield item
         finally:
             self._subs.discard(sub)

@@ -90,9 +90,7 @@ class Loaders:
         self.commit: _Loader[int, Commit | None] = loader("commit", _many(b.load_commits, b.load_commit))
         self.seen_commit: _Loader[int, Commit | None] = loader("seen_commit", _each(b.load_seen_commit))
         self.validator_set: _Loader[int, ValidatorSet | None] = loader("validator_set", _each(s.load_validators))
-        self.block_results: _Loader[int, BlockResults | None] = loader(
-            "block_results", _many(s.load_block_results_many, s.load_block_results)
-        )
+        self.block_results: _Loader[int, BlockResults | None] = loader("block_results", _many(s.load_block_results_many, s.load_block_results))
         self.tx_result: _Loader[bytes, TxResult | None] = loader("tx_result", _many(t.load_txs, t.load_tx))
         self.height_by_hash: _Loader[bytes, int | None] = loader("height_by_hash", _each(b.height_by_hash))
         #: a tx's body and auth info by its bytes: decoded in the thread pool, a batch per hop

@@ -157,9 +157,7 @@ def flows_of(ref: TxRef, account_hrp: str, valoper_hrp: str) -> list[StakingFlow
     return out
 
 
-async def staking_flows(
-    ctx: Context, min_amount: int | None, min_height: int | None, max_height: int | None, first: int | None, after: str | None
-) -> Page:
+async def staking_flows(ctx: Context, min_amount: int | None, min_height: int | None, max_height: int | None, first: int | None, after: str | None) -> Page:
     """Newest first, O(page): txs stream from the index; a flow's cursor is (the tx cursor
     just before its tx, how many of that tx's flows are taken), so a page may end mid-tx.
     ``min_height``/``max_height``: inclusive, already resolved by ``inputs.height_range``."""

@@ -59,7 +59,9 @@ class DelegationReward:
 class SigningInfo:
     address: str = strawberry.field(description="The validator's consensus address (bech32 valcons).")
     start_height: int = strawberry.field(description="Height at which it first became a candidate, or was last unjailed.")
-    index_offset: int = strawberry.field(description="Blocks it has been bonded in since startHeight; modulo the signed-blocks window, its position in the missed-blocks bitmap.")
+    index_offset: int = strawberry.field(
+        description="Blocks it has been bonded in since startHeight; modulo the signed-blocks window, its position in the missed-blocks bitmap."
+    )
     jailed_until: DateTime = strawberry.field(description="Jailed until this time; 1970-01-01T00:00:00Z when never jailed.")
     tombstoned: bool = strawberry.field(description="Tombstoned for double signing: it can never unjail.")
     missed_blocks_counter: int = strawberry.field(description="Blocks missed within the current signed-blocks window.")
@@ -81,7 +83,7 @@ class StakingValidator:
     _v: strawberry.Private[object]
     _version: strawberry.Private[int]
 
-    @strawberry.field(description='Its operator address (bech32 valoper).')
+    @strawberry.field(description="Its operator address (bech32 valoper).")
     def operator_address(self) -> str:
         return self._v.operator_address
 
@@ -102,27 +104,29 @@ class StakingValidator:
     def consensus_pubkey(self) -> str:
         return self.consensus_pub_key()
 
-    @strawberry.field(description="Same as `consensusPubKeyType`.", deprecation_reason="Use `consensusPubKeyType`: the API spells public keys PubKey everywhere.")
+    @strawberry.field(
+        description="Same as `consensusPubKeyType`.", deprecation_reason="Use `consensusPubKeyType`: the API spells public keys PubKey everywhere."
+    )
     def consensus_pubkey_type(self) -> str:
         return self.consensus_pub_key_type()
 
-    @strawberry.field(description='Its name, from its description.')
+    @strawberry.field(description="Its name, from its description.")
     def moniker(self) -> str:
         return self._v.moniker
 
-    @strawberry.field(description='Its identity (e.g. a Keybase id) from its description; null when empty.')
+    @strawberry.field(description="Its identity (e.g. a Keybase id) from its description; null when empty.")
     def identity(self) -> str | None:
         return self._v.identity or None
 
-    @strawberry.field(description='Its website from its description; null when empty.')
+    @strawberry.field(description="Its website from its description; null when empty.")
     def website(self) -> str | None:
         return self._v.website or None
 
-    @strawberry.field(description='Its security contact from its description; null when empty.')
+    @strawberry.field(description="Its security contact from its description; null when empty.")
     def security_contact(self) -> str | None:
         return self._v.security_contact or None
 
-    @strawberry.field(description='Free text from its description; null when empty.')
+    @strawberry.field(description="Free text from its description; null when empty.")
     def details(self) -> str | None:
         return self._v.details or None
 
@@ -130,15 +134,15 @@ class StakingValidator:
     def commission_rate(self) -> str:
         return self._v.commission_rate
 
-    @strawberry.field(description='The highest commission rate it may ever charge, decimal text (18 decimals).')
+    @strawberry.field(description="The highest commission rate it may ever charge, decimal text (18 decimals).")
     def commission_max_rate(self) -> str:
         return self._v.commission_max_rate
 
-    @strawberry.field(description='The most its rate may change in one day, decimal text (18 decimals).')
+    @strawberry.field(description="The most its rate may change in one day, decimal text (18 decimals).")
     def commission_max_change_rate(self) -> str:
         return self._v.commission_max_change_rate
 
-    @strawberry.field(description='When its commission rate last changed.')
+    @strawberry.field(description="When its commission rate last changed.")
     def commission_update_time(self) -> DateTime:
         return rest_time(self._v.commission_update_time)
 
@@ -150,23 +154,23 @@ class StakingValidator:
     def delegator_shares(self) -> str:
         return self._v.delegator_shares
 
-    @strawberry.field(description='Its bond status at this height.')
+    @strawberry.field(description="Its bond status at this height.")
     def status(self) -> BondStatus:
         return BondStatus(self._v.status)
 
-    @strawberry.field(description='Whether it is jailed (out of the active set until it unjails).')
+    @strawberry.field(description="Whether it is jailed (out of the active set until it unjails).")
     def jailed(self) -> bool:
         return self._v.jailed
 
-    @strawberry.field(description='Height at which it started unbonding; 0 if it never did.')
+    @strawberry.field(description="Height at which it started unbonding; 0 if it never did.")
     def unbonding_height(self) -> int:
         return self._v.unbonding_height
 
-    @strawberry.field(description='When its unbonding completes (or completed); 1970-01-01T00:00:00Z if it never unbonded.')
+    @strawberry.field(description="When its unbonding completes (or completed); 1970-01-01T00:00:00Z if it never unbonded.")
     def unbonding_time(self) -> DateTime:
         return rest_time(self._v.unbonding_time)
 
-    @strawberry.field(description='The least self-delegation it promised to keep, in base units.')
+    @strawberry.field(description="The least self-delegation it promised to keep, in base units.")
     def min_self_delegation(self) -> BigInt:
         return self._v.min_self_delegation
 
@@ -175,12 +179,16 @@ class StakingValidator:
         s = await R.signing_info(info.context, self._v.consensus_address, self._version)
         return SigningInfo.from_model(s) if s is not None else None
 
-    @strawberry.field(description=f"Its delegations at this height, largest stake first (ties by delegator address), keyset-paged ({PAGE}; up to {MAX_RANKED:,} delegations, beyond that LIMIT_EXCEEDED).")
+    @strawberry.field(
+        description=f"Its delegations at this height, largest stake first (ties by delegator address), keyset-paged ({PAGE}; up to {MAX_RANKED:,} delegations, beyond that LIMIT_EXCEEDED)."
+    )
     async def delegations(
         self,
         info: Info,
         first: Annotated[int | None, strawberry.argument(description=f"Page size ({PAGE}).")] = None,
-        after: Annotated[str | None, strawberry.argument(description="A cursor of this validator's `delegations` at the same height: the delegations after it.")] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="A cursor of this validator's `delegations` at the same height: the delegations after it.")
+        ] = None,
     ) -> Annotated[DelegationConnection, strawberry.lazy(".whales")]:
         from cometgraph.resolvers import whales
 
@@ -197,11 +205,18 @@ class StakingValidator:
     async def outstanding_rewards(self, info: Info) -> list[DecCoin]:
         return dec_coins(await R.outstanding_rewards(info.context, self._v.operator_address, self._version))
 
-    @strawberry.field(description="Share of the last `window` blocks up to this height that it signed, read from the blocks' commits (null when it signed none of a window it was never in).")
+    @strawberry.field(
+        description="Share of the last `window` blocks up to this height that it signed, read from the blocks' commits (null when it signed none of a window it was never in)."
+    )
     async def uptime(
         self,
         info: Info,
-        window: Annotated[int, strawberry.argument(description=f"Blocks counted, ending at this height (default 100, at most {MAX_UPTIME_WINDOW:,}); blocks below the earliest retained one are left out.")] = 100,
+        window: Annotated[
+            int,
+            strawberry.argument(
+                description=f"Blocks counted, ending at this height (default 100, at most {MAX_UPTIME_WINDOW:,}); blocks below the earliest retained one are left out."
+            ),
+        ] = 100,
     ) -> float | None:
         return await R.uptime(info.context, self._v.consensus_address, self._version, window)
 
@@ -311,7 +326,7 @@ class Account:
     def account_number(self) -> BigInt | None:
         return self._acc.account_number if self._acc else None
 
-    @strawberry.field(description='The next sequence the account signs with (how many txs it has signed); null without an auth record.')
+    @strawberry.field(description="The next sequence the account signs with (how many txs it has signed); null without an auth record.")
     def sequence(self) -> BigInt | None:
         return self._acc.sequence if self._acc else None
 
@@ -329,7 +344,7 @@ class Account:
             return None
         return tx_resolvers.message_json(info.context, self._acc.pub_key_type, self._acc.pub_key_value)
 
-    @strawberry.field(description="The module's name for a module account (e.g. \"distribution\"); null for every other account.")
+    @strawberry.field(description='The module\'s name for a module account (e.g. "distribution"); null for every other account.')
     def module_name(self) -> str | None:
         return self._acc.module_name if self._acc else None
 
@@ -363,7 +378,9 @@ class Account:
         _, total = await R.rewards(info.context, self._addr, self._version)
         return dec_coins(total)
 
-    @strawberry.field(description=f"Every tx up to this account's height whose indexed events name this address, newest first by default (within a height, the node's order by hash, reversed); keyset-paged ({PAGE}).")
+    @strawberry.field(
+        description=f"Every tx up to this account's height whose indexed events name this address, newest first by default (within a height, the node's order by hash, reversed); keyset-paged ({PAGE})."
+    )
     async def txs(
         self,
         info: Info,

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="One validator's precommit in a commit: one entry per member of the committed height's set, absent ones included.")
 class CommitSig:
-    block_id_flag: str = strawberry.field(description="BLOCK_ID_FLAG_COMMIT (signed this block), BLOCK_ID_FLAG_NIL (voted nil) or BLOCK_ID_FLAG_ABSENT (no vote received), as the RPC prints it.")
+    block_id_flag: str = strawberry.field(
+        description="BLOCK_ID_FLAG_COMMIT (signed this block), BLOCK_ID_FLAG_NIL (voted nil) or BLOCK_ID_FLAG_ABSENT (no vote received), as the RPC prints it."
+    )
     validator_address: str | None = strawberry.field(description="The signer's consensus address, upper-case hex; null for an absent vote.")
     timestamp: DateTime | None = strawberry.field(description="The vote's time, as the RPC prints it.")
     signature: str | None = strawberry.field(description="The vote's signature, base64; null for an absent vote.")
@@ -48,7 +50,9 @@ class Commit:
     block_hash: str = strawberry.field(description="Hash of the committed block, upper-case hex.")
     block_parts_total: int = strawberry.field(description="Number of parts the committed block was split into.")
     block_parts_hash: str = strawberry.field(description="Merkle root of those parts, upper-case hex.")
-    signatures: list[CommitSig] = strawberry.field(description="One per validator of the committed height's set, in the set's order (voting power descending, then address).")
+    signatures: list[CommitSig] = strawberry.field(
+        description="One per validator of the committed height's set, in the set's order (voting power descending, then address)."
+    )
 
     @classmethod
     def from_model(cls, c) -> Commit:
@@ -87,9 +91,16 @@ class Block:
     @classmethod
     def from_model(cls, meta) -> Block:
         h = meta.header
-        return cls(_meta=meta, height=h.height, hash=hexu(meta.block_id.hash), time=h.time,
-                   chain_id=h.chain_id, proposer_address=hexu(h.proposer_address),
-                   app_hash=hexu(h.app_hash), num_txs=meta.num_txs)
+        return cls(
+            _meta=meta,
+            height=h.height,
+            hash=hexu(meta.block_id.hash),
+            time=h.time,
+            chain_id=h.chain_id,
+            proposer_address=hexu(h.proposer_address),
+            app_hash=hexu(h.app_hash),
+            num_txs=meta.num_txs,
+        )
 
     @property
     def _h(self):
@@ -147,7 +158,9 @@ class Block:
     def evidence_hash(self) -> str:
         return hexu(self._h.evidence_hash)
 
-    @strawberry.field(description="Every hash of this block recomputed from the stored bytes matches (header, parts, data, commits, validators, params, results, app hash): `cometgraph verify` for this height.")
+    @strawberry.field(
+        description="Every hash of this block recomputed from the stored bytes matches (header, parts, data, commits, validators, params, results, app hash): `cometgraph verify` for this height."
+    )
     async def verified(self, info: Info) -> bool:
         return await R.verified(info.context, self._meta)
 
@@ -175,7 +188,9 @@ class Block:
         evs = res.finalize_block_events if res.layout == "finalize_block" else res.begin_block_events + res.end_block_events
         return [Event.from_model(e) for e in evs]
 
-    @strawberry.field(description="The validator set that signs this block, in the set's order (voting power descending, then address), as the RPC's /validators lists it.")
+    @strawberry.field(
+        description="The validator set that signs this block, in the set's order (voting power descending, then address), as the RPC's /validators lists it."
+    )
     async def validators(self, info: Info) -> list[Validator]:
         vs = await validator_resolvers.validator_set(info.context, self._h.height)
         return [Validator.from_model(v, self._h.height) for v in vs.validators] if vs else []

@@ -31,7 +31,9 @@ def b64(b: bytes | None) -> str:
     return base64.b64encode(b or b"").decode()
 
 
-@strawberry.type(description="Where a page sits in its list (Relay): pass `endCursor` as `after` for the next page, `startCursor` as `before` for the previous one (where the list takes `before`).")
+@strawberry.type(
+    description="Where a page sits in its list (Relay): pass `endCursor` as `after` for the next page, `startCursor` as `before` for the previous one (where the list takes `before`)."
+)
 class PageInfo:
     has_next_page: bool = strawberry.field(description="Whether the list goes on after this page's last edge.")
     has_previous_page: bool = strawberry.field(

@@ -21,9 +21,7 @@ def error_code(error: GraphQLError) -> str:
     """The code ``classify`` gives this error, without changing or logging anything."""
     original = error.original_error
     if original is None:
-        return (error.extensions or {}).get("code") or (
-            "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else "GRAPHQL_VALIDATION_FAILED"
-        )
+        return (error.extensions or {}).get("code") or ("GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else "GRAPHQL_VALIDATION_FAILED")
     if isinstance(original, CometgraphError):
         return original.code
     if isinstance(original, (ValueError, TypeError)) and error.path is None:
@@ -35,9 +33,7 @@ def classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if original is None:
         # parse and validation errors (and limit extensions) carry no original error
-        code = (error.extensions or {}).get("code") or (
-            "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else "GRAPHQL_VALIDATION_FAILED"
-        )
+        code = (error.extensions or {}).get("code") or ("GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else "GRAPHQL_VALIDATION_FAILED")
         return _with(error, error.message, code)
     if isinstance(original, CometgraphError):
         if isinstance(original, CorruptRecord):
@@ -55,8 +51,13 @@ def _with(error: GraphQLError, message: str, code: str) -> GraphQLError:
     ext = dict(error.extensions or {})
     ext["code"] = code
     return GraphQLError(
-        message=message, nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
-        original_error=None, extensions=ext,
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=ext,
     )
 
 

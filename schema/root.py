@@ -42,7 +42,6 @@ from .validator import Validator
 from .whales import HolderConnection, StakingFlow, StakingFlowConnection
 
 
-
 class PinSnapshot(SchemaExtension):
     """One operation reads one snapshot: pinned lazily, released when it ends (or is cancelled)."""
 
@@ -56,8 +55,6 @@ class PinSnapshot(SchemaExtension):
         finally:
             if ctx is not None and hasattr(ctx, "release"):
                 ctx.release()
-
-
 
 
 #: argument descriptions shared by several fields
@@ -97,12 +94,31 @@ class ChainQuery:
     async def blocks(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description=f"Page size from the newest end of what `after`/`before` leave ({PAGE}); not with `last`.")] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description=f"Page size from the newest end of what `after`/`before` leave ({PAGE}); not with `last`.")
+        ] = None,
         after: Annotated[str | None, strawberry.argument(description="A `blocks` cursor: only blocks older than its block.")] = None,
-        min_height: Annotated[int | None, strawberry.argument(description="Lowest height listed, inclusive (≥ 1); default the earliest retained height. Heights below the retained range are skipped, not an error.")] = None,
-        max_height: Annotated[int | None, strawberry.argument(description="Highest height listed, inclusive (≥ 1); default the latest height. Heights above the top are skipped.")] = None,
-        last: Annotated[int | None, strawberry.argument(description=f"Page size from the oldest end of what `after`/`before` leave ({PAGE}); not with `first`. Still listed newest first.")] = None,
-        before: Annotated[str | None, strawberry.argument(description="A `blocks` cursor: only blocks newer than its block. Without `first`, the page is taken from the oldest end (as with `last`).")] = None,
+        min_height: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Lowest height listed, inclusive (≥ 1); default the earliest retained height. Heights below the retained range are skipped, not an error."
+            ),
+        ] = None,
+        max_height: Annotated[
+            int | None, strawberry.argument(description="Highest height listed, inclusive (≥ 1); default the latest height. Heights above the top are skipped.")
+        ] = None,
+        last: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"Page size from the oldest end of what `after`/`before` leave ({PAGE}); not with `first`. Still listed newest first."
+            ),
+        ] = None,
+        before: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A `blocks` cursor: only blocks newer than its block. Without `first`, the page is taken from the oldest end (as with `last`)."
+            ),
+        ] = None,
     ) -> BlockConnection:
         if max_height is None or max_height > block_resolvers.latest_height(info.context):
             info.context.volatile()  # newest-first pages move as blocks arrive
@@ -116,23 +132,31 @@ class ChainQuery:
             info.context.volatile()
         return Tx(_ref=ref) if ref is not None else None
 
-    @strawberry.field(description=f"Txs matching a CometBFT tx_search query: exactly the node's txs in the node's order for the same order_by, keyset-paged ({PAGE}).")
+    @strawberry.field(
+        description=f"Txs matching a CometBFT tx_search query: exactly the node's txs in the node's order for the same order_by, keyset-paged ({PAGE})."
+    )
     async def txs(
         self,
         info: Info,
         query: Annotated[str, arg("CometBFT tx_search syntax (=, <, <=, >, >=, CONTAINS, EXISTS, AND; tx.height, tx.hash), at most 512 bytes like the node.")],
         first: Annotated[int | None, arg(f"Page size ({PAGE}).")] = None,
         after: Annotated[str | None, arg("A cursor of this same search (same query and order): the txs after it.")] = None,
-        order_by: Annotated[Order, arg("DESC (default, like every list along the chain): newest first; ASC: oldest first, tx_search's own default.")] = Order.DESC,
+        order_by: Annotated[
+            Order, arg("DESC (default, like every list along the chain): newest first; ASC: oldest first, tx_search's own default.")
+        ] = Order.DESC,
     ) -> TxConnection:
         info.context.volatile()  # new txs may match
         return TxConnection.from_page(await tx_resolvers.search(info.context, query, first, after, order_by.value))
 
-    @strawberry.field(description="The CometBFT validator set at a height, in the set's order (voting power descending, then address) as the RPC's /validators lists it.")
+    @strawberry.field(
+        description="The CometBFT validator set at a height, in the set's order (voting power descending, then address) as the RPC's /validators lists it."
+    )
     async def validators(
         self,
         info: Info,
-        height: Annotated[int | None, arg("A height ≥ 1 the node keeps blocks for; default the latest. Above the latest: NOT_FOUND; below the earliest: PRUNED.")] = None,
+        height: Annotated[
+            int | None, arg("A height ≥ 1 the node keeps blocks for; default the latest. Above the latest: NOT_FOUND; below the earliest: PRUNED.")
+        ] = None,
     ) -> list[Validator]:
         if height is None:
             info.context.volatile()
@@ -163,7 +187,9 @@ class AppQuery:
         addr, version, acc = found
         return Account(address=address, _addr=addr, _version=version, _acc=acc)
 
-    @strawberry.field(description="Staking validators at a height (default latest), optionally of one bond status, in the REST's order (by operator address bytes).")
+    @strawberry.field(
+        description="Staking validators at a height (default latest), optionally of one bond status, in the REST's order (by operator address bytes)."
+    )
     async def staking_validators(
         self,
         info: Info,
@@ -187,7 +213,9 @@ class AppQuery:
         version, v = await account_resolvers.staking_validator_at(info.context, operator_address, height)
         return StakingValidator(_v=v, _version=version) if v is not None else None
 
-    @strawberry.field(description=f"Holders of a denom at a height (default latest), largest first; ties by address; keyset-paged ({PAGE}). A denom with more than {MAX_RANKED:,} holders is LIMIT_EXCEEDED.")
+    @strawberry.field(
+        description=f"Holders of a denom at a height (default latest), largest first; ties by address; keyset-paged ({PAGE}). A denom with more than {MAX_RANKED:,} holders is LIMIT_EXCEEDED."
+    )
     async def rich_list(
         self,
         info: Info,
@@ -208,10 +236,19 @@ class AppQuery:
         self,
         info: Info,
         min_amount: Annotated[BigInt | None, strawberry.argument(description="Only flows of at least this many base units (any denom); default all.")] = None,
-        from_height: Annotated[int | None, strawberry.argument(description="Same as `minHeight`.", deprecation_reason="Use `minHeight`: the API's one name for a range's lowest height.")] = None,
-        to_height: Annotated[int | None, strawberry.argument(description="Same as `maxHeight`.", deprecation_reason="Use `maxHeight`: the API's one name for a range's highest height.")] = None,
+        from_height: Annotated[
+            int | None,
+            strawberry.argument(description="Same as `minHeight`.", deprecation_reason="Use `minHeight`: the API's one name for a range's lowest height."),
+        ] = None,
+        to_height: Annotated[
+            int | None,
+            strawberry.argument(description="Same as `maxHeight`.", deprecation_reason="Use `maxHeight`: the API's one name for a range's highest height."),
+        ] = None,
         first: Annotated[int | None, strawberry.argument(description=f"Page size ({PAGE}).")] = None,
-        after: Annotated[str | None, strawberry.argument(description="A `stakingFlows` cursor (an edge's `cursor` or `endCursor`) of the same arguments: the flows after it.")] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="A `stakingFlows` cursor (an edge's `cursor` or `endCursor`) of the same arguments: the flows after it."),
+        ] = None,
         min_height: Annotated[int | None, strawberry.argument(description="Lowest height, inclusive (≥ 1); default no bound. Not with `fromHeight`.")] = None,
         max_height: Annotated[int | None, strawberry.argument(description="Highest height, inclusive (≥ 1); default no bound. Not with `toHeight`.")] = None,
     ) -> StakingFlowConnection:
@@ -283,9 +320,7 @@ def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawb
         query=Query,
         subscription=Subscription,
         extensions=[PinSnapshot, ErrorCodes, document_cache(store, shapes), *guards, *extensions],
-        config=StrawberryConfig(
-            scalar_map=SCALARS, batching_config={"max_operations": limits.max_batch} if limits.max_batch > 0 else None
-        ),
+        config=StrawberryConfig(scalar_map=SCALARS, batching_config={"max_operations": limits.max_batch} if limits.max_batch > 0 else None),
         execution_context_class=LeanExecutionContext,
     )
     schema.document_store = store

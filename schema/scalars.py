@@ -45,5 +45,7 @@ SCALARS = {
         serialize=_serialize_time,
         parse_value=lambda v: v,
     ),
-    JSON: strawberry.scalar(name="JSON", description="Any JSON value (object, list, string…), given as-is rather than as a string.", serialize=lambda v: v, parse_value=lambda v: v),
+    JSON: strawberry.scalar(
+        name="JSON", description="Any JSON value (object, list, string…), given as-is rather than as a string.", serialize=lambda v: v, parse_value=lambda v: v
+    ),
 }

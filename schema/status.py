@@ -11,7 +11,9 @@ class Status:
     latest_height: int = strawberry.field(description="The newest block in this snapshot.")
     earliest_height: int = strawberry.field(description="The oldest block the node still keeps (the chain's first unless it pruned); lower heights are PRUNED.")
     latest_block_time: DateTime | None = strawberry.field(description="The latest block's time; null while the chain has no block.")
-    node_version: str = strawberry.field(description="The consensus software version the node recorded in its state (e.g. CometBFT's \"1.0.1\"); empty when unknown.")
+    node_version: str = strawberry.field(
+        description='The consensus software version the node recorded in its state (e.g. CometBFT\'s "1.0.1"); empty when unknown.'
+    )
     snapshot_height: int = strawberry.field(description="The newest height in the snapshot this request reads (= latestHeight).")
     snapshot_age: float = strawberry.field(description="Seconds since that snapshot was taken.")
     node_height: int = strawberry.field(description="The node's own newest block, read from its blockstore journal; ≥ snapshotHeight.")

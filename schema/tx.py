@@ -30,7 +30,9 @@ class Message:
     type_url: str = strawberry.field(description='The message\'s type URL, e.g. "/cosmos.bank.v1beta1.MsgSend".')
     _value: strawberry.Private[bytes]
 
-    @strawberry.field(description='The message as the node\'s REST prints it (proto3 JSON, original field names, "@type" on Any); unknown types give {"@type", "value": base64}.')
+    @strawberry.field(
+        description='The message as the node\'s REST prints it (proto3 JSON, original field names, "@type" on Any); unknown types give {"@type", "value": base64}.'
+    )
     def json(self, info: Info) -> JSON:
         return R.message_json(info.context, self.type_url, self._value)
 
@@ -39,29 +41,29 @@ class Message:
 class Tx:
     _ref: strawberry.Private[R.TxRef]
 
-    @strawberry.field(description='SHA-256 of the tx bytes, upper-case hex.')
+    @strawberry.field(description="SHA-256 of the tx bytes, upper-case hex.")
     def hash(self) -> str:
         return hexu(self._ref.hash)
 
-    @strawberry.field(description='Height of the block that holds it.')
+    @strawberry.field(description="Height of the block that holds it.")
     def height(self) -> int:
         return self._ref.height
 
-    @strawberry.field(description='Its position in that block, from 0.')
+    @strawberry.field(description="Its position in that block, from 0.")
     def index(self) -> int:
         return self._ref.index
 
-    @strawberry.field(description='The block that holds it.')
+    @strawberry.field(description="The block that holds it.")
     async def block(self, info: Info) -> Annotated[Block, strawberry.lazy(".block")]:
         from .block import Block
 
         return Block.from_model(await block_resolvers.block_meta(info.context, self._ref.height))
 
-    @strawberry.field(description='ABCI result code: 0 is success, anything else a failure (see `codespace`).')
+    @strawberry.field(description="ABCI result code: 0 is success, anything else a failure (see `codespace`).")
     async def code(self, info: Info) -> int:
         return (await R.tx_result(info.context, self._ref)).code
 
-    @strawberry.field(description='The module that set a non-zero `code`; empty on success.')
+    @strawberry.field(description="The module that set a non-zero `code`; empty on success.")
     async def codespace(self, info: Info) -> str:
         return (await R.tx_result(info.context, self._ref)).codespace
 
@@ -73,11 +75,11 @@ class Tx:
     async def info(self, info: Info) -> str:
         return (await R.tx_result(info.context, self._ref)).info
 
-    @strawberry.field(description='Gas the tx asked for, as its result records it.')
+    @strawberry.field(description="Gas the tx asked for, as its result records it.")
     async def gas_wanted(self, info: Info) -> BigInt:
         return (await R.tx_result(info.context, self._ref)).gas_wanted
 
-    @strawberry.field(description='Gas it consumed.')
+    @strawberry.field(description="Gas it consumed.")
     async def gas_used(self, info: Info) -> BigInt:
         return (await R.tx_result(info.context, self._ref)).gas_used
 
@@ -93,7 +95,7 @@ class Tx:
     async def memo(self, info: Info) -> str:
         return (await R.decoded(info.context, self._ref)).memo
 
-    @strawberry.field(description='The height after which the tx could not be included; 0 = no timeout.')
+    @strawberry.field(description="The height after which the tx could not be included; 0 = no timeout.")
     async def timeout_height(self, info: Info) -> BigInt:
         return (await R.decoded(info.context, self._ref)).timeout_height
 

@@ -18,7 +18,9 @@ class Holder:
 
 @strawberry.type(description="A holder with its cursor.")
 class HolderEdge:
-    cursor: str = strawberry.field(description="Opaque position of this holder: give it as `after` to the same `richList` (denom and height) for the holders after it.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this holder: give it as `after` to the same `richList` (denom and height) for the holders after it."
+    )
     node: Holder = strawberry.field(description="The holder.")
 
 
@@ -39,7 +41,9 @@ class HolderConnection:
 
 @strawberry.type(description="A delegation with its cursor.")
 class DelegationEdge:
-    cursor: str = strawberry.field(description="Opaque position of this delegation: give it as `after` to the same validator's `delegations` at the same height.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this delegation: give it as `after` to the same validator's `delegations` at the same height."
+    )
     node: Delegation = strawberry.field(description="The delegation.")
 
 
@@ -61,9 +65,13 @@ class DelegationConnection:
 @strawberry.type(description="A stake movement recorded by a tx's events: delegate, undelegate, redelegate or create-validator.")
 class StakingFlow:
     kind: str = strawberry.field(description='"delegate", "undelegate", "redelegate" or "create-validator".')
-    delegator_address: str = strawberry.field(description="The delegator (bech32 account address; for create-validator the operator's account); empty when the events name none.")
+    delegator_address: str = strawberry.field(
+        description="The delegator (bech32 account address; for create-validator the operator's account); empty when the events name none."
+    )
     validator_address: str = strawberry.field(description="The validator (bech32 valoper address); for a redelegation, the source.")
-    validator_dst_address: str | None = strawberry.field(description="A redelegation's destination validator (bech32 valoper address); null for every other kind.")
+    validator_dst_address: str | None = strawberry.field(
+        description="A redelegation's destination validator (bech32 valoper address); null for every other kind."
+    )
     amount: Coin = strawberry.field(description="The amount moved, as the event records it.")
     height: int = strawberry.field(description="Height of the tx that recorded it.")
     _tx: strawberry.Private[object]
@@ -94,7 +102,9 @@ class StakingFlow:
 
 @strawberry.type(description="A staking flow with its cursor.")
 class StakingFlowEdge:
-    cursor: str = strawberry.field(description="Opaque position of this flow: give it as `after` to `stakingFlows` with the same arguments for the flows after it.")
+    cursor: str = strawberry.field(
+        description="Opaque position of this flow: give it as `after` to `stakingFlows` with the same arguments for the flows after it."
+    )
     node: StakingFlow = strawberry.field(description="The flow.")
 
 

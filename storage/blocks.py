@@ -150,9 +150,7 @@ class BlockStore:
         """Many blocks in two reads: one ``get_many`` for the metas, one for every part."""
         return [None if got is None else got[0] for got in self.load_blocks_with_parts(hs)]
 
-    def load_blocks_with_parts(
-        self, hs: Sequence[int], metas: Sequence[BlockMeta | None] | None = None
-    ) -> list[tuple[Block, list[bytes]] | None]:
+    def load_blocks_with_parts(self, hs: Sequence[int], metas: Sequence[BlockMeta | None] | None = None) -> list[tuple[Block, list[bytes]] | None]:
         """``load_blocks``, each block with its parts' payloads (what the part-set hash covers).
         ``metas``: the heights' metas when the caller has them (aligned with ``hs``), saving a read."""
         if metas is None:

@@ -258,9 +258,7 @@ def _decoded(run: _Run, h: int, got: Loaded[T]) -> T | None:
     return got
 
 
-def _verify_batch(
-    run: _Run, blocks: BlockStore, state: StateStore | None, app: AppStore | None, hs: list[int], prev: BlockMeta | None
-) -> BlockMeta | None:
+def _verify_batch(run: _Run, blocks: BlockStore, state: StateStore | None, app: AppStore | None, hs: list[int], prev: BlockMeta | None) -> BlockMeta | None:
     top = blocks.height()
     ext = hs + ([hs[-1] + 1] if hs[-1] < top else [])
     metas = _per_height(run, ext, blocks.load_block_metas)
@@ -315,7 +313,9 @@ def _block_id_text(b: BlockID) -> str:
     return f"{_hex(b.hash)} (parts {b.part_set_header.total}, {_hex(b.part_set_header.hash)})"
 
 
-def _commit_checks(run: _Run, blocks: BlockStore, h: int, meta: BlockMeta, body: tuple[Block, list[bytes]] | None, commit: Commit | None, nxt: BlockMeta | None) -> None:
+def _commit_checks(
+    run: _Run, blocks: BlockStore, h: int, meta: BlockMeta, body: tuple[Block, list[bytes]] | None, commit: Commit | None, nxt: BlockMeta | None
+) -> None:
     block: Block | None = body[0] if body else None
     if block is not None:
         if block.last_commit is None:

@@ -26,6 +26,7 @@ KEY = b"blockStore"
 def _uvarint(buf: bytes, pos: int) -> tuple[int, int]:
     return read_uvarint(buf, pos, ValueError)
 
+
 def batch_puts(record: bytes) -> Iterator[tuple[bytes, bytes]]:
     """(key, value) of every put in one write batch (seq 8 bytes, count 4, then entries)."""
     if len(record) < 12:

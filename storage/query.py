@@ -109,7 +109,14 @@ class Query:
 
 # ---------------------------------------------------------------- scanner
 _NUMBER, _TAG, _STRING, _TIME, _DATE, _AND, _OP, _EOF = (
-    "number", "tag", "string", "time", "date", "AND", "operator", "end of query",
+    "number",
+    "tag",
+    "string",
+    "time",
+    "date",
+    "AND",
+    "operator",
+    "end of query",
 )
 
 

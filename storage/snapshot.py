@@ -150,9 +150,7 @@ class _Linker:
         _copy_file(src, dst, cancel)
 
 
-def copy_leveldb(
-    src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None, cancel: Cancel = NEVER
-) -> Fingerprint:
+def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None, cancel: Cancel = NEVER) -> Fingerprint:
     """Make ``dst`` a consistent private copy of the LevelDB folder ``src``.
 
     Retries while a flush or compaction in the node races the copy. Returns the
@@ -229,9 +227,7 @@ class MissingTables(FileNotFoundError):
     """The manifest names tables the folder lacks: a compaction raced us, or damage."""
 
 
-def open_copy(
-    src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None, cancel: Cancel = NEVER
-) -> tuple[LevelDB, Fingerprint]:
+def open_copy(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None, cancel: Cancel = NEVER) -> tuple[LevelDB, Fingerprint]:
     """Copy ``src`` to ``dst`` and open the copy; a copy that does not open is retaken.
 
     Opening is the real proof of consistency: LevelDB replays the copied log and

@@ -152,9 +152,7 @@ class StateStore:
         for at, raw in zip(targets, self.kv.get_many([self.layout.validators(t) for t in targets])):
             key = self.layout.validators(at)
             if raw is None:
-                raise Pruned("validator set", at, self.base) if at < self.base else CorruptRecord(
-                    self.db, key, f"validator set record missing at height {at}"
-                )
+                raise Pruned("validator set", at, self.base) if at < self.base else CorruptRecord(self.db, key, f"validator set record missing at height {at}")
             vals, _, _ = codec.decode_validators_info(raw, self.db, key)
             if vals is None:
                 raise CorruptRecord(self.db, key, "holds no validator set, yet a later height points here")
@@ -301,10 +299,7 @@ def find_proposer(vals: tuple[Validator, ...]) -> Validator:
 
 
 def _with_priorities(vals: tuple[Validator, ...], prio: list[int], chosen: int) -> tuple[tuple[Validator, ...], Validator]:
-    out = tuple(
-        Validator(address=v.address, pub_key=v.pub_key, voting_power=v.voting_power, proposer_priority=p)
-        for v, p in zip(vals, prio)
-    )
+    out = tuple(Validator(address=v.address, pub_key=v.pub_key, voting_power=v.voting_power, proposer_priority=p) for v, p in zip(vals, prio))
     return out, out[chosen]
 
 

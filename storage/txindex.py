@@ -178,9 +178,7 @@ class TxIndex:
         q = parse_query(query) if isinstance(query, str) else query
         return _encode_cursor(q, _desc(order), _Pos(tx.height, tx.hash))
 
-    def search_any(
-        self, queries: Sequence[str | Query], order: str = "asc", after: str | None = None, limit: int = DEFAULT_LIMIT
-    ) -> TxPage:
+    def search_any(self, queries: Sequence[str | Query], order: str = "asc", after: str | None = None, limit: int = DEFAULT_LIMIT) -> TxPage:
         """One page of txs matching ANY of ``queries``, de-duplicated, in the node's order.
 
         Each query contributes at most ``limit + 1`` rows past the cursor, so memory is
@@ -364,9 +362,7 @@ class TxIndex:
     @overload
     def _scan(self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int, keys_only: Literal[True]) -> list[tuple[int, bytes]]: ...
 
-    def _scan(
-        self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int, keys_only: bool = False
-    ) -> list[TxResult] | list[tuple[int, bytes]]:
+    def _scan(self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int, keys_only: bool = False) -> list[TxResult] | list[tuple[int, bytes]]:
         """The best ``want`` matches after ``pos`` from one lazy scan of the driver's prefix."""
         verify = len(p.conds) > 1
         best: list[tuple[int, bytes]] = []  # ascending; the worst is at the end (asc) or front (desc)

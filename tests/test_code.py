@@ -14,5 +14,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_lint_import_layers_and_types_hold():
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "check_code.py")], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-3000:]
+    assert "files already formatted" in r.stdout
     assert "Contracts: 2 kept, 0 broken." in r.stdout
     assert "Success: no issues found in" in r.stdout, r.stdout[-6000:]

@@ -27,6 +27,9 @@ def test_the_installed_name_imports(name):
 
 def test_no_test_imported_a_folder_under_its_own_name():
     """Whatever ran before in this process: no module of the repository under a second name."""
-    doubles = [m for m in sys.modules if m.split(".")[0] in FOLDERS and getattr(sys.modules[m], "__file__", "")
-               and Path(sys.modules[m].__file__).resolve().is_relative_to(REPO)]
+    doubles = [
+        m
+        for m in sys.modules
+        if m.split(".")[0] in FOLDERS and getattr(sys.modules[m], "__file__", "") and Path(sys.modules[m].__file__).resolve().is_relative_to(REPO)
+    ]
     assert doubles == []

@@ -14,7 +14,6 @@ from tests.support import free_port_base, serve_in_thread
 pytestmark = pytest.mark.node
 
 
-
 @pytest.fixture(scope="module")
 def injectived():
     from tests.devnet.node import ensure_injectived
@@ -127,14 +126,40 @@ def test_live_service_streams_new_blocks_and_matching_txs_from_a_running_node(ru
         async with graphql_ws(port) as ws:
             await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": {"query": "subscription { newBlocks { height hash } }"}}))
             q = f"transfer.recipient='{bob}'"
-            await ws.send(json.dumps({"id": "t", "type": "subscribe", "payload": {"query": "subscription($q: String) { newTxs(query: $q) { hash height code memo } }", "variables": {"q": q}}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "t",
+                        "type": "subscribe",
+                        "payload": {"query": "subscription($q: String) { newTxs(query: $q) { hash height code memo } }", "variables": {"q": q}},
+                    }
+                )
+            )
             await _subscribed(app, 2)  # both listening before the tx is sent
             # a real tx from the keyring the sample home carries
             sent = await asyncio.to_thread(
                 node.injectived.run_json,
-                "tx", "bank", "send", alice, bob, "1000inj", "--note", "live ✓",
-                "--chain-id", oracle.workload["chain_id"], "--node", node.rpc_node, "--keyring-backend", "test",
-                "--gas", "200000", "--gas-prices", "500000000inj", "--output", "json", "-y",
+                "tx",
+                "bank",
+                "send",
+                alice,
+                bob,
+                "1000inj",
+                "--note",
+                "live ✓",
+                "--chain-id",
+                oracle.workload["chain_id"],
+                "--node",
+                node.rpc_node,
+                "--keyring-backend",
+                "test",
+                "--gas",
+                "200000",
+                "--gas-prices",
+                "500000000inj",
+                "--output",
+                "json",
+                "-y",
                 home=node.home,
             )
             assert sent.get("code", 0) == 0, sent
@@ -189,9 +214,26 @@ def test_a_delegation_on_a_running_node_arrives_as_a_staking_flow(running_node, 
             await _subscribed(app, 1)  # listening before the delegation is sent
             sent = await asyncio.to_thread(
                 node.injectived.run_json,
-                "tx", "staking", "delegate", valoper, "2000000inj", "--from", alice,
-                "--chain-id", oracle.workload["chain_id"], "--node", node.rpc_node, "--keyring-backend", "test",
-                "--gas", "300000", "--gas-prices", "500000000inj", "--output", "json", "-y",
+                "tx",
+                "staking",
+                "delegate",
+                valoper,
+                "2000000inj",
+                "--from",
+                alice,
+                "--chain-id",
+                oracle.workload["chain_id"],
+                "--node",
+                node.rpc_node,
+                "--keyring-backend",
+                "test",
+                "--gas",
+                "300000",
+                "--gas-prices",
+                "500000000inj",
+                "--output",
+                "json",
+                "-y",
                 home=node.home,
             )
             assert sent.get("code", 0) == 0, sent
@@ -218,17 +260,31 @@ def test_subscribers_on_every_worker_follow_a_running_node(running_node, oracle,
     import subprocess
     import sys
 
-
     from tests.support import free_port
 
     node = running_node
     node.wait_height(int(oracle.status["sync_info"]["latest_block_height"]) + 1, timeout=120)
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(node.home), "--port", str(port), "--workers", "2",
-         "--refresh", "1", "--snapshot-dir", str(tmp_path / "snaps")],
+        [
+            sys.executable,
+            "-m",
+            "cometgraph.cli",
+            "serve",
+            "--home",
+            str(node.home),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--refresh",
+            "1",
+            "--snapshot-dir",
+            str(tmp_path / "snaps"),
+        ],
         env={k: v for k, v in os.environ.items() if not k.startswith("COMETGRAPH_")},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
     async def subscriber() -> list[dict]:

@@ -28,7 +28,10 @@ def _serve(tmp_path, *args: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port), *args],
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     return proc, port
 
@@ -75,10 +78,9 @@ def test_json_log_format_is_one_object_per_line_for_every_record(oracle, tmp_pat
     assert request["request"]["operation"] == "anonymous" and request["request"]["status"] == "ok"
     assert any(r["message"] == "Application shutdown complete." for r in records)
     base = f"http://127.0.0.1:{port}"
-    assert any(
-        r["message"] == f"serving GraphQL at {base}/graphql, GraphiQL at {base}/graphql (in a browser), explorer at {base}/"
-        for r in records
-    ), [r["message"] for r in records]
+    assert any(r["message"] == f"serving GraphQL at {base}/graphql, GraphiQL at {base}/graphql (in a browser), explorer at {base}/" for r in records), [
+        r["message"] for r in records
+    ]
 
 
 def test_log_level_warning_hides_info_lines_and_the_startup_line_names_the_urls_in_text(tmp_path):
@@ -147,7 +149,10 @@ def test_a_taken_port_with_one_worker_is_one_line_and_exit_code_2(tmp_path):
         port = s.getsockname()[1]
         r = subprocess.run(
             [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port)],
-            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}, capture_output=True, text=True, timeout=120,
+            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert r.returncode == 2
     assert r.stderr == f"cometgraph: 127.0.0.1:{port} is already in use\n"
@@ -157,7 +162,10 @@ def test_a_taken_port_with_one_worker_is_one_line_and_exit_code_2(tmp_path):
 def test_a_port_out_of_range_is_one_line_and_exit_code_2(tmp_path, workers):
     r = subprocess.run(
         [sys.executable, "-m", "cometgraph.cli", "serve", "--port", "99999", "--workers", workers],
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert r.returncode == 2
     assert r.stderr == "cometgraph: --port 99999 is not a TCP port (1-65535)\n"

@@ -6,9 +6,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_generated_protobuf_modules_match_the_proto_files():
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "gen_protos.py"), "--check"], capture_output=True, text=True
-    )
+    out = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_protos.py"), "--check"], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
 
 

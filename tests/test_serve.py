@@ -23,7 +23,9 @@ def test_serve_without_a_home_serves_the_embedded_sample_chain(oracle, tmp_path)
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60
@@ -56,7 +58,9 @@ def test_serve_with_two_workers_answers_from_both(oracle, tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 90
@@ -114,7 +118,9 @@ def test_two_workers_share_long_lived_connections(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/graphql"
     query = {"query": "{ blocks(first: 40) { nodes { height hash time proposerAddress numTxs } } }"}
@@ -135,8 +141,7 @@ def test_two_workers_share_long_lived_connections(tmp_path):
         def hammer(conn: socket.socket) -> None:
             f = conn.makefile("rb")
             for _ in range(15):
-                conn.sendall(b"POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                conn.sendall(b"POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
                 status, length = f.readline(), 0
                 while (line := f.readline()) not in (b"\r\n", b""):
                     if line.lower().startswith(b"content-length:"):
@@ -178,7 +183,10 @@ def test_a_second_server_on_a_taken_port_is_a_clear_error(tmp_path):
         port = s.getsockname()[1]
         r = subprocess.run(
             [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port), "--workers", "2"],
-            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}, capture_output=True, text=True, timeout=60,
+            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert r.returncode == 2
     assert f"127.0.0.1:{port} is already in use" in r.stderr
@@ -188,9 +196,23 @@ def test_workers_that_cannot_open_the_databases_stop_the_service(tmp_path):
     """Restarting a worker that fails before serving would fail the same way, forever."""
     (tmp_path / "home" / "data" / "blockstore.db").mkdir(parents=True)  # a folder, but no database
     r = subprocess.run(
-        [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(tmp_path / "home"), "--port", str(free_port()),
-         "--workers", "2", "--snapshot-dir", str(tmp_path / "snaps")],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "cometgraph.cli",
+            "serve",
+            "--home",
+            str(tmp_path / "home"),
+            "--port",
+            str(free_port()),
+            "--workers",
+            "2",
+            "--snapshot-dir",
+            str(tmp_path / "snaps"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert r.returncode == 1
     assert "could not start" in r.stderr and "blockstore.db" in r.stderr
@@ -201,7 +223,9 @@ def test_serving_two_workers_without_a_node_folder_is_one_clear_error(tmp_path):
     (tmp_path / "home").mkdir()
     r = subprocess.run(
         [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(tmp_path / "home"), "--port", str(free_port()), "--workers", "2"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert r.returncode == 2
     assert r.stderr.strip() == f"cometgraph: no blockstore.db under {tmp_path / 'home' / 'data'}: is this a CometBFT node's data folder?"
@@ -217,9 +241,25 @@ def test_sigterm_during_a_refresh_leaves_no_snapshot_folder(sample_home, scratch
     snaps = tmp_path / "snaps"
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(home), "--port", str(port),
-         "--refresh", "0.2", "--snapshot-dir", str(snaps), "--workers", str(workers)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "cometgraph.cli",
+            "serve",
+            "--home",
+            str(home),
+            "--port",
+            str(port),
+            "--refresh",
+            "0.2",
+            "--snapshot-dir",
+            str(snaps),
+            "--workers",
+            str(workers),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: list[str] = []
     closing = threading.Semaphore(0)

@@ -163,7 +163,7 @@ def test_the_readme_limits_table_names_only_flags_that_exist():
     import re
 
     text = README.read_text()
-    section = text[text.index("### Limits (defaults)"):text.index("### Errors")]
+    section = text[text.index("### Limits (defaults)") : text.index("### Errors")]
     named = set(re.findall(r"`(--[a-z-]+)", section))
     assert named and named <= {S.flag(f) for f in FIELDS if S.spec(f).group == "limits"}
 

@@ -53,10 +53,28 @@ def node(sample_home, scratch_copy, tmp_path):
 def _send(node, oracle, amount: int) -> None:
     a = oracle.workload["accounts"]
     node.injectived.run(
-        "tx", "bank", "send", a["alice"]["address"], a["bob"]["address"], f"{amount}inj",
-        "--chain-id", oracle.workload["chain_id"], "--node", node.rpc_node, "--keyring-backend", "test",
-        "--gas", "200000", "--gas-prices", "500000000inj", "-y", "--output", "json",
-        home=node.home, check=False, timeout=30,
+        "tx",
+        "bank",
+        "send",
+        a["alice"]["address"],
+        a["bob"]["address"],
+        f"{amount}inj",
+        "--chain-id",
+        oracle.workload["chain_id"],
+        "--node",
+        node.rpc_node,
+        "--keyring-backend",
+        "test",
+        "--gas",
+        "200000",
+        "--gas-prices",
+        "500000000inj",
+        "-y",
+        "--output",
+        "json",
+        home=node.home,
+        check=False,
+        timeout=30,
     )
 
 
@@ -102,7 +120,9 @@ def test_soak_under_load_with_a_node_restart(node, oracle, tmp_path):
                     top = st["data"]["status"]["latestHeight"]
                     tops.append(top)
                     h = rnd.randint(1, max(1, top - 1))
-                    body = c.post(url, json={"query": f"{{ block(height: {h}) {{ hash txs {{ hash code }} }} validators(height: {h}) {{ address votingPower }} }}"}).json()
+                    body = c.post(
+                        url, json={"query": f"{{ block(height: {h}) {{ hash txs {{ hash code }} }} validators(height: {h}) {{ address votingPower }} }}"}
+                    ).json()
                     if body.get("errors"):
                         failures.append(str(body["errors"]))
                         continue

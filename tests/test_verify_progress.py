@@ -23,8 +23,19 @@ def _top(oracle) -> int:
 
 
 def _verify_cmd(sample_home, tmp_path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "cometgraph.cli", "verify", "--home", str(sample_home),
-            "--snapshot-dir", str(tmp_path / "snaps"), "--log-level", "warning", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "cometgraph.cli",
+        "verify",
+        "--home",
+        str(sample_home),
+        "--snapshot-dir",
+        str(tmp_path / "snaps"),
+        "--log-level",
+        "warning",
+        *extra,
+    ]
 
 
 def test_verify_reports_each_batch_of_heights(sample_home, oracle, tmp_path):

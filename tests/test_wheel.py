@@ -28,9 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _source_copy(dest: Path) -> Path:
     """The files a clean clone has (plus new, not ignored ones) and GraphiQL's fetched assets."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, listed):
         if (ROOT / rel).is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +62,11 @@ def test_the_installed_wheel_serves_the_sample_chain_and_graphiql(oracle, tmp_pa
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     proc = subprocess.Popen(
         [str(venv / "bin" / "cometgraph"), "serve", "--port", str(port)],
-        cwd=run_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=run_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -1,6 +1,6 @@
-"""Static checks run by .ci/run before the tests: ruff's lint over the repository, and, over the
-package as it installs, the import layers (pyproject's [tool.importlinter]) and the types of
-``cometgraph.storage`` and ``cometgraph.resolvers`` (mypy, pyproject's [tool.mypy]).
+"""Static checks run by the suite (tests/test_code.py, so .ci/run): ruff's lint and format check over
+the repository, and, over the package as it installs, the import layers (pyproject's
+[tool.importlinter]) and the types of ``cometgraph.storage`` and ``cometgraph.resolvers`` (mypy).
 
 import-linter and mypy read a package from the file system, and the folders here install under
 other names (``storage/`` is ``cometgraph.storage``, see [tool.setuptools] package-dir): so the
@@ -38,14 +38,16 @@ def run(cmd: list[str], **kw) -> int:
 def main() -> int:
     bindir = Path(sys.executable).parent
     failed = run([str(bindir / "ruff"), "check", str(ROOT)])
+    failed |= run([str(bindir / "ruff"), "format", "--check", str(ROOT)])
     with tempfile.TemporaryDirectory(prefix="cometgraph-layout-") as tmp:
         tree = installed_layout(Path(tmp))
-        failed |= run([str(bindir / "lint-imports"), "--config", str(ROOT / "pyproject.toml")], cwd=tree,
-                      env={"PYTHONPATH": str(tree), "PATH": str(bindir)})
+        failed |= run([str(bindir / "lint-imports"), "--config", str(ROOT / "pyproject.toml")], cwd=tree, env={"PYTHONPATH": str(tree), "PATH": str(bindir)})
         # no cache: the tree is new each run, and a cache in the repository would be stale
-        failed |= run([str(bindir / "mypy"), "--config-file", str(ROOT / "pyproject.toml"), "--no-incremental",
-                       "-p", "cometgraph.storage", "-p", "cometgraph.resolvers"], cwd=tree,
-                      env={"MYPYPATH": str(tree), "PATH": str(bindir)})
+        failed |= run(
+            [str(bindir / "mypy"), "--config-file", str(ROOT / "pyproject.toml"), "--no-incremental", "-p", "cometgraph.storage", "-p", "cometgraph.resolvers"],
+            cwd=tree,
+            env={"MYPYPATH": str(tree), "PATH": str(bindir)},
+        )
     return 1 if failed else 0
 
 

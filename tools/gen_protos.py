@@ -88,7 +88,7 @@ def generate_sdk(target: Path, tmp: Path) -> Path:
         "",
         "FILE_DESCRIPTOR_SET = (",
     ]
-    lines += [f"    {data[i:i + 48]!r}" for i in range(0, len(data), 48)]
+    lines += [f"    {data[i : i + 48]!r}" for i in range(0, len(data), 48)]
     lines += [")", ""]
     target.write_text("\n".join(lines))
     return target

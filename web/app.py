@@ -46,9 +46,7 @@ log = logging.getLogger(__name__)
 class GraphQLApp(GraphQL):
     graphql_ws_handler_class = AnyOperationGraphQLWSHandler
 
-    def __init__(
-        self, chain: Chain, broadcaster: Broadcaster, metrics: Metrics, limits: Limits, ide: GraphiQLPage | None = None, **kwargs
-    ) -> None:
+    def __init__(self, chain: Chain, broadcaster: Broadcaster, metrics: Metrics, limits: Limits, ide: GraphiQLPage | None = None, **kwargs) -> None:
         super().__init__(
             build_schema((metrics.extension(),), limits),
             graphql_ide="graphiql" if ide is not None else None,
@@ -129,9 +127,7 @@ class GraphQLApp(GraphQL):
         if self.limits.max_batch <= 0:
             raise BatchRefused("this server does not take batched requests (a JSON array): send one operation per request", "BAD_REQUEST")
         if len(request_data) > self.limits.max_batch:
-            raise BatchRefused(
-                f"a batch may hold at most {self.limits.max_batch} operations; this one has {len(request_data)}", "LIMIT_EXCEEDED"
-            )
+            raise BatchRefused(f"a batch may hold at most {self.limits.max_batch} operations; this one has {len(request_data)}", "LIMIT_EXCEEDED")
         if not request_data or not all(isinstance(item, dict) for item in request_data):
             raise BatchRefused("a batch is a non-empty JSON array of operation objects", "BAD_REQUEST")
         super()._validate_batch_request(request_data, protocol)

@@ -49,7 +49,8 @@ class GraphiQLPage:
             log.warning(
                 "GraphiQL's assets are not installed (%s missing; the build runs tools/fetch_graphiql.py): "
                 "GraphiQL in a browser loads them from %s and needs the internet",
-                ", ".join(self.remote), CDN,
+                ", ".join(self.remote),
+                CDN,
             )
         else:
             log.info("GraphiQL's assets are served from %s (%d files, no CDN)", PREFIX, len(self.local))

@@ -106,7 +106,9 @@ class RateLimit:
         if not self.allow(client):
             retry = max(1, int(1 / self.rate))
             return await _reply(
-                send, 429, _error(f"too many requests from {client}: at most {self.rate:g}/s", "RATE_LIMITED"),
+                send,
+                429,
+                _error(f"too many requests from {client}: at most {self.rate:g}/s", "RATE_LIMITED"),
                 [(b"retry-after", str(retry).encode())],
             )
         return await self.app(scope, receive, send)

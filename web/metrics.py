@@ -71,17 +71,21 @@ class Metrics:
         r = CollectorRegistry() if multiprocess_dir else self.registry
         self.requests = Counter("cometgraph_requests", "GraphQL operations", ["operation", "outcome"], registry=r)
         self.latency = Histogram(
-            "cometgraph_request_seconds", "GraphQL operation latency", ["operation"], registry=r,
+            "cometgraph_request_seconds",
+            "GraphQL operation latency",
+            ["operation"],
+            registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.batch = Histogram(
-            "cometgraph_loader_batch_size", "Keys per DataLoader batch", ["loader"], registry=r,
+            "cometgraph_loader_batch_size",
+            "Keys per DataLoader batch",
+            ["loader"],
+            registry=r,
             buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
         )
         self.refresh = Histogram("cometgraph_snapshot_refresh_seconds", "Snapshot refresh time", ["swapped"], registry=r)
-        self.subscribers = Gauge(
-            "cometgraph_subscribers", "Subscriptions receiving new heights", registry=r, multiprocess_mode="livesum"
-        )
+        self.subscribers = Gauge("cometgraph_subscribers", "Subscriptions receiving new heights", registry=r, multiprocess_mode="livesum")
         self.dropped = Counter("cometgraph_subscribers_dropped", "Subscriptions dropped as too slow", registry=r)
         if multiprocess_dir:
             MultiProcessCollector(self.registry, path=multiprocess_dir)

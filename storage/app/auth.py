@@ -263,9 +263,7 @@ def _pubkey_bytes(type_url: str, value: bytes) -> bytes:
 def _vesting(msg: DynamicMessage, name: str) -> tuple[DynamicMessage, VestingInfo]:
     bva = msg if name == BASE_VESTING else msg.base_vesting_account
     start = msg.start_time if name in (CONTINUOUS, PERIODIC) else None
-    periods = (
-        tuple(Period(length=p.length, amount=_coins(p.amount)) for p in msg.vesting_periods) if name == PERIODIC else ()
-    )
+    periods = tuple(Period(length=p.length, amount=_coins(p.amount)) for p in msg.vesting_periods) if name == PERIODIC else ()
     info = VestingInfo(
         original_vesting=_coins(bva.original_vesting),
         delegated_free=_coins(bva.delegated_free),
@@ -277,9 +275,7 @@ def _vesting(msg: DynamicMessage, name: str) -> tuple[DynamicMessage, VestingInf
     return bva.base_account, info
 
 
-def decode_account(
-    type_url: str, value: bytes, key_address: bytes | None = None, prefixes: Prefixes | None = None
-) -> Account:
+def decode_account(type_url: str, value: bytes, key_address: bytes | None = None, prefixes: Prefixes | None = None) -> Account:
     """An account from its Any (type URL + value). ``key_address``: the store key's address.
 
     Raises ``UnknownFormat`` for a type that holds no recognisable ``BaseAccount`` and

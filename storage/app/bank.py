@@ -234,4 +234,3 @@ class BankReader:
                 raise InvalidInput(f"the block time of version {version} is not recorded: pass block_time")
         seconds = block_time.seconds if isinstance(block_time, Time) else int(block_time)
         return spendable_from(balances, locked_coins(account, seconds))
-

@@ -259,4 +259,3 @@ class BankStore:
         if not ci.HasField("timestamp"):
             return None
         return Time(ci.timestamp.seconds, ci.timestamp.nanos)
-

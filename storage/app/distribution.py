@@ -397,10 +397,7 @@ class DistributionReader(ModuleReader):
         """(validator, period) → cumulative reward ratio; a missing record is empty, as the keeper reads it."""
         keys = list(wanted.values())
         got = tree.get_many(keys)
-        return {
-            vp: self._record_coins(raw, "ValidatorHistoricalRewards", "cumulative_reward_ratio", k)
-            for vp, k, raw in zip(wanted, keys, got)
-        }
+        return {vp: self._record_coins(raw, "ValidatorHistoricalRewards", "cumulative_reward_ratio", k) for vp, k, raw in zip(wanted, keys, got)}
 
     def _ratio(self, tree: IAVLTree, layout: _Layout, val: bytes, period: int, ratios: dict[tuple[bytes, int], dict[str, int]]) -> dict[str, int]:
         got = ratios.get((val, period))

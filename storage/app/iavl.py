@@ -70,6 +70,7 @@ class _Bad(Exception):
 def _uvarint(buf: bytes, pos: int) -> tuple[int, int]:
     return read_uvarint(buf, pos, _Bad)
 
+
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
     """Go ``binary.Varint`` (zigzag)."""
     u, pos = _uvarint(buf, pos)
@@ -250,15 +251,11 @@ def decode_node(ref: bytes, buf: bytes) -> Node:
 
 
 def leaf_hash(node: Node) -> bytes:
-    return sha256(
-        put_varint(0) + put_varint(1) + put_varint(node.version) + put_bytes(node.key) + put_bytes(sha256(node.leaf_value()).digest())
-    ).digest()
+    return sha256(put_varint(0) + put_varint(1) + put_varint(node.version) + put_bytes(node.key) + put_bytes(sha256(node.leaf_value()).digest())).digest()
 
 
 def inner_hash(node: Node, left_hash: bytes, right_hash: bytes) -> bytes:
-    return sha256(
-        put_varint(node.height) + put_varint(node.size) + put_varint(node.version) + put_bytes(left_hash) + put_bytes(right_hash)
-    ).digest()
+    return sha256(put_varint(node.height) + put_varint(node.size) + put_varint(node.version) + put_bytes(left_hash) + put_bytes(right_hash)).digest()
 
 
 # ------------------------------------------------------------------ cache

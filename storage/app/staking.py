@@ -566,7 +566,9 @@ class StakingReader(ModuleReader):
         raw = tree.get(PARAMS)
         if raw is not None:
             return rest_json("cosmos.staking.v1beta1.Params", raw, self.app.db, self._key(PARAMS))
-        old = legacy_params(self.app, version, "staking", ("UnbondingTime", "MaxValidators", "MaxEntries", "HistoricalEntries", "BondDenom", "MinCommissionRate"))
+        old = legacy_params(
+            self.app, version, "staking", ("UnbondingTime", "MaxValidators", "MaxEntries", "HistoricalEntries", "BondDenom", "MinCommissionRate")
+        )
         if old is None:
             return {}
         try:

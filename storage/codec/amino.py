@@ -46,6 +46,7 @@ def read_uvarint(buf: bytes, pos: int) -> tuple[int, int]:
     """Go ``binary.Uvarint``: at most 10 bytes, no overflow past 64 bits."""
     return _read_uvarint(buf, pos, AminoError)
 
+
 def uvarint(n: int) -> bytes:
     if n < 0:
         n &= (1 << 64) - 1  # two's complement, as amino writes a negative int64

@@ -243,9 +243,7 @@ def _validator(raw: bytes) -> Validator:
 
 
 def _pubkey(raw: bytes) -> PubKey:
-    if raw[:4] == amino.prefix_of(amino.MULTISIG_PUBKEY) or not any(
-        raw[:4] == p[:4] for p in amino.PUBKEY_STARTS
-    ):
+    if raw[:4] == amino.prefix_of(amino.MULTISIG_PUBKEY) or not any(raw[:4] == p[:4] for p in amino.PUBKEY_STARTS):
         raise UnknownFormat(f"an amino public key of type prefix {raw[:4].hex()}, which cometgraph does not read")
     return amino.read_pubkey(raw)
 

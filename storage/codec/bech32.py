@@ -85,7 +85,7 @@ def decode_words(text: str, limit: int = 90) -> tuple[str, list[int]]:
         raise Bech32Error("too short checksum")
     hrp = text[:pos]
     try:
-        data = [_REV[c] for c in text[pos + 1:]]
+        data = [_REV[c] for c in text[pos + 1 :]]
     except KeyError as exc:
         raise Bech32Error(f"invalid data character {exc.args[0]!r}") from None
     if _polymod(_hrp_expand(hrp) + data) != 1:

@@ -301,9 +301,7 @@ def decode_validators_info(data: bytes, db: str, key: bytes) -> tuple[tuple[Vali
 
 
 def decode_validator_update(m: pb.ValidatorUpdate, db: str, key: bytes) -> ValidatorUpdate:
-    return ValidatorUpdate(
-        pub_key=_pub_key(m.pub_key, m.HasField("pub_key"), m.pub_key_bytes, m.pub_key_type, db, key), power=m.power
-    )
+    return ValidatorUpdate(pub_key=_pub_key(m.pub_key, m.HasField("pub_key"), m.pub_key_bytes, m.pub_key_type, db, key), power=m.power)
 
 
 # ---------------------------------------------------------------- consensus params
@@ -364,9 +362,7 @@ def decode_consensus_params_info(data: bytes, db: str, key: bytes, encoding: str
 
 
 # ---------------------------------------------------------------- ABCI responses
-def decode_abci_responses(
-    data: bytes, height: int, db: str, key: bytes, encoding: str = PROTO, *, events: bool = True
-) -> BlockResults:
+def decode_abci_responses(data: bytes, height: int, db: str, key: bytes, encoding: str = PROTO, *, events: bool = True) -> BlockResults:
     """``abciResponsesKey:h`` in either layout, by CometBFT's own rule (state/store.go).
 
     Field numbers of FinalizeBlockResponse (0.38+) and legacy ABCIResponses (≤0.37)

@@ -111,14 +111,10 @@ def validators_hash(validators: Sequence[Validator], encoding: str = PROTO) -> b
     """``ValidatorSet.Hash()``: merkle over ``SimpleValidator{pub_key, voting_power}`` bytes
     (amino: ``{pub_key 1 (prefixed interface), voting_power 2}``)."""
     if encoding != PROTO:
-        return _root(
-            [Writer().blob(1, amino.pubkey_bytes(v.pub_key)).sint(2, v.voting_power).done() for v in validators], encoding
-        )
+        return _root([Writer().blob(1, amino.pubkey_bytes(v.pub_key)).sint(2, v.voting_power).done() for v in validators], encoding)
     return merkle_root(
         [
-            pb.SimpleValidator(
-                pub_key=pb.PublicKey(**{_PUBKEY_FIELD[v.pub_key.type]: v.pub_key.key}), voting_power=v.voting_power
-            ).SerializeToString()
+            pb.SimpleValidator(pub_key=pb.PublicKey(**{_PUBKEY_FIELD[v.pub_key.type]: v.pub_key.key}), voting_power=v.voting_power).SerializeToString()
             for v in validators
         ]
     )
@@ -139,12 +135,7 @@ def results_hash(tx_results: Sequence[ExecResult], encoding: str = PROTO) -> byt
     result's deterministic part ``{code, data, gas_wanted, gas_used}`` (amino: ``{code, data}``)."""
     if encoding != PROTO:
         return _root([Writer().uint(1, r.code).blob(2, r.data).done() for r in tx_results], encoding)
-    return merkle_root(
-        [
-            pb.ExecTxResult(code=r.code, data=r.data, gas_wanted=r.gas_wanted, gas_used=r.gas_used).SerializeToString()
-            for r in tx_results
-        ]
-    )
+    return merkle_root([pb.ExecTxResult(code=r.code, data=r.data, gas_wanted=r.gas_wanted, gas_used=r.gas_used).SerializeToString() for r in tx_results])
 
 
 def commit_hash(commit: Commit) -> bytes:
@@ -224,12 +215,5 @@ def _amino_commit_hash(commit: Commit) -> bytes:
                 .done()
             )
         else:
-            leaves.append(
-                Writer()
-                .uint(1, s.block_id_flag)
-                .blob(2, s.validator_address)
-                .time(3, s.timestamp)
-                .blob(4, s.signature)
-                .done()
-            )
+            leaves.append(Writer().uint(1, s.block_id_flag).blob(2, s.validator_address).time(3, s.timestamp).blob(4, s.signature).done())
     return _root(leaves, commit.encoding)

@@ -284,13 +284,12 @@ def _builtin_pool() -> descriptor_pool.DescriptorPool:
 
 # ---------------------------------------------------------------- rendering plans
 _INT64 = frozenset(
-    {FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT64,
-     FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED64}
+    {FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT64, FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED64}
 )
-_WRAPPERS = frozenset(
-    f"google.protobuf.{n}Value" for n in ("Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes")
+_WRAPPERS = frozenset(f"google.protobuf.{n}Value" for n in ("Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes"))
+_JSON_FORMAT_WKT = frozenset(
+    {"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue", "google.protobuf.FieldMask", "google.protobuf.Empty"}
 )
-_JSON_FORMAT_WKT = frozenset({"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue", "google.protobuf.FieldMask", "google.protobuf.Empty"})
 _WKT = _WRAPPERS | _JSON_FORMAT_WKT | {"google.protobuf.Any", "google.protobuf.Timestamp", "google.protobuf.Duration"}
 _DIGITS = re.compile(r"[+-]?[0-9]+")
 _MAX_ANY_DEPTH = 32

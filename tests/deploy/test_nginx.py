@@ -69,25 +69,46 @@ def _run(sample_home, work, ports, procs, nginx):
         env = {**os.environ, "XDG_CACHE_HOME": str(work / f"cache{i}")}
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "cometgraph.cli", "serve", "--home", str(sample_home), "--port", str(port), "--refresh", "0",
-                 "--snapshot-dir", str(work / f"snaps{i}")],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    sys.executable,
+                    "-m",
+                    "cometgraph.cli",
+                    "serve",
+                    "--home",
+                    str(sample_home),
+                    "--port",
+                    str(port),
+                    "--refresh",
+                    "0",
+                    "--snapshot-dir",
+                    str(work / f"snaps{i}"),
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
         )
     front = free_port()
     run_dir = work / "nginx"
     run_dir.mkdir()
-    conf = fill((ROOT / "deploy" / "nginx.conf.template").read_text(), {
-        # nginx workers must be able to write the cache under our temporary folder
-        "user": "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody"),
-        "workers": "1", "run_dir": str(run_dir), "listen": f"127.0.0.1:{front}",
-        "upstreams": "\n        ".join(f"server 127.0.0.1:{p};" for p in ports),
-    })
+    conf = fill(
+        (ROOT / "deploy" / "nginx.conf.template").read_text(),
+        {
+            # nginx workers must be able to write the cache under our temporary folder
+            "user": "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody"),
+            "workers": "1",
+            "run_dir": str(run_dir),
+            "listen": f"127.0.0.1:{front}",
+            "upstreams": "\n        ".join(f"server 127.0.0.1:{p};" for p in ports),
+        },
+    )
     (run_dir / "nginx.conf").write_text(conf)
     try:
         for p, port in zip(procs, ports):
             _wait(f"http://127.0.0.1:{port}/healthz", p)
-        ng = subprocess.Popen([nginx, "-c", str(run_dir / "nginx.conf"), "-p", str(run_dir), "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ng = subprocess.Popen(
+            [nginx, "-c", str(run_dir / "nginx.conf"), "-p", str(run_dir), "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         _wait(f"http://127.0.0.1:{front}/healthz", ng)
         yield f"http://127.0.0.1:{front}", ports
     finally:

@@ -135,9 +135,9 @@ SLASHING_WINDOW = "10"
 # (gentx: "downtime unjail duration must be at least 1 minute, is 10s"), so the node is kept
 # stopped for that minute instead of producing ~100 empty blocks (see ``Workload.downtime``)
 DOWNTIME_JAIL_DURATION = "60s"
-GOV_VOTING_PERIOD = "60s"        # ends while the node is stopped for val2's jail (see downtime)
+GOV_VOTING_PERIOD = "60s"  # ends while the node is stopped for val2's jail (see downtime)
 GOV_EXPEDITED_VOTING_PERIOD = "30s"  # must be shorter than the voting period
-GOV_MIN_DEPOSIT_INJ = 10         # a proposal submitted with 5 INJ waits for a deposit
+GOV_MIN_DEPOSIT_INJ = 10  # a proposal submitted with 5 INJ waits for a deposit
 GOV_EXPEDITED_MIN_DEPOSIT_INJ = 50
 ZSTD_LEVEL = 19
 
@@ -149,14 +149,13 @@ KEY_TYPES = {"erin": "secp256k1"}
 # a 2-of-2 legacy-amino multisig key over alice's and bob's keys
 MULTISIG_NAME, MULTISIG_MEMBERS, MULTISIG_THRESHOLD = "msig", ["alice", "bob"], 2
 # module accounts whose per-account REST answers are recorded too
-MODULE_ACCOUNTS = ["fee_collector", "distribution", "bonded_tokens_pool",
-                   "not_bonded_tokens_pool", "gov"]
+MODULE_ACCOUNTS = ["fee_collector", "distribution", "bonded_tokens_pool", "not_bonded_tokens_pool", "gov"]
 # the burst: one signed tx per sender, all broadcast right after a block is committed, so
 # that they land in ONE block (sender, recipient, amount in INJ)
 BURST = [
-    ("alice", "erin", "3"),        # creates erin
-    ("bob", MULTISIG_NAME, "3"),   # creates the multisig account
-    ("validator", "frank", "1"),   # creates frank (who never signs anything)
+    ("alice", "erin", "3"),  # creates erin
+    ("bob", MULTISIG_NAME, "3"),  # creates the multisig account
+    ("validator", "frank", "1"),  # creates frank (who never signs anything)
     ("carol", "dave", "0.125"),
     ("dave", "alice", "0.0625"),
     ("val2", "bob", "0.25"),
@@ -164,31 +163,42 @@ BURST = [
 BURST_MIN_TXS = 5
 BURST_ATTEMPTS = 3
 # the x/auth/vesting account types (injectived 1.20.1 registers none of them: probed)
-VESTING_ACCOUNT_TYPES = ["ContinuousVestingAccount", "DelayedVestingAccount",
-                         "PeriodicVestingAccount", "PermanentLockedAccount"]
+VESTING_ACCOUNT_TYPES = ["ContinuousVestingAccount", "DelayedVestingAccount", "PeriodicVestingAccount", "PermanentLockedAccount"]
 # every Msg type URL the workload sends (the archive check fails if one is missing from
 # rest_txs.json); /ibc.applications.transfer.v1.MsgTransfer fails in delivery (no channel)
-EXPECTED_MSG_TYPES = sorted([
-    "/cosmos.bank.v1beta1.MsgSend", "/cosmos.bank.v1beta1.MsgMultiSend",
-    "/cosmos.staking.v1beta1.MsgCreateValidator", "/cosmos.staking.v1beta1.MsgDelegate",
-    "/cosmos.staking.v1beta1.MsgUndelegate", "/cosmos.staking.v1beta1.MsgBeginRedelegate",
-    "/cosmos.staking.v1beta1.MsgEditValidator",
-    "/cosmos.staking.v1beta1.MsgCancelUnbondingDelegation",
-    "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward",
-    "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission",
-    "/cosmos.distribution.v1beta1.MsgFundCommunityPool",
-    "/cosmos.distribution.v1beta1.MsgSetWithdrawAddress",
-    "/cosmos.distribution.v1beta1.MsgDepositValidatorRewardsPool",
-    "/cosmos.gov.v1.MsgSubmitProposal", "/cosmos.gov.v1.MsgDeposit", "/cosmos.gov.v1.MsgVote",
-    "/cosmos.gov.v1.MsgVoteWeighted", "/cosmos.gov.v1.MsgCancelProposal",
-    "/cosmos.gov.v1beta1.MsgSubmitProposal", "/cosmos.gov.v1beta1.MsgDeposit",
-    "/cosmos.gov.v1beta1.MsgVote", "/cosmos.gov.v1beta1.MsgVoteWeighted",
-    "/cosmos.authz.v1beta1.MsgGrant", "/cosmos.authz.v1beta1.MsgExec",
-    "/cosmos.authz.v1beta1.MsgRevoke",
-    "/cosmos.feegrant.v1beta1.MsgGrantAllowance", "/cosmos.feegrant.v1beta1.MsgRevokeAllowance",
-    "/cosmos.slashing.v1beta1.MsgUnjail",
-    "/ibc.applications.transfer.v1.MsgTransfer",
-])
+EXPECTED_MSG_TYPES = sorted(
+    [
+        "/cosmos.bank.v1beta1.MsgSend",
+        "/cosmos.bank.v1beta1.MsgMultiSend",
+        "/cosmos.staking.v1beta1.MsgCreateValidator",
+        "/cosmos.staking.v1beta1.MsgDelegate",
+        "/cosmos.staking.v1beta1.MsgUndelegate",
+        "/cosmos.staking.v1beta1.MsgBeginRedelegate",
+        "/cosmos.staking.v1beta1.MsgEditValidator",
+        "/cosmos.staking.v1beta1.MsgCancelUnbondingDelegation",
+        "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward",
+        "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission",
+        "/cosmos.distribution.v1beta1.MsgFundCommunityPool",
+        "/cosmos.distribution.v1beta1.MsgSetWithdrawAddress",
+        "/cosmos.distribution.v1beta1.MsgDepositValidatorRewardsPool",
+        "/cosmos.gov.v1.MsgSubmitProposal",
+        "/cosmos.gov.v1.MsgDeposit",
+        "/cosmos.gov.v1.MsgVote",
+        "/cosmos.gov.v1.MsgVoteWeighted",
+        "/cosmos.gov.v1.MsgCancelProposal",
+        "/cosmos.gov.v1beta1.MsgSubmitProposal",
+        "/cosmos.gov.v1beta1.MsgDeposit",
+        "/cosmos.gov.v1beta1.MsgVote",
+        "/cosmos.gov.v1beta1.MsgVoteWeighted",
+        "/cosmos.authz.v1beta1.MsgGrant",
+        "/cosmos.authz.v1beta1.MsgExec",
+        "/cosmos.authz.v1beta1.MsgRevoke",
+        "/cosmos.feegrant.v1beta1.MsgGrantAllowance",
+        "/cosmos.feegrant.v1beta1.MsgRevokeAllowance",
+        "/cosmos.slashing.v1beta1.MsgUnjail",
+        "/ibc.applications.transfer.v1.MsgTransfer",
+    ]
+)
 UNICODE_MEMO = "héllo wörld ✓ 你好"
 ASCII_MEMO = "cometgraph sample: plain ascii memo"
 
@@ -295,8 +305,7 @@ def edit_genesis(home: Path) -> None:
     gov["voting_period"] = GOV_VOTING_PERIOD
     gov["expedited_voting_period"] = GOV_EXPEDITED_VOTING_PERIOD
     gov["min_deposit"] = [{"denom": DENOM, "amount": str(GOV_MIN_DEPOSIT_INJ * 10**18)}]
-    gov["expedited_min_deposit"] = [{"denom": DENOM,
-                                     "amount": str(GOV_EXPEDITED_MIN_DEPOSIT_INJ * 10**18)}]
+    gov["expedited_min_deposit"] = [{"denom": DENOM, "amount": str(GOV_EXPEDITED_MIN_DEPOSIT_INJ * 10**18)}]
     path.write_text(json.dumps(genesis, indent=1, ensure_ascii=False) + "\n")
 
 
@@ -313,28 +322,35 @@ class Keys:
 
     def add(self, name: str, key_type: str | None = None) -> str:
         extra = ["--key-type", key_type] if key_type else []
-        self.injd.run_json("keys", "add", name, *extra, "--keyring-backend", "test",
-                           "--output", "json", home=self.home)
+        self.injd.run_json("keys", "add", name, *extra, "--keyring-backend", "test", "--output", "json", home=self.home)
         return self._show(name)
 
     def add_multisig(self, name: str, members: list[str], threshold: int) -> str:
-        self.injd.run_json("keys", "add", name, "--multisig", ",".join(members),
-                           "--multisig-threshold", str(threshold), "--keyring-backend", "test",
-                           "--output", "json", home=self.home)
+        self.injd.run_json(
+            "keys",
+            "add",
+            name,
+            "--multisig",
+            ",".join(members),
+            "--multisig-threshold",
+            str(threshold),
+            "--keyring-backend",
+            "test",
+            "--output",
+            "json",
+            home=self.home,
+        )
         return self._show(name)
 
     def _show(self, name: str) -> str:
-        self.address[name] = self.injd.run_json(
-            "keys", "show", name, "--keyring-backend", "test", "--output", "json",
-            home=self.home)["address"]
-        self.valoper[name] = self.injd.run_json(
-            "keys", "show", name, "--bech", "val", "--keyring-backend", "test", "--output",
-            "json", home=self.home)["address"]
+        self.address[name] = self.injd.run_json("keys", "show", name, "--keyring-backend", "test", "--output", "json", home=self.home)["address"]
+        self.valoper[name] = self.injd.run_json("keys", "show", name, "--bech", "val", "--keyring-backend", "test", "--output", "json", home=self.home)[
+            "address"
+        ]
         return self.address[name]
 
 
-def probe_vesting_genesis(injd: Injectived, home: Path, keys: Keys,
-                          scratch: Path) -> list[dict[str, Any]]:
+def probe_vesting_genesis(injd: Injectived, home: Path, keys: Keys, scratch: Path) -> list[dict[str, Any]]:
     """``genesis validate`` of copies of the final genesis, each with one x/auth/vesting
     account added (and its balance): the node refuses every such genesis (the type URL is not
     registered), so vesting accounts cannot be put in at genesis either. The real genesis is
@@ -346,12 +362,14 @@ def probe_vesting_genesis(injd: Injectived, home: Path, keys: Keys,
     for kind in VESTING_ACCOUNT_TYPES:
         g = json.loads(json.dumps(genesis))
         addr = keys.address["frank"]
-        bva = {"base_account": {"address": addr, "pub_key": None, "account_number": "0",
-                                "sequence": "0"},
-               "original_vesting": coins, "delegated_free": [], "delegated_vesting": [],
-               "end_time": "0" if kind == "PermanentLockedAccount" else str(end)}
-        acc: dict[str, Any] = {"@type": f"/cosmos.vesting.v1beta1.{kind}",
-                               "base_vesting_account": bva}
+        bva = {
+            "base_account": {"address": addr, "pub_key": None, "account_number": "0", "sequence": "0"},
+            "original_vesting": coins,
+            "delegated_free": [],
+            "delegated_vesting": [],
+            "end_time": "0" if kind == "PermanentLockedAccount" else str(end),
+        }
+        acc: dict[str, Any] = {"@type": f"/cosmos.vesting.v1beta1.{kind}", "base_vesting_account": bva}
         if kind in ("ContinuousVestingAccount", "PeriodicVestingAccount"):
             acc["start_time"] = str(end - 3600)
         if kind == "PeriodicVestingAccount":
@@ -369,15 +387,13 @@ def probe_vesting_genesis(injd: Injectived, home: Path, keys: Keys,
         if res.returncode == 0:
             raise DevnetError(f"a genesis with a {kind} validates: re-think the workload")
         text = (res.stderr.strip() or res.stdout.strip()).splitlines()
-        out.append({"account_type": acc["@type"], "exit_code": res.returncode,
-                    "error": text[:1]})
+        out.append({"account_type": acc["@type"], "exit_code": res.returncode, "error": text[:1]})
         log(f"  genesis with a {kind}: exit {res.returncode}: {text[:1]}")
     return out
 
 
 def init_chain(injd: Injectived, home: Path, port_base: int) -> Keys:
-    injd.run("init", "validator", "--chain-id", CHAIN_ID, "--default-denom", DENOM, home=home,
-             check=False)
+    injd.run("init", "validator", "--chain-id", CHAIN_ID, "--default-denom", DENOM, home=home, check=False)
     if not (home / "config" / "genesis.json").exists():  # older CLIs lack --default-denom
         injd.run("init", "validator", "--chain-id", CHAIN_ID, home=home)
     configure_home(home, port_base)
@@ -387,14 +403,33 @@ def init_chain(injd: Injectived, home: Path, port_base: int) -> Keys:
         keys.add(name, KEY_TYPES.get(name))
     keys.add_multisig(MULTISIG_NAME, MULTISIG_MEMBERS, MULTISIG_THRESHOLD)
     for name, amount in GENESIS_FUNDS.items():
-        injd.run("genesis", "add-genesis-account", keys.address[name], inj(amount),
-                 "--keyring-backend", "test", "--chain-id", CHAIN_ID, home=home)
+        injd.run("genesis", "add-genesis-account", keys.address[name], inj(amount), "--keyring-backend", "test", "--chain-id", CHAIN_ID, home=home)
     p = ports_for(port_base)
-    injd.run("genesis", "gentx", "validator", inj(1000), "--chain-id", CHAIN_ID,
-             "--keyring-backend", "test", "--moniker", "validator", "--ip", "127.0.0.1",
-             "--p2p-port", str(p["p2p"]), "--commission-rate", "0.10",
-             "--commission-max-rate", "0.20", "--commission-max-change-rate", "0.01",
-             "--gas-prices", GAS_PRICE, home=home)
+    injd.run(
+        "genesis",
+        "gentx",
+        "validator",
+        inj(1000),
+        "--chain-id",
+        CHAIN_ID,
+        "--keyring-backend",
+        "test",
+        "--moniker",
+        "validator",
+        "--ip",
+        "127.0.0.1",
+        "--p2p-port",
+        str(p["p2p"]),
+        "--commission-rate",
+        "0.10",
+        "--commission-max-rate",
+        "0.20",
+        "--commission-max-change-rate",
+        "0.01",
+        "--gas-prices",
+        GAS_PRICE,
+        home=home,
+    )
     injd.run("genesis", "collect-gentxs", home=home)
     injd.run("genesis", "validate", home=home)
     return keys
@@ -414,14 +449,24 @@ class Workload:
         self.all_txs: list[dict[str, Any]] = []
 
     def _common(self, gas: int) -> list[str]:
-        return ["--chain-id", CHAIN_ID, "--node", self.node.rpc_node, "--keyring-backend",
-                "test", "--gas", str(gas), "--gas-prices", GAS_PRICE, "--output", "json"]
+        return [
+            "--chain-id",
+            CHAIN_ID,
+            "--node",
+            self.node.rpc_node,
+            "--keyring-backend",
+            "test",
+            "--gas",
+            str(gas),
+            "--gas-prices",
+            GAS_PRICE,
+            "--output",
+            "json",
+        ]
 
-    def broadcast(self, args: list[str], sender: str, gas: int = 200_000,
-                  memo: str | None = None) -> str:
+    def broadcast(self, args: list[str], sender: str, gas: int = 200_000, memo: str | None = None) -> str:
         """Sign and broadcast (sync) one CLI tx; return its hash (CheckTx must pass)."""
-        cmd = ["tx", *args, "--from", sender, *self._common(gas), "--broadcast-mode", "sync",
-               "-y"]
+        cmd = ["tx", *args, "--from", sender, *self._common(gas), "--broadcast-mode", "sync", "-y"]
         if memo is not None:
             cmd += ["--note", memo]
         out = self.injd.run_json(*cmd, home=self.home)
@@ -432,29 +477,32 @@ class Workload:
     def wait(self, name: str | None, tx_hash: str, expect_code: int | None = 0) -> dict[str, Any]:
         res = self.node.wait_tx(tx_hash, timeout=30)
         code = int(res["tx_result"].get("code", 0))
-        entry = {"hash": tx_hash, "height": int(res["height"]), "index": int(res["index"]),
-                 "code": code, "gas_wanted": int(res["tx_result"].get("gas_wanted", 0)),
-                 "gas_used": int(res["tx_result"].get("gas_used", 0))}
+        entry = {
+            "hash": tx_hash,
+            "height": int(res["height"]),
+            "index": int(res["index"]),
+            "code": code,
+            "gas_wanted": int(res["tx_result"].get("gas_wanted", 0)),
+            "gas_used": int(res["tx_result"].get("gas_used", 0)),
+        }
         if expect_code is not None and code != expect_code:
-            raise DevnetError(f"{name}: expected code {expect_code}, got {code}: "
-                              f"{res['tx_result'].get('log')}")
+            raise DevnetError(f"{name}: expected code {expect_code}, got {code}: {res['tx_result'].get('log')}")
         self.all_txs.append({"name": name, **entry})
         if name:
             self.notable[name] = entry
         log(f"  {name or 'tx'}: height {entry['height']} code {code} hash {tx_hash[:12]}…")
         return entry
 
-    def tx(self, name: str | None, args: list[str], sender: str, gas: int = 200_000,
-           memo: str | None = None, expect_code: int | None = 0) -> dict[str, Any]:
+    def tx(self, name: str | None, args: list[str], sender: str, gas: int = 200_000, memo: str | None = None, expect_code: int | None = 0) -> dict[str, Any]:
         return self.wait(name, self.broadcast(args, sender, gas, memo), expect_code)
 
     def multi_msg(self, name: str, sender: str, sends: list[tuple[str, str]], memo: str) -> Any:
         """One tx carrying several MsgSend: generate-only each, merge messages, sign, broadcast."""
         docs = []
         for to, amount in sends:
-            out = self.injd.run("tx", "bank", "send", sender, to, amount, "--from", sender,
-                                *self._common(400_000), "--generate-only", "--note", memo,
-                                home=self.home)
+            out = self.injd.run(
+                "tx", "bank", "send", sender, to, amount, "--from", sender, *self._common(400_000), "--generate-only", "--note", memo, home=self.home
+            )
             docs.append(json.loads(out.stdout))
         merged = docs[0]
         for doc in docs[1:]:
@@ -462,11 +510,23 @@ class Workload:
         unsigned = self.scratch / f"{name}.unsigned.json"
         unsigned.write_text(json.dumps(merged))
         signed = self.scratch / f"{name}.signed.json"
-        self.injd.run("tx", "sign", str(unsigned), "--from", sender, "--chain-id", CHAIN_ID,
-                      "--node", self.node.rpc_node, "--keyring-backend", "test",
-                      "--output-document", str(signed), home=self.home)
-        out = self.injd.run_json("tx", "broadcast", str(signed), "--node", self.node.rpc_node,
-                                 "--broadcast-mode", "sync", "--output", "json", home=self.home)
+        self.injd.run(
+            "tx",
+            "sign",
+            str(unsigned),
+            "--from",
+            sender,
+            "--chain-id",
+            CHAIN_ID,
+            "--node",
+            self.node.rpc_node,
+            "--keyring-backend",
+            "test",
+            "--output-document",
+            str(signed),
+            home=self.home,
+        )
+        out = self.injd.run_json("tx", "broadcast", str(signed), "--node", self.node.rpc_node, "--broadcast-mode", "sync", "--output", "json", home=self.home)
         if int(out.get("code", 0)) != 0:
             raise DevnetError(f"CheckTx rejected multi-msg tx: {out}")
         return self.wait(name, str(out["txhash"]).upper())
@@ -481,22 +541,17 @@ class Workload:
             self.keys.address[name] = ans["account"]["base_account"]["address"]
 
         log("bank sends with memos")
-        self.tx("memo_ascii", ["bank", "send", "alice", a["bob"], inj(5)], "alice",
-                memo=ASCII_MEMO)
-        self.tx("memo_unicode", ["bank", "send", "bob", a["carol"], inj(20)], "bob",
-                memo=UNICODE_MEMO)
+        self.tx("memo_ascii", ["bank", "send", "alice", a["bob"], inj(5)], "alice", memo=ASCII_MEMO)
+        self.tx("memo_unicode", ["bank", "send", "bob", a["carol"], inj(20)], "bob", memo=UNICODE_MEMO)
         log("multi-message tx and MsgMultiSend")
-        self.multi_msg("multi_msg", "alice", [(a["carol"], inj(2)), (a["dave"], inj(3))],
-                       memo="two MsgSend in one tx")
-        self.tx("multi_send", ["bank", "multi-send", "alice", a["bob"], a["carol"], a["dave"],
-                               inj(1)], "alice", memo="MsgMultiSend to three")
+        self.multi_msg("multi_msg", "alice", [(a["carol"], inj(2)), (a["dave"], inj(3))], memo="two MsgSend in one tx")
+        self.tx("multi_send", ["bank", "multi-send", "alice", a["bob"], a["carol"], a["dave"], inj(1)], "alice", memo="MsgMultiSend to three")
 
         log(f"burst: {len(BURST)} txs from {len(BURST)} senders in one block")
         self.burst()
 
         log("failing txs (included in a block with a non-zero code)")
-        self.tx("failed", ["bank", "send", "carol", a["alice"], inj(1_000_000)], "carol",
-                memo="this send must fail: insufficient funds", expect_code=None)
+        self.tx("failed", ["bank", "send", "carol", a["alice"], inj(1_000_000)], "carol", memo="this send must fail: insufficient funds", expect_code=None)
         if self.notable["failed"]["code"] == 0:
             raise DevnetError("the over-balance send did not fail")
         # the over-balance send got through the ante handler and failed inside the bank
@@ -511,33 +566,28 @@ class Workload:
         self.tx("undelegate", ["staking", "unbond", val1, inj(2)], "alice", gas=300_000)
         self.create_validator()
         self.tx("delegate_val2", ["staking", "delegate", v["val2"], inj(5)], "bob", gas=300_000)
-        self.tx("redelegate", ["staking", "redelegate", val1, v["val2"], inj(1)], "alice",
-                gas=400_000)
+        self.tx("redelegate", ["staking", "redelegate", val1, v["val2"], inj(1)], "alice", gas=400_000)
 
         log("rewards")
-        self.tx("withdraw_rewards", ["distribution", "withdraw-rewards", val1], "alice",
-                gas=300_000)
-        self.tx("withdraw_commission", ["distribution", "withdraw-rewards", val1,
-                                        "--commission"], "validator", gas=300_000)
-        self.tx("withdraw_all_rewards", ["distribution", "withdraw-all-rewards"], "bob",
-                gas=400_000)
+        self.tx("withdraw_rewards", ["distribution", "withdraw-rewards", val1], "alice", gas=300_000)
+        self.tx("withdraw_commission", ["distribution", "withdraw-rewards", val1, "--commission"], "validator", gas=300_000)
+        self.tx("withdraw_all_rewards", ["distribution", "withdraw-all-rewards"], "bob", gas=400_000)
 
-        log("more core modules: gov v1 / v1beta1, authz, feegrant, distribution, staking, "
-            "ibc-transfer")
+        log("more core modules: gov v1 / v1beta1, authz, feegrant, distribution, staking, ibc-transfer")
         self.core_modules()
         self.restart()
-        self.tx(None, ["bank", "send", "dave", a["carol"], inj("0.5")], "dave",
-                memo="first tx after the node restart")
+        self.tx(None, ["bank", "send", "dave", a["carol"], inj("0.5")], "dave", memo="first tx after the node restart")
 
         log("other account kinds: a secp256k1 key and a 2-of-2 multisig sign their first tx")
-        self.tx("secp256k1_send", ["bank", "send", "erin", a["carol"], inj(1)], "erin",
-                memo="signed with a secp256k1 (non-eth) key")
-        self.multisig_send("multisig_send", a["dave"], inj(1),
-                           memo="signed by alice and bob (2-of-2 multisig)")
+        self.tx("secp256k1_send", ["bank", "send", "erin", a["carol"], inj(1)], "erin", memo="signed with a secp256k1 (non-eth) key")
+        self.multisig_send("multisig_send", a["dave"], inj(1), memo="signed by alice and bob (2-of-2 multisig)")
         # erin's periodic fee allowance (granted by the validator in core_modules) pays
-        self.tx("feegrant_send_periodic", ["bank", "send", "erin", a["carol"], inj("0.01"),
-                                           "--fee-granter", a["validator"]], "erin",
-                memo="fee paid from the validator's periodic allowance")
+        self.tx(
+            "feegrant_send_periodic",
+            ["bank", "send", "erin", a["carol"], inj("0.01"), "--fee-granter", a["validator"]],
+            "erin",
+            memo="fee paid from the validator's periodic allowance",
+        )
 
         # while val2's downtime window runs out (no tx is sent, no height is added)
         log("vesting Msgs: asking the CLI and the node (injectived 1.20.1 refuses them)")
@@ -547,31 +597,24 @@ class Workload:
         self.wait_for(lambda: self._val2_jailed(), "val2 jailed", timeout=120)
         # everything that now waits on time (val2's jail, the proposals' voting periods,
         # alice's unbonding) passes while the node is stopped: no empty blocks
-        until = max([self._val2_jailed_until(), *self._proposal_end_times(),
-                     *self._unbonding_completion_times(a["alice"])])
+        until = max([self._val2_jailed_until(), *self._proposal_end_times(), *self._unbonding_completion_times(a["alice"])])
         self.downtime(until + 2)
         self.wait_proposals_end()
-        self.wait_for(lambda: self._unbonding_done(a["alice"], val1),
-                      "alice's unbonding to mature", timeout=120)
+        self.wait_for(lambda: self._unbonding_done(a["alice"], val1), "alice's unbonding to mature", timeout=120)
         if self.unjail():
             # val2 is back in the set but its key still never signs: a second downtime jail
             # ~12 blocks later (its signing window restarts at the unjail height) takes it out
             # again, so the set goes 1 -> 2 -> 1 -> 2 -> 1
             self.wait_for(lambda: self._val2_jailed(), "val2 jailed again", timeout=120)
-            self.wait_for(lambda: int(self.node.rpc("validators")["total"]) == 1,
-                          "val2 to leave the set again", timeout=30)
-        self.tx("undelegate_pending", ["staking", "unbond", v["val2"], inj(1)], "bob",
-                gas=300_000)
-        self.tx("final_send", ["bank", "send", "dave", a["alice"], inj("0.1")], "dave",
-                memo="last tx of the workload")
+            self.wait_for(lambda: int(self.node.rpc("validators")["total"]) == 1, "val2 to leave the set again", timeout=30)
+        self.tx("undelegate_pending", ["staking", "unbond", v["val2"], inj(1)], "bob", gas=300_000)
+        self.tx("final_send", ["bank", "send", "dave", a["alice"], inj("0.1")], "dave", memo="last tx of the workload")
 
     # -- more core modules ----------------------------------------------------------------
-    def generate(self, args: list[str], sender: str, gas: int,
-                 memo: str | None = None) -> dict[str, Any]:
+    def generate(self, args: list[str], sender: str, gas: int, memo: str | None = None) -> dict[str, Any]:
         """The unsigned tx doc ``tx <args> --generate-only`` prints."""
         extra = ["--note", memo] if memo is not None else []
-        out = self.injd.run("tx", *args, "--from", sender, *self._common(gas),
-                            "--generate-only", *extra, home=self.home)
+        out = self.injd.run("tx", *args, "--from", sender, *self._common(gas), "--generate-only", *extra, home=self.home)
         return json.loads(out.stdout)
 
     def broadcast_doc(self, name: str, doc: dict[str, Any], sender: str) -> str:
@@ -580,11 +623,23 @@ class Workload:
         unsigned = self.scratch / f"{name}.unsigned.json"
         unsigned.write_text(json.dumps(doc))
         signed = self.scratch / f"{name}.signed.json"
-        self.injd.run("tx", "sign", str(unsigned), "--from", sender, "--chain-id", CHAIN_ID,
-                      "--node", self.node.rpc_node, "--keyring-backend", "test",
-                      "--output-document", str(signed), home=self.home)
-        out = self.injd.run_json("tx", "broadcast", str(signed), "--node", self.node.rpc_node,
-                                 "--broadcast-mode", "sync", "--output", "json", home=self.home)
+        self.injd.run(
+            "tx",
+            "sign",
+            str(unsigned),
+            "--from",
+            sender,
+            "--chain-id",
+            CHAIN_ID,
+            "--node",
+            self.node.rpc_node,
+            "--keyring-backend",
+            "test",
+            "--output-document",
+            str(signed),
+            home=self.home,
+        )
+        out = self.injd.run_json("tx", "broadcast", str(signed), "--node", self.node.rpc_node, "--broadcast-mode", "sync", "--output", "json", home=self.home)
         if int(out.get("code", 0)) != 0:
             raise DevnetError(f"CheckTx rejected {name}: {out}")
         return str(out["txhash"]).upper()
@@ -624,11 +679,16 @@ class Workload:
             self.wait(it["name"], h, it["expect"])
 
     @staticmethod
-    def step(name: str, args: list[str], sender: str, gas: int = 300_000,
-             memo: str | None = None, edit: Callable[[dict[str, Any]], None] | None = None,
-             expect: int | None = 0) -> dict[str, Any]:
-        return {"name": name, "args": args, "sender": sender, "gas": gas, "memo": memo,
-                "edit": edit, "expect": expect}
+    def step(
+        name: str,
+        args: list[str],
+        sender: str,
+        gas: int = 300_000,
+        memo: str | None = None,
+        edit: Callable[[dict[str, Any]], None] | None = None,
+        expect: int | None = 0,
+    ) -> dict[str, Any]:
+        return {"name": name, "args": args, "sender": sender, "gas": gas, "memo": memo, "edit": edit, "expect": expect}
 
     def tx_event_attr(self, tx_hash: str, ev_type: str, key: str) -> str:
         res = self.node.rpc("tx", hash="0x" + tx_hash)
@@ -668,9 +728,14 @@ class Workload:
         gov_addr = self.keys.address["gov"]
         step = self.step
         spend = {
-            "messages": [{"@type": "/cosmos.distribution.v1beta1.MsgCommunityPoolSpend",
-                          "authority": gov_addr, "recipient": a["carol"],
-                          "amount": [{"denom": DENOM, "amount": str(10**18)}]}],
+            "messages": [
+                {
+                    "@type": "/cosmos.distribution.v1beta1.MsgCommunityPoolSpend",
+                    "authority": gov_addr,
+                    "recipient": a["carol"],
+                    "amount": [{"denom": DENOM, "amount": str(10**18)}],
+                }
+            ],
             "metadata": "ipfs://cometgraph-sample/community-pool-spend",
             "deposit": inj(5),
             "title": "Pay carol 1 INJ from the community pool",
@@ -683,9 +748,16 @@ class Workload:
         text_summary = "No messages: a signalling proposal."
         text = {
             "messages": [],
-            "metadata": json.dumps({"title": text_title, "authors": ["dave"],
-                                    "summary": text_summary, "details": "metadata only",
-                                    "proposal_forum_url": "", "vote_option_context": ""}),
+            "metadata": json.dumps(
+                {
+                    "title": text_title,
+                    "authors": ["dave"],
+                    "summary": text_summary,
+                    "details": "metadata only",
+                    "proposal_forum_url": "",
+                    "vote_option_context": "",
+                }
+            ),
             "deposit": inj(1),
             "title": text_title,
             "summary": text_summary,
@@ -696,99 +768,130 @@ class Workload:
         spend_path = str(self.scratch / "proposal_spend.json")
         text_path = str(self.scratch / "proposal_text.json")
 
-        self.round([
-            step("fund_community_pool", ["distribution", "fund-community-pool", inj(5)],
-                 "validator"),
-            step("gov_submit_proposal", ["gov", "submit-proposal", spend_path], "alice",
-                 gas=500_000),
-            step("gov_submit_legacy_proposal",
-                 ["gov", "submit-legacy-proposal", "--title", "A legacy text proposal",
-                  "--description", "gov v1beta1 MsgSubmitProposal with a TextProposal content",
-                  "--type", "Text", "--deposit", inj(GOV_MIN_DEPOSIT_INJ)], "bob", gas=500_000),
-            step("delegate_carol", ["staking", "delegate", val1, inj(2)], "carol"),
-            step("gov_submit_proposal_text", ["gov", "submit-proposal", text_path], "dave",
-                 gas=500_000),
-        ])
+        self.round(
+            [
+                step("fund_community_pool", ["distribution", "fund-community-pool", inj(5)], "validator"),
+                step("gov_submit_proposal", ["gov", "submit-proposal", spend_path], "alice", gas=500_000),
+                step(
+                    "gov_submit_legacy_proposal",
+                    [
+                        "gov",
+                        "submit-legacy-proposal",
+                        "--title",
+                        "A legacy text proposal",
+                        "--description",
+                        "gov v1beta1 MsgSubmitProposal with a TextProposal content",
+                        "--type",
+                        "Text",
+                        "--deposit",
+                        inj(GOV_MIN_DEPOSIT_INJ),
+                    ],
+                    "bob",
+                    gas=500_000,
+                ),
+                step("delegate_carol", ["staking", "delegate", val1, inj(2)], "carol"),
+                step("gov_submit_proposal_text", ["gov", "submit-proposal", text_path], "dave", gas=500_000),
+            ]
+        )
         n = self.notable
         ids = {}
-        for key, name in [("spend", "gov_submit_proposal"),
-                          ("legacy", "gov_submit_legacy_proposal"),
-                          ("text", "gov_submit_proposal_text")]:
+        for key, name in [("spend", "gov_submit_proposal"), ("legacy", "gov_submit_legacy_proposal"), ("text", "gov_submit_proposal_text")]:
             ids[key] = self.tx_event_attr(n[name]["hash"], "submit_proposal", "proposal_id")
             n[name]["proposal_id"] = int(ids[key])
         self.facts["gov"] = {"proposal_ids": {k: int(x) for k, x in ids.items()}}
         log(f"  proposals: {ids}")
 
-        self.round([
-            step("gov_vote_legacy", ["gov", "vote", ids["legacy"], "yes"], "validator",
-                 edit=self.to_gov_v1beta1),
-            step("authz_grant_send", ["authz", "grant", a["bob"], "send", "--spend-limit",
-                                      inj(3)], "alice"),
-            step("gov_deposit", ["gov", "deposit", ids["spend"], inj(5)], "bob"),
-            step("unbond_to_cancel", ["staking", "unbond", val1, inj(1)], "carol"),
-            step("gov_deposit_legacy", ["gov", "deposit", ids["legacy"], inj("0.5")], "dave",
-                 edit=self.to_gov_v1beta1),
-            step("feegrant_grant_basic", ["feegrant", "grant", a["val2"], a["dave"],
-                                          "--spend-limit", inj(1)], "val2"),
-        ])
+        self.round(
+            [
+                step("gov_vote_legacy", ["gov", "vote", ids["legacy"], "yes"], "validator", edit=self.to_gov_v1beta1),
+                step("authz_grant_send", ["authz", "grant", a["bob"], "send", "--spend-limit", inj(3)], "alice"),
+                step("gov_deposit", ["gov", "deposit", ids["spend"], inj(5)], "bob"),
+                step("unbond_to_cancel", ["staking", "unbond", val1, inj(1)], "carol"),
+                step("gov_deposit_legacy", ["gov", "deposit", ids["legacy"], inj("0.5")], "dave", edit=self.to_gov_v1beta1),
+                step("feegrant_grant_basic", ["feegrant", "grant", a["val2"], a["dave"], "--spend-limit", inj(1)], "val2"),
+            ]
+        )
         unbond_height = n["unbond_to_cancel"]["height"]
-        exec_doc = self.generate(["bank", "send", a["alice"], a["dave"], inj(1)], "alice",
-                                 200_000, memo="sent by bob for alice (authz)")
+        exec_doc = self.generate(["bank", "send", a["alice"], a["dave"], inj(1)], "alice", 200_000, memo="sent by bob for alice (authz)")
         exec_path = self.scratch / "authz_exec_send.msg.json"
         exec_path.write_text(json.dumps(exec_doc))
-        self.round([
-            # the deposit that starts p_spend's voting period is in an earlier block
-            step("gov_vote", ["gov", "vote", ids["spend"], "yes"], "validator"),
-            step("gov_weighted_vote", ["gov", "weighted-vote", ids["spend"],
-                                       "yes=0.7,no=0.2,abstain=0.1",
-                                       "--metadata", "alice splits her vote"], "alice"),
-            step("authz_exec_send", ["authz", "exec", str(exec_path)], "bob"),
-            step("cancel_unbond", ["staking", "cancel-unbond", val1, inj("0.5"),
-                                   str(unbond_height)], "carol", gas=400_000),
-            step("gov_cancel_proposal", ["gov", "cancel-proposal", ids["text"]], "dave"),
-        ])
+        self.round(
+            [
+                # the deposit that starts p_spend's voting period is in an earlier block
+                step("gov_vote", ["gov", "vote", ids["spend"], "yes"], "validator"),
+                step("gov_weighted_vote", ["gov", "weighted-vote", ids["spend"], "yes=0.7,no=0.2,abstain=0.1", "--metadata", "alice splits her vote"], "alice"),
+                step("authz_exec_send", ["authz", "exec", str(exec_path)], "bob"),
+                step("cancel_unbond", ["staking", "cancel-unbond", val1, inj("0.5"), str(unbond_height)], "carol", gas=400_000),
+                step("gov_cancel_proposal", ["gov", "cancel-proposal", ids["text"]], "dave"),
+            ]
+        )
         vote_doc = self.generate(["gov", "vote", ids["legacy"], "abstain"], "alice", 200_000)
         vote_path = self.scratch / "authz_exec_vote.msg.json"
         vote_path.write_text(json.dumps(vote_doc))
-        self.round([
-            step("feegrant_grant_periodic", ["feegrant", "grant", a["validator"], a["erin"],
-                                             "--spend-limit", inj(1), "--period", "3600",
-                                             "--period-limit", inj("0.5")], "validator"),
-            step("authz_grant_generic", ["authz", "grant", a["carol"], "generic",
-                                         "--msg-type", "/cosmos.gov.v1.MsgVote"], "alice"),
-            step("gov_weighted_vote_legacy", ["gov", "weighted-vote", ids["legacy"],
-                                              "yes=0.5,no=0.5"], "bob",
-                 edit=self.to_gov_v1beta1),
-            step("set_withdraw_addr", ["distribution", "set-withdraw-addr", a["dave"]],
-                 "carol"),
-            step("feegrant_send", ["bank", "send", "dave", a["alice"], inj("0.01"),
-                                   "--fee-granter", a["val2"]], "dave",
-                 memo="fee paid by val2's basic allowance"),
-        ])
+        self.round(
+            [
+                step(
+                    "feegrant_grant_periodic",
+                    ["feegrant", "grant", a["validator"], a["erin"], "--spend-limit", inj(1), "--period", "3600", "--period-limit", inj("0.5")],
+                    "validator",
+                ),
+                step("authz_grant_generic", ["authz", "grant", a["carol"], "generic", "--msg-type", "/cosmos.gov.v1.MsgVote"], "alice"),
+                step("gov_weighted_vote_legacy", ["gov", "weighted-vote", ids["legacy"], "yes=0.5,no=0.5"], "bob", edit=self.to_gov_v1beta1),
+                step("set_withdraw_addr", ["distribution", "set-withdraw-addr", a["dave"]], "carol"),
+                step(
+                    "feegrant_send",
+                    ["bank", "send", "dave", a["alice"], inj("0.01"), "--fee-granter", a["val2"]],
+                    "dave",
+                    memo="fee paid by val2's basic allowance",
+                ),
+            ]
+        )
         ibc_timeout_ns = (int(time.time()) + 3600) * 10**9
-        self.round([
-            step("edit_validator", ["staking", "edit-validator",
-                                    "--new-moniker", "validator (edited)",
-                                    "--website", "https://example.invalid/validator",
-                                    "--details",
-                                    "genesis validator of the cometgraph sample chain"],
-                 "validator"),
-            step("authz_revoke_send", ["authz", "revoke", a["bob"],
-                                       "/cosmos.bank.v1beta1.MsgSend"], "alice"),
-            step("fund_validator_rewards_pool", ["distribution", "fund-validator-rewards-pool",
-                                                 val1, inj(1)], "bob"),
-            step("authz_exec_vote", ["authz", "exec", str(vote_path)], "carol"),
-            step("feegrant_revoke", ["feegrant", "revoke", a["val2"], a["dave"]], "val2"),
-            step("ibc_transfer_no_channel",
-                 ["ibc-transfer", "transfer", "transfer", "channel-0", a["carol"], inj(1),
-                  "--absolute-timeouts", "--packet-timeout-height", "0-0",
-                  "--packet-timeout-timestamp", str(ibc_timeout_ns),
-                  "--memo", "no channel-0 on this chain"], "dave", expect=None),
-        ])
+        self.round(
+            [
+                step(
+                    "edit_validator",
+                    [
+                        "staking",
+                        "edit-validator",
+                        "--new-moniker",
+                        "validator (edited)",
+                        "--website",
+                        "https://example.invalid/validator",
+                        "--details",
+                        "genesis validator of the cometgraph sample chain",
+                    ],
+                    "validator",
+                ),
+                step("authz_revoke_send", ["authz", "revoke", a["bob"], "/cosmos.bank.v1beta1.MsgSend"], "alice"),
+                step("fund_validator_rewards_pool", ["distribution", "fund-validator-rewards-pool", val1, inj(1)], "bob"),
+                step("authz_exec_vote", ["authz", "exec", str(vote_path)], "carol"),
+                step("feegrant_revoke", ["feegrant", "revoke", a["val2"], a["dave"]], "val2"),
+                step(
+                    "ibc_transfer_no_channel",
+                    [
+                        "ibc-transfer",
+                        "transfer",
+                        "transfer",
+                        "channel-0",
+                        a["carol"],
+                        inj(1),
+                        "--absolute-timeouts",
+                        "--packet-timeout-height",
+                        "0-0",
+                        "--packet-timeout-timestamp",
+                        str(ibc_timeout_ns),
+                        "--memo",
+                        "no channel-0 on this chain",
+                    ],
+                    "dave",
+                    expect=None,
+                ),
+            ]
+        )
         if n["ibc_transfer_no_channel"]["code"] == 0:
             raise DevnetError("the IBC transfer over a missing channel succeeded")
-        self.tx("authz_revoke_generic", ["authz", "revoke", a["carol"],
-                                         "/cosmos.gov.v1.MsgVote"], "alice", gas=300_000)
+        self.tx("authz_revoke_generic", ["authz", "revoke", a["carol"], "/cosmos.gov.v1.MsgVote"], "alice", gas=300_000)
 
     def _proposal_end_times(self) -> list[float]:
         out = []
@@ -800,10 +903,8 @@ class Workload:
         return out
 
     def _unbonding_completion_times(self, delegator: str) -> list[float]:
-        out = self.node.rest(f"/cosmos/staking/v1beta1/delegators/{delegator}"
-                             "/unbonding_delegations")
-        return [_rfc3339_seconds(e["completion_time"])
-                for u in out.get("unbonding_responses", []) for e in u["entries"]]
+        out = self.node.rest(f"/cosmos/staking/v1beta1/delegators/{delegator}/unbonding_delegations")
+        return [_rfc3339_seconds(e["completion_time"]) for u in out.get("unbonding_responses", []) for e in u["entries"]]
 
     def _val2_jailed_until(self) -> float:
         # the genesis validator was never jailed (its jailed_until is 1970-01-01), so the
@@ -824,8 +925,7 @@ class Workload:
         self.node.start()
         self.node.wait_height(stopped + 1, 90)
         self.node.wait_rest(timeout=60)
-        self.facts["node_downtime"] = {"stopped_at_height": stopped,
-                                       "seconds": round(pause, 1)}
+        self.facts["node_downtime"] = {"stopped_at_height": stopped, "seconds": round(pause, 1)}
 
     def wait_proposals_end(self) -> None:
         """Until the two proposals in voting period have ended; their final status (and the
@@ -838,8 +938,7 @@ class Workload:
             return (ans.get("proposal") or {}).get("status", f"error: {ans.get('message')}")
 
         ending = {"PROPOSAL_STATUS_DEPOSIT_PERIOD", "PROPOSAL_STATUS_VOTING_PERIOD"}
-        self.wait_for(lambda: all(status(ids[k]) not in ending for k in ("spend", "legacy")),
-                      "the proposals to end", timeout=90)
+        self.wait_for(lambda: all(status(ids[k]) not in ending for k in ("spend", "legacy")), "the proposals to end", timeout=90)
         gov["final_status"] = {k: status(pid) for k, pid in ids.items()}
         log(f"  proposal statuses: {gov['final_status']}")
 
@@ -855,8 +954,7 @@ class Workload:
             return _rfc3339_seconds(t) > until_s + 1
 
         self.wait_for(passed, f"val2's jail time ({until}) to pass", timeout=60)
-        entry = self.tx("unjail", ["slashing", "unjail"], "val2", gas=300_000,
-                        expect_code=None)
+        entry = self.tx("unjail", ["slashing", "unjail"], "val2", gas=300_000, expect_code=None)
         entry["jailed_until"] = until
         if entry["code"] == 0:
             log("  val2 unjailed (it rejoins the set)")
@@ -871,16 +969,31 @@ class Workload:
         tx pending), encoded by the CLI; not broadcast here."""
         info = self.node.rest(f"/cosmos/auth/v1beta1/account_info/{self.keys.address[sender]}")
         number, sequence = info["info"]["account_number"], info["info"]["sequence"]
-        out = self.injd.run("tx", "bank", "send", sender, recipient, amount, "--from", sender,
-                            *self._common(200_000), "--generate-only", "--note", memo,
-                            home=self.home)
+        out = self.injd.run(
+            "tx", "bank", "send", sender, recipient, amount, "--from", sender, *self._common(200_000), "--generate-only", "--note", memo, home=self.home
+        )
         unsigned = self.scratch / f"burst-{sender}.unsigned.json"
         unsigned.write_text(out.stdout)
         signed = self.scratch / f"burst-{sender}.signed.json"
-        self.injd.run("tx", "sign", str(unsigned), "--from", sender, "--chain-id", CHAIN_ID,
-                      "--offline", "--account-number", str(number), "--sequence", str(sequence),
-                      "--keyring-backend", "test", "--output-document", str(signed),
-                      home=self.home)
+        self.injd.run(
+            "tx",
+            "sign",
+            str(unsigned),
+            "--from",
+            sender,
+            "--chain-id",
+            CHAIN_ID,
+            "--offline",
+            "--account-number",
+            str(number),
+            "--sequence",
+            str(sequence),
+            "--keyring-backend",
+            "test",
+            "--output-document",
+            str(signed),
+            home=self.home,
+        )
         enc = self.injd.run("tx", "encode", str(signed), home=self.home).stdout.strip()
         return base64.b64decode(json.loads(enc) if enc.startswith('"') else enc)
 
@@ -893,9 +1006,7 @@ class Workload:
 
         a = self.keys.address
         for attempt in range(1, BURST_ATTEMPTS + 1):
-            specs = [(s, a[r], inj(x), f"burst {i + 1}" + (f" (attempt {attempt})"
-                                                           if attempt > 1 else ""))
-                     for i, (s, r, x) in enumerate(BURST)]
+            specs = [(s, a[r], inj(x), f"burst {i + 1}" + (f" (attempt {attempt})" if attempt > 1 else "")) for i, (s, r, x) in enumerate(BURST)]
             t0 = time.monotonic()
             with ThreadPoolExecutor(max_workers=3) as pool:
                 raws = list(pool.map(lambda sp: self._signed_tx_bytes(*sp), specs))
@@ -919,8 +1030,7 @@ class Workload:
             heights = {e["height"] for e in entries}
             by_index = [e["hash"] for e in sorted(entries, key=lambda e: e["index"])]
             by_hash = sorted(by_index, key=bytes.fromhex)
-            log(f"  burst attempt {attempt}: broadcast in {took * 1000:.0f} ms, heights "
-                f"{sorted(heights)}")
+            log(f"  burst attempt {attempt}: broadcast in {took * 1000:.0f} ms, heights {sorted(heights)}")
             if len(heights) == 1 and len(entries) >= BURST_MIN_TXS and by_index != by_hash:
                 h = heights.pop()
                 block = self.node.rpc("block", height=h)["block"]["data"]["txs"] or []
@@ -939,35 +1049,57 @@ class Workload:
                     "attempt": attempt,
                 }
                 return
-            log(f"  burst attempt {attempt} not usable (heights {sorted(heights)}, "
-                f"hash order == index order: {by_index == by_hash}); again")
-        raise DevnetError(f"burst: {BURST_ATTEMPTS} attempts, never {BURST_MIN_TXS}+ txs in one "
-                          "block with a hash order different from the index order")
+            log(f"  burst attempt {attempt} not usable (heights {sorted(heights)}, hash order == index order: {by_index == by_hash}); again")
+        raise DevnetError(f"burst: {BURST_ATTEMPTS} attempts, never {BURST_MIN_TXS}+ txs in one block with a hash order different from the index order")
 
     # -- other account kinds -----------------------------------------------------------
     def multisig_send(self, name: str, to: str, amount: str, memo: str) -> dict[str, Any]:
         """A send from the multisig account: generate-only, one ``tx sign --multisig`` per
         member, ``tx multi-sign``, ``tx broadcast``."""
         msig = self.keys.address[MULTISIG_NAME]
-        out = self.injd.run("tx", "bank", "send", msig, to, amount, "--from", msig,
-                            *self._common(300_000), "--generate-only", "--note", memo,
-                            home=self.home)
+        out = self.injd.run("tx", "bank", "send", msig, to, amount, "--from", msig, *self._common(300_000), "--generate-only", "--note", memo, home=self.home)
         unsigned = self.scratch / f"{name}.unsigned.json"
         unsigned.write_text(out.stdout)
         sigs = []
         for member in MULTISIG_MEMBERS:
             sig = self.scratch / f"{name}.{member}.sig.json"
-            self.injd.run("tx", "sign", str(unsigned), "--multisig", msig, "--from", member,
-                          "--chain-id", CHAIN_ID, "--node", self.node.rpc_node,
-                          "--keyring-backend", "test", "--output-document", str(sig),
-                          home=self.home)
+            self.injd.run(
+                "tx",
+                "sign",
+                str(unsigned),
+                "--multisig",
+                msig,
+                "--from",
+                member,
+                "--chain-id",
+                CHAIN_ID,
+                "--node",
+                self.node.rpc_node,
+                "--keyring-backend",
+                "test",
+                "--output-document",
+                str(sig),
+                home=self.home,
+            )
             sigs.append(str(sig))
         signed = self.scratch / f"{name}.signed.json"
-        self.injd.run("tx", "multi-sign", str(unsigned), MULTISIG_NAME, *sigs, "--chain-id",
-                      CHAIN_ID, "--node", self.node.rpc_node, "--keyring-backend", "test",
-                      "--output-document", str(signed), home=self.home)
-        res = self.injd.run_json("tx", "broadcast", str(signed), "--node", self.node.rpc_node,
-                                 "--broadcast-mode", "sync", "--output", "json", home=self.home)
+        self.injd.run(
+            "tx",
+            "multi-sign",
+            str(unsigned),
+            MULTISIG_NAME,
+            *sigs,
+            "--chain-id",
+            CHAIN_ID,
+            "--node",
+            self.node.rpc_node,
+            "--keyring-backend",
+            "test",
+            "--output-document",
+            str(signed),
+            home=self.home,
+        )
+        res = self.injd.run_json("tx", "broadcast", str(signed), "--node", self.node.rpc_node, "--broadcast-mode", "sync", "--output", "json", home=self.home)
         if int(res.get("code", 0)) != 0:
             raise DevnetError(f"CheckTx rejected the multisig tx: {res}")
         return self.wait(name, str(res["txhash"]).upper())
@@ -982,21 +1114,16 @@ class Workload:
         a = self.keys.address
         helptext = self.injd.run("tx", "--help").stdout
         has_cmd = bool(re.search(r"^\s+vesting\s", helptext, re.M))
-        out = self.injd.run("tx", "bank", "send", "alice", a["frank"], inj(1), "--from",
-                            "alice", *self._common(200_000), "--generate-only", home=self.home)
+        out = self.injd.run("tx", "bank", "send", "alice", a["frank"], inj(1), "--from", "alice", *self._common(200_000), "--generate-only", home=self.home)
         base = json.loads(out.stdout)
         now = int(time.time())
         coins = [{"denom": DENOM, "amount": str(10**18)}]
         common = {"from_address": a["alice"], "to_address": a["frank"]}
         msgs = {
-            "MsgCreateVestingAccount": {**common, "amount": coins,
-                                        "end_time": str(now + 3600), "delayed": False},
-            "MsgCreateVestingAccount(delayed)": {**common, "amount": coins,
-                                                 "end_time": str(now + 3600), "delayed": True},
+            "MsgCreateVestingAccount": {**common, "amount": coins, "end_time": str(now + 3600), "delayed": False},
+            "MsgCreateVestingAccount(delayed)": {**common, "amount": coins, "end_time": str(now + 3600), "delayed": True},
             "MsgCreatePermanentLockedAccount": {**common, "amount": coins},
-            "MsgCreatePeriodicVestingAccount": {
-                **common, "start_time": str(now),
-                "vesting_periods": [{"length": "60", "amount": coins}]},
+            "MsgCreatePeriodicVestingAccount": {**common, "start_time": str(now), "vesting_periods": [{"length": "60", "amount": coins}]},
         }
         probes = []
         for label, fields in msgs.items():
@@ -1005,22 +1132,33 @@ class Workload:
             doc["body"]["messages"] = [{"@type": type_url, **fields}]
             path = self.scratch / f"vesting-{label}.json"
             path.write_text(json.dumps(doc))
-            sign = self.injd.run("tx", "sign", str(path), "--from", "alice", "--chain-id",
-                                 CHAIN_ID, "--node", self.node.rpc_node, "--keyring-backend",
-                                 "test", "--output-document", str(path) + ".signed", home=self.home,
-                                 check=False)
+            sign = self.injd.run(
+                "tx",
+                "sign",
+                str(path),
+                "--from",
+                "alice",
+                "--chain-id",
+                CHAIN_ID,
+                "--node",
+                self.node.rpc_node,
+                "--keyring-backend",
+                "test",
+                "--output-document",
+                str(path) + ".signed",
+                home=self.home,
+                check=False,
+            )
             probe: dict[str, Any] = {
-                "msg": label, "type_url": type_url,
-                "cli_sign": {"exit_code": sign.returncode,
-                             "stderr": sign.stderr.strip().splitlines()[:1]},
+                "msg": label,
+                "type_url": type_url,
+                "cli_sign": {"exit_code": sign.returncode, "stderr": sign.stderr.strip().splitlines()[:1]},
             }
             enc = self.node.rest_post("/cosmos/tx/v1beta1/encode", {"tx": doc})
             probe["rest_encode"] = enc
             if "tx_bytes" in enc:
-                probe["rest_decode"] = self.node.rest_post("/cosmos/tx/v1beta1/decode",
-                                                           {"tx_bytes": enc["tx_bytes"]})
-                probe["rest_simulate"] = self.node.rest_post("/cosmos/tx/v1beta1/simulate",
-                                                             {"tx_bytes": enc["tx_bytes"]})
+                probe["rest_decode"] = self.node.rest_post("/cosmos/tx/v1beta1/decode", {"tx_bytes": enc["tx_bytes"]})
+                probe["rest_simulate"] = self.node.rest_post("/cosmos/tx/v1beta1/simulate", {"tx_bytes": enc["tx_bytes"]})
                 raw = base64.b64decode(enc["tx_bytes"])
                 probe["check_tx"] = self.node.rpc_raw("broadcast_tx_sync", tx="0x" + raw.hex())
                 if (probe["check_tx"].get("result") or {}).get("code", 1) == 0:
@@ -1028,8 +1166,7 @@ class Workload:
             if sign.returncode == 0:
                 raise DevnetError(f"the CLI signed a {label} tx: re-think the workload")
             probes.append(probe)
-            log(f"  {label}: CLI sign exit {sign.returncode}; node CheckTx: "
-                f"{json.dumps(probe.get('check_tx'))[:160]}")
+            log(f"  {label}: CLI sign exit {sign.returncode}; node CheckTx: {json.dumps(probe.get('check_tx'))[:160]}")
         return {"cli_has_tx_vesting": has_cmd, "msgs": probes}
 
     def restart(self) -> None:
@@ -1055,8 +1192,7 @@ class Workload:
 
     def _out_of_gas(self, a: dict[str, str], gas: int) -> None:
         try:
-            h = self.broadcast(["bank", "send", "dave", a["alice"], inj(1)], "dave", gas=gas,
-                               memo="out of gas")
+            h = self.broadcast(["bank", "send", "dave", a["alice"], inj(1)], "dave", gas=gas, memo="out of gas")
         except DevnetError as err:
             log(f"  out-of-gas tx rejected by CheckTx with gas {gas}; skipped ({err})")
             self.notable["failed_out_of_gas"] = {"skipped": True, "gas": gas}
@@ -1084,8 +1220,7 @@ class Workload:
         }
         path = self.scratch / "val2.json"
         path.write_text(json.dumps(spec))
-        self.tx("create_validator", ["staking", "create-validator", str(path)], "val2",
-                gas=400_000)
+        self.tx("create_validator", ["staking", "create-validator", str(path)], "val2", gas=400_000)
         self.notable["create_validator"]["consensus_pubkey"] = pubkey
         h = self.notable["create_validator"]["height"]
         self.node.wait_height(h + 2, timeout=30)
@@ -1098,10 +1233,8 @@ class Workload:
         return bool(out.get("validator", {}).get("jailed"))
 
     def _unbonding_done(self, delegator: str, valoper: str) -> bool:
-        out = self.node.rest(f"/cosmos/staking/v1beta1/delegators/{delegator}"
-                             "/unbonding_delegations")
-        return not any(u["validator_address"] == valoper
-                       for u in out.get("unbonding_responses", []))
+        out = self.node.rest(f"/cosmos/staking/v1beta1/delegators/{delegator}/unbonding_delegations")
+        return not any(u["validator_address"] == valoper for u in out.get("unbonding_responses", []))
 
     def wait_for(self, cond: Callable[[], bool], what: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -1136,8 +1269,7 @@ def stop_right_after_block(node: DevnetNode) -> dict[str, Any]:
     wait_indexed(node, h, timeout=5)
     status = node.rpc("status")
     code = node.stop()
-    log(f"validator node stopped at height {status['sync_info']['latest_block_height']} "
-        f"(exit code {code})")
+    log(f"validator node stopped at height {status['sync_info']['latest_block_height']} (exit code {code})")
     return status
 
 
@@ -1161,8 +1293,7 @@ def make_observer_home(home: Path, obs_home: Path, keydir: Path) -> None:
     shutil.copytree(home, obs_home, symlinks=True)
     cfg = obs_home / "config" / "config.toml"
     set_toml(cfg, "", "priv_validator_key_file", str(keydir / "observer_priv_validator_key.json"))
-    set_toml(cfg, "", "priv_validator_state_file",
-             str(keydir / "observer_priv_validator_state.json"))
+    set_toml(cfg, "", "priv_validator_state_file", str(keydir / "observer_priv_validator_state.json"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1172,8 +1303,7 @@ def tx_hash_of(b64: str) -> str:
     return hashlib.sha256(base64.b64decode(b64)).hexdigest().upper()
 
 
-def paged(fetch: Callable[[int], dict[str, Any]], items_key: str,
-          per_page: int = 100) -> tuple[list[Any], int]:
+def paged(fetch: Callable[[int], dict[str, Any]], items_key: str, per_page: int = 100) -> tuple[list[Any], int]:
     """Merge every page the node offers (``ceil(total / per_page)`` pages), in node order.
 
     The node's ``total_count`` for ``tx_search`` counts matching index entries, not distinct
@@ -1196,38 +1326,41 @@ def record_tx_search(node: DevnetNode, query: str, order: str) -> dict[str, Any]
     if int(resp["result"]["total_count"]) > 100:
         # the node pages index entries and de-duplicates each page alone: a second page
         # would repeat txs of the first, so "hashes" would not be the query's txs
-        raise DevnetError(f"tx_search {query!r}: total_count {resp['result']['total_count']}"
-                          " needs two pages; narrow the query")
-    txs, total = paged(lambda p: node.rpc("tx_search", query=query, page=p, per_page=100,
-                                          order_by=order), "txs")
-    return {"query": query, "order_by": order, "per_page": 100, "total_count": total,
-            "hashes": [t["hash"].upper() for t in txs],
-            "heights": [int(t["height"]) for t in txs]}
+        raise DevnetError(f"tx_search {query!r}: total_count {resp['result']['total_count']} needs two pages; narrow the query")
+    txs, total = paged(lambda p: node.rpc("tx_search", query=query, page=p, per_page=100, order_by=order), "txs")
+    return {
+        "query": query,
+        "order_by": order,
+        "per_page": 100,
+        "total_count": total,
+        "hashes": [t["hash"].upper() for t in txs],
+        "heights": [int(t["height"]) for t in txs],
+    }
 
 
-def record_small_pages(node: DevnetNode, query: str, order: str,
-                       per_page: int = 5) -> dict[str, Any]:
+def record_small_pages(node: DevnetNode, query: str, order: str, per_page: int = 5) -> dict[str, Any]:
     """Every page of one query with a small ``per_page``, as the node returned them (its
     ``total_count`` counts index entries and pages may repeat a tx: see :func:`paged`)."""
     first = node.rpc("tx_search", query=query, page=1, per_page=per_page, order_by=order)
     total = int(first["total_count"])
-    pages = [first] + [node.rpc("tx_search", query=query, page=p, per_page=per_page,
-                                order_by=order) for p in range(2, -(-total // per_page) + 1)]
-    beyond = node.rpc_raw("tx_search", query=query, page=len(pages) + 1, per_page=per_page,
-                          order_by=order)
-    return {"query": query, "order_by": order, "per_page": per_page, "total_count": total,
-            "pages": [[t["hash"].upper() for t in p["txs"]] for p in pages],
-            "page_after_last": beyond}
+    pages = [first] + [node.rpc("tx_search", query=query, page=p, per_page=per_page, order_by=order) for p in range(2, -(-total // per_page) + 1)]
+    beyond = node.rpc_raw("tx_search", query=query, page=len(pages) + 1, per_page=per_page, order_by=order)
+    return {
+        "query": query,
+        "order_by": order,
+        "per_page": per_page,
+        "total_count": total,
+        "pages": [[t["hash"].upper() for t in p["txs"]] for p in pages],
+        "page_after_last": beyond,
+    }
 
 
 def record_block_search(node: DevnetNode, query: str, order: str) -> dict[str, Any]:
     resp = node.rpc_raw("block_search", query=query, page=1, per_page=100, order_by=order)
     if resp.get("error"):
         return {"query": query, "order_by": order, "error": resp["error"]}
-    blocks, total = paged(lambda p: node.rpc("block_search", query=query, page=p, per_page=100,
-                                             order_by=order), "blocks")
-    return {"query": query, "order_by": order, "total_count": total,
-            "heights": [int(b["block"]["header"]["height"]) for b in blocks]}
+    blocks, total = paged(lambda p: node.rpc("block_search", query=query, page=p, per_page=100, order_by=order), "blocks")
+    return {"query": query, "order_by": order, "total_count": total, "heights": [int(b["block"]["header"]["height"]) for b in blocks]}
 
 
 def tx_search_queries(work: dict[str, Any]) -> list[tuple[str, list[str]]]:
@@ -1246,21 +1379,16 @@ def tx_search_queries(work: dict[str, Any]) -> list[tuple[str, list[str]]]:
         (f"transfer.recipient='{a['carol']['address']}'", both),
         ("message.action='/cosmos.bank.v1beta1.MsgSend'", both),
         ("message.action='/cosmos.staking.v1beta1.MsgDelegate'", ["asc"]),
-        (f"message.sender='{a['alice']['address']}' AND "
-         "message.action='/cosmos.bank.v1beta1.MsgSend'", both),
+        (f"message.sender='{a['alice']['address']}' AND message.action='/cosmos.bank.v1beta1.MsgSend'", both),
         # conditions on two event types that no tx has together
-        (f"message.action='/cosmos.staking.v1beta1.MsgDelegate' AND "
-         f"transfer.recipient='{a['carol']['address']}'", ["asc"]),
+        (f"message.action='/cosmos.staking.v1beta1.MsgDelegate' AND transfer.recipient='{a['carol']['address']}'", ["asc"]),
         # two event types that one tx has together (memo_ascii: alice -> bob)
-        (f"message.sender='{a['alice']['address']}' AND "
-         f"transfer.recipient='{a['bob']['address']}'", both),
+        (f"message.sender='{a['alice']['address']}' AND transfer.recipient='{a['bob']['address']}'", both),
         # same event type, values from two DIFFERENT transfer events of one tx (multi_msg:
         # carol got 2 INJ, dave got 3 INJ): 0 results if conditions must hold in one event
-        (f"transfer.recipient='{a['carol']['address']}' AND transfer.amount='{inj(3)}'",
-         ["asc"]),
+        (f"transfer.recipient='{a['carol']['address']}' AND transfer.amount='{inj(3)}'", ["asc"]),
         # ... and the positive control: both values in the same transfer event
-        (f"transfer.recipient='{a['dave']['address']}' AND transfer.amount='{inj(3)}'",
-         ["asc"]),
+        (f"transfer.recipient='{a['dave']['address']}' AND transfer.amount='{inj(3)}'", ["asc"]),
         # numeric comparisons on attributes (msg_index is "0", "1", …; shares are decimals)
         ("transfer.msg_index>=1", both),
         ("message.msg_index>0", ["asc"]),
@@ -1268,19 +1396,16 @@ def tx_search_queries(work: dict[str, Any]) -> list[tuple[str, list[str]]]:
         # every tx has message.sender attributes (~3 per tx): over the whole chain they are
         # more than 100 entries, i.e. two node pages that repeat txs, so the height bound
         # keeps the answer on one page (record_tx_search checks that every query does)
-        (f"message.sender CONTAINS 'inj1' AND tx.height<={n['withdraw_all_rewards']['height']}",
-         both),
+        (f"message.sender CONTAINS 'inj1' AND tx.height<={n['withdraw_all_rewards']['height']}", both),
         ("delegate.validator EXISTS", both),
         ("create_validator.validator EXISTS", ["asc"]),
         ("tx.fee EXISTS", ["asc"]),
         ("withdraw_rewards.amount EXISTS", ["asc"]),
         (f"tx.acc_seq='{a['carol']['address']}/{_carol_failed_seq(work)}'", ["asc"]),
         (f"tx.hash='{n['failed']['hash']}'", ["asc"]),
-        (f"tx.height={n['failed']['height']} AND message.sender='{a['carol']['address']}'",
-         ["asc"]),
+        (f"tx.height={n['failed']['height']} AND message.sender='{a['carol']['address']}'", ["asc"]),
         (f"coin_spent.spender='{a['carol']['address']}'", both),
-        (f"tx.height>={n['multi_msg']['height']} AND tx.height<{n['failed']['height']} AND "
-         "message.action='/cosmos.bank.v1beta1.MsgSend'", both),
+        (f"tx.height>={n['multi_msg']['height']} AND tx.height<{n['failed']['height']} AND message.action='/cosmos.bank.v1beta1.MsgSend'", both),
         ("message.action='/cosmos.bank.v1beta1.MsgMultiSend'", ["asc"]),
         (f"tx.height>{n['create_validator']['height']}", both),
         ("message.action='/nonexistent.Msg'", ["asc"]),
@@ -1308,8 +1433,7 @@ def rest_heights(work: dict[str, Any], latest: int) -> list[int]:
     hs = {2, n["create_validator"]["height"], n["withdraw_all_rewards"]["height"], latest}
     # val2 first leaves the set, then rejoins after its unjail (membership changes: join,
     # leave, rejoin, leave)
-    later = [c["height"] for c in work.get("validator_membership_changes", [])
-             if c["height"] > n["create_validator"]["height"] + 2]
+    later = [c["height"] for c in work.get("validator_membership_changes", []) if c["height"] > n["create_validator"]["height"] + 2]
     hs.update(later[:2])
     return sorted(h for h in hs if 1 <= h <= latest)
 
@@ -1327,8 +1451,7 @@ def record_oracle(node: DevnetNode, out: Path, work: dict[str, Any], latest: int
     dump("block_results.json", {str(h): node.rpc("block_results", height=h) for h in heights})
     validators = {}
     for h in heights:
-        vals, total = paged(lambda p, h=h: node.rpc("validators", height=h, page=p,
-                                                    per_page=100), "validators")
+        vals, total = paged(lambda p, h=h: node.rpc("validators", height=h, page=p, per_page=100), "validators")
         validators[str(h)] = {"block_height": str(h), "validators": vals, "total": str(total)}
     dump("validators.json", validators)
     dump("commits.json", {str(h): node.rpc("commit", height=h) for h in heights})
@@ -1343,20 +1466,15 @@ def record_oracle(node: DevnetNode, out: Path, work: dict[str, Any], latest: int
     work["tx_count"] = len(txs)
     # the indexer must have written every height (see stop_right_after_block; every tx was
     # found by /tx above)
-    indexed_blocks = int(node.rpc("block_search", query="block.height>=1",
-                                  per_page=1)["total_count"])
+    indexed_blocks = int(node.rpc("block_search", query="block.height>=1", per_page=1)["total_count"])
     if indexed_blocks != latest:
         raise DevnetError(f"the block indexer holds {indexed_blocks} heights, want {latest}")
 
     log("oracle: tx_search and block_search")
-    searches = [record_tx_search(node, q, o) for q, orders in tx_search_queries(work)
-                for o in orders]
+    searches = [record_tx_search(node, q, o) for q, orders in tx_search_queries(work) for o in orders]
     dump("tx_search.json", searches)
-    dump("tx_search_small_pages.json", [
-        record_small_pages(node, f"message.sender='{work['accounts']['alice']['address']}'", o)
-        for o in ("asc", "desc")])
-    dump("block_search.json", [record_block_search(node, q, o)
-                               for q, orders in block_search_queries(work) for o in orders])
+    dump("tx_search_small_pages.json", [record_small_pages(node, f"message.sender='{work['accounts']['alice']['address']}'", o) for o in ("asc", "desc")])
+    dump("block_search.json", [record_block_search(node, q, o) for q, orders in block_search_queries(work) for o in orders])
 
     work["validator_set_changes"] = validator_set_changes(validators, membership_only=False)
     work["validator_membership_changes"] = validator_set_changes(validators, membership_only=True)
@@ -1396,21 +1514,17 @@ REST_PER_ACCOUNT: dict[str, tuple[str, str | None]] = {
     "balances": ("/cosmos/bank/v1beta1/balances/{}", None),
     "delegations": ("/cosmos/staking/v1beta1/delegations/{}", None),
     "unbonding": ("/cosmos/staking/v1beta1/delegators/{}/unbonding_delegations", None),
-    "redelegations": ("/cosmos/staking/v1beta1/delegators/{}/redelegations",
-                      "redelegation_responses"),
+    "redelegations": ("/cosmos/staking/v1beta1/delegators/{}/redelegations", "redelegation_responses"),
     "rewards": ("/cosmos/distribution/v1beta1/delegators/{}/rewards", None),
     "spendable_balances": ("/cosmos/bank/v1beta1/spendable_balances/{}", "balances"),
     "account_info": ("/cosmos/auth/v1beta1/account_info/{}", None),
 }
 REST_PER_VALIDATOR: dict[str, tuple[str, str | None]] = {
     "validator": ("/cosmos/staking/v1beta1/validators/{}", None),
-    "validator_delegations": ("/cosmos/staking/v1beta1/validators/{}/delegations",
-                              "delegation_responses"),
-    "validator_unbonding_delegations": (
-        "/cosmos/staking/v1beta1/validators/{}/unbonding_delegations", "unbonding_responses"),
+    "validator_delegations": ("/cosmos/staking/v1beta1/validators/{}/delegations", "delegation_responses"),
+    "validator_unbonding_delegations": ("/cosmos/staking/v1beta1/validators/{}/unbonding_delegations", "unbonding_responses"),
     "validator_commission": ("/cosmos/distribution/v1beta1/validators/{}/commission", None),
-    "validator_outstanding_rewards": (
-        "/cosmos/distribution/v1beta1/validators/{}/outstanding_rewards", None),
+    "validator_outstanding_rewards": ("/cosmos/distribution/v1beta1/validators/{}/outstanding_rewards", None),
 }
 REST_CHAIN_WIDE: dict[str, tuple[str, str | None]] = {
     "validators": ("/cosmos/staking/v1beta1/validators", None),
@@ -1442,8 +1556,7 @@ def rest_all_pages(node: DevnetNode, path: str, height: int, items_key: str | No
         return answer
     pages = 1
     while (answer.get("pagination") or {}).get("next_key"):
-        nxt = node.rest(path, height=height, **params,
-                        **{"pagination.key": answer["pagination"]["next_key"]})
+        nxt = node.rest(path, height=height, **params, **{"pagination.key": answer["pagination"]["next_key"]})
         if items_key not in nxt:
             raise DevnetError(f"REST {path} at {height}: page {pages + 1} failed: {nxt}")
         answer[items_key] = (answer[items_key] or []) + (nxt[items_key] or [])
@@ -1454,8 +1567,7 @@ def rest_all_pages(node: DevnetNode, path: str, height: int, items_key: str | No
     return answer
 
 
-def record_rest_height(node: DevnetNode, h: int, addrs: list[str],
-                       valopers: list[str]) -> dict[str, Any]:
+def record_rest_height(node: DevnetNode, h: int, addrs: list[str], valopers: list[str]) -> dict[str, Any]:
     """Every ``rest.json`` key at height ``h`` (``x-cosmos-block-height: h``)."""
     out: dict[str, Any] = {}
     for key, (tmpl, items) in REST_PER_ACCOUNT.items():
@@ -1478,23 +1590,19 @@ def record_blockchain(node: DevnetNode, latest: int) -> dict[str, Any]:
     pages: list[dict[str, Any]] = []
     metas: list[Any] = []
     last_height = None
-    ranges = [(lo, min(lo + BLOCKCHAIN_PAGE - 1, latest))
-              for lo in range(1, latest + 1, BLOCKCHAIN_PAGE)]
+    ranges = [(lo, min(lo + BLOCKCHAIN_PAGE - 1, latest)) for lo in range(1, latest + 1, BLOCKCHAIN_PAGE)]
     for lo, hi in reversed(ranges):
         res = node.rpc("blockchain", minHeight=lo, maxHeight=hi)
         got = [int(m["header"]["height"]) for m in res["block_metas"]]
         if got != list(range(hi, lo - 1, -1)):
             raise DevnetError(f"/blockchain {lo}..{hi} returned heights {got}")
         last_height = res["last_height"]
-        pages.append({"minHeight": lo, "maxHeight": hi, "last_height": res["last_height"],
-                      "heights": got})
+        pages.append({"minHeight": lo, "maxHeight": hi, "last_height": res["last_height"], "heights": got})
         metas.extend(res["block_metas"])
-    return {"last_height": last_height, "page_size": BLOCKCHAIN_PAGE,
-            "pages": pages[::-1], "block_metas": metas}
+    return {"last_height": last_height, "page_size": BLOCKCHAIN_PAGE, "pages": pages[::-1], "block_metas": metas}
 
 
-def validator_set_changes(validators: dict[str, Any],
-                          membership_only: bool) -> list[dict[str, Any]]:
+def validator_set_changes(validators: dict[str, Any], membership_only: bool) -> list[dict[str, Any]]:
     """Heights whose validator set differs from the previous height's: any change (members
     or voting power), or only changes of the members."""
     changes: list[dict[str, Any]] = []
@@ -1504,8 +1612,7 @@ def validator_set_changes(validators: dict[str, Any],
         key = [x for x, _ in cur] if membership_only else cur
         prev_key = None if prev is None else ([x for x, _ in prev] if membership_only else prev)
         if prev is not None and key != prev_key:
-            changes.append({"height": int(h),
-                            "validators": [{"address": x, "voting_power": p} for x, p in cur]})
+            changes.append({"height": int(h), "validators": [{"address": x, "voting_power": p} for x, p in cur]})
         prev = cur
     return changes
 
@@ -1595,17 +1702,16 @@ def check_archive(archive: Path) -> dict[str, Any]:
         if in_block == sorted(in_block, key=bytes.fromhex):
             raise DevnetError(f"block {bh}: index order equals hash order")
         searches = json.loads((oracle / "tx_search.json").read_text())
-        burst_search = {r["order_by"]: r["hashes"] for r in searches
-                        if r["query"] == f"tx.height={bh}"}
+        burst_search = {r["order_by"]: r["hashes"] for r in searches if r["query"] == f"tx.height={bh}"}
         if set(burst_search) != {"asc", "desc"}:
             raise DevnetError(f"tx_search.json lacks tx.height={bh} asc and desc")
         report["burst"] = {
-            "height": bh, "by_index": [x[:8] for x in in_block],
+            "height": bh,
+            "by_index": [x[:8] for x in in_block],
             "by_hash": [x[:8] for x in sorted(in_block, key=bytes.fromhex)],
             "tx_search_asc": [x[:8] for x in burst_search["asc"]],
             "tx_search_desc": [x[:8] for x in burst_search["desc"]],
-            "tx_search_asc_is_hash_order": burst_search["asc"] == sorted(in_block,
-                                                                          key=bytes.fromhex),
+            "tx_search_asc_is_hash_order": burst_search["asc"] == sorted(in_block, key=bytes.fromhex),
             "blocks_with_4_or_more_txs": sorted(h for h, n in per_block.items() if n >= 4),
         }
         rest_txs = json.loads((oracle / "rest_txs.json").read_text())
@@ -1614,8 +1720,7 @@ def check_archive(archive: Path) -> dict[str, Any]:
         for th, ans in rest_txs.items():
             if str((ans.get("tx_response") or {}).get("txhash", "")).upper() != th:
                 raise DevnetError(f"rest_txs.json: no tx_response for {th}: {str(ans)[:300]}")
-        msg_types = sorted({m["@type"] for ans in rest_txs.values()
-                            for m in ans["tx"]["body"]["messages"]})
+        msg_types = sorted({m["@type"] for ans in rest_txs.values() for m in ans["tx"]["body"]["messages"]})
         missing_types = sorted(set(EXPECTED_MSG_TYPES) - set(msg_types))
         if missing_types:
             raise DevnetError(f"rest_txs.json has no tx with {missing_types}")
@@ -1641,27 +1746,27 @@ def check_archive(archive: Path) -> dict[str, Any]:
             if missing:
                 raise DevnetError(f"rest.json {h}: missing {missing}")
         status = json.loads((oracle / "status.json").read_text())
-        report.update(latest_height=latest, tx_count=len(txs),
-                      status_height=int(status["sync_info"]["latest_block_height"]),
-                      rest_heights=work["rest_heights"],
-                      oracle_bytes={p.name: p.stat().st_size
-                                    for p in sorted(oracle.glob("*.json"))})
+        report.update(
+            latest_height=latest,
+            tx_count=len(txs),
+            status_height=int(status["sync_info"]["latest_block_height"]),
+            rest_heights=work["rest_heights"],
+            oracle_bytes={p.name: p.stat().st_size for p in sorted(oracle.glob("*.json"))},
+        )
     return report
 
 
 # --------------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------------
-def record_with_observer(injd: Injectived, home: Path, work_dir: Path, port_base: int,
-                         oracle: Path, work: dict[str, Any]) -> int:
+def record_with_observer(injd: Injectived, home: Path, work_dir: Path, port_base: int, oracle: Path, work: dict[str, Any]) -> int:
     """Record the oracle from a non-validating node over a copy of ``home``; its latest height.
 
     The observer must not add a block, before or while it answers."""
     obs_home, keydir = work_dir / "observer-home", work_dir / "observer-keys"
     keydir.mkdir()
     make_observer_home(home, obs_home, keydir)
-    obs = DevnetNode(injd, obs_home, port_base=port_base + OBSERVER_PORT_OFFSET,
-                     log_path=work_dir / "observer.log")
+    obs = DevnetNode(injd, obs_home, port_base=port_base + OBSERVER_PORT_OFFSET, log_path=work_dir / "observer.log")
     try:
         obs.start()
         latest = obs.wait_height(1, timeout=90)
@@ -1711,20 +1816,23 @@ def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
             "genesis_funds_inj": GENESIS_FUNDS,
             "notable_txs": workload.notable,
             "burst": workload.facts["burst"],
-            "vesting": {"available": False, **workload.facts["vesting"],
-                        "genesis": vesting_genesis},
+            "vesting": {"available": False, **workload.facts["vesting"], "genesis": vesting_genesis},
             "node_restart": workload.facts.get("node_restart"),
             "node_downtime": workload.facts.get("node_downtime"),
             "gov": workload.facts.get("gov"),
             "workload_txs": workload.all_txs,
             "memos": {"memo_ascii": ASCII_MEMO, "memo_unicode": UNICODE_MEMO},
             "failed_sequence": _sequence_of(carol_failed),
-            "params": {"timeout_commit": TIMEOUT_COMMIT, "unbonding_time": UNBONDING_TIME,
-                       "signed_blocks_window": SLASHING_WINDOW, "gas_price": GAS_PRICE,
-                       "downtime_jail_duration": DOWNTIME_JAIL_DURATION,
-                       "gov_voting_period": GOV_VOTING_PERIOD,
-                       "gov_expedited_voting_period": GOV_EXPEDITED_VOTING_PERIOD,
-                       "gov_min_deposit_inj": GOV_MIN_DEPOSIT_INJ},
+            "params": {
+                "timeout_commit": TIMEOUT_COMMIT,
+                "unbonding_time": UNBONDING_TIME,
+                "signed_blocks_window": SLASHING_WINDOW,
+                "gas_price": GAS_PRICE,
+                "downtime_jail_duration": DOWNTIME_JAIL_DURATION,
+                "gov_voting_period": GOV_VOTING_PERIOD,
+                "gov_expedited_voting_period": GOV_EXPEDITED_VOTING_PERIOD,
+                "gov_min_deposit_inj": GOV_MIN_DEPOSIT_INJ,
+            },
             "status_height": int(status["sync_info"]["latest_block_height"]),
         }
 
@@ -1820,16 +1928,19 @@ def account_entries(keys: Keys) -> dict[str, dict[str, Any]]:
     the key was made; ``kind`` / ``pub_key_type`` are filled in from the node's answers."""
     out: dict[str, dict[str, Any]] = {}
     for name in ACCOUNT_NAMES:
-        out[name] = {"address": keys.address[name],
-                     **({"valoper": keys.valoper[name]} if name in ("validator", "val2")
-                        else {}),
-                     "key_type": KEY_TYPES.get(name, "eth_secp256k1")}
+        out[name] = {
+            "address": keys.address[name],
+            **({"valoper": keys.valoper[name]} if name in ("validator", "val2") else {}),
+            "key_type": KEY_TYPES.get(name, "eth_secp256k1"),
+        }
     out["frank"]["note"] = "only receives (first in the burst); never signs: no pub_key"
     out["erin"]["note"] = "created by the burst; signs secp256k1_send with a secp256k1 key"
     out[MULTISIG_NAME] = {
-        "address": keys.address[MULTISIG_NAME], "key_type": "multisig",
+        "address": keys.address[MULTISIG_NAME],
+        "key_type": "multisig",
         "multisig": {"members": MULTISIG_MEMBERS, "threshold": MULTISIG_THRESHOLD},
-        "note": "created by the burst; signs multisig_send (legacy amino multisig pub_key)"}
+        "note": "created by the burst; signs multisig_send (legacy amino multisig pub_key)",
+    }
     for name in MODULE_ACCOUNTS:
         out[name] = {"address": keys.address[name], "key_type": None, "module": name}
     return out
@@ -1880,10 +1991,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE)
     ap.add_argument("--keep-workdir", action="store_true")
-    ap.add_argument("--check-only", action="store_true",
-                    help="only check an existing archive")
-    ap.add_argument("--rerecord", action="store_true",
-                    help="record the oracle of an existing archive again (same chain bytes)")
+    ap.add_argument("--check-only", action="store_true", help="only check an existing archive")
+    ap.add_argument("--rerecord", action="store_true", help="record the oracle of an existing archive again (same chain bytes)")
     args = ap.parse_args(argv)
     if args.check_only:
         print(json.dumps(check_archive(args.out), indent=1))
@@ -1895,9 +2004,7 @@ def main(argv: list[str] | None = None) -> int:
         report = build(args.out, args.port_base, args.keep_workdir)
     # only our nodes: both homes (validator, observer) are under the work dir (other
     # injectived nodes may run on the same machine)
-    leftover = subprocess.run(["pgrep", "-f", f"injectived-linux-x64 start --home "
-                               f"{report['work_dir']}/"],
-                              capture_output=True, text=True).stdout.split()
+    leftover = subprocess.run(["pgrep", "-f", f"injectived-linux-x64 start --home {report['work_dir']}/"], capture_output=True, text=True).stdout.split()
     if leftover:
         log(f"WARNING: injectived processes still running: {leftover}")
         return 1

@@ -86,10 +86,7 @@ class Injectived:
             timeout=timeout,
         )
         if check and proc.returncode != 0:
-            raise DevnetError(
-                f"injectived {' '.join(args)} failed ({proc.returncode}):\n"
-                f"stdout: {proc.stdout[-2000:]}\nstderr: {proc.stderr[-2000:]}"
-            )
+            raise DevnetError(f"injectived {' '.join(args)} failed ({proc.returncode}):\nstdout: {proc.stdout[-2000:]}\nstderr: {proc.stderr[-2000:]}")
         return proc
 
     def run_json(self, *args: str, **kwargs: Any) -> Any:
@@ -177,9 +174,7 @@ def ensure_injectived(cache_dir: Path | str | None = None) -> Injectived:
     binary.chmod(0o755)
     env = dict(os.environ)
     lib_dir = str(cache)
-    env["LD_LIBRARY_PATH"] = (
-        lib_dir + os.pathsep + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else lib_dir
-    )
+    env["LD_LIBRARY_PATH"] = lib_dir + os.pathsep + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else lib_dir
     return Injectived(binary=binary, env=env)
 
 
@@ -188,8 +183,7 @@ def ports_for(port_base: int) -> dict[str, int]:
     return {name: port_base + off for name, off in PORT_OFFSETS.items()}
 
 
-def _http_get_json(url: str, headers: dict[str, str] | None = None, timeout: float = 10,
-                   body: Any = None) -> Any:
+def _http_get_json(url: str, headers: dict[str, str] | None = None, timeout: float = 10, body: Any = None) -> Any:
     """GET (or POST ``body`` as JSON) and parse the JSON answer; error answers with a JSON
     body are returned as that JSON."""
     data = None
@@ -251,22 +245,33 @@ class DevnetNode:
         p = self.ports
         return [
             "start",
-            "--home", str(self.home),
-            "--p2p.laddr", f"tcp://127.0.0.1:{p['p2p']}",
-            "--rpc.laddr", f"tcp://127.0.0.1:{p['rpc']}",
-            "--proxy_app", f"tcp://127.0.0.1:{p['proxy_app']}",
-            "--rpc.pprof_laddr", f"127.0.0.1:{p['pprof']}" if self.pprof else "",
+            "--home",
+            str(self.home),
+            "--p2p.laddr",
+            f"tcp://127.0.0.1:{p['p2p']}",
+            "--rpc.laddr",
+            f"tcp://127.0.0.1:{p['rpc']}",
+            "--proxy_app",
+            f"tcp://127.0.0.1:{p['proxy_app']}",
+            "--rpc.pprof_laddr",
+            f"127.0.0.1:{p['pprof']}" if self.pprof else "",
             "--grpc.enable=true",
-            "--grpc.address", f"127.0.0.1:{p['grpc']}",
+            "--grpc.address",
+            f"127.0.0.1:{p['grpc']}",
             "--api.enable=true",
-            "--api.address", f"tcp://127.0.0.1:{p['api']}",
+            "--api.address",
+            f"tcp://127.0.0.1:{p['api']}",
             "--json-rpc.enable=false",
-            "--json-rpc.address", f"127.0.0.1:{p['json_rpc']}",
-            "--json-rpc.ws-address", f"127.0.0.1:{p['json_rpc_ws']}",
+            "--json-rpc.address",
+            f"127.0.0.1:{p['json_rpc']}",
+            "--json-rpc.ws-address",
+            f"127.0.0.1:{p['json_rpc_ws']}",
             "--p2p.pex=false",
             "--log-no-color",
-            "--p2p.seeds", "",
-            "--p2p.persistent_peers", "",
+            "--p2p.seeds",
+            "",
+            "--p2p.persistent_peers",
+            "",
             *self.extra_args,
         ]
 

@@ -88,7 +88,10 @@ def pruned(sample_home, oracle, tmp_path_factory):
     keep = max(2, latest // 3)
     out = subprocess.run(
         [str(inj.binary), "prune", "custom", "--pruning-keep-recent", str(keep), "--home", str(home), "--log-level", "error"],
-        env=inj.env, capture_output=True, text=True, timeout=120,
+        env=inj.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     kv = LevelDB(home / "data" / "application.db")

@@ -424,7 +424,12 @@ def test_unknown_account_types_are_read_through_their_base_account():
     accts = vesting_accounts()
     eth = decode_account(*accts["eth"], ADDR["eth"], P)
     assert (eth.type_url, eth.address, eth.account_number, eth.sequence, eth.pub_key_type, eth.pub_key) == (
-        "/ethermint.types.v1.EthAccount", TEXT["eth"], 5, 1, SECP, KEY,
+        "/ethermint.types.v1.EthAccount",
+        TEXT["eth"],
+        5,
+        1,
+        SECP,
+        KEY,
     )
     ica = decode_account(*accts["ica"], ADDR["ica"], P)
     assert (ica.address, ica.account_number, ica.pub_key_type) == (TEXT["ica"], 6, None)

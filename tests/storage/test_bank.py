@@ -189,7 +189,13 @@ def test_legacy_balances_add_up_to_the_chains_supply_record(tm034_kv):
 
 # ---------------------------------------------------------------- synthetic stores (SDK encodings built here)
 A = ADDR["plain"]
-DENOMS = ["inj", "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2", "Zeta", "factory/inj1x/sub", "peggy0xdAC17F958D2ee523a2206206994597C13D831ec7"]
+DENOMS = [
+    "inj",
+    "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2",
+    "Zeta",
+    "factory/inj1x/sub",
+    "peggy0xdAC17F958D2ee523a2206206994597C13D831ec7",
+]
 
 
 def metadata(base: str) -> bytes:

@@ -279,7 +279,6 @@ def test_tm034_top_block_has_only_a_seen_commit(tm034_blocks):
     assert tm034_blocks.load_block_meta(10003) is None
 
 
-
 def test_load_commits_batches_and_equals_one_by_one(sample_blocks, oracle):
     hs = sorted(int(h) for h in oracle.blocks)
     before = sample_blocks.kv.stats["get_many"]

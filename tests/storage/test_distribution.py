@@ -173,8 +173,16 @@ def test_final_stake_margin_and_falling_ratio(distribution, oracle):
 
     def calc(stake: int, ratios: dict, current_rewards: dict | None = None) -> dict:
         return distribution._delegation_rewards(
-            _EmptyTree(), _Layout(True), val, v, dec_text(10 * E18), _Start(3, stake, 1),
-            current_rewards or {}, 5, dict(ratios), latest,
+            _EmptyTree(),
+            _Layout(True),
+            val,
+            v,
+            dec_text(10 * E18),
+            _Start(3, stake, 1),
+            current_rewards or {},
+            5,
+            dict(ratios),
+            latest,
         )
 
     ratios = {(val, 3): {"inj": E18}, (val, 4): {"inj": 3 * E18}}  # +2 per token between periods 3 and 4

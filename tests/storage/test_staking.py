@@ -190,9 +190,10 @@ def test_validators_equal_rest_at_every_recorded_height(staking, oracle):
         want = oracle.rest[str(h)]["validators"]["validators"]
         assert [validator_json(v) for v in got] == [rest_validator(w) for w in want], h
         for status in STATUSES:
-            assert [v.operator_address for v in staking.validators(h, status=status)] == [
-                w["operator_address"] for w in want if w["status"] == status
-            ], (h, status)
+            assert [v.operator_address for v in staking.validators(h, status=status)] == [w["operator_address"] for w in want if w["status"] == status], (
+                h,
+                status,
+            )
 
 
 def test_validator_by_operator_equals_rest(staking, oracle):
@@ -222,8 +223,7 @@ def test_consensus_addresses_follow_the_node_validator_sets(staking, oracle, pre
         assert got[-1] is None
         for v, sv in zip(vals, got):
             assert sv is not None, (h, v["address"])
-            assert (sv.consensus_pubkey_type, base64.b64encode(sv.consensus_pubkey).decode()) == (
-                "/cosmos.crypto.ed25519.PubKey", v["pub_key"]["value"]), h
+            assert (sv.consensus_pubkey_type, base64.b64encode(sv.consensus_pubkey).decode()) == ("/cosmos.crypto.ed25519.PubKey", v["pub_key"]["value"]), h
             assert sv.consensus_address.hex().upper() == v["address"]
     for h in heights(oracle):
         sets = oracle.rest[str(h)]["validatorsets"]["validators"]
@@ -348,8 +348,13 @@ def test_unknown_addresses_give_nothing(staking, oracle):
     nobody = b"\x04" * 20
     assert staking.validator(nobody, h) is None
     assert staking.validators_by_consensus([nobody], h) == [None]
-    for call in (staking.delegations, staking.validator_delegations, staking.unbonding_delegations,
-                 staking.validator_unbonding_delegations, staking.redelegations):
+    for call in (
+        staking.delegations,
+        staking.validator_delegations,
+        staking.unbonding_delegations,
+        staking.validator_unbonding_delegations,
+        staking.redelegations,
+    ):
         assert call(nobody, h) == []
 
 
@@ -398,7 +403,9 @@ def test_pruned_versions_raise_pruned(pruned, prefixes, oracle):  # noqa: F811
             assert e.value.base == first_kept and e.value.height == h
     for h in kept:  # the kept versions still answer as the node did
         assert [validator_json(v) for v in reader.validators(h)] == [rest_validator(w) for w in oracle.rest[str(h)]["validators"]["validators"]]
-        assert [delegation_json(d) for d in reader.delegations(alice, h)] == oracle.rest[str(h)]["delegations"][oracle.workload["accounts"]["alice"]["address"]]["delegation_responses"]
+        assert [delegation_json(d) for d in reader.delegations(alice, h)] == oracle.rest[str(h)]["delegations"][
+            oracle.workload["accounts"]["alice"]["address"]
+        ]["delegation_responses"]
 
 
 def test_corrupt_validator_raises(damaged, prefixes, oracle):
@@ -408,7 +415,7 @@ def test_corrupt_validator_raises(damaged, prefixes, oracle):
     prefix = b"s/k:staking/"
     target = None
     for key, value in db.iterator(prefix=prefix + b"s"):
-        node = decode_v1(key[len(prefix):], value)
+        node = decode_v1(key[len(prefix) :], value)
         if node.is_leaf and node.key[:1] == b"\x21":
             target = (key, node)
     assert target is not None

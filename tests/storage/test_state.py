@@ -203,9 +203,7 @@ def test_a_garbage_validator_set_is_corrupt_at_its_own_key_and_through_pointers(
         with pytest.raises(CorruptRecord) as err:
             store.load_validators(1)
         assert err.value.key == b"validatorsKey:1"
-        pointer_height = next(
-            h for h in range(2, sample_blocks.height()) if store.kv.get(b"validatorsKey:%d" % h) == b"\x10\x01"
-        )
+        pointer_height = next(h for h in range(2, sample_blocks.height()) if store.kv.get(b"validatorsKey:%d" % h) == b"\x10\x01")
         with pytest.raises(CorruptRecord) as err:
             store.load_validators(pointer_height)  # points at height 1
         assert err.value.key == b"validatorsKey:1"
@@ -213,11 +211,14 @@ def test_a_garbage_validator_set_is_corrupt_at_its_own_key_and_through_pointers(
         kv.close()
 
 
-@pytest.mark.parametrize("key, load", [
-    (b"abciResponsesKey:4", lambda s: s.load_block_results(4)),
-    (b"consensusParamsKey:4", lambda s: s.load_consensus_params(4)),
-    (b"stateKey", lambda s: s),
-])
+@pytest.mark.parametrize(
+    "key, load",
+    [
+        (b"abciResponsesKey:4", lambda s: s.load_block_results(4)),
+        (b"consensusParamsKey:4", lambda s: s.load_consensus_params(4)),
+        (b"stateKey", lambda s: s),
+    ],
+)
 def test_garbage_values_raise_corrupt_record_naming_the_key(damaged, key, load):
     db, path = damaged("state")
     assert db.get(key) is not None

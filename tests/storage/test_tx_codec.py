@@ -53,13 +53,7 @@ class OracleTx:
 
     def attributes(self, event_type: str, key: str) -> list[str]:
         """Values of ``event_type.key`` in the node's DeliverTx events, in order."""
-        return [
-            a["value"]
-            for ev in self.rpc["tx_result"]["events"]
-            if ev["type"] == event_type
-            for a in ev["attributes"]
-            if a["key"] == key
-        ]
+        return [a["value"] for ev in self.rpc["tx_result"]["events"] if ev["type"] == event_type for a in ev["attributes"] if a["key"] == key]
 
     def acc_seq(self) -> list[tuple[str, int]]:
         out = []
@@ -247,6 +241,7 @@ def test_signers_equal_the_nodes_acc_seq_addresses(oracle_txs, hrp):
 def test_signers_without_public_keys_come_from_the_messages(oracle_txs, hrp):
     """An account whose key is already on chain may omit it: the signer then comes from the
     messages' cosmos.msg.v1.signer fields (every message type of the sample chain)."""
+
     def strip_keys(auth):
         for si in auth.signer_infos:
             si.ClearField("public_key")
@@ -293,6 +288,7 @@ def test_message_signers_read_the_signer_option(oracle_txs, registry):
 # ---------------------------------------------------------------- damage
 def _field_boundaries(raw: bytes) -> set[int]:
     """Offsets just after each complete top-level field of a TxRaw (all length-delimited)."""
+
     def varint(pos: int) -> tuple[int, int]:
         shift = value = 0
         while True:
@@ -374,12 +370,10 @@ def test_damaged_body_auth_info_and_unknown_envelope_fields(oracle_txs):
     raw = oracle_txs[0].raw
     tx_raw = pb.TxRaw.FromString(raw)
 
-    bad_body = pb.TxRaw(body_bytes=b"\x0a\x03abc", auth_info_bytes=tx_raw.auth_info_bytes,
-                        signatures=tx_raw.signatures).SerializeToString()
+    bad_body = pb.TxRaw(body_bytes=b"\x0a\x03abc", auth_info_bytes=tx_raw.auth_info_bytes, signatures=tx_raw.signatures).SerializeToString()
     _assert_invalid(bad_body, "TxBody does not parse")
 
-    bad_auth = pb.TxRaw(body_bytes=tx_raw.body_bytes, auth_info_bytes=tx_raw.auth_info_bytes[:-3],
-                        signatures=tx_raw.signatures).SerializeToString()
+    bad_auth = pb.TxRaw(body_bytes=tx_raw.body_bytes, auth_info_bytes=tx_raw.auth_info_bytes[:-3], signatures=tx_raw.signatures).SerializeToString()
     _assert_invalid(bad_auth, "AuthInfo does not parse")
 
     # ADR-027: a TxRaw with a field it does not define is not a tx
@@ -448,8 +442,7 @@ def fake_sets(tmp_path_factory) -> dict[str, Path]:
     return {
         "fake": _protoc(root, src, ["fakechain/v1/tx.proto"], root / "fake.binpb"),
         "no_imports": _protoc(root, src, ["fakechain/v1/tx.proto"], root / "noimp.binpb", include_imports=False),
-        "wkt_only": _protoc(root, {"wktonly/m.proto": FAKE_WKT_ONLY_PROTO}, ["wktonly/m.proto"], root / "wkt.binpb",
-                            include_imports=False),
+        "wkt_only": _protoc(root, {"wktonly/m.proto": FAKE_WKT_ONLY_PROTO}, ["wktonly/m.proto"], root / "wkt.binpb", include_imports=False),
         "dup": _protoc(root, {"other/dup.proto": FAKE_DUP_PROTO}, ["other/dup.proto"], root / "dup.binpb"),
         "bank": _protoc(root, {"bank/tx.proto": FAKE_BANK_PROTO}, ["bank/tx.proto"], root / "bank.binpb"),
     }
@@ -479,12 +472,19 @@ def test_operator_descriptor_set_decodes_its_messages(fake_sets, hrp):
     }  # the unset proto3 `optional` field is left out
     with_note = _ping(reg, sender=sender, note="")
     assert reg.message_json("/fakechain.v1.MsgPing", with_note) == {
-        "@type": "/fakechain.v1.MsgPing", "sender": sender, "n": "0", "note": "", "at": None, "blob": "", "small": 0,
+        "@type": "/fakechain.v1.MsgPing",
+        "sender": sender,
+        "n": "0",
+        "note": "",
+        "at": None,
+        "blob": "",
+        "small": 0,
     }
     assert reg.message_signers("/fakechain.v1.MsgPing", value) == [sender]
     # the built-in registry does not know the type
     assert DescriptorRegistry().message_json("/fakechain.v1.MsgPing", value) == {
-        "@type": "/fakechain.v1.MsgPing", "value": _b64(value),
+        "@type": "/fakechain.v1.MsgPing",
+        "value": _b64(value),
     }
     # built-in types still decode next to the operator's
     assert reg.knows("/cosmos.bank.v1beta1.MsgSend")
@@ -507,9 +507,7 @@ def test_operator_message_in_a_real_tx(fake_sets, oracle_txs, hrp):
 
     raw = _reserialize(tx.raw, edit_body=swap, edit_auth=strip_keys)
     got = reg.tx_json(raw)
-    assert got["body"]["messages"] == [
-        {"@type": "/fakechain.v1.MsgPing", "sender": alice, "n": "7", "at": None, "blob": "", "small": 0}
-    ]
+    assert got["body"]["messages"] == [{"@type": "/fakechain.v1.MsgPing", "sender": alice, "n": "7", "at": None, "blob": "", "small": 0}]
     assert got["body"]["memo"] == tx.rest_tx["body"]["memo"]
     assert got["auth_info"]["signer_infos"][0]["public_key"] is None
     d = decode_tx(raw)

@@ -337,8 +337,11 @@ def test_tx_hash_decides_alone(txs, oracle):
 
 def test_values_with_slashes_match_by_prefix_and_parse_from_the_right(txs, oracle, sample_kv):
     carol = oracle.workload["accounts"]["carol"]["address"]
-    carols = sorted(h for h, t in oracle.txs.items() if any(
-        a["key"] == "acc_seq" and a["value"].startswith(carol + "/") for e in t["tx_result"]["events"] for a in e["attributes"]))
+    carols = sorted(
+        h
+        for h, t in oracle.txs.items()
+        if any(a["key"] == "acc_seq" and a["value"].startswith(carol + "/") for e in t["tx_result"]["events"] for a in e["attributes"])
+    )
     assert len(carols) >= 2
     # '=' scans "tx.acc_seq/<carol>/", which also holds "<carol>/<sequence>" values
     assert sorted(hexes(txs.search(f"tx.acc_seq='{carol}'").txs)) == carols
@@ -426,7 +429,7 @@ def generated_queries(kv, seed: int = 7) -> list[str]:
             out.append(f"{tag}='{v}'")
             if len(v) > 3:
                 i = rnd.randrange(len(v) - 2)
-                out.append(f"{tag} CONTAINS '{v[i:i + 3]}'")
+                out.append(f"{tag} CONTAINS '{v[i : i + 3]}'")
             h = rnd.choice(heights)
             out.append(f"{tag}='{v}' AND tx.height>{h}")
             out.append(f"tx.height<={h} AND {tag} CONTAINS '{v[:2]}'")
@@ -516,7 +519,9 @@ def _events(*spec):
 
 
 def test_tx_keys_rebuild_what_the_indexer_wrote():
-    ev = _events(("message", [(b"sender", b"a", True), (b"module", b"bank", False)]), ("", [(b"x", b"y", True)]), ("t", [(b"", b"z", True), (b"k", b"v/w", True)]))
+    ev = _events(
+        ("message", [(b"sender", b"a", True), (b"module", b"bank", False)]), ("", [(b"x", b"y", True)]), ("t", [(b"", b"z", True), (b"k", b"v/w", True)])
+    )
     assert tx_keys(9, 2, ev, True) == [
         (0, b"tx.height/9/9/2$es$0"),
         (1, b"message.sender/a/9/2$es$1"),
@@ -563,10 +568,16 @@ def synthetic(tmp_path_factory):
         for height in list(range(1, 12_001)) + [100_000, 100_001]:
             for index in range(3 if height % 997 == 0 else 1):
                 who = b"alice" if (height + index) % 2 else b"bob"
-                seq = _index_tx(batch, height, index, seq, _events(
-                    ("message", [(b"sender", who, True), (b"action", b"send", True)]),
-                    ("transfer", [(b"amount", b"%d" % (height * 10 + index), True), (b"sender", who, True)]),
-                ))
+                seq = _index_tx(
+                    batch,
+                    height,
+                    index,
+                    seq,
+                    _events(
+                        ("message", [(b"sender", who, True), (b"action", b"send", True)]),
+                        ("transfer", [(b"amount", b"%d" % (height * 10 + index), True), (b"sender", who, True)]),
+                    ),
+                )
     db.close()
     kv = LevelDB(path)
     yield kv
@@ -666,10 +677,7 @@ def test_search_any_merges_the_nodes_answers_without_duplicates(txs, oracle):
     asc = {r["query"] for r in oracle.tx_search if r["order_by"] == "asc" and r["hashes"] and "tx.hash" not in r["query"]}
     hashes = {r["query"]: set(r["hashes"]) for r in oracle.tx_search if r["query"] in asc}
     # two queries whose answers overlap and differ: the union must de-duplicate and merge
-    queries = next(
-        [a, b] for a in sorted(asc) for b in sorted(asc)
-        if a < b and hashes[a] & hashes[b] and hashes[a] - hashes[b] and hashes[b] - hashes[a]
-    )
+    queries = next([a, b] for a in sorted(asc) for b in sorted(asc) if a < b and hashes[a] & hashes[b] and hashes[a] - hashes[b] and hashes[b] - hashes[a])
     for desc in (False, True):
         want = _union_reference(oracle, queries, desc)
         assert len(want) == len(hashes[queries[0]] | hashes[queries[1]])

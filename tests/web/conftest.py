@@ -39,8 +39,6 @@ async def gql(sample_home, tmp_path_factory):
             yield GQL(c, chain)
 
 
-
-
 @pytest.fixture(scope="session")
 def live_server(sample_home, tmp_path_factory):
     """A real uvicorn serving the sample chain on a free loopback port (for clients in other processes)."""

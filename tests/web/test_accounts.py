@@ -44,7 +44,12 @@ async def test_every_account_matches_the_nodes_rest_at_every_recorded_height(gql
             assert d["balances"] == balances, (h, addr)
             dels = rest["delegations"][addr].get("delegation_responses") or []
             assert d["delegations"] == [
-                {"delegatorAddress": addr, "validatorAddress": r["delegation"]["validator_address"], "shares": r["delegation"]["shares"], "balance": r["balance"]}
+                {
+                    "delegatorAddress": addr,
+                    "validatorAddress": r["delegation"]["validator_address"],
+                    "shares": r["delegation"]["shares"],
+                    "balance": r["balance"],
+                }
                 for r in dels
             ], (h, addr)
             assert d["unbondingDelegations"] == [
@@ -52,7 +57,12 @@ async def test_every_account_matches_the_nodes_rest_at_every_recorded_height(gql
                     "delegatorAddress": u["delegator_address"],
                     "validatorAddress": u["validator_address"],
                     "entries": [
-                        {"creationHeight": int(e["creation_height"]), "completionTime": e["completion_time"], "initialBalance": e["initial_balance"], "balance": e["balance"]}
+                        {
+                            "creationHeight": int(e["creation_height"]),
+                            "completionTime": e["completion_time"],
+                            "initialBalance": e["initial_balance"],
+                            "balance": e["balance"],
+                        }
                         for e in u["entries"]
                     ],
                 }
@@ -133,7 +143,9 @@ async def test_staking_validator_by_operator_and_status_filter(gql, oracle):
     h = rest_heights(oracle)[-1]
     vals = oracle.rest[str(h)]["validators"]["validators"]
     for v in vals:
-        d = await gql.data("query($o: String!, $h: Int) { stakingValidator(operatorAddress: $o, height: $h) { moniker tokens } }", {"o": v["operator_address"], "h": h})
+        d = await gql.data(
+            "query($o: String!, $h: Int) { stakingValidator(operatorAddress: $o, height: $h) { moniker tokens } }", {"o": v["operator_address"], "h": h}
+        )
         assert d["stakingValidator"] == {"moniker": v["description"]["moniker"], "tokens": v["tokens"]}
     bonded = (await gql.data("query($h: Int) { stakingValidators(height: $h, status: BONDED) { operatorAddress } }", {"h": h}))["stakingValidators"]
     assert [b["operatorAddress"] for b in bonded] == [v["operator_address"] for v in vals if v["status"] == "BOND_STATUS_BONDED"]

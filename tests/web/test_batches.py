@@ -8,7 +8,6 @@ import time
 from cometgraph.schema.limits import Limits
 
 
-
 async def test_a_batch_answers_each_operation_in_order(gql, oracle, heights):
     h = heights[4]
     tx_hash, tx = next(iter(oracle.txs.items()))

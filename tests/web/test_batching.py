@@ -39,9 +39,7 @@ async def test_a_page_of_heights_and_hashes_reads_only_metas_in_one_call(gql, he
 
 async def test_a_page_of_blocks_with_their_txs_is_a_handful_of_batched_calls(gql, oracle, heights):
     before = calls(gql)
-    d = await gql.data(
-        "{ blocks(first: 100) { nodes { height txs { hash code gasUsed events { type } } events { type } } } }"
-    )
+    d = await gql.data("{ blocks(first: 100) { nodes { height txs { hash code gasUsed events { type } } events { type } } } }")
     used = diff(before, calls(gql))
     ntx = sum(len(b["txs"]) for b in d["blocks"]["nodes"])
     assert ntx == sum(len(oracle.blocks[str(h)]["block"]["data"]["txs"] or []) for h in heights[-100:])
@@ -100,7 +98,7 @@ async def test_records_below_the_head_are_decoded_once_for_every_later_request(g
 
 async def test_a_tx_below_the_head_is_decoded_once_for_every_later_request(gql, oracle, heights):
     h = next(h for h, tx in oracle.txs.items() if int(tx["height"]) < heights[-1])
-    q = 'query($h: String!) { tx(hash: $h) { hash height code gasUsed events { type attributes { key value } } } }'
+    q = "query($h: String!) { tx(hash: $h) { hash height code gasUsed events { type attributes { key value } } } }"
     first = await gql.data(q, {"h": h})
     before = calls(gql)
     assert await gql.data(q, {"h": h}) == first and first["tx"]["hash"] == h

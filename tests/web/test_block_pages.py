@@ -109,7 +109,7 @@ async def test_after_and_before_together_leave_the_blocks_between(gql, oracle, h
     for kw in ({"first": 100}, {"last": 100}, {"first": 3}, {"last": 3}):
         conn = await page(gql, after=newer["cursor"], before=older["cursor"], **kw)
         want = list(range(newer["node"]["height"] - 1, older["node"]["height"], -1))
-        want = want[: kw.get("first", 100)] if "first" in kw else want[-kw["last"]:]
+        want = want[: kw.get("first", 100)] if "first" in kw else want[-kw["last"] :]
         assert nodes(conn) == [by_height[h] for h in want], kw
         # the flags speak of the whole list, not of the cut
         assert conn["pageInfo"]["hasPreviousPage"] is True and conn["pageInfo"]["hasNextPage"] is True
@@ -171,7 +171,11 @@ async def test_on_a_pruned_node_the_oldest_page_starts_at_its_base(pruned, oracl
     from tests.web.test_pruned import BASE
 
     for extra in ("", ", minHeight: 2"):
-        body = (await pruned.post("/graphql", json={"query": f"{{ blocks(last: 3{extra}) {{ nodes {{ height hash }} pageInfo {{ hasNextPage hasPreviousPage }} }} }}"})).json()
+        body = (
+            await pruned.post(
+                "/graphql", json={"query": f"{{ blocks(last: 3{extra}) {{ nodes {{ height hash }} pageInfo {{ hasNextPage hasPreviousPage }} }} }}"}
+            )
+        ).json()
         conn = body["data"]["blocks"]
         assert conn["nodes"] == [{"height": h, "hash": oracle.blocks[str(h)]["block_id"]["hash"]} for h in (BASE + 2, BASE + 1, BASE)]
         assert conn["pageInfo"] == {"hasNextPage": False, "hasPreviousPage": True}

@@ -133,9 +133,7 @@ async def test_validators_default_to_the_latest_height(gql, oracle, heights):
 
 async def test_commit_signers_resolve_to_their_validator(gql, oracle, heights):
     h = heights[-1]
-    d = await gql.data(
-        "query($h: Int) { block(height: $h) { lastCommit { signatures { validatorAddress validator { address votingPower } } } } }", {"h": h}
-    )
+    d = await gql.data("query($h: Int) { block(height: $h) { lastCommit { signatures { validatorAddress validator { address votingPower } } } } }", {"h": h})
     power = {v["address"]: v["voting_power"] for v in oracle.validators[str(h - 1)]["validators"]}
     for s in d["block"]["lastCommit"]["signatures"]:
         if s["validatorAddress"]:

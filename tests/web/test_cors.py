@@ -18,7 +18,6 @@ OTHER = "http://evil.example"
 QUERY = {"query": "{ status { latestHeight } }"}
 
 
-
 def _vary(r) -> set[str]:
     return {t.strip().lower() for v in r.headers.get_list("vary") for t in v.split(",")}
 

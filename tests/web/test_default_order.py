@@ -10,7 +10,7 @@ async def walk(gql, query: str, field: str, variables: dict) -> list[dict]:
     """Every node of a connection, paged 7 at a time with no order argument."""
     out, after = [], None
     for _ in range(500):
-        conn = (await gql.data(query, {**variables, "a": after}))
+        conn = await gql.data(query, {**variables, "a": after})
         for part in field.split("."):
             conn = conn[part]
         out += conn["nodes"]

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_gql_client_example_pages_through_the_latest_blocks(live_server, oracle, heights):
     out = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "latest_blocks.py"), "--url", f"{live_server}/graphql", "--count", "12", "--page", "5"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     blocks = [json.loads(line) for line in out.stdout.splitlines()]
@@ -30,7 +32,9 @@ def test_gql_history_example_pages_through_every_tx_of_an_address(live_server, o
     addr = oracle.workload["accounts"]["alice"]["address"]
     out = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "account_history.py"), addr, "--url", f"{live_server}/graphql", "--page", "2"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     got = [json.loads(line)["hash"] for line in out.stdout.splitlines()]
@@ -57,7 +61,9 @@ def test_watch_example_says_that_the_sample_chain_never_grows(live_server, oracl
     url = live_server.replace("http://", "ws://") + "/graphql"
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "examples" / "watch_blocks.py"), "--url", url],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
@@ -81,7 +87,9 @@ def test_watch_example_says_so_when_no_block_comes_for_idle_seconds(live_server)
     url = live_server.replace("http://", "ws://") + "/graphql"
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "examples" / "watch_blocks.py"), "--url", url, "--idle", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()

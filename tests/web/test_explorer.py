@@ -241,7 +241,11 @@ def validator_from_rest(oracle, h: int, valoper: str) -> dict | None:
         "jailed": v["jailed"],
         "tokens": v["tokens"],
         "shares": v["delegator_shares"],
-        "rates": (v["commission"]["commission_rates"]["rate"], v["commission"]["commission_rates"]["max_rate"], v["commission"]["commission_rates"]["max_change_rate"]),
+        "rates": (
+            v["commission"]["commission_rates"]["rate"],
+            v["commission"]["commission_rates"]["max_rate"],
+            v["commission"]["commission_rates"]["max_change_rate"],
+        ),
         "update_time": v["commission"]["update_time"],
         "commission": coin_texts(rest["validator_commission"][valoper]["commission"]["commission"]),
         "outstanding": coin_texts(rest["validator_outstanding_rewards"][valoper]["rewards"]["rewards"]),
@@ -301,7 +305,11 @@ def rewards_from_rest(oracle, h: int, addr: str) -> dict:
 
 
 def rewards_from_api(base: str, addr: str, h: int | None) -> dict:
-    a = graphql(base, "query($a: String!, $h: Int) { account(address: $a, height: $h) { rewards { validatorAddress amount { denom amount } } rewardsTotal { denom amount } } }", {"a": addr, "h": h})["account"]
+    a = graphql(
+        base,
+        "query($a: String!, $h: Int) { account(address: $a, height: $h) { rewards { validatorAddress amount { denom amount } } rewardsTotal { denom amount } } }",
+        {"a": addr, "h": h},
+    )["account"]
     return {"rows": [(r["validatorAddress"], coin_texts(r["amount"])) for r in a["rewards"]], "total": coin_texts(a["rewardsTotal"])}
 
 
@@ -388,9 +396,7 @@ async def test_block_pages_show_the_nodes_blocks(page, oracle):
                 assert r["status"] == ("Success" if code == 0 else f"Failed (code {code}, {oracle.txs[tx_hash]['tx_result']['codespace']})")
                 types = [m["@type"] for m in oracle.rest_txs[tx_hash]["tx"]["body"]["messages"]]
                 assert r["messages"] == ", ".join(t.split(".")[-1] for t in types)
-            assert await page.attrs("#txs .msg", "data-type-url") == [
-                m["@type"] for t in hashes for m in oracle.rest_txs[t]["tx"]["body"]["messages"]
-            ]
+            assert await page.attrs("#txs .msg", "data-type-url") == [m["@type"] for t in hashes for m in oracle.rest_txs[t]["tx"]["body"]["messages"]]
         else:
             assert await page.p.locator("#txs").count() == 0
         sigs = want["block"]["last_commit"]["signatures"]
@@ -791,8 +797,14 @@ async def test_not_found_and_errors_are_shown(page, oracle):
     await page.open("/validator/" + bech32("injvaloper", b"\x42" * 20), "notfound")
     assert "Not found" in await page.text("main h1")
     # errors from the API: message and code
-    for path, words in (("/block/0", "height"), ("/tx/xyz", "hash"), ("/account/inj1bad", "bech32"), ("/account/cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu", "inj1"),
-                        ("/validator/injvaloper1bad", "bech32"), ("/validator/" + bech32("inj", b"\x42" * 20), "injvaloper1")):
+    for path, words in (
+        ("/block/0", "height"),
+        ("/tx/xyz", "hash"),
+        ("/account/inj1bad", "bech32"),
+        ("/account/cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu", "inj1"),
+        ("/validator/injvaloper1bad", "bech32"),
+        ("/validator/" + bech32("inj", b"\x42" * 20), "injvaloper1"),
+    ):
         await page.open(path, "error")
         assert await page.text("main .error-code") == "BAD_INPUT", path
         assert words in await page.text("main .error-message"), path
@@ -839,7 +851,6 @@ async def test_screenshots_of_every_page(page, oracle, tmp_path):
 
 
 # ---------------------------------------------------------------- live, beside a running node
-
 
 
 @pytest.mark.node

@@ -56,7 +56,12 @@ JUNK = st.one_of(
 @FUZZ
 @given(
     doc=JUNK,
-    variables=st.one_of(st.none(), st.dictionaries(st.sampled_from(["h", "x", "hash"]), st.one_of(st.integers(), st.text(), st.floats(allow_nan=False, allow_infinity=False), st.lists(st.integers())))),
+    variables=st.one_of(
+        st.none(),
+        st.dictionaries(
+            st.sampled_from(["h", "x", "hash"]), st.one_of(st.integers(), st.text(), st.floats(allow_nan=False, allow_infinity=False), st.lists(st.integers()))
+        ),
+    ),
 )
 def test_malformed_documents_and_variables_are_clear_errors(client, doc, variables):
     check(client.post("/graphql", json={"query": doc, "variables": variables}))

@@ -37,7 +37,6 @@ def _sri(data: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
 
 
-
 async def _page(client) -> httpx.Response:
     return await client.get("/graphql", headers={"accept": "text/html"})
 

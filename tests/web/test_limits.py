@@ -8,7 +8,6 @@ from cometgraph.schema.limits import Limits
 from cometgraph.web.guards import RateLimit
 
 
-
 async def test_a_query_that_could_return_too_many_objects_is_refused_before_it_runs(gql):
     before = dict(gql.chain.holder.current.dbs["blockstore"].stats)
     q = "{ blocks(first: 100) { nodes { txs { events { attributes { key } } } } } }"
@@ -23,7 +22,9 @@ async def test_a_query_that_could_return_too_many_objects_is_refused_before_it_r
 
 async def test_an_oversized_request_body_is_refused_with_413(client_with):
     client = await client_with(Limits(max_body_bytes=2048))
-    r = await client.post("/graphql", content=b'{"query": "{ status { latestHeight } }", "x": "' + b"a" * 4096 + b'"}', headers={"content-type": "application/json"})
+    r = await client.post(
+        "/graphql", content=b'{"query": "{ status { latestHeight } }", "x": "' + b"a" * 4096 + b'"}', headers={"content-type": "application/json"}
+    )
     assert r.status_code == 413 and r.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
     r = await client.post("/graphql", json={"query": "{ status { latestHeight } }"})
     assert r.status_code == 200 and r.json()["data"]["status"]["latestHeight"] > 0

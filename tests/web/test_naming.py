@@ -39,9 +39,7 @@ async def test_min_and_max_height_bound_staking_flows_as_the_node_recorded_them(
     for lo, hi in ranges(oracle):
         got = await all_flows(gql, NEW, lo, hi, 3)
         want = [f for f in flows if (lo is None or f["height"] >= lo) and (hi is None or f["height"] <= hi)]
-        assert [(e["node"]["kind"], e["node"]["height"], e["node"]["tx"]["hash"]) for e in got] == [
-            (f["kind"], f["height"], f["hash"]) for f in want
-        ], (lo, hi)
+        assert [(e["node"]["kind"], e["node"]["height"], e["node"]["tx"]["hash"]) for e in got] == [(f["kind"], f["height"], f["hash"]) for f in want], (lo, hi)
 
 
 async def test_the_deprecated_from_and_to_height_give_identical_answers(gql, oracle):

@@ -25,15 +25,11 @@ def sub_server(sample_home, tmp_path_factory):
 async def test_several_operations_without_an_operation_name_are_the_specs_error(gql, oracle):
     body = await gql.raw(TWO_OPS)
     assert body["data"] is None
-    assert body["errors"] == [
-        {"message": "Must provide operation name if query contains multiple operations.", "extensions": {"code": "BAD_REQUEST"}}
-    ]
+    assert body["errors"] == [{"message": "Must provide operation name if query contains multiple operations.", "extensions": {"code": "BAD_REQUEST"}}]
     named = (await gql.client.post("/graphql", json={"query": TWO_OPS, "operationName": "B"})).json()
     assert named == {"data": {"block": {"hash": oracle.blocks["2"]["block_id"]["hash"]}}}
     # one operation needs no name
-    assert (await gql.data("query A { status { latestHeight } }"))["status"]["latestHeight"] == int(
-        oracle.status["sync_info"]["latest_block_height"]
-    )
+    assert (await gql.data("query A { status { latestHeight } }"))["status"]["latestHeight"] == int(oracle.status["sync_info"]["latest_block_height"])
 
 
 def test_gql_default_websocket_transport_runs_queries_and_subscriptions(sub_server, oracle, heights):

@@ -78,7 +78,10 @@ async def app_pruned(sample_home, tmp_path_factory, oracle):
     keep = latest // 3
     out = subprocess.run(
         [str(inj.binary), "prune", "custom", "--pruning-keep-recent", str(keep), "--home", str(home), "--log-level", "error"],
-        env=inj.env, capture_output=True, text=True, timeout=120,
+        env=inj.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     chain = Chain.from_home(home, snapshot_dir=tmp_path_factory.mktemp("app-pruned-snaps")).open()

@@ -14,10 +14,12 @@ async def test_every_accounts_pending_rewards_match_the_nodes_rest(gql, oracle):
         for addr, answer in rest["rewards"].items():
             if "rewards" not in answer:
                 continue
-            d = (await gql.data(
-                "query($a: String!, $h: Int) { account(address: $a, height: $h) { rewards { validatorAddress amount { denom amount } } rewardsTotal { denom amount } } }",
-                {"a": addr, "h": h},
-            ))["account"]
+            d = (
+                await gql.data(
+                    "query($a: String!, $h: Int) { account(address: $a, height: $h) { rewards { validatorAddress amount { denom amount } } rewardsTotal { denom amount } } }",
+                    {"a": addr, "h": h},
+                )
+            )["account"]
             if d is None:
                 assert not answer["rewards"], (h, addr)
                 continue
@@ -32,7 +34,12 @@ async def test_validator_commission_and_outstanding_rewards_match_the_nodes_rest
         rest = oracle.rest[str(h)]
         got = {
             v["operatorAddress"]: v
-            for v in (await gql.data("query($h: Int) { stakingValidators(height: $h) { operatorAddress commission { denom amount } outstandingRewards { denom amount } } }", {"h": h}))["stakingValidators"]
+            for v in (
+                await gql.data(
+                    "query($h: Int) { stakingValidators(height: $h) { operatorAddress commission { denom amount } outstandingRewards { denom amount } } }",
+                    {"h": h},
+                )
+            )["stakingValidators"]
         }
         for valoper, answer in rest["validator_commission"].items():
             if "commission" not in answer:

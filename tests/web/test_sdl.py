@@ -50,12 +50,23 @@ async def test_every_type_field_argument_and_enum_value_has_a_description(gql):
 def test_the_walk_finds_what_is_missing():
     """The checker itself: a blank at each level is reported, a documented one is not."""
     types = [
-        {"kind": "OBJECT", "name": "T", "description": "ok", "inputFields": None, "enumValues": None,
-         "fields": [{"name": "f", "description": " ", "args": [{"name": "a", "description": None}, {"name": "b", "description": "ok"}]}]},
-        {"kind": "ENUM", "name": "E", "description": "", "fields": None, "inputFields": None,
-         "enumValues": [{"name": "X", "description": None}, {"name": "Y", "description": "ok"}]},
-        {"kind": "INPUT_OBJECT", "name": "I", "description": "ok", "fields": None, "enumValues": None,
-         "inputFields": [{"name": "g", "description": ""}]},
+        {
+            "kind": "OBJECT",
+            "name": "T",
+            "description": "ok",
+            "inputFields": None,
+            "enumValues": None,
+            "fields": [{"name": "f", "description": " ", "args": [{"name": "a", "description": None}, {"name": "b", "description": "ok"}]}],
+        },
+        {
+            "kind": "ENUM",
+            "name": "E",
+            "description": "",
+            "fields": None,
+            "inputFields": None,
+            "enumValues": [{"name": "X", "description": None}, {"name": "Y", "description": "ok"}],
+        },
+        {"kind": "INPUT_OBJECT", "name": "I", "description": "ok", "fields": None, "enumValues": None, "inputFields": [{"name": "g", "description": ""}]},
         {"kind": "SCALAR", "name": "String", "description": None, "fields": None, "inputFields": None, "enumValues": None},
         {"kind": "OBJECT", "name": "__Type", "description": None, "fields": [], "inputFields": None, "enumValues": None},
     ]

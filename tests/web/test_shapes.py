@@ -13,32 +13,50 @@ LONG_HASH = "A" * 64
 
 # (a text that primes the shape, texts of the same shape with other literals)
 CASES = [
-    ("{ block(height: 2) { height hash } }", ["{ block(height: 3) { height hash } }",
-                                            "{ block(height: 99999999) { height hash } }",  # NOT_FOUND
-                                            "{ block(height: -1) { height hash } }",  # BAD_INPUT
-                                            "{ block(height: 2147483648) { height hash } }"]),  # not an Int
+    (
+        "{ block(height: 2) { height hash } }",
+        [
+            "{ block(height: 3) { height hash } }",
+            "{ block(height: 99999999) { height hash } }",  # NOT_FOUND
+            "{ block(height: -1) { height hash } }",  # BAD_INPUT
+            "{ block(height: 2147483648) { height hash } }",
+        ],
+    ),  # not an Int
     # two fields answering under one name must have equal arguments: only the values differ
-    ("{ a: block(height: 2) { hash } a: block(height: 2) { hash } }",
-     ["{ a: block(height: 2) { hash } a: block(height: 3) { hash } }",
-      "{ a: block(height: 4) { hash } a: block(height: 4) { hash } }"]),
+    (
+        "{ a: block(height: 2) { hash } a: block(height: 2) { hash } }",
+        ["{ a: block(height: 2) { hash } a: block(height: 3) { hash } }", "{ a: block(height: 4) { hash } a: block(height: 4) { hash } }"],
+    ),
     # errors' locations come from the text itself: literals of other lengths move them
-    ("{\n  a: block(height: 2) { hash }\n  b: block(height: 3) { hash } }",
-     ["{\n  a: block(height: 2000000000) { hash }\n  b: block(height: 99999999) { hash } }",
-      "{\n  a: block(height: 2) { hash }\n  b: block(height: 2147483649) { hash } }"]),
-    ("{ a: block(height: 2) { hash } b: block(height: 3) { hash } }",
-     ["{ a: block(height: 2000000000) { hash } b: block(height: 99999999) { hash } }"]),
-    (f'{{ tx(hash: "{LONG_HASH}") {{ hash height }} }}', ['{ tx(hash: "zz") { hash height } }',
-                                                          '{ tx(hash: "\\u00e9\\"x") { hash height } }',
-                                                          f'{{ tx(hash: "{"B" * 64}") {{ hash height }} }}']),
+    (
+        "{\n  a: block(height: 2) { hash }\n  b: block(height: 3) { hash } }",
+        [
+            "{\n  a: block(height: 2000000000) { hash }\n  b: block(height: 99999999) { hash } }",
+            "{\n  a: block(height: 2) { hash }\n  b: block(height: 2147483649) { hash } }",
+        ],
+    ),
+    ("{ a: block(height: 2) { hash } b: block(height: 3) { hash } }", ["{ a: block(height: 2000000000) { hash } b: block(height: 99999999) { hash } }"]),
+    (
+        f'{{ tx(hash: "{LONG_HASH}") {{ hash height }} }}',
+        ['{ tx(hash: "zz") { hash height } }', '{ tx(hash: "\\u00e9\\"x") { hash height } }', f'{{ tx(hash: "{"B" * 64}") {{ hash height }} }}'],
+    ),
     # a variable's default value is a literal too
-    ("query($h: Int = 2) { block(height: $h) { height } }", ["query($h: Int = 3) { block(height: $h) { height } }",
-                                                            "query($h: Int = 99999999999) { block(height: $h) { height } }"]),
+    (
+        "query($h: Int = 2) { block(height: $h) { height } }",
+        ["query($h: Int = 3) { block(height: $h) { height } }", "query($h: Int = 99999999999) { block(height: $h) { height } }"],
+    ),
     # a custom scalar's literal (BigInt) is checked by its own parser
-    ('{ stakingFlows(minAmount: "1", first: 2) { nodes { height } } }',
-     ['{ stakingFlows(minAmount: "not a number", first: 2) { nodes { height } } }',
-      '{ stakingFlows(minAmount: "100000000000000000000000", first: 3) { nodes { height } } }']),
-    ('{ txs(query: "tx.height > 1", first: 2) { nodes { hash } } }', ['{ txs(query: "tx.height >", first: 2) { nodes { hash } } }',
-                                                                      '{ txs(query: "tx.height = 5", first: 500) { nodes { hash } } }']),
+    (
+        '{ stakingFlows(minAmount: "1", first: 2) { nodes { height } } }',
+        [
+            '{ stakingFlows(minAmount: "not a number", first: 2) { nodes { height } } }',
+            '{ stakingFlows(minAmount: "100000000000000000000000", first: 3) { nodes { height } } }',
+        ],
+    ),
+    (
+        '{ txs(query: "tx.height > 1", first: 2) { nodes { hash } } }',
+        ['{ txs(query: "tx.height >", first: 2) { nodes { hash } } }', '{ txs(query: "tx.height = 5", first: 500) { nodes { hash } } }'],
+    ),
 ]
 
 
@@ -51,8 +69,10 @@ async def two_apps(gql):
     """``shaped``: the served app; ``plain``: the same app with every text validated in full."""
     shaped_app, plain_app = create_app(gql.chain), create_app(gql.chain)
     _schema(plain_app).shape_store.is_clean = lambda shape: False
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shaped_app), base_url="http://t") as a, \
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=plain_app), base_url="http://t") as b:
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=shaped_app), base_url="http://t") as a,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=plain_app), base_url="http://t") as b,
+    ):
         yield a, b, _schema(shaped_app).shape_store
 
 

@@ -11,9 +11,7 @@ async def client(gql):
 
 
 async def test_status_matches_the_nodes_status(client, oracle):
-    r = await client.post(
-        "/graphql", json={"query": "{ status { chainId latestHeight earliestHeight latestBlockTime nodeVersion } }"}
-    )
+    r = await client.post("/graphql", json={"query": "{ status { chainId latestHeight earliestHeight latestBlockTime nodeVersion } }"})
     assert r.status_code == 200
     body = r.json()
     assert "errors" not in body, body

@@ -74,7 +74,12 @@ async def test_a_validators_delegators_are_ranked_by_stake(gql, oracle, first):
                 continue
             got = await _all(gql, DELS, "stakingValidator.delegations", {"o": valoper, "h": h}, first)
             want = [
-                {"delegatorAddress": r["delegation"]["delegator_address"], "validatorAddress": valoper, "shares": r["delegation"]["shares"], "balance": r["balance"]}
+                {
+                    "delegatorAddress": r["delegation"]["delegator_address"],
+                    "validatorAddress": valoper,
+                    "shares": r["delegation"]["shares"],
+                    "balance": r["balance"],
+                }
                 for r in answer["delegation_responses"]
             ]
             want.sort(key=lambda x: (-int(x["balance"]["amount"]), x["delegatorAddress"]))
@@ -92,7 +97,9 @@ def _expected_flows(oracle) -> list[dict]:
         for e in r["events"]:
             if e["type"] in kinds:
                 a = {x["key"]: x["value"] for x in e["attributes"]}
-                rows.append(((int(rpc["height"]), bytes.fromhex(h)), {"kind": kinds[e["type"]], "amount": a["amount"], "height": int(rpc["height"]), "hash": h}))
+                rows.append(
+                    ((int(rpc["height"]), bytes.fromhex(h)), {"kind": kinds[e["type"]], "amount": a["amount"], "height": int(rpc["height"]), "hash": h})
+                )
     rows.sort(key=lambda x: x[0], reverse=True)  # stable: event order kept within a tx
     return [r for _, r in rows]
 
@@ -103,7 +110,9 @@ FLOWS = "query($m: BigInt, $f: Int, $a: String) { stakingFlows(minAmount: $m, fi
 @pytest.mark.parametrize("first", [1, 3, 100])
 async def test_staking_flows_are_the_nodes_staking_events_newest_first(gql, oracle, first):
     got = await _all(gql, FLOWS, "stakingFlows", {}, first)
-    assert [{"kind": g["kind"], "amount": g["amount"]["amount"] + g["amount"]["denom"], "height": g["height"], "hash": g["tx"]["hash"]} for g in got] == _expected_flows(oracle)
+    assert [
+        {"kind": g["kind"], "amount": g["amount"]["amount"] + g["amount"]["denom"], "height": g["height"], "hash": g["tx"]["hash"]} for g in got
+    ] == _expected_flows(oracle)
     w = oracle.workload["notable_txs"]
     by_hash = {g["tx"]["hash"]: g for g in got}
     assert by_hash[w["delegate"]["hash"]]["kind"] == "delegate"
