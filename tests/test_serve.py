@@ -275,9 +275,12 @@ def test_sigterm_during_a_refresh_leaves_no_snapshot_folder(sample_home, scratch
     held = None
     try:
         deadline = time.monotonic() + 90
-        while not _answers(f"http://127.0.0.1:{port}/graphql", {"query": "{ status { latestHeight } }"}):
+        # every worker serving (one answering is not enough: a worker still taking its first
+        # snapshot would copy the log below and be held before it ever served)
+        while sum("Application startup complete" in line for line in lines) < workers:
             assert proc.poll() is None and time.monotonic() < deadline, "".join(lines)
             time.sleep(0.1)
+        assert _answers(f"http://127.0.0.1:{port}/graphql", {"query": "{ status { latestHeight } }"})
         # a new log file in the node's blockstore: the next refresh copies it and blocks there
         held = HeldLog(home / "data" / "blockstore.db")
         held.wait_until_read()

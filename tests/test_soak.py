@@ -78,7 +78,9 @@ def _send(node, oracle, amount: int) -> None:
     )
 
 
-NODE_FILE = re.compile(r"^(\d+\.(ldb|log|sst)|MANIFEST-\d+|CURRENT|CURRENT\.bak|LOCK|LOG(\.old)?|[\w.-]+\.json|\d+\.dbtmp)$")
+# the node's own files; write-file-atomic-* is CometBFT's temporary file for an atomic rewrite of
+# priv_validator_state.json, seen whenever the listing falls between its write and its rename
+NODE_FILE = re.compile(r"^(\d+\.(ldb|log|sst)|MANIFEST-\d+|CURRENT|CURRENT\.bak|LOCK|LOG(\.old)?|[\w.-]+\.json|\d+\.dbtmp|write-file-atomic-\d+)$")
 
 
 def _tables(data: Path) -> dict[Path, str]:

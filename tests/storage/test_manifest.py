@@ -40,12 +40,17 @@ def manifest_of(folder: Path) -> bytes:
 
 
 def settled_tables(db: plyvel.DB, folder: Path) -> tuple[dict[int, int], dict[int, int]]:
-    """LevelDB's live tables and ours, read while no compaction moved them."""
-    for _ in range(50):
-        before = live_tables(db)
-        ours = read_manifest(manifest_of(folder)).tables
-        if live_tables(db) == before:
-            return before, ours
+    """LevelDB's live tables and ours, read while no compaction moved them.
+
+    LevelDB writes a compaction's edit to the manifest before it installs the new version in
+    memory, so a manifest read between the two is ahead of ``leveldb.sstables``: settled means
+    the same live tables and the same manifest bytes twice, 0.1 s apart."""
+    last = None
+    for _ in range(100):
+        now = (live_tables(db), manifest_of(folder))
+        if now == last:
+            return now[0], read_manifest(now[1]).tables
+        last = now
         time.sleep(0.1)
     raise AssertionError("compactions never settled")
 
