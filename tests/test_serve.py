@@ -300,9 +300,13 @@ def test_sigterm_during_a_refresh_leaves_no_snapshot_folder(sample_home, scratch
     finally:
         if held is not None:
             held.release()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        if proc.poll() is None:  # a failed test: stop it the way that also stops its workers
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     reader.join(timeout=10)
     proc.stderr.close()
     assert proc.returncode in (0, -signal.SIGTERM), "".join(lines)
