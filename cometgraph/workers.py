@@ -93,8 +93,25 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(config_env: str, host: str, port: int, log_level: str) -> None:  # pragma: no cover - a child process
+def stop_with_parent(parent: int) -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies (PR_SET_PDEATHSIG): a
+    supervisor killed outright (SIGKILL, the OOM killer) must not leave workers serving on
+    its port with nobody to restart or stop them. A no-op where prctl is missing."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _worker(config_env: str, host: str, port: int, log_level: str, parent: int) -> None:  # pragma: no cover - a child process
     import uvicorn
+
+    stop_with_parent(parent)
 
     from . import factory
     from .logs import configure, uvicorn_log_config
@@ -125,7 +142,7 @@ class Supervisor:
         self._stopping = False
 
     def _start_one(self):
-        proc = self._ctx.Process(target=_worker, args=(self.config_env, self.host, self.port, self.log_level), name="cometgraph-worker")
+        proc = self._ctx.Process(target=_worker, args=(self.config_env, self.host, self.port, self.log_level, os.getpid()), name="cometgraph-worker")
         proc.start()
         log.info("started worker %s", proc.pid)
         return proc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -311,3 +312,43 @@ def test_sigterm_during_a_refresh_leaves_no_snapshot_folder(sample_home, scratch
     proc.stderr.close()
     assert proc.returncode in (0, -signal.SIGTERM), "".join(lines)
     assert list(snaps.iterdir()) == [], "".join(lines)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_workers_stop_when_their_supervisor_is_killed_outright(tmp_path):
+    """SIGKILL (or the OOM killer) to `serve --workers 2`: its workers get SIGTERM from the
+    kernel and stop, instead of serving on with nobody to restart or stop them."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cometgraph.cli", "serve", "--port", str(port), "--workers", "2"],
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/graphql"
+    pids: list[int] = []
+    try:
+        deadline = time.monotonic() + 90
+        while len(pids := _worker_pids(proc.pid)) < 2 or not _answers(url, {"query": "{ status { latestHeight } }"}):
+            assert proc.poll() is None and time.monotonic() < deadline, "workers did not come up"
+            time.sleep(0.2)
+        proc.kill()
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while alive := [p for p in pids if _running(p)]:
+            assert time.monotonic() < deadline, f"workers {alive} outlived their supervisor"
+            time.sleep(0.2)
+    finally:
+        for p in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
