@@ -53,52 +53,40 @@ def test_gql_history_example_pages_through_every_tx_of_an_address(live_server, o
     assert got == [h.hex().upper() for _, h in want] and len(got) >= 3
 
 
-def test_watch_example_says_that_the_sample_chain_never_grows(live_server, oracle):
-    """Against a chain that makes no blocks it must not wait in silence."""
+def _watch_until(url: str, extra: list[str], done) -> list[str]:
+    """Run examples/watch_blocks.py until a stderr line satisfies ``done``; its stderr lines.
+    A line must come within 60 s: a silent example fails with queue.Empty."""
     import queue
     import threading
 
-    url = live_server.replace("http://", "ws://") + "/graphql"
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "examples" / "watch_blocks.py"), "--url", url],
+        [sys.executable, str(ROOT / "examples" / "watch_blocks.py"), "--url", url, *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
-    said = []
+    said: list[str] = []
     try:
-        while not any("never grow" in s for s in said):
+        while not any(done(s) for s in said):
             assert proc.poll() is None, said
-            said.append(lines.get(timeout=60).rstrip("\n"))  # queue.Empty after 60 s: it stayed silent
+            said.append(lines.get(timeout=60).rstrip("\n"))
     finally:
         proc.kill()
         proc.communicate()
+    return said
+
+
+def test_watch_example_says_that_the_sample_chain_never_grows(live_server, oracle):
+    url = live_server.replace("http://", "ws://") + "/graphql"
+    said = _watch_until(url, [], lambda s: "never grow" in s)
     top = oracle.status["sync_info"]["latest_block_height"]
     assert said[0] == f"watching {oracle.status['node_info']['network']} from height {top} at {url}"
     assert "point --url at a cometgraph serving a running node" in said[-1]
 
 
 def test_watch_example_says_so_when_no_block_comes_for_idle_seconds(live_server):
-    import queue
-    import threading
-
     url = live_server.replace("http://", "ws://") + "/graphql"
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "examples" / "watch_blocks.py"), "--url", url, "--idle", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()
-    said = []
-    try:
-        while not any(s.startswith("no new block in 1 s; ") for s in said):
-            assert proc.poll() is None, said
-            said.append(lines.get(timeout=60).rstrip("\n"))
-    finally:
-        proc.kill()
-        proc.communicate()
+    said = _watch_until(url, ["--idle", "1"], lambda s: s.startswith("no new block in 1 s; "))
     assert "never grow" in said[-1]
