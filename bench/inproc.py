@@ -38,7 +38,7 @@ VARIANTS = {
 }
 
 
-def one(workload: str, variant: str, n: int) -> dict:
+def one(workload: str, variant: str, n: int, profile: str | None = None) -> dict:
     from cometgraph.sample import sample_home
     from cometgraph.storage.chain import Chain
     from cometgraph.storage.records import RecordCache
@@ -107,9 +107,18 @@ def one(workload: str, variant: str, n: int) -> dict:
             bodies = [body() for _ in range(n)]
             for b in bodies[:20]:  # warm: the first requests build what every later one reuses
                 assert b'"errors"' not in await call(b)
+            prof = None
+            if profile:
+                import cProfile
+
+                prof = cProfile.Profile()
+                prof.enable()
             wall, cpu = time.perf_counter(), time.process_time()
             for b in bodies:
                 await call(b)
+            if prof is not None:
+                prof.disable()
+                prof.dump_stats(profile)
             return {
                 "workload": workload,
                 "variant": variant,
@@ -129,10 +138,11 @@ def main() -> int:
     ap.add_argument("workloads", nargs="*", default=["W1", "W4", "W5", "V"])
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--profile", metavar="FILE", help="with --one: write a cProfile of the measured requests to FILE")
     ap.add_argument("--one", nargs=2, metavar=("WORKLOAD", "VARIANT"), help=argparse.SUPPRESS)
     ns = ap.parse_args()
     if ns.one:
-        print(json.dumps(one(ns.one[0], ns.one[1], ns.requests)))
+        print(json.dumps(one(ns.one[0], ns.one[1], ns.requests, ns.profile)))
         return 0
     print("| workload | variant | CPU ms/request | wall ms/request |\n|---|---|--:|--:|")
     for w in ns.workloads:
