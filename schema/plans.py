@@ -39,7 +39,9 @@ class Plans:
         self._by_shape: LRU[Plan] = LRU(size)
         #: an extension that wraps every resolver (Strawberry middleware) rules plans out
         self.enabled = not any(_wraps_resolvers(e) for e in schema.extensions)
+        #: texts compiled, and operations answered by a plan (tests and /metrics read them)
         self.compiled = 0
+        self.answered = 0
 
     def lookup(self, query: str, operation_name: str | None) -> tuple[Plan, list[Node] | None] | None:
         """The plan for this text and the literals to run it with (None: its own)."""
@@ -99,7 +101,9 @@ class Plans:
         coerced = plan.coerce_variables(variables)
         if charge(context.parent, total, self.limits) is not None:
             raise Bail
-        return await plan.execute(context, coerced, literals)
+        data = await plan.execute(context, coerced, literals)
+        self.answered += 1
+        return data
 
 
 def _wraps_resolvers(extension: Any) -> bool:

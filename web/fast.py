@@ -61,7 +61,6 @@ class FastGraphQL:
         self.metrics = metrics
         self.timeout = timeout
         self.path = path
-        self.answered = 0
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path:
@@ -131,7 +130,6 @@ class FastGraphQL:
             self.metrics.observe_operation(_Operation(operation_name or plan.name), time.perf_counter() - started)
         except Exception:  # noqa: BLE001 - accounting must never break an answer
             pass
-        self.answered += 1
         return body, request.immutable
 
     async def _respond(self, send: Send, body: bytes, immutable: bool, media: str, none_match: str | None) -> None:
