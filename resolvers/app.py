@@ -109,22 +109,73 @@ def _each_version(load: Callable[[bytes, int], object]) -> Callable[[Sequence[tu
 
 
 class AppLoaders:
-    def __init__(self, r: AppReaders, on_batch: Callable[[str, int], None] | None = None) -> None:
-        def loader(name: str, fetch: Callable[[Sequence[Any]], list[Any]]) -> _Loader[Any, Any]:
-            return _Loader(fetch, name=name, on_batch=on_batch)
+    """Keys are (version, address bytes). Each loader is made when first used (a request uses
+    one or two of them). Small batches of single records (an account, a validator, balances)
+    are read on the event loop like the consensus loaders (resolvers/loaders.py); lists that
+    grow with an address's history (delegations, unbondings, redelegations, rewards), and
+    large batches, in the thread pool."""
 
-        # keys are (version, address bytes)
-        self.account: _Loader[Key, Account | None] = loader("account", _per_version(r.auth.accounts))
-        self.balances: _Loader[Key, list[Coin]] = loader("balances", _per_version(r.bank.balances_many))
-        self.delegations: _Loader[Key, list[Delegation]] = loader("delegations", _each_version(r.staking.delegations))
-        self.unbonding: _Loader[Key, list[UnbondingDelegation]] = loader("unbonding", _each_version(r.staking.unbonding_delegations))
-        self.redelegations: _Loader[Key, list[Redelegation]] = loader("redelegations", _each_version(r.staking.redelegations))
-        self.validator: _Loader[Key, StakingValidator | None] = loader("staking_validator", _each_version(r.staking.validator))
-        self.validator_by_consensus: _Loader[Key, StakingValidator | None] = loader("staking_by_consensus", _per_version(r.staking.validators_by_consensus))
-        self.signing_info: _Loader[Key, SigningInfo | None] = loader("signing_info", _each_version(r.slashing.signing_info))
-        self.rewards: _Loader[Key, tuple[list[DelegationReward], list[DecCoin]]] = loader("rewards", _each_version(r.distribution.rewards))
-        self.commission: _Loader[Key, list[DecCoin] | None] = loader("commission", _each_version(r.distribution.validator_commission))
-        self.outstanding: _Loader[Key, list[DecCoin] | None] = loader("outstanding_rewards", _each_version(r.distribution.outstanding_rewards))
+    def __init__(self, r: AppReaders, on_batch: Callable[[str, int], None] | None = None) -> None:
+        self._r = r
+        self._on_batch = on_batch
+
+    def _loader(self, name: str, fetch: Callable[[Sequence[Any]], list[Any]], inline: int) -> _Loader[Any, Any]:
+        return _Loader(fetch, name=name, on_batch=self._on_batch, inline=inline)
+
+    @cached_property
+    def account(self) -> _Loader[Key, Account | None]:
+        r = self._r
+        return self._loader("account", _per_version(r.auth.accounts), inline=20)
+
+    @cached_property
+    def balances(self) -> _Loader[Key, list[Coin]]:
+        r = self._r
+        return self._loader("balances", _per_version(r.bank.balances_many), inline=20)
+
+    @cached_property
+    def delegations(self) -> _Loader[Key, list[Delegation]]:
+        r = self._r
+        return self._loader("delegations", _each_version(r.staking.delegations), inline=0)
+
+    @cached_property
+    def unbonding(self) -> _Loader[Key, list[UnbondingDelegation]]:
+        r = self._r
+        return self._loader("unbonding", _each_version(r.staking.unbonding_delegations), inline=0)
+
+    @cached_property
+    def redelegations(self) -> _Loader[Key, list[Redelegation]]:
+        r = self._r
+        return self._loader("redelegations", _each_version(r.staking.redelegations), inline=0)
+
+    @cached_property
+    def validator(self) -> _Loader[Key, StakingValidator | None]:
+        r = self._r
+        return self._loader("staking_validator", _each_version(r.staking.validator), inline=20)
+
+    @cached_property
+    def validator_by_consensus(self) -> _Loader[Key, StakingValidator | None]:
+        r = self._r
+        return self._loader("staking_by_consensus", _per_version(r.staking.validators_by_consensus), inline=20)
+
+    @cached_property
+    def signing_info(self) -> _Loader[Key, SigningInfo | None]:
+        r = self._r
+        return self._loader("signing_info", _each_version(r.slashing.signing_info), inline=20)
+
+    @cached_property
+    def rewards(self) -> _Loader[Key, tuple[list[DelegationReward], list[DecCoin]]]:
+        r = self._r
+        return self._loader("rewards", _each_version(r.distribution.rewards), inline=0)
+
+    @cached_property
+    def commission(self) -> _Loader[Key, list[DecCoin] | None]:
+        r = self._r
+        return self._loader("commission", _each_version(r.distribution.validator_commission), inline=20)
+
+    @cached_property
+    def outstanding(self) -> _Loader[Key, list[DecCoin] | None]:
+        r = self._r
+        return self._loader("outstanding_rewards", _each_version(r.distribution.outstanding_rewards), inline=20)
 
 
 def readers(ctx: Context) -> AppReaders:

@@ -85,7 +85,7 @@ async def blocks(
         first_above, last_below = top, top + 1  # an empty page sits at the cut's top
     if heights:
         first_above, last_below = heights[0], heights[-1]
-    metas = await ctx.loaders.block_meta.load_many(heights)
+    metas = await ctx.loaders.block_meta.load_all(heights)
     return Page(
         items=metas,
         cursors=[block_cursor(h) for h in heights],

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
-from cometgraph.storage.chain import Chain, View
+from cometgraph.storage.chain import View
 from cometgraph.storage.models import Time
 
 from .context import Context
@@ -22,24 +22,45 @@ class StatusInfo:
     node_version: str
     snapshot_height: int
     snapshot_age: float
-    node_height: int
 
 
-def _status(view: View, chain: Chain) -> StatusInfo:
+@dataclass(frozen=True)
+class _Fixed:
+    """What a snapshot says about itself: the same for every request that reads it."""
+
+    chain_id: str
+    latest_block_time: Time | None
+    node_version: str
+
+
+def _fixed(view: View) -> _Fixed:
     state = view.state.load_state()
     meta = view.blocks.load_block_meta(view.latest_height) if view.latest_height else None
     chain_id = meta.header.chain_id if meta else (state.chain_id if state else "")
-    return StatusInfo(
-        chain_id=chain_id,
-        latest_height=view.latest_height,
-        earliest_height=view.earliest_height,
-        latest_block_time=meta.header.time if meta else None,
-        node_version=state.software if state else "",
-        snapshot_height=view.latest_height,
-        snapshot_age=max(0.0, time.time() - view.snapshot.taken_at),
-        node_height=max(chain.node_head.height() or 0, view.latest_height),
-    )
+    return _Fixed(chain_id, meta.header.time if meta else None, state.software if state else "")
 
 
 async def status(ctx: Context) -> StatusInfo:
-    return await run_in_threadpool(_status, ctx.pin(), ctx.chain)
+    """The snapshot's status; its fixed part is read once per snapshot, so asking costs no read."""
+    view = ctx.pin()
+    memo = view.readers.memo.get("status")
+    if isinstance(memo, _Fixed):
+        fixed = memo
+    else:
+        fixed = await run_in_threadpool(_fixed, view)
+        view.readers.memo["status"] = fixed
+    return StatusInfo(
+        chain_id=fixed.chain_id,
+        latest_height=view.latest_height,
+        earliest_height=view.earliest_height,
+        latest_block_time=fixed.latest_block_time,
+        node_version=fixed.node_version,
+        snapshot_height=view.latest_height,
+        snapshot_age=max(0.0, time.time() - view.snapshot.taken_at),
+    )
+
+
+async def node_height(ctx: Context, snapshot_height: int) -> int:
+    """The node's own newest height, from its journal (a directory listing and a read: only when asked)."""
+    node: int | None = await run_in_threadpool(ctx.chain.node_head.height)
+    return max(node or 0, snapshot_height)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
@@ -60,6 +60,8 @@ class Readers:
     modules: Modules | None = None
     #: databases that would not open, and why
     broken: dict[str, str] | None = None
+    #: facts derived from this snapshot alone, computed once by whoever asks first (resolvers.status)
+    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,8 @@ async def test_txs_by_hash_share_one_batched_index_read(gql, oracle):
 
 
 async def test_a_page_of_txs_is_decoded_in_one_batch_off_the_event_loop(gql, heights, monkeypatch):
-    """Every tx's body and auth info of a page is decoded by the decoded_tx loader, in a worker thread."""
+    """Every tx's body and auth info of a page is decoded by the decoded_tx loader, in a worker
+    thread (a batch of a few txs, as for one tx's page, is decoded on the loop: resolvers/loaders.py)."""
     import threading
 
     from cometgraph.resolvers import loaders as loaders_module
@@ -76,7 +77,7 @@ async def test_a_page_of_txs_is_decoded_in_one_batch_off_the_event_loop(gql, hei
     monkeypatch.setattr(loaders_module, "decode_tx", spy)
     d = await gql.data("{ blocks(first: 100) { nodes { txs { memo signers } } } }")
     ntx = sum(len(b["txs"]) for b in d["blocks"]["nodes"])
-    assert ntx > 0 and threads and threading.main_thread().name not in threads
+    assert ntx > 8 and threads and threading.main_thread().name not in threads
 
 
 async def test_records_below_the_head_are_decoded_once_for_every_later_request(gql, heights):
