@@ -357,6 +357,14 @@ class Plan:
         self.fields = self._fields_of(root, [op])
         if literal_starts is not None:
             self._index_literals(literal_starts)
+        #: whether the node estimate (schema/limits.py) can differ between runs: a page size
+        #: (``first``/``last``) given by a variable or by a literal of the shape
+        self.fixed_estimate: int | None = None
+        self.sizes_vary = any(
+            a.name.value in ("first", "last") and (a.value.kind == "variable" or id(a.value) in self.slots)
+            for n in _field_nodes(document)
+            for a in n.arguments or ()
+        )
 
     # -- compile
     def _fields_of(self, parent: GraphQLObjectType, owners: list[Any]) -> list[_Field]:
@@ -487,6 +495,24 @@ class Plan:
         if type(out) is CoroutineType:
             out = await out
         return out
+
+
+def _field_nodes(node: Any) -> list[FieldNode]:
+    """Every field node under ``node`` (fragments included)."""
+    out: list[FieldNode] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, FieldNode):
+            out.append(n)
+        if isinstance(n, Node):
+            for key in n.keys:
+                value = getattr(n, key, None)
+                if isinstance(value, (tuple, list)):
+                    stack.extend(v for v in value if isinstance(v, Node))
+                elif isinstance(value, Node):
+                    stack.append(value)
+    return out
 
 
 def _literals_in(node: Any) -> list[Node]:

@@ -95,7 +95,12 @@ class Plans:
                 i = slots.get(id(node))
                 return node if i is None else literals[i]
 
-        total = estimate_nodes(self.schema, plan.document, plan.name, variables, self.limits, literal)
+        if plan.sizes_vary:
+            total = estimate_nodes(self.schema, plan.document, plan.name, variables, self.limits, literal)
+        else:  # the same for every run: counted once
+            total = plan.fixed_estimate
+            if total is None:
+                total = plan.fixed_estimate = estimate_nodes(self.schema, plan.document, plan.name, variables, self.limits)
         if too_many(total, self.limits) is not None:
             raise Bail
         coerced = plan.coerce_variables(variables)

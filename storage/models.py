@@ -7,6 +7,7 @@ belongs to the layers above. Times keep nanoseconds as ``Time``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, UTC
 from typing import Any
 
@@ -20,6 +21,9 @@ class Time:
 
     def rfc3339(self) -> str:
         """RFC 3339 exactly as CometBFT's RPC prints it (Go RFC3339Nano: trailing zeros trimmed)."""
+        return _rfc3339(isinstance(self, ProtoTime), self.seconds, self.nanos)
+
+    def _format(self) -> str:
         dt = datetime.fromtimestamp(self.seconds, tz=UTC)
         # not strftime("%Y"): glibc prints year 1 (Go's zero time, absent votes) as "1", Go as "0001"
         base = f"{dt.year:04d}-{dt:%m-%dT%H:%M:%S}"
@@ -33,6 +37,13 @@ class Time:
     def to_datetime(self) -> datetime:
         """Microsecond precision only: prefer ``rfc3339`` where nanoseconds matter."""
         return datetime.fromtimestamp(self.seconds, tz=UTC).replace(microsecond=self.nanos // 1000)
+
+
+@lru_cache(maxsize=8192)
+def _rfc3339(proto: bool, seconds: int, nanos: int) -> str:
+    """A page of blocks prints the same few thousand times on every request: formatted once
+    (a bounded cache of short strings, under 2 MB)."""
+    return (ProtoTime if proto else Time)(seconds, nanos)._format()
 
 
 class ProtoTime(Time):

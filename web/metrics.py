@@ -96,6 +96,8 @@ class Metrics:
             self.registry.register(_StorageReads())
         self.registry.register(_Snapshot(chain))
         ProcessCollector(registry=self.registry)
+        #: (operation label, outcome) -> (requests counter, latency histogram) children
+        self._children: dict[tuple[str, str], tuple] = {}
 
     def sync_reads(self) -> None:
         """With several workers: move the storage read counts made since the last call to the shared files."""
@@ -128,9 +130,14 @@ class Metrics:
         errors = getattr(result, "errors", None) or []
         outcome = "error" if errors else "ok"
         label = self.operations.label(ctx.operation_name, not errors)  # bounded: known names or "other"
-        self.requests.labels(operation=label, outcome=outcome).inc()
-        self.latency.labels(operation=label).observe(elapsed)
+        children = self._children.get((label, outcome))
+        if children is None:  # labels() looks its child up under a lock every time: once per pair here
+            children = self._children[(label, outcome)] = (self.requests.labels(operation=label, outcome=outcome), self.latency.labels(operation=label))
+        children[0].inc()
+        children[1].observe(elapsed)
         self.sync_reads()
+        if not request_log.isEnabledFor(logging.INFO):
+            return
         try:
             kind = str(ctx.operation_type.value)
         except Exception:  # noqa: BLE001 - a document that did not parse has no type
