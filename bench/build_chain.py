@@ -716,6 +716,89 @@ def build(out: Path, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def resume(out: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Go on with a built chain (``--resume``): start its node again on ``DIR/home`` (the node
+    writes on from its last height, as any restarted node does) and run the workload until the
+    new ``--blocks`` / ``--txs`` targets. Accounts, keys and validators are those of the first
+    build (``chain.json``); each account's sequence, delegations and unbonding entries are read
+    back from the node's REST. In-process signer only."""
+    from bench.signer import Signer
+
+    path = out / "chain.json"
+    prev = json.loads(path.read_text())
+    if args.signer != "inproc":
+        raise SystemExit("--resume signs in-process (--signer inproc)")
+    t_start = time.monotonic()
+    injd = ensure_injectived()
+    home = out / "home"
+    # while the node writes, DIR is not a finished chain
+    os.replace(path, out / "chain.json.resuming")
+    p = prev["params"]
+    tc = args.timeout_commit
+    cfg = home / "config" / "config.toml"
+    sample.set_toml(cfg, "consensus", "timeout_commit", tc)
+    signer = Signer(CHAIN_ID)
+    names = [n for n in prev["accounts"] if n != "validator"]
+    users = [n for n in names if n.startswith("u")]
+    operators = [n for n in names if not n.startswith("u")]
+    keys = user_keys_for(users, p["seed"])
+    for name in users:
+        if keys[name].address != prev["accounts"][name]:
+            raise DevnetError(f"{name}: seeded key gives {keys[name].address}, chain.json says {prev['accounts'][name]}")
+    for name in operators:
+        keys[name] = export_key(injd, home, name, prev["accounts"][name])
+    phase = len(prev.get("phases", [])) + 1
+    node = DevnetNode(injd, home=home, port_base=args.port_base, log_path=out / f"node-{phase + 1}.log", extra_args=("--unsafe-consensus-timeout-commit", tc))
+    deadline = t_start + args.max_minutes * 60
+    with node:
+        node.wait_height(prev["latest_height"] + 1, timeout=120)
+        node.wait_rest(timeout=60)
+        accs = []
+        for name in names:
+            addr = prev["accounts"][name]
+            info = node.rest(f"/cosmos/auth/v1beta1/account_info/{addr}")["info"]
+            acc = Account(name, addr, int(info["account_number"]), int(info["sequence"]), key=keys[name])
+            for d in node.rest(f"/cosmos/staking/v1beta1/delegations/{addr}", **{"pagination.limit": 100}).get("delegation_responses", []):
+                acc.delegated[d["delegation"]["validator_address"]] = int(d["balance"]["amount"])
+            for u in node.rest(f"/cosmos/staking/v1beta1/delegators/{addr}/unbonding_delegations", **{"pagination.limit": 100}).get("unbonding_responses", []):
+                acc.unbonding_entries[u["validator_address"]] = len(u["entries"])
+            accs.append(acc)
+        valopers = [v["valoper"] for v in prev["validators"]]
+        wl = Workload(injd, node, accs, valopers, prev["hot_accounts"], out / "scratch", args.seed + 1000 * phase, signer=signer)
+        wl.n = prev["workload"]["signed"]
+        (out / "scratch").mkdir(exist_ok=True)
+        log(f"resume (phase {phase + 1}) at height {node.height()}: until height {args.blocks} and {args.txs} txs (time limit {args.max_minutes} min)")
+        stats = wl.run(args.blocks, args.txs, deadline, sign_workers=args.sign_workers)
+        status = sample.stop_right_after_block(node)
+    shutil.rmtree(out / "scratch", ignore_errors=True)
+    log("surveying the chain through cometgraph's storage layer")
+    snapdir = out / "survey-snapshots"
+    facts = survey(home, snapdir, prev["hot_accounts"], p["seed"])
+    shutil.rmtree(snapdir, ignore_errors=True)
+    seconds = round(time.monotonic() - t_start, 1)
+    phases = prev.get("phases") or [{"params": p, "workload": prev["workload"], "timings": prev["timings"], "latest_height": prev["latest_height"]}]
+    phases.append({"params": {**p, "blocks": args.blocks, "txs": args.txs, "timeout_commit": tc}, "workload": stats, "seconds": seconds})
+    info = {
+        **prev,
+        **facts,
+        "params": {**p, "blocks": args.blocks, "txs": args.txs},
+        "status_at_stop": status["sync_info"],
+        "targets_met": facts["latest_height"] >= args.blocks and facts["txs"] >= args.txs,
+        "timings": {**prev["timings"], "total_seconds": round(prev["timings"]["total_seconds"] + seconds, 1), f"phase{phase + 1}_seconds": seconds},
+        "workload": {
+            **stats,
+            "accepted": prev["workload"]["accepted"] + stats["accepted"],
+            "signed": prev["workload"]["signed"] + stats["signed"],
+            "kinds": dict(Counter(prev["workload"]["kinds"]) + Counter(stats["kinds"])),
+            "start_height": prev["workload"]["start_height"],
+        },
+        "phases": phases,
+        "home_bytes": du(home / "data"),
+    }
+    (out / "chain.json.resuming").unlink()
+    return info
+
+
 def load_built(out: Path) -> dict[str, Any] | None:
     path = out / "chain.json"
     if not path.is_file() or not (out / "home" / "data").is_dir():
@@ -740,8 +823,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE)
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--force", action="store_true", help="rebuild even if --out holds a chain")
+    ap.add_argument(
+        "--resume", action="store_true", help="go on with the built chain in --out (its node restarted) until the new --blocks/--txs (in-process signer)"
+    )
     args = ap.parse_args(argv)
     out = args.out.expanduser().resolve()
+    if args.resume:
+        if load_built(out) is None:
+            raise SystemExit(f"--resume: {out} holds no built chain")
+        info = resume(out, args)
+        (out / "chain.json").write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n")
+        log(f"resumed: height {info['latest_height']}, {info['txs']} txs, {info['home_bytes'] / 1e6:.0f} MB; targets met: {info['targets_met']}")
+        return 0 if info["targets_met"] else 2
     if not args.force and (info := load_built(out)) is not None:
         log(
             f"{out} already holds a built chain: height {info['latest_height']}, "
