@@ -531,7 +531,7 @@ class Workload:
                         with acc.lock:
                             acc.next_seq = int(info["info"]["sequence"])
                 if h == last_h:
-                    time.sleep(0.005)
+                    time.sleep(0.02)  # each poll is an RPC /status the node answers: keep them few
                     continue
                 last_h = h
                 # pace: spread the txs over the blocks still to come (a little ahead)
