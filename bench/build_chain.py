@@ -768,7 +768,8 @@ def resume(out: Path, args: argparse.Namespace) -> dict[str, Any]:
         wl.n = prev["workload"]["signed"]
         (out / "scratch").mkdir(exist_ok=True)
         log(f"resume (phase {phase + 1}) at height {node.height()}: until height {args.blocks} and {args.txs} txs (time limit {args.max_minutes} min)")
-        stats = wl.run(args.blocks, args.txs, deadline, sign_workers=args.sign_workers)
+        # --txs counts the whole chain: this phase adds what is missing
+        stats = wl.run(args.blocks, max(0, args.txs - prev["txs"]), deadline, sign_workers=args.sign_workers)
         status = sample.stop_right_after_block(node)
     shutil.rmtree(out / "scratch", ignore_errors=True)
     log("surveying the chain through cometgraph's storage layer")
