@@ -7,10 +7,25 @@ its helpers (``ensure_injectived``, ``DevnetNode``, ``configure_home``, ``edit_g
 ``stop_right_after_block`` …), but a workload of its own: many accounts sending txs in parallel —
 ``MsgSend`` with memos, several ``MsgSend`` in one tx, ``MsgMultiSend``, delegations to several
 validators, undelegations (still unbonding at the last height), reward withdrawals and a few
-failing sends (code 5) — signed **offline in batches** (``tx sign-batch --offline
---account-number A --sequence N``: one CLI call signs a whole batch of one account, the
-sequence counting up), encoded by the node's REST ``/cosmos/tx/v1beta1/encode`` and broadcast
-with RPC ``broadcast_tx_sync``, several txs per block, paced so the txs spread over the blocks.
+failing sends (code 5) — signed **offline in batches** of one account, the sequence counting
+up, and broadcast with RPC ``broadcast_tx_sync``, several txs per block, paced so the txs
+spread over the blocks. Two signers:
+
+* ``--signer inproc`` (default; needs the ``bench`` extra): ``bench/signer.py`` encodes the
+  txs with the project's own ``.proto`` files and signs them in-process (Keccak-256 of the
+  SIGN_MODE_DIRECT sign-doc, secp256k1 via coincurve) with the account keys exported from the
+  test keyring — ~thousands of txs/s; before the workload one tx is signed both ways and must
+  equal the CLI's signature byte for byte;
+* ``--signer cli``: ``tx sign-batch --offline --account-number A --sequence N`` (one CLI call
+  per batch), encoded by the node's REST ``/cosmos/tx/v1beta1/encode`` — ~35 txs/s on 2 cores.
+
+Either way the tx bytes are client input: the node checks them (CheckTx) and writes its
+blocks, indexes and state itself.
+
+The 10x chain of the growth benchmark (``bench/growth.py``)::
+
+    python bench/build_chain.py --out ~/.cache/cometgraph/bench-chain-x10 \
+        --blocks 20000 --txs 100000 --timeout-commit 10ms --max-minutes 50
 
 ``--out DIR`` gets ``DIR/home`` (the stopped validator's home: its ``data/`` is what cometgraph
 and the baseline node read) and ``DIR/chain.json`` (what was built, how long it took, accounts,
@@ -38,7 +53,7 @@ from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -46,6 +61,9 @@ if str(REPO) not in sys.path:
 
 from tests.devnet import make_sample_chain as sample  # noqa: E402
 from tests.devnet.node import DevnetError, DevnetNode, Injectived, ensure_injectived, ports_for  # noqa: E402
+
+if TYPE_CHECKING:
+    from bench.signer import EthKey, Signer
 
 CHAIN_ID = sample.CHAIN_ID
 DENOM = sample.DENOM
@@ -94,7 +112,10 @@ def coin(units: int) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 # chain setup (tests/devnet helpers + a genesis of our own size)
 # --------------------------------------------------------------------------------------------
-def init_chain(injd: Injectived, home: Path, port_base: int, n_accounts: int, n_operators: int, timeout_commit: str) -> dict[str, Any]:
+def init_chain(
+    injd: Injectived, home: Path, port_base: int, n_accounts: int, n_operators: int, timeout_commit: str, user_keys: dict[str, EthKey] | None = None
+) -> dict[str, Any]:
+    """``user_keys``: the users' keys (in-process signer; not in the keyring), else ``keys add``."""
     injd.run("init", "validator", "--chain-id", CHAIN_ID, "--default-denom", DENOM, home=home)
     sample.configure_home(home, port_base)
     sample.edit_genesis(home)
@@ -111,6 +132,9 @@ def init_chain(injd: Injectived, home: Path, port_base: int, n_accounts: int, n_
         keys.add(name)
     users = [f"u{i:02d}" for i in range(n_accounts)]
     for name in users:  # one CLI call each (Keys.add asks twice more for what `keys add` prints)
+        if user_keys is not None:
+            keys.address[name] = user_keys[name].address
+            continue
         out = injd.run_json("keys", "add", name, "--keyring-backend", "test", "--output", "json", home=home)
         keys.address[name] = out["address"]
     injd.run("genesis", "add-genesis-account", keys.address["validator"], inj(VALIDATOR_FUNDS), "--keyring-backend", "test", "--chain-id", CHAIN_ID, home=home)
@@ -212,12 +236,63 @@ def create_validators(injd: Injectived, node: DevnetNode, accounts: dict[str, An
     return out
 
 
+def user_keys_for(users: list[str], seed: int) -> dict[str, EthKey]:
+    """Deterministic keys for the in-process signer's users (a bench chain, no secrets)."""
+    from bench.signer import EthKey
+
+    return {name: EthKey.from_hex(hashlib.sha256(f"cometgraph bench chain {seed} {name}".encode()).hexdigest()) for name in users}
+
+
+def export_key(injd: Injectived, home: Path, name: str, address: str) -> EthKey:
+    """A keyring key (test backend) as an :class:`EthKey`; its address must be the keyring's."""
+    from bench.signer import EthKey
+
+    hex_key = injd.run("keys", "unsafe-export-eth-key", name, "--keyring-backend", "test", home=home).stdout.strip()
+    key = EthKey.from_hex(hex_key)
+    if key.address != address:
+        raise DevnetError(f"exported key of {name} gives {key.address}, the keyring says {address}")
+    return key
+
+
+def check_signer(injd: Injectived, home: Path, signer: Signer, key: EthKey, name: str, scratch: Path) -> dict[str, Any]:
+    """Sign one tx in-process and with ``tx sign-batch --offline``: the signatures (r||s||v
+    over Keccak-256 of the sign-doc, deterministic nonce) must be equal byte for byte, so the
+    sign-doc bytes (body, auth_info, chain-id, account number) are too."""
+    doc = {
+        "body": {
+            "messages": [{"@type": "/cosmos.bank.v1beta1.MsgSend", "from_address": key.address, "to_address": key.address, "amount": [coin(12345)]}],
+            "memo": "héllo wörld ✓ 你好",
+            "timeout_height": "0",
+            "extension_options": [],
+            "non_critical_extension_options": [],
+        },
+        "auth_info": {"signer_infos": [], "fee": {"amount": [coin(200_000 * GAS_PRICE_UNITS)], "gas_limit": "200000", "payer": "", "granter": ""}, "tip": None},
+        "signatures": [],
+    }
+    number, seq = 7, 42
+    path = scratch / "signer-check.json"
+    path.write_text(json.dumps(doc) + "\n")
+    args = ["tx", "sign-batch", str(path), "--from", name, "--offline", "--account-number", str(number), "--sequence", str(seq)]
+    proc = injd.run(*args, "--chain-id", CHAIN_ID, "--keyring-backend", "test", "--output", "json", home=home)
+    cli_sig = base64.b64decode(json.loads(proc.stdout.splitlines()[0])["signatures"][0])
+    from google.protobuf.message_factory import GetMessageClass
+
+    raw = signer.sign(key, doc, number, seq)
+    tx_raw = GetMessageClass(signer.TxRaw.DESCRIPTOR)()
+    tx_raw.ParseFromString(raw)
+    ours = bytes(tx_raw.signatures[0])
+    if ours != cli_sig:
+        raise DevnetError(f"in-process signature differs from the CLI's: {ours.hex()} != {cli_sig.hex()}")
+    return {"equal_to_cli": True, "signature_bytes": len(ours)}
+
+
 # --------------------------------------------------------------------------------------------
 # the workload
 # --------------------------------------------------------------------------------------------
 class Account:
-    def __init__(self, name: str, address: str, number: int, sequence: int) -> None:
+    def __init__(self, name: str, address: str, number: int, sequence: int, key: EthKey | None = None) -> None:
         self.name, self.address, self.number = name, address, number
+        self.key = key  # for the in-process signer
         self.next_seq = sequence  # the sequence the next signed batch starts at
         self.epoch = 0  # bumped on a resync: batches of older epochs are dropped
         self.ready: deque[tuple[int, int, bytes, str]] = deque()  # (epoch, seq, raw, kind)
@@ -235,8 +310,19 @@ class Workload:
 
     BATCH = 40
 
-    def __init__(self, injd: Injectived, node: DevnetNode, accounts: list[Account], valopers: list[str], hot: list[str], scratch: Path, seed: int) -> None:
+    def __init__(
+        self,
+        injd: Injectived,
+        node: DevnetNode,
+        accounts: list[Account],
+        valopers: list[str],
+        hot: list[str],
+        scratch: Path,
+        seed: int,
+        signer: Signer | None = None,
+    ) -> None:
         self.injd, self.node, self.accounts = injd, node, accounts
+        self.signer = signer  # None: the CLI signs
         self.valopers, self.hot, self.scratch = valopers, hot, scratch
         self.rng = random.Random(seed)
         self.rng_lock = threading.Lock()
@@ -317,14 +403,28 @@ class Workload:
 
     # -- signing --------------------------------------------------------------------------
     def sign_batch(self, acc: Account) -> None:
-        """Sign the next BATCH txs of ``acc`` with one ``tx sign-batch --offline`` call and
-        encode them through the node's REST; queue them for the broadcaster."""
+        """Sign the next BATCH txs of ``acc`` (in-process, or with one ``tx sign-batch
+        --offline`` call and the node's REST encoding them); queue them for the broadcaster."""
         with acc.lock:
             epoch, seq0 = acc.epoch, acc.next_seq
             with self.rng_lock:
                 made = [self._make(self.rng, acc) for _ in range(self.BATCH)]
             acc.next_seq += len(made)
         t0 = time.monotonic()
+        if self.signer is not None:
+            assert acc.key is not None
+            raws = [self.signer.sign(acc.key, doc, acc.number, seq0 + i) for i, (doc, _) in enumerate(made)]
+        else:
+            raws = self._sign_cli(acc, seq0, made)
+        with acc.lock:
+            if acc.epoch == epoch:
+                for i, (raw, (_, kind)) in enumerate(zip(raws, made)):
+                    acc.ready.append((epoch, seq0 + i, raw, kind))
+            acc.signing = False
+        self.sign_seconds += time.monotonic() - t0
+        self.signed += len(raws)
+
+    def _sign_cli(self, acc: Account, seq0: int, made: list[tuple[dict[str, Any], str]]) -> list[bytes]:
         path = self.scratch / f"batch-{acc.name}-{seq0}.json"
         path.write_text("".join(json.dumps(doc) + "\n" for doc, _ in made))
         proc = self.injd.run(
@@ -357,13 +457,7 @@ class Workload:
             if "tx_bytes" not in enc:
                 raise DevnetError(f"encode failed: {enc}")
             raws.append(base64.b64decode(enc["tx_bytes"]))
-        with acc.lock:
-            if acc.epoch == epoch:
-                for i, (raw, (_, kind)) in enumerate(zip(raws, made)):
-                    acc.ready.append((epoch, seq0 + i, raw, kind))
-            acc.signing = False
-        self.sign_seconds += time.monotonic() - t0
-        self.signed += len(raws)
+        return raws
 
     # -- broadcasting ---------------------------------------------------------------------
     def _conn(self) -> http.client.HTTPConnection:
@@ -437,7 +531,7 @@ class Workload:
                         with acc.lock:
                             acc.next_seq = int(info["info"]["sequence"])
                 if h == last_h:
-                    time.sleep(0.02)
+                    time.sleep(0.02)  # each poll is an RPC /status the node answers: keep them few
                     continue
                 last_h = h
                 # pace: spread the txs over the blocks still to come (a little ahead)
@@ -540,8 +634,22 @@ def build(out: Path, args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(work)
     home, scratch = work / "home", work / "scratch"
     scratch.mkdir(parents=True)
-    log(f"init: {args.accounts} accounts, {args.validators} extra validators, timeout_commit {args.timeout_commit}")
-    accounts = init_chain(injd, home, args.port_base, args.accounts, args.validators, args.timeout_commit)
+    log(f"init: {args.accounts} accounts, {args.validators} extra validators, timeout_commit {args.timeout_commit}, signer {args.signer}")
+    signer, keys = None, None
+    users = [f"u{i:02d}" for i in range(args.accounts)]
+    if args.signer == "inproc":
+        from bench.signer import Signer
+
+        signer = Signer(CHAIN_ID)
+        keys = user_keys_for(users, args.seed)
+    accounts = init_chain(injd, home, args.port_base, args.accounts, args.validators, args.timeout_commit, user_keys=keys)
+    assert accounts["users"] == users
+    signer_check: dict[str, Any] = {}
+    if signer is not None and keys is not None:
+        for name in accounts["operators"]:
+            keys[name] = export_key(injd, home, name, accounts["address"][name])
+        signer_check = check_signer(injd, home, signer, keys[accounts["operators"][0]], accounts["operators"][0], scratch)
+        log(f"  in-process signer: {signer_check}")
     t_init = time.monotonic() - t_start
     # injectived overrides config.toml's timeout_commit with its own 500ms unless told so
     node = DevnetNode(
@@ -559,10 +667,10 @@ def build(out: Path, args: argparse.Namespace) -> dict[str, Any]:
         for name in names:
             addr = accounts["address"][name]
             info = node.rest(f"/cosmos/auth/v1beta1/account_info/{addr}")["info"]
-            accs.append(Account(name, addr, int(info["account_number"]), int(info["sequence"])))
+            accs.append(Account(name, addr, int(info["account_number"]), int(info["sequence"]), key=keys[name] if keys else None))
         valopers = [accounts["valoper"]["validator"]] + [v["valoper"] for v in vals]
         hot = [accounts["address"][n] for n in accounts["users"][:3]]
-        wl = Workload(injd, node, accs, valopers, hot, scratch, args.seed)
+        wl = Workload(injd, node, accs, valopers, hot, scratch, args.seed, signer=signer)
         log(f"workload: until height {args.blocks} and {args.txs} txs (time limit {args.max_minutes} min in all)")
         stats = wl.run(args.blocks, args.txs, deadline, sign_workers=args.sign_workers)
         status = sample.stop_right_after_block(node)
@@ -590,7 +698,9 @@ def build(out: Path, args: argparse.Namespace) -> dict[str, Any]:
             "timeout_commit": args.timeout_commit,
             "seed": args.seed,
             "max_minutes": args.max_minutes,
+            "signer": args.signer,
         },
+        "signer_check": signer_check,
         "injectived_version": injd.version,
         "chain_id": CHAIN_ID,
         "status_at_stop": status["sync_info"],
@@ -604,6 +714,90 @@ def build(out: Path, args: argparse.Namespace) -> dict[str, Any]:
         "home_bytes": du(final_home / "data"),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
     }
+
+
+def resume(out: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Go on with a built chain (``--resume``): start its node again on ``DIR/home`` (the node
+    writes on from its last height, as any restarted node does) and run the workload until the
+    new ``--blocks`` / ``--txs`` targets. Accounts, keys and validators are those of the first
+    build (``chain.json``); each account's sequence, delegations and unbonding entries are read
+    back from the node's REST. In-process signer only."""
+    from bench.signer import Signer
+
+    path = out / "chain.json"
+    prev = json.loads(path.read_text())
+    if args.signer != "inproc":
+        raise SystemExit("--resume signs in-process (--signer inproc)")
+    t_start = time.monotonic()
+    injd = ensure_injectived()
+    home = out / "home"
+    # while the node writes, DIR is not a finished chain
+    os.replace(path, out / "chain.json.resuming")
+    p = prev["params"]
+    tc = args.timeout_commit
+    cfg = home / "config" / "config.toml"
+    sample.set_toml(cfg, "consensus", "timeout_commit", tc)
+    signer = Signer(CHAIN_ID)
+    names = [n for n in prev["accounts"] if n != "validator"]
+    users = [n for n in names if n.startswith("u")]
+    operators = [n for n in names if not n.startswith("u")]
+    keys = user_keys_for(users, p["seed"])
+    for name in users:
+        if keys[name].address != prev["accounts"][name]:
+            raise DevnetError(f"{name}: seeded key gives {keys[name].address}, chain.json says {prev['accounts'][name]}")
+    for name in operators:
+        keys[name] = export_key(injd, home, name, prev["accounts"][name])
+    phase = len(prev.get("phases", [])) + 1
+    node = DevnetNode(injd, home=home, port_base=args.port_base, log_path=out / f"node-{phase + 1}.log", extra_args=("--unsafe-consensus-timeout-commit", tc))
+    deadline = t_start + args.max_minutes * 60
+    with node:
+        node.wait_height(prev["latest_height"] + 1, timeout=120)
+        node.wait_rest(timeout=60)
+        accs = []
+        for name in names:
+            addr = prev["accounts"][name]
+            info = node.rest(f"/cosmos/auth/v1beta1/account_info/{addr}")["info"]
+            acc = Account(name, addr, int(info["account_number"]), int(info["sequence"]), key=keys[name])
+            for d in node.rest(f"/cosmos/staking/v1beta1/delegations/{addr}", **{"pagination.limit": 100}).get("delegation_responses", []):
+                acc.delegated[d["delegation"]["validator_address"]] = int(d["balance"]["amount"])
+            for u in node.rest(f"/cosmos/staking/v1beta1/delegators/{addr}/unbonding_delegations", **{"pagination.limit": 100}).get("unbonding_responses", []):
+                acc.unbonding_entries[u["validator_address"]] = len(u["entries"])
+            accs.append(acc)
+        valopers = [v["valoper"] for v in prev["validators"]]
+        wl = Workload(injd, node, accs, valopers, prev["hot_accounts"], out / "scratch", args.seed + 1000 * phase, signer=signer)
+        wl.n = prev["workload"]["signed"]
+        (out / "scratch").mkdir(exist_ok=True)
+        log(f"resume (phase {phase + 1}) at height {node.height()}: until height {args.blocks} and {args.txs} txs (time limit {args.max_minutes} min)")
+        # --txs counts the whole chain: this phase adds what is missing
+        stats = wl.run(args.blocks, max(0, args.txs - prev["txs"]), deadline, sign_workers=args.sign_workers)
+        status = sample.stop_right_after_block(node)
+    shutil.rmtree(out / "scratch", ignore_errors=True)
+    log("surveying the chain through cometgraph's storage layer")
+    snapdir = out / "survey-snapshots"
+    facts = survey(home, snapdir, prev["hot_accounts"], p["seed"])
+    shutil.rmtree(snapdir, ignore_errors=True)
+    seconds = round(time.monotonic() - t_start, 1)
+    phases = prev.get("phases") or [{"params": p, "workload": prev["workload"], "timings": prev["timings"], "latest_height": prev["latest_height"]}]
+    phases.append({"params": {**p, "blocks": args.blocks, "txs": args.txs, "timeout_commit": tc}, "workload": stats, "seconds": seconds})
+    info = {
+        **prev,
+        **facts,
+        "params": {**p, "blocks": args.blocks, "txs": args.txs},
+        "status_at_stop": status["sync_info"],
+        "targets_met": facts["latest_height"] >= args.blocks and facts["txs"] >= args.txs,
+        "timings": {**prev["timings"], "total_seconds": round(prev["timings"]["total_seconds"] + seconds, 1), f"phase{phase + 1}_seconds": seconds},
+        "workload": {
+            **stats,
+            "accepted": prev["workload"]["accepted"] + stats["accepted"],
+            "signed": prev["workload"]["signed"] + stats["signed"],
+            "kinds": dict(Counter(prev["workload"]["kinds"]) + Counter(stats["kinds"])),
+            "start_height": prev["workload"]["start_height"],
+        },
+        "phases": phases,
+        "home_bytes": du(home / "data"),
+    }
+    (out / "chain.json.resuming").unlink()
+    return info
 
 
 def load_built(out: Path) -> dict[str, Any] | None:
@@ -624,11 +818,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout-commit", default="100ms", help="consensus timeout_commit")
     ap.add_argument("--max-minutes", type=float, default=25, help="stop the workload where it is after this long (default 25)")
     ap.add_argument("--sign-workers", type=int, default=2)
+    ap.add_argument(
+        "--signer", choices=["inproc", "cli"], default="inproc", help="inproc: bench/signer.py (bench extra; default); cli: tx sign-batch --offline (~35 txs/s)"
+    )
     ap.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE)
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--force", action="store_true", help="rebuild even if --out holds a chain")
+    ap.add_argument(
+        "--resume", action="store_true", help="go on with the built chain in --out (its node restarted) until the new --blocks/--txs (in-process signer)"
+    )
     args = ap.parse_args(argv)
     out = args.out.expanduser().resolve()
+    if args.resume:
+        if load_built(out) is None:
+            raise SystemExit(f"--resume: {out} holds no built chain")
+        info = resume(out, args)
+        (out / "chain.json").write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n")
+        log(f"resumed: height {info['latest_height']}, {info['txs']} txs, {info['home_bytes'] / 1e6:.0f} MB; targets met: {info['targets_met']}")
+        return 0 if info["targets_met"] else 2
     if not args.force and (info := load_built(out)) is not None:
         log(
             f"{out} already holds a built chain: height {info['latest_height']}, "
