@@ -55,6 +55,9 @@ def is_zero(cid: CommitID) -> bool:
 class AppStore:
     """Read-only view of one application.db snapshot: versions, commit infos, trees, app hashes."""
 
+    #: read through a store's fast-node index where its bytes say it is valid (False: always walk the tree)
+    use_fast_index: bool = True
+
     def __init__(self, kv: KV, cache: NodeCache | None = None) -> None:
         self.kv = kv
         self.db = kv.name
@@ -168,7 +171,7 @@ class AppStore:
         """
         self._check(version)
         try:
-            return IAVLTree.at(self.kv, store, version, cache=self.cache)
+            return IAVLTree.at(self.kv, store, version, cache=self.cache, fast=self.use_fast_index)
         except Pruned:
             if not self._has_store(store, version):
                 raise NotFound(f"application store {store!r} does not exist at version {version}") from None
