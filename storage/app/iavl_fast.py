@@ -98,7 +98,11 @@ class FastIndex:
         lo = base + (start or b"")
         hi = base + end if end is not None else prefix_end(base)
         n = len(base)
-        for k, raw in self.kv.iterate(start=lo, stop=hi, reverse=reverse):
+        # reverse: bounded by ``stop`` alone, ``lo`` checked here (plyvel 1.5.1 with both bounds
+        # yields nothing when the range's only key is ``start`` itself; checked on these bytes)
+        for k, raw in self.kv.iterate(start=None if reverse else lo, stop=hi, reverse=reverse):
+            if k < lo:
+                return
             key = bytes(k[n:])
             version, value = self._decode(key, raw)
             yield key, version, value
