@@ -42,6 +42,23 @@ def _tx(injd: Injectived, node: DevnetNode, args: list[str], sender: str) -> int
     return int(res["height"])
 
 
+def start(injd: Injectived, home: Path, port_base: Callable[[], int], log_path: Path, tries: int = 3) -> DevnetNode:
+    """A node on ``home`` with its REST up. Ports are checked free just before the node binds
+    them, a second later; another process on the machine may take one in between: the node
+    then exits with "address already in use" and is started again on other ports."""
+    for attempt in range(tries):
+        node = DevnetNode(injd, home, port_base=port_base(), log_path=log_path)
+        node.start()
+        try:
+            node.wait_rest(120)
+            return node
+        except DevnetError as exc:
+            node.stop()
+            if "address already in use" not in str(exc) or attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _latest_version(home: Path, scratch: Path) -> int:
     """The application's last committed version in ``home`` (read from a private copy): the
     version iavl builds the index at when the node starts with it on."""
@@ -79,10 +96,8 @@ def build(
     set_toml(home / "config" / "app.toml", "", "iavl-disable-fastnode", False)
     accounts = accounts or {}
     oracle: dict[str, Any] = {"heights": {}, "rest": {}, "upgraded": _latest_version(home, work / "probe")}
-    node = DevnetNode(injd, home, port_base=port_base(), log_path=work / "node.log")
-    node.start()
+    node = start(injd, home, port_base, work / "node.log")
     try:
-        node.wait_rest(120)
         if workload:
             oracle["heights"]["send"] = _tx(injd, node, ["bank", "send", "alice", accounts["bob"], "7000000000000000000inj"], "alice")
             carol = node.rest(f"/cosmos/staking/v1beta1/delegations/{accounts['carol']}")["delegation_responses"]
@@ -105,25 +120,25 @@ def build(
         obs_home, keydir = work / "observer", work / "observer-keys"
         keydir.mkdir()
         make_observer_home(home, obs_home, keydir)
-        with DevnetNode(injd, obs_home, port_base=port_base(), log_path=work / "observer.log") as obs:
-            obs.wait_rest(120)
+        obs = start(injd, obs_home, port_base, work / "observer.log")
+        try:
             if obs.height() != oracle["latest"]:
                 raise DevnetError(f"the observer is at {obs.height()}, the stopped node at {oracle['latest']}")
             oracle["rest"][str(oracle["latest"])] = record(obs, oracle["latest"], accounts)
+        finally:
+            obs.stop()
         shutil.rmtree(obs_home)
     (work / "oracle.json").write_text(json.dumps(oracle))
     return oracle
 
 
-def turn_off(injd: Injectived, home: Path, port_base: int, blocks: int = 3) -> int:
+def turn_off(injd: Injectived, home: Path, port_base: Callable[[], int], blocks: int = 3) -> int:
     """Run ``home`` again with the index off (``iavl-disable-fastnode = true``) for a few
     blocks: the tree moves on, the index and its record stay where they were. Returns the
     height the node stopped at."""
     set_toml(home / "config" / "app.toml", "", "iavl-disable-fastnode", True)
-    node = DevnetNode(injd, home, port_base=port_base, log_path=home.parent / "node-off.log")
-    node.start()
+    node = start(injd, home, port_base, home.parent / "node-off.log")
     try:
-        node.wait_rpc(60)
         node.wait_height(node.height() + blocks, timeout=60)
         status = stop_right_after_block(node)
     finally:

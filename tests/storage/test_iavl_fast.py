@@ -53,7 +53,7 @@ def fast_chain(sample_home, oracle, tmp_path_factory):
     accounts = {k: v["address"] for k, v in oracle.workload["accounts"].items()}
     got = fc.build(injd, sample_home, work, free_port_base, accounts)
     on = _open_copy(work / "home" / "data" / "application.db", work / "app-on")
-    got["off_latest"] = fc.turn_off(injd, work / "home", free_port_base())
+    got["off_latest"] = fc.turn_off(injd, work / "home", free_port_base)
     off = _open_copy(work / "home" / "data" / "application.db", work / "app-off")
     yield got, on, off, work / "home"
     on.close()
