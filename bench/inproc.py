@@ -1,10 +1,16 @@
 """Per-request CPU of one workload through the real ASGI app, in one process, no network.
 
 Not the same-run comparison with the node (bench/run.py): a quick before/after of one lever
-(the record cache, the shape cache) on the embedded sample chain, each variant in a fresh
-process. Prints CPU ms per request (all threads of the process) and wall ms.
+(the record cache, the shape cache, the IAVL fast-node index) on the embedded sample chain or
+a node home given with ``--home``, each variant in a fresh process. Prints CPU ms per request
+(all threads of the process) and wall ms.
 
     python -m bench.inproc W1 W4 W5 V --requests 400 --variants records,shapes
+    python -m bench.inproc A VL --home FAST_HOME --variants all,no-fast   # app state at the latest height
+
+``A`` and ``VL`` read application state at the latest height (no ``height:``), where a store
+with a valid fast-node index answers point reads with one get (tests/devnet/fast_chain.py
+makes such a home from any other).
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ QUERIES = {
     "W5": ("query W5($h: Int!) { validators(height: $h) { address votingPower proposerPriority staking { moniker operatorAddress tokens } } }", "h"),
     "V": ("query V($h: Int!) { validators(height: $h) { address votingPower } }", "h"),
     "S": ("{ status { latestHeight } }", None),
+    "A": ("query A($a: String!) { account(address: $a) { accountNumber sequence balances { denom amount } } }", "a"),
+    "VL": ("{ validators { address votingPower staking { moniker operatorAddress tokens } } }", None),
 }
 
 #: variant -> what it switches off (run in its own process)
@@ -37,18 +45,22 @@ VARIANTS = {
     "inline": "heights and hashes written inline, each text new (compiled plans by shape)",
     "inline-graphql-core": "inline, each text new, plans off (shape cache on)",
     "inline-no-shapes": "inline, each text new, plans off, shape cache off (full validation each time)",
+    "no-fast": "IAVL fast-node index unused: every app-state read walks its tree (storage/app/iavl_fast.py)",
 }
 
 
-def one(workload: str, variant: str, n: int, profile: str | None = None) -> dict:
+def one(workload: str, variant: str, n: int, profile: str | None = None, home: str | None = None) -> dict:
     from cometgraph.sample import sample_home
+    from cometgraph.storage.app.store import AppStore
     from cometgraph.storage.chain import Chain
     from cometgraph.storage.records import RecordCache
     from cometgraph.web.app import create_app
 
-    chain = Chain.from_home(sample_home(), snapshot_dir=tempfile.mkdtemp(prefix="cg-inproc-"))
+    chain = Chain.from_home(home or sample_home(), snapshot_dir=tempfile.mkdtemp(prefix="cg-inproc-"))
     if variant == "no-records":
         chain.records = RecordCache(0)
+    if variant == "no-fast":
+        AppStore.use_fast_index = False
     chain.open()
     app = create_app(chain)
     gql = app.state.graphql
@@ -100,13 +112,18 @@ def one(workload: str, variant: str, n: int, profile: str | None = None) -> dict
                 top, low = v.latest_height, v.earliest_height
             r = json.loads(await call(json.dumps({"query": '{ txs(query: "tx.height>0", first: 100) { nodes { hash } } }'}).encode()))
             hashes = [x["hash"] for x in r["data"]["txs"]["nodes"]]
+            addrs: list[str] = []
+            if workload == "A":  # every holder of inj (Injective's staking denom), module accounts included
+                q = '{ richList(denom: "inj", first: 100) { nodes { address } } }'
+                r = json.loads(await call(json.dumps({"query": q}).encode()))
+                addrs = [x["address"] for x in r["data"]["richList"]["nodes"]]
             query, var = QUERIES[workload]
             rnd = random.Random(1)
 
             def body() -> bytes:
                 if var is None:
                     return json.dumps({"query": query}).encode()
-                p = rnd.choice(hashes) if workload == "W4" else rnd.randint(max(low, 2), top)
+                p = rnd.choice(hashes) if workload == "W4" else rnd.choice(addrs) if workload == "A" else rnd.randint(max(low, 2), top)
                 if variant.startswith("inline"):
                     text = "{" + query.split("{", 1)[1].replace("$" + var, json.dumps(p))
                     return json.dumps({"query": text}).encode()
@@ -147,19 +164,19 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--profile", metavar="FILE", help="with --one: write a cProfile of the measured requests to FILE")
+    ap.add_argument("--home", help="a node home to read instead of the embedded sample chain (never written)")
     ap.add_argument("--one", nargs=2, metavar=("WORKLOAD", "VARIANT"), help=argparse.SUPPRESS)
     ns = ap.parse_args()
     if ns.one:
-        print(json.dumps(one(ns.one[0], ns.one[1], ns.requests, ns.profile)))
+        print(json.dumps(one(ns.one[0], ns.one[1], ns.requests, ns.profile, ns.home)))
         return 0
     print("| workload | variant | CPU ms/request | wall ms/request |\n|---|---|--:|--:|")
     for w in ns.workloads:
         for v in ns.variants.split(","):
             if v.startswith("inline") and QUERIES[w][1] is None:
                 continue
-            out = subprocess.run(
-                [sys.executable, "-m", "bench.inproc", "--one", w, v, "--requests", str(ns.requests)], capture_output=True, text=True, check=True
-            )
+            cmd = [sys.executable, "-m", "bench.inproc", "--one", w, v, "--requests", str(ns.requests)] + (["--home", ns.home] if ns.home else [])
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"| {w} | {v} | {r['cpu_ms']:.2f} | {r['wall_ms']:.2f} |", flush=True)
     return 0

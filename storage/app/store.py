@@ -55,6 +55,9 @@ def is_zero(cid: CommitID) -> bool:
 class AppStore:
     """Read-only view of one application.db snapshot: versions, commit infos, trees, app hashes."""
 
+    #: read through a store's fast-node index where its bytes say it is valid (False: always walk the tree)
+    use_fast_index: bool = True
+
     def __init__(self, kv: KV, cache: NodeCache | None = None) -> None:
         self.kv = kv
         self.db = kv.name
@@ -64,6 +67,8 @@ class AppStore:
         self._earliest: int | None = None
         #: decoded commit infos by version (a committed version never changes)
         self._infos: LRU[dict[str, CommitID]] = LRU(64)
+        #: opened trees by (store, version, fast): a committed version's root and index record never change
+        self._trees: LRU[IAVLTree] = LRU(256)
         self._amino: set[int] = set()  # versions whose commit info is amino (SDK ≤ 0.39)
         self._lock = threading.Lock()
 
@@ -167,14 +172,20 @@ class AppStore:
         ``Pruned`` for a version whose trees the node deleted.
         """
         self._check(version)
+        key = (store, version, self.use_fast_index)
+        tree = self._trees.get(key)
+        if tree is not None:
+            return tree
         try:
-            return IAVLTree.at(self.kv, store, version, cache=self.cache)
+            tree = IAVLTree.at(self.kv, store, version, cache=self.cache, fast=self.use_fast_index)
         except Pruned:
             if not self._has_store(store, version):
                 raise NotFound(f"application store {store!r} does not exist at version {version}") from None
             raise Pruned(f"application store {store}", version, self.earliest_version()) from None
         except NotFound:
             raise NotFound(f"application store {store!r} does not exist at version {version}") from None
+        self._trees.put(key, tree)
+        return tree
 
     def _root_hash(self, store: str, version: int, amino: bool) -> bytes:
         tree = self.tree(store, version)

@@ -255,3 +255,43 @@ async def test_account_txs_oldest_first(gql, oracle, heights):
     addr = oracle.workload["accounts"]["alice"]["address"]
     d = await gql.data("query($a: String!) { account(address: $a) { txs(first: 100, orderBy: ASC) { nodes { hash } } } }", {"a": addr})
     assert [n["hash"] for n in d["account"]["txs"]["nodes"]] == list(reversed(_history(oracle, addr, heights[-1])))
+
+
+W3 = (
+    "query($a: String!, $h: Int, $n: Int, $c: String) { account(address: $a, height: $h) { balances { denom amount } "
+    "delegations { validatorAddress shares balance { amount } } "
+    "unbondingDelegations { validatorAddress entries { creationHeight completionTime balance } } "
+    "txs(first: $n, after: $c) { nodes { hash height code } pageInfo { hasNextPage endCursor } } } }"
+)
+
+
+@pytest.mark.parametrize("at", ["latest", "an older height"])
+async def test_the_account_page_decodes_only_the_txs_it_shows(serve, oracle, heights, monkeypatch, at):
+    """W3 (bench/run.py, there with pages of 20): alice's history is named by many event keys
+    (message.sender, transfer.sender, coin_spent.spender, tx.acc_seq …); a page of 5 must
+    decode ~5 tx results, not a page per event key that names her."""
+    from cometgraph.storage import txindex
+
+    decoded: list[bytes] = []
+    parse_tx = txindex._parse_tx
+
+    def counting(hash: bytes, data: bytes):
+        decoded.append(bytes(hash))
+        return parse_tx(hash, data)
+
+    monkeypatch.setattr(txindex, "_parse_tx", counting)
+    client = await serve()  # a fresh app: no tx decoded before
+    addr = oracle.workload["accounts"]["alice"]["address"]
+    h = heights[-1] if at == "latest" else oracle.workload["notable_txs"]["edit_validator"]["height"]
+    matching = _history(oracle, addr, h)
+    assert len(matching) >= 15  # three pages at least
+    seen, after = [], None
+    for page in range(3):
+        decoded.clear()
+        r = (await client.post("/graphql", json={"query": W3, "variables": {"a": addr, "h": h, "n": 5, "c": after}})).json()
+        assert not r.get("errors"), r["errors"]
+        conn = r["data"]["account"]["txs"]
+        seen += [n["hash"] for n in conn["nodes"]]
+        assert len(decoded) <= 6, (page, len(decoded), len(set(decoded)))
+        after = conn["pageInfo"]["endCursor"]
+    assert seen == matching[:15]
