@@ -1,0 +1,223 @@
+"""CosmWasm over GraphQL against the node's own REST answers (the wasm chain,
+tests/devnet/make_wasm_chain.py): codes, contracts, history, raw and paged state, cw20
+(info, balances, allowances, holders ranked from ``all_accounts`` + ``balance``), cw721,
+a contract's txs, and the coded errors of bad input."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from cometgraph.storage.chain import Chain
+from cometgraph.web.app import create_app
+from tests.wasm_chain import smart_data, wasm_dir, wasm_oracle  # noqa: F401  (fixtures)
+
+from .conftest import GQL
+
+
+@pytest.fixture(scope="session")
+async def wgql(wasm_dir, tmp_path_factory):  # noqa: F811
+    chain = Chain.from_home(wasm_dir / "home", snapshot_dir=tmp_path_factory.mktemp("wasm-snaps")).open()
+    app = create_app(chain)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            yield GQL(c, chain)
+
+
+def heights(oracle) -> list[tuple[int, dict]]:
+    return [(int(h), rest) for h, rest in sorted(oracle["rest"].items(), key=lambda kv: int(kv[0]))]
+
+
+CONTRACT = """query($a: String!, $h: Int) { contract(address: $a, height: $h) {
+  address codeId creator admin label createdHeight createdTxIndex ibcPortId
+  history { operation codeId updatedHeight updatedTxIndex msg } } }"""
+
+
+async def test_contracts_and_their_history_equal_the_rest(wgql, wasm_oracle):  # noqa: F811
+    for h, rest in heights(wasm_oracle):
+        for text, answer in rest["contract"].items():
+            c = (await wgql.data(CONTRACT, {"a": text, "h": h}))["contract"]
+            info = answer["contract_info"]
+            assert c["address"] == text
+            assert (str(c["codeId"]), c["creator"], c["admin"] or "", c["label"], c["ibcPortId"] or "") == (
+                info["code_id"], info["creator"], info["admin"], info["label"], info["ibc_port_id"],
+            )  # fmt: skip
+            assert {"block_height": str(c["createdHeight"]), "tx_index": str(c["createdTxIndex"])} == info["created"]
+            want = [
+                {"operation": e["operation"], "codeId": int(e["code_id"]), "updatedHeight": int(e["updated"]["block_height"]),
+                 "updatedTxIndex": int(e["updated"]["tx_index"]), "msg": e["msg"]}
+                for e in rest["history"][text]["entries"]
+            ]  # fmt: skip
+            assert c["history"] == want
+
+
+async def test_codes_and_contract_lists_equal_the_rest(wgql, wasm_oracle):  # noqa: F811
+    q = """query($h: Int, $after: String) { codes(first: 1, after: $after, height: $h) {
+      pageInfo { hasNextPage endCursor } nodes { id checksum creator instantiatePermission
+        contracts(first: 100) { nodes { address } } } } }"""
+    for h, rest in heights(wasm_oracle):
+        got, after = [], None
+        while True:
+            page = (await wgql.data(q, {"h": h, "after": after}))["codes"]
+            got += page["nodes"]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        want = rest["codes"]["code_infos"]
+        assert [(str(c["id"]), c["checksum"], c["creator"], c["instantiatePermission"]) for c in got] == [
+            (c["code_id"], c["data_hash"], c["creator"], c["instantiate_permission"]) for c in want
+        ]
+        for c in got:
+            assert [x["address"] for x in c["contracts"]["nodes"]] == rest["code_contracts"][str(c["id"])]["contracts"]
+        one = await wgql.data("query($h: Int) { code(id: 99, height: $h) { id } }", {"h": h})
+        assert one["code"] is None and "no such code" in rest["code"]["99"]["message"]
+        for creator, answer in rest["creator_contracts"].items():
+            listed = await wgql.data(
+                "query($c: String, $h: Int) { contracts(creator: $c, height: $h, first: 100) { nodes { address } } }", {"c": creator, "h": h}
+            )
+            assert [x["address"] for x in listed["contracts"]["nodes"]] == answer["contract_addresses"]
+        every = await wgql.data("query($h: Int) { contracts(height: $h, first: 2) { pageInfo { hasNextPage } nodes { address } } }", {"h": h})
+        assert len(every["contracts"]["nodes"]) == 2 and every["contracts"]["pageInfo"]["hasNextPage"]
+
+
+async def test_state_pages_and_raw_values_equal_the_rest(wgql, wasm_oracle):  # noqa: F811
+    q = """query($a: String!, $h: Int, $after: String) { contract(address: $a, height: $h) {
+      state(first: 4, after: $after) { pageInfo { hasNextPage endCursor } nodes { key value keyText valueJson } } } }"""
+    for h, rest in heights(wasm_oracle):
+        for text, answer in rest["state"].items():
+            got, after = [], None
+            while True:
+                page = (await wgql.data(q, {"a": text, "h": h, "after": after}))["contract"]["state"]
+                got += page["nodes"]
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+            assert [(n["key"], n["value"]) for n in got] == [(m["key"], m["value"]) for m in answer["models"]]
+        raw = "query($a: String!, $h: Int, $k: String!) { contract(address: $a, height: $h) { raw(key: $k, encoding: BASE64) { value } } }"
+        for text, answers in rest["raw"].items():
+            for key_hex, answer in list(answers.items())[:6] + list(answers.items())[-1:]:
+                k = base64.b64encode(bytes.fromhex(key_hex)).decode()
+                entry = (await wgql.data(raw, {"a": text, "h": h, "k": k}))["contract"]["raw"]
+                assert (entry["value"] if entry else None) == answer["data"]
+
+
+async def test_state_under_a_prefix_and_text_keys(wgql, wasm_oracle):  # noqa: F811
+    text = wasm_oracle["workload"]["contracts"]["token_a"]
+    h = wasm_oracle["workload"]["heights"][-1]
+    models = wasm_oracle["rest"][str(h)]["state"][text]["models"]
+    q = """query($a: String!, $h: Int) { contract(address: $a, height: $h) {
+      balances: state(prefix: "000762616c616e6365", encoding: HEX, first: 100) { nodes { key valueJson } }
+      info: raw(key: "token_info") { keyText valueJson } } }"""
+    c = (await wgql.data(q, {"a": text, "h": h}))["contract"]
+    want = [m for m in models if m["key"].startswith("000762616C616E6365")]
+    assert [n["key"] for n in c["balances"]["nodes"]] == [m["key"] for m in want] and want
+    assert [n["valueJson"] for n in c["balances"]["nodes"]] == [base64.b64decode(m["value"]).decode().strip('"') for m in want]
+    token_info = smart_data(wasm_oracle["rest"][str(h)]["smart"][text]["token_info"])
+    assert c["info"]["keyText"] == "token_info"
+    assert {k: c["info"]["valueJson"][k] for k in token_info} == token_info
+
+
+CW20 = """query($a: String!, $h: Int) { contract(address: $a, height: $h) { cw721 { name }
+  cw20 { name symbol decimals totalSupply minter cap holders(first: 100) { nodes { address amount } } } } }"""
+
+
+async def test_cw20_views_equal_the_contract_queries(wgql, wasm_oracle):  # noqa: F811
+    for h, rest in heights(wasm_oracle):
+        for name in ("token_a", "token_b"):
+            text = wasm_oracle["workload"]["contracts"][name]
+            smart = rest["smart"][text]
+            c = (await wgql.data(CW20, {"a": text, "h": h}))["contract"]
+            assert c["cw721"] is None
+            t, info, minter = c["cw20"], smart_data(smart["token_info"]), smart_data(smart["minter"])
+            assert {k: t[k] for k in ("name", "symbol", "decimals")} == {k: info[k] for k in ("name", "symbol", "decimals")}
+            assert (t["totalSupply"], t["minter"], t["cap"]) == (info["total_supply"], minter["minter"], minter["cap"])
+            ranked = sorted(
+                ((-int(smart_data(smart["balance"][x])["balance"]), x) for x in smart_data(smart["all_accounts"])["accounts"]),
+            )
+            assert [(n["address"], n["amount"]) for n in t["holders"]["nodes"]] == [(x, str(-a)) for a, x in ranked]
+            fields = " ".join(f'b{i}: balance(address: "{x}")' for i, x in enumerate(smart["balance"]))
+            got = await wgql.data(f"query($a: String!, $h: Int) {{ contract(address: $a, height: $h) {{ cw20 {{ {fields} }} }} }}", {"a": text, "h": h})
+            assert list(got["contract"]["cw20"].values()) == [smart_data(a)["balance"] for a in smart["balance"].values()]
+
+
+async def test_cw20_allowances_and_holder_pages(wgql, wasm_oracle):  # noqa: F811
+    h = wasm_oracle["workload"]["heights"][-1]
+    text = wasm_oracle["workload"]["contracts"]["token_a"]
+    smart = wasm_oracle["rest"][str(h)]["smart"][text]
+    q = "query($a: String!, $o: String!, $s: String!) { contract(address: $a) { cw20 { allowance(owner: $o, spender: $s) { allowance expires } } } }"
+    checked = 0
+    for owner, answer in smart["all_allowances"].items():
+        for e in smart_data(answer)["allowances"]:
+            got = (await wgql.data(q, {"a": text, "o": owner, "s": e["spender"]}))["contract"]["cw20"]["allowance"]
+            assert got == {"allowance": e["allowance"], "expires": e["expires"]}
+            checked += 1
+    assert checked >= 2
+    assert (await wgql.data(q, {"a": text, "o": text, "s": text}))["contract"]["cw20"]["allowance"] is None
+    pq = "query($a: String!, $after: String) { contract(address: $a) { cw20 { holders(first: 2, after: $after) { pageInfo { hasNextPage endCursor } nodes { address } } } } }"
+    paged, after = [], None
+    while True:
+        page = (await wgql.data(pq, {"a": text, "after": after}))["contract"]["cw20"]["holders"]
+        paged += [n["address"] for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert sorted(paged) == sorted(smart_data(smart["all_accounts"])["accounts"]) and len(paged) == len(set(paged)) > 2
+
+
+async def test_cw721_views_equal_the_contract_queries(wgql, wasm_oracle):  # noqa: F811
+    text = wasm_oracle["workload"]["contracts"]["nft"]
+    q = """query($a: String!, $h: Int, $o: String) { contract(address: $a, height: $h) { cw20 { name }
+      cw721 { name symbol numTokens tokens(owner: $o, first: 100) { nodes { tokenId owner tokenUri extension approvals } } } } }"""
+    for h, rest in heights(wasm_oracle):
+        smart = rest["smart"][text]
+        c = (await wgql.data(q, {"a": text, "h": h}))["contract"]
+        assert c["cw20"] is None
+        col, info = c["cw721"], smart_data(smart["contract_info"])
+        assert (col["name"], col["symbol"], col["numTokens"]) == (info["name"], info["symbol"], smart_data(smart["num_tokens"])["count"])
+        assert [t["tokenId"] for t in col["tokens"]["nodes"]] == smart_data(smart["all_tokens"])["tokens"]
+        for t in col["tokens"]["nodes"]:
+            assert {"owner": t["owner"], "approvals": t["approvals"]} == smart_data(smart["owner_of"][t["tokenId"]])
+            assert {"token_uri": t["tokenUri"], "extension": t["extension"]} == smart_data(smart["nft_info"][t["tokenId"]])
+        for owner, answer in smart["tokens"].items():
+            mine = (await wgql.data(q, {"a": text, "h": h, "o": owner}))["contract"]["cw721"]["tokens"]["nodes"]
+            assert [t["tokenId"] for t in mine] == smart_data(answer)["tokens"]
+    one = 'query($a: String!) { contract(address: $a) { cw721 { a: token(id: "comet-1") { owner } b: token(id: "comet-404") { owner } } } }'
+    got = (await wgql.data(one, {"a": text}))["contract"]["cw721"]
+    h = wasm_oracle["workload"]["heights"][-1]
+    assert got["a"]["owner"] == smart_data(wasm_oracle["rest"][str(h)]["smart"][text]["owner_of"]["comet-1"])["owner"] and got["b"] is None
+
+
+async def test_contract_txs_are_the_txs_that_touched_it(wgql, wasm_oracle):  # noqa: F811
+    text = wasm_oracle["workload"]["contracts"]["token_b"]
+    q = "query($a: String!) { contract(address: $a) { txs(first: 100, orderBy: ASC) { nodes { hash height } } } }"
+    got = [n["hash"] for n in (await wgql.data(q, {"a": text}))["contract"]["txs"]["nodes"]]
+    want = [
+        t["hash"] for t in wasm_oracle["workload"]["workload_txs"]
+        if any(a["key"] == "_contract_address" and a["value"] == text and e["type"] in ("instantiate", "execute", "migrate")
+               for e in wasm_oracle["rest_txs"][t["hash"]]["tx_response"]["events"] for a in e["attributes"])
+    ]  # fmt: skip
+    assert got == want and len(want) >= 3
+
+
+async def test_bad_input_gets_coded_errors_and_unknowns_are_null(wgql, wasm_oracle):  # noqa: F811
+    text = wasm_oracle["workload"]["contracts"]["token_a"]
+    alice = wasm_oracle["workload"]["accounts"]["alice"]
+    assert (await wgql.data("query($a: String!) { contract(address: $a) { address } }", {"a": alice}))["contract"] is None
+    err = await wgql.error('{ contract(address: "cosmos1notanaddress") { address } }')
+    assert err["extensions"]["code"] == "BAD_INPUT"
+    err = await wgql.error('query($a: String!) { contract(address: $a) { raw(key: "zz", encoding: HEX) { value } } }', {"a": text})
+    assert err["extensions"]["code"] == "BAD_INPUT" and "hex" in err["message"]
+    err = await wgql.error('query($a: String!) { contract(address: $a) { raw(key: "@@", encoding: BASE64) { value } } }', {"a": text})
+    assert err["extensions"]["code"] == "BAD_INPUT"
+    err = await wgql.error('query($a: String!) { contract(address: $a) { cw20 { balance(address: "inj1xyz") } } }', {"a": text})
+    assert err["extensions"]["code"] == "BAD_INPUT"
+    err = await wgql.error("query($a: String!) { contract(address: $a) { state(first: 101) { nodes { key } } } }", {"a": text})
+    assert err["extensions"]["code"] == "LIMIT_EXCEEDED"
+    err = await wgql.error('query($a: String!) { contract(address: $a) { state(after: "nope") { nodes { key } } } }', {"a": text})
+    assert err["extensions"]["code"] == "BAD_INPUT"
+    latest = wasm_oracle["workload"]["latest_height"]
+    err = await wgql.error("query($a: String!, $h: Int) { contract(address: $a, height: $h) { address } }", {"a": text, "h": latest + 5})
+    assert err["extensions"]["code"] == "NOT_FOUND"
+    assert (await wgql.data('query($a: String!) { contract(address: $a) { raw(key: "no-such-key") { value } } }', {"a": text}))["contract"]["raw"] is None
