@@ -6,6 +6,7 @@ a contract's txs, and the coded errors of bad input."""
 from __future__ import annotations
 
 import base64
+import hashlib
 
 import httpx
 import pytest
@@ -221,3 +222,32 @@ async def test_bad_input_gets_coded_errors_and_unknowns_are_null(wgql, wasm_orac
     err = await wgql.error("query($a: String!, $h: Int) { contract(address: $a, height: $h) { address } }", {"a": text, "h": latest + 5})
     assert err["extensions"]["code"] == "NOT_FOUND"
     assert (await wgql.data('query($a: String!) { contract(address: $a) { raw(key: "no-such-key") { value } } }', {"a": text}))["contract"]["raw"] is None
+
+
+async def test_wasm_messages_decode_to_the_rest_json(wgql, wasm_oracle):  # noqa: F811
+    q = "query($h: String!) { tx(hash: $h) { messages { typeUrl json } } }"
+    types = set()
+    for t in wasm_oracle["workload"]["workload_txs"]:
+        want = wasm_oracle["rest_txs"][t["hash"]]["tx"]["body"]["messages"]
+        got = [m["json"] for m in (await wgql.data(q, {"h": t["hash"]}))["tx"]["messages"]]
+        for g, w in zip(got, want, strict=True):
+            if isinstance(w.get("wasm_byte_code"), dict):  # the oracle keeps the upload's sha256, not its 1 MB of base64
+                g = {**g, "wasm_byte_code": {"sha256": hashlib.sha256(base64.b64decode(g["wasm_byte_code"])).hexdigest()}}
+            assert g == w
+            types.add(w["@type"])
+    assert {
+        f"/cosmwasm.wasm.v1.Msg{n}"
+        for n in ("StoreCode", "InstantiateContract", "InstantiateContract2", "ExecuteContract", "MigrateContract", "UpdateAdmin", "ClearAdmin")
+    } <= types
+
+
+async def test_wasm_events_are_searchable_like_any_other(wgql, wasm_oracle):  # noqa: F811
+    text = wasm_oracle["workload"]["contracts"]["nft"]
+    q = "query($q: String!) { txs(query: $q, first: 100, orderBy: ASC) { nodes { hash } } }"
+    got = [n["hash"] for n in (await wgql.data(q, {"q": f"wasm._contract_address='{text}'"}))["txs"]["nodes"]]
+    want = [
+        t["hash"] for t in wasm_oracle["workload"]["workload_txs"]
+        if any(e["type"] == "wasm" and {"key": "_contract_address", "value": text, "index": True} in e["attributes"]
+               for e in wasm_oracle["rest_txs"][t["hash"]]["tx_response"]["events"])
+    ]  # fmt: skip
+    assert got == want and len(want) >= 5
