@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -19,11 +19,13 @@ from cometgraph.storage.app.cw_tokens import Cw20Info, Cw721Info, CwTokens, Nft
 from cometgraph.storage.app.wasm import Code, Contract, HistoryEntry, WasmReader
 from cometgraph.storage.codec import bech32
 from cometgraph.storage.errors import InvalidInput
+from cometgraph.storage.models import Event
 
 from . import app as A
 from .blocks import Page
 from .context import Context
-from .inputs import decode_cursor, encode_cursor, page_size
+from .inputs import LimitExceeded, decode_cursor, encode_cursor, page_size
+from .subscriptions import new_txs
 from .txs import TxRef
 from .whales import MAX_RANKED, Holder, _rank_page
 
@@ -229,3 +231,58 @@ def address_text(ctx: Context) -> Callable[[bytes], str]:
     """Address bytes → bech32 text with the chain's account prefix (contracts print so)."""
     hrp = A.readers(ctx).prefixes.account
     return lambda addr: bech32.encode(hrp, addr)
+
+
+#: contracts ``Account.cw20Balances`` looks at, at most, per height (each costs a few reads once)
+MAX_CW20_SCAN = 10_000
+
+
+async def cw20_balances_of(ctx: Context, holder: str, version: int) -> list[tuple[bytes, Cw20Info, int]]:
+    """(token, info, amount) of every cw20-shaped contract where ``holder`` has a non-zero
+    balance, by token address. Which contracts are cw20-shaped is worked out once per height
+    (every contract's ``token_info`` read; refused past ``MAX_CW20_SCAN`` contracts) and
+    cached; then each costs one read per request."""
+    _, w = _wasm(ctx)
+    tokens = CwTokens(w)
+
+    def scan() -> list[tuple[bytes, Cw20Info]]:
+        found: list[tuple[bytes, Cw20Info]] = []
+        after: bytes | None = None
+        seen = 0
+        while batch := w.contracts(version, after, 500):
+            seen += len(batch)
+            if seen > MAX_CW20_SCAN:
+                raise LimitExceeded(f"this chain has more than {MAX_CW20_SCAN:,} contracts: too many to look for cw20 balances in")
+            for c in batch:
+                info = tokens.cw20_info(c.address, version)
+                if info is not None:
+                    found.append((c.address, info))
+            after = batch[-1].address
+        return found
+
+    def balances() -> list[tuple[bytes, Cw20Info, int]]:
+        cw20s = ctx.chain.rankings.get_or_compute(("cw20-tokens", version), scan)
+        out = []
+        for addr, info in cw20s:
+            amount = tokens.cw20_balance(addr, holder, version)
+            if amount:
+                out.append((addr, info, amount))
+        return out
+
+    return await run_in_threadpool(balances)
+
+
+def is_contract_event(event_type: str) -> bool:
+    """The events a contract emits itself: ``wasm`` and custom ``wasm-<name>``."""
+    return event_type == "wasm" or event_type.startswith("wasm-")
+
+
+async def new_contract_events(ctx: Context, contract: str | None) -> AsyncIterator[tuple[TxRef, Event]]:
+    """(tx, event) of every contract event in every new block, optionally of one contract."""
+    if contract is not None:
+        A.readers(ctx).account_address(contract)  # BAD_INPUT before any block arrives
+    query = f"wasm._contract_address='{contract}'" if contract is not None else "wasm._contract_address EXISTS"
+    async for ref in new_txs(ctx, query):
+        for e in ref.result.events if ref.result is not None else ():
+            if is_contract_event(e.type) and (contract is None or any(a.key == "_contract_address" and a.value == contract for a in e.attributes)):
+                yield ref, e

@@ -138,3 +138,19 @@ class Cw721Collection:
         page = await R.cw721_tokens(info.context, self._addr, owner, first, after, self._version)
         edges = [Cw721TokenEdge(cursor=c, node=Cw721Token.make(t)) for c, t in zip(page.cursors, page.items)]
         return Cw721TokenConnection(edges=edges, page_info=make_page_info(page))
+
+
+@strawberry.type(description="An address's balance of one cw20 token.")
+class Cw20Balance:
+    contract: str = strawberry.field(description="The token contract's address (bech32).")
+    token: Cw20Token = strawberry.field(description="The token (at the same height).")
+    balance: BigInt = strawberry.field(description="The address's balance, in base units (never 0 here).")
+
+
+async def cw20_balances(info: Info, address: str, version: int) -> list[Cw20Balance]:
+    """``Account.cw20Balances``: kept here so that the account type stays a thin caller."""
+    encode = R.address_text(info.context)
+    return [
+        Cw20Balance(contract=encode(addr), token=Cw20Token.make(t, addr, version), balance=BigInt(amount))
+        for addr, t, amount in await R.cw20_balances_of(info.context, address, version)
+    ]

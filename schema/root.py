@@ -40,7 +40,7 @@ from .scalars import SCALARS, BigInt
 from .status import Status
 from .tx import Tx, TxConnection
 from .validator import Validator
-from .wasm import Code, CodeConnection, Contract, ContractConnection, make_contract
+from .wasm import Code, CodeConnection, Contract, ContractConnection, ContractEvent, make_contract
 from .whales import HolderConnection, StakingFlow, StakingFlowConnection
 
 
@@ -345,6 +345,13 @@ class Subscription:
     ) -> AsyncGenerator[Tx, None]:
         async for ref in subscription_resolvers.new_txs(info.context, query):
             yield Tx(_ref=ref)
+
+    @strawberry.subscription(description="Every event contracts emit (`wasm`, `wasm-<name>`) in every new block, optionally of one contract.")
+    async def new_contract_events(
+        self, info: Info, contract: Annotated[str | None, arg("Only this contract's events (bech32); default every contract's.")] = None
+    ) -> AsyncGenerator[ContractEvent, None]:
+        async for ref, event in wasm_resolvers.new_contract_events(info.context, contract):
+            yield ContractEvent.make(ref, event)
 
 
 def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawberry.Schema:

@@ -12,10 +12,10 @@ from strawberry.types import Info
 
 from cometgraph.resolvers import wasm as R
 
-from .common import PAGE, Order, PageInfo, b64, hexu, make_page_info
+from .common import PAGE, EventAttribute, Order, PageInfo, b64, hexu, make_page_info
 from .cw import Cw20Token, Cw721Collection
 from .scalars import JSON
-from .tx import TxConnection
+from .tx import Tx, TxConnection
 
 
 def _arg(description: str) -> Any:
@@ -250,3 +250,18 @@ class CodeConnection:
     def from_page(cls, page: Any, version: int) -> CodeConnection:
         edges = [CodeEdge(cursor=cur, node=Code(id=c.id, _c=c, _version=version)) for cur, c in zip(page.cursors, page.items)]
         return cls(edges=edges, page_info=make_page_info(page))
+
+
+@strawberry.type(description="An event a contract emitted (`wasm` or `wasm-<name>`) in a tx of a new block.")
+class ContractEvent:
+    contract: str = strawberry.field(description="The emitting contract (its `_contract_address` attribute).")
+    type: str = strawberry.field(description='The event type: "wasm" or "wasm-<name>".')
+    attributes: list[EventAttribute] = strawberry.field(description="Its attributes, in the node's order.")
+    height: int = strawberry.field(description="Height of the block holding the tx.")
+    tx: Tx = strawberry.field(description="The tx whose execution emitted it.")
+
+    @classmethod
+    def make(cls, ref: Any, e: Any) -> ContractEvent:
+        contract = next((a.value for a in e.attributes if a.key == "_contract_address"), "")
+        attrs = [EventAttribute(key=a.key, value=a.value, index=a.index) for a in e.attributes]
+        return cls(contract=contract, type=e.type, attributes=attrs, height=ref.height, tx=Tx(_ref=ref))

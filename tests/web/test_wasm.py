@@ -5,6 +5,7 @@ a contract's txs, and the coded errors of bad input."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from cometgraph.storage.chain import Chain
+from cometgraph.storage.codec import bech32
 from cometgraph.web.app import create_app
 from tests.wasm_chain import smart_data, wasm_dir, wasm_oracle  # noqa: F401  (fixtures)
 
@@ -251,3 +253,88 @@ async def test_wasm_events_are_searchable_like_any_other(wgql, wasm_oracle):  # 
                for e in wasm_oracle["rest_txs"][t["hash"]]["tx_response"]["events"])
     ]  # fmt: skip
     assert got == want and len(want) >= 5
+
+
+async def test_account_cw20_balances_are_every_token_it_holds(wgql, wasm_oracle):  # noqa: F811
+    q = "query($a: String!, $h: Int) { account(address: $a, height: $h) { cw20Balances { contract balance token { symbol } } } }"
+    tokens = {wasm_oracle["workload"]["contracts"][n]: n for n in ("token_a", "token_b")}
+    nonzero = 0
+    for h, rest in heights(wasm_oracle):
+        for holder in wasm_oracle["workload"]["accounts"].values():
+            acc = (await wgql.data(q, {"a": holder, "h": h}))["account"]
+            got = [(b["contract"], b["balance"], b["token"]["symbol"]) for b in (acc or {"cw20Balances": []})["cw20Balances"]]
+            want = []
+            for text in sorted(tokens, key=lambda t: bech32.decode(t)[1]):  # by address bytes
+                amount = smart_data(rest["smart"][text]["balance"][holder])["balance"]
+                if amount != "0":
+                    want.append((text, amount, smart_data(rest["smart"][text]["token_info"])["symbol"]))
+            assert got == want
+            nonzero += len(want)
+    assert nonzero >= 6
+
+
+@pytest.fixture(scope="module")
+def wasm_server(wasm_dir, tmp_path_factory):  # noqa: F811
+    from tests.support import serve_in_thread
+
+    chain = Chain.from_home(wasm_dir / "home", snapshot_dir=tmp_path_factory.mktemp("wasm-sub-snaps")).open()
+    app = create_app(chain)
+    with serve_in_thread(app) as port:
+        yield app, f"ws://127.0.0.1:{port}/graphql"
+
+
+def contract_events(oracle: dict, contract: str | None) -> list[tuple[str, str, str]]:
+    """(tx hash, contract, event type) of every contract event, in chain order, from the REST's tx answers."""
+    out = []
+    for t in sorted(oracle["workload"]["workload_txs"], key=lambda t: (t["height"], t["index"])):
+        for e in oracle["rest_txs"][t["hash"]]["tx_response"]["events"]:
+            addr = next((a["value"] for a in e["attributes"] if a["key"] == "_contract_address"), None)
+            if (e["type"] == "wasm" or e["type"].startswith("wasm-")) and contract in (None, addr):
+                out.append((t["hash"], addr, e["type"]))
+    return out
+
+
+@pytest.mark.parametrize("which", [None, "stake"])
+async def test_new_contract_events_stream_every_contract_event(wasm_server, wasm_oracle, which):  # noqa: F811
+    from tests.web.test_subscriptions import Client, _wait_subscribers, publish
+
+    app, url = wasm_server
+    contract = wasm_oracle["workload"]["contracts"][which] if which else None
+    want = contract_events(wasm_oracle, contract)
+    assert len(want) >= (1 if which else 15)
+    for _ in range(250):  # the previous test's subscription ends when its socket closes
+        if app.state.broadcaster.subscribers == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert app.state.broadcaster.subscribers == 0
+    client = await Client.connect(url)
+    try:
+        sid = await client.subscribe(
+            "subscription($c: String) { newContractEvents(contract: $c) { contract type height tx { hash } attributes { key value } } }", {"c": contract}
+        )
+        await _wait_subscribers(app, 1)  # subscribed before the heights are published
+        publish(app, range(1, wasm_oracle["workload"]["latest_height"] + 1))
+        got = []
+        while len(got) < len(want):
+            msg = await client.recv()
+            assert msg["type"] == "next" and msg["id"] == sid, msg
+            e = msg["payload"]["data"]["newContractEvents"]
+            got.append((e["tx"]["hash"], e["contract"], e["type"]))
+        assert got == want
+    finally:
+        await client.ws.close()
+
+
+async def test_new_contract_events_refuse_a_bad_address(wasm_server):
+    from tests.web.test_subscriptions import Client
+
+    _, url = wasm_server
+    client = await Client.connect(url)
+    try:
+        await client.subscribe('subscription { newContractEvents(contract: "inj1bad") { type } }')
+        msg = await client.recv()
+        assert msg["type"] in ("next", "error"), msg
+        errors = msg["payload"]["errors"] if msg["type"] == "next" else msg["payload"]
+        assert errors[0]["extensions"]["code"] == "BAD_INPUT"
+    finally:
+        await client.ws.close()
