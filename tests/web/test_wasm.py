@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+from pathlib import Path
 
 import httpx
 import pytest
@@ -338,3 +339,23 @@ async def test_new_contract_events_refuse_a_bad_address(wasm_server):
         assert errors[0]["extensions"]["code"] == "BAD_INPUT"
     finally:
         await client.ws.close()
+
+
+async def test_the_readme_example_runs_and_ranks_the_holders(wgql, wasm_oracle):  # noqa: F811
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### CosmWasm contracts and tokens", 1)[1]
+    query = section.split("```graphql", 1)[1].split("```", 1)[0]
+    w = wasm_oracle["workload"]
+    h = w["heights"][-1]
+    token, alice, bob = w["contracts"]["token_a"], w["accounts"]["alice"], w["accounts"]["bob"]
+    query = query.replace('contract(address: "inj1…", height: 42)', f'contract(address: "{token}", height: {h})')
+    query = query.replace('balance(address: "inj1…")', f'balance(address: "{bob}")')
+    query = query.replace('allowance(owner: "inj1…", spender: "inj1…")', f'allowance(owner: "{alice}", spender: "{bob}")')
+    query = query.replace('account(address: "inj1…")', f'account(address: "{bob}")')
+    assert "inj1…" not in query
+    data = await wgql.data(query)
+    smart = wasm_oracle["rest"][str(h)]["smart"][token]
+    top = sorted((-int(smart_data(smart["balance"][x])["balance"]), x) for x in smart_data(smart["all_accounts"])["accounts"])[:10]
+    assert [(n["address"], n["amount"]) for n in data["contract"]["cw20"]["holders"]["nodes"]] == [(x, str(-a)) for a, x in top]
+    assert data["contract"]["cw20"]["balance"] == smart_data(smart["balance"][bob])["balance"]
+    assert len(data["contract"]["state"]["nodes"]) == len(smart_data(smart["all_accounts"])["accounts"])
