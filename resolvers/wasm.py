@@ -31,6 +31,8 @@ from .whales import MAX_RANKED, Holder, _rank_page
 
 #: event types whose ``_contract_address`` names the contract a tx instantiated, executed or migrated
 CONTRACT_EVENTS = ("instantiate", "execute", "migrate")
+#: index entries one ``contracts(codeId:, creator:)`` request looks at, at most
+SCAN_BUDGET = 5_000
 ENCODINGS = ("UTF8", "HEX", "BASE64")
 
 
@@ -98,38 +100,47 @@ async def contract(ctx: Context, address: str, height: int | None) -> tuple[int,
 
 
 async def contracts(ctx: Context, code_id: int | None, creator: str | None, first: int | None, after: str | None, height: int | None) -> tuple[int, Page]:
-    """All contracts by address bytes; of a code or of a creator in creation order (both: the
-    code's, keeping the creator's)."""
+    """All contracts by address bytes; of a code or of a creator in creation order. Both: the
+    code's contracts, keeping the creator's, looking at no more than ``SCAN_BUDGET`` of them
+    per request (then the page ends early, ``endCursor`` resuming where the scan stopped)."""
     r, w = _wasm(ctx)
     version = r.version(height)
     n = page_size(first)
-    creator_bytes = r.account_address(creator) if creator is not None else None
-    kind = f"contracts/{code_id}/{creator}/{version}"
-    start = _bytes_cursor(kind, after)
-
-    def fetch() -> list[tuple[bytes, object]]:
-        if code_id is None and creator_bytes is None:
-            return [(c.address, c) for c in w.contracts(version, start, n + 1)]
-        rows: list[tuple[bytes, object]] = []
-        cursor = start
-        while len(rows) <= n:
-            if code_id is not None:
-                batch = w.contracts_of_code(code_id, version, cursor, 100)
-            else:
-                assert creator_bytes is not None
-                batch = w.contracts_of_creator(creator_bytes, version, cursor, 100)
-            for key, addr in batch:
-                c = w.contract(addr, version)
-                if c is not None and (creator is None or c.creator == creator):
-                    rows.append((key, c))
-            if len(batch) < 100:
-                break
-            cursor = batch[-1][0]
-        return rows
-
     if code_id is not None and code_id < 0:
         raise InvalidInput(f"a code id is ≥ 0; got {code_id}")
-    return version, _keyed_page(kind, await run_in_threadpool(fetch), n, after)
+    creator_bytes = r.account_address(creator) if creator is not None else None
+    creator_text = bech32.encode(r.prefixes.account, creator_bytes) if creator_bytes is not None else None
+    kind = f"contracts/{code_id}/{creator_text}/{version}"
+    start = _bytes_cursor(kind, after)
+
+    def fetch() -> Page:
+        if code_id is None and creator_bytes is None:
+            return _keyed_page(kind, [(c.address, c) for c in w.contracts(version, start, n + 1)], n, after)
+        rows: list[tuple[bytes, object]] = []
+        cursor, scanned, exhausted = start, 0, False
+        while len(rows) <= n and scanned < SCAN_BUDGET:
+            want = min(100, SCAN_BUDGET - scanned)
+            if code_id is not None:
+                batch = w.contracts_of_code(code_id, version, cursor, want)
+            else:
+                assert creator_bytes is not None
+                batch = w.contracts_of_creator(creator_bytes, version, cursor, want)
+            for key, addr in batch:
+                scanned, cursor = scanned + 1, key
+                c = w.contract(addr, version)
+                if c is not None and (creator_text is None or c.creator == creator_text):
+                    rows.append((key, c))
+                    if len(rows) > n:
+                        break
+            if len(batch) < want:
+                exhausted = True
+                break
+        page = _keyed_page(kind, rows, n, after)
+        if len(rows) <= n and not exhausted:  # the budget ran out first: resume after the last entry looked at
+            return Page(page.items, page.cursors, has_next=True, end_cursor=encode_cursor(kind, (cursor or b"").hex()), has_previous=after is not None)
+        return page
+
+    return version, await run_in_threadpool(fetch)
 
 
 async def history(ctx: Context, addr: bytes, version: int) -> list[HistoryEntry]:

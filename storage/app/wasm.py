@@ -106,7 +106,11 @@ class WasmReader(ModuleReader):
     def _detect(self, tree: IAVLTree) -> None:
         return None
 
-    def _tree(self, version: int) -> IAVLTree:
+    def _tree(self, version: int) -> IAVLTree | None:
+        """The store's tree; None on a chain (or at a version) without x/wasm, so that
+        every lookup there is simply empty rather than an error."""
+        if self.app.is_amino(version) or self.store not in self.app.commit_info(version):
+            return None
         return self._open(version)[0]
 
     # ---------------------------------------------------------------- codes
@@ -117,7 +121,8 @@ class WasmReader(ModuleReader):
 
     def code(self, code_id: int, version: int) -> Code | None:
         key = CODE + u64(code_id)
-        raw = self._tree(version).get(key)
+        tree = self._tree(version)
+        raw = tree.get(key) if tree is not None else None
         return None if raw is None else self._code(code_id, raw, key)
 
     def codes(self, version: int, after: int | None = None, limit: int = 20) -> list[Code]:
@@ -125,8 +130,9 @@ class WasmReader(ModuleReader):
         start = CODE + (u64(after + 1) if after is not None and after < _MAX_U64 else b"")
         if after is not None and after >= _MAX_U64:
             return []
-        out = []
-        for key, raw in self._tree(version).iterate(start, prefix_end(CODE)):
+        out: list[Code] = []
+        tree = self._tree(version)
+        for key, raw in tree.iterate(start, prefix_end(CODE)) if tree is not None else ():
             out.append(self._code(int.from_bytes(key[1:9], "big"), raw, key))
             if len(out) >= limit:
                 break
@@ -139,14 +145,16 @@ class WasmReader(ModuleReader):
 
     def contract(self, address: bytes, version: int) -> Contract | None:
         key = CONTRACT + check_address(address)
-        raw = self._tree(version).get(key)
+        tree = self._tree(version)
+        raw = tree.get(key) if tree is not None else None
         return None if raw is None else self._contract(bytes(address), raw, key)
 
     def contracts(self, version: int, after: bytes | None = None, limit: int = 20) -> list[Contract]:
         """Every contract, by address bytes."""
         start = CONTRACT + after + b"\x00" if after is not None else CONTRACT
-        out = []
-        for key, raw in self._tree(version).iterate(start, prefix_end(CONTRACT)):
+        out: list[Contract] = []
+        tree = self._tree(version)
+        for key, raw in tree.iterate(start, prefix_end(CONTRACT)) if tree is not None else ():
             out.append(self._contract(key[1:], raw, key))
             if len(out) >= limit:
                 break
@@ -155,8 +163,9 @@ class WasmReader(ModuleReader):
     def _index(self, prefix: bytes, version: int, after: bytes | None, limit: int) -> list[tuple[bytes, bytes]]:
         """(position ‖ address suffix, address) of an index, in creation order."""
         start = prefix + after + b"\x00" if after is not None else prefix
-        out = []
-        for key, _ in self._tree(version).iterate(start, prefix_end(prefix)):
+        out: list[tuple[bytes, bytes]] = []
+        tree = self._tree(version)
+        for key, _ in tree.iterate(start, prefix_end(prefix)) if tree is not None else ():
             suffix = key[len(prefix) :]
             out.append((suffix, suffix[_POS:]))
             if len(out) >= limit:
@@ -175,8 +184,9 @@ class WasmReader(ModuleReader):
     def history(self, address: bytes, version: int) -> list[HistoryEntry]:
         """The contract's code history (init, migrations), oldest first."""
         prefix = HISTORY + check_address(address)
-        out = []
-        for key, raw in self._tree(version).iterate_prefix(prefix):
+        out: list[HistoryEntry] = []
+        tree = self._tree(version)
+        for key, raw in tree.iterate_prefix(prefix) if tree is not None else ():
             if len(key) != len(prefix) + 8:
                 continue  # another contract whose address starts with this one
             m = parse(pb.ContractCodeHistoryEntry, raw, self.app.db, self._key(key))
@@ -187,7 +197,9 @@ class WasmReader(ModuleReader):
     # ---------------------------------------------------------------- contract storage
     def raw(self, address: bytes, key: bytes, version: int) -> bytes | None:
         """One value of the contract's own storage; None when unset (the REST's ``data: null``)."""
-        return self._tree(version).get(CONTRACT_STORE + check_address(address) + key)
+        address = check_address(address)
+        tree = self._tree(version)
+        return tree.get(CONTRACT_STORE + address + key) if tree is not None else None
 
     def state(self, address: bytes, version: int, prefix: bytes = b"", after: bytes | None = None, limit: int = 20) -> list[tuple[bytes, bytes]]:
         """(key, value) of the contract's storage under ``prefix``, key order, after ``after``."""
@@ -203,7 +215,8 @@ class WasmReader(ModuleReader):
         start = base + (after + b"\x00" if after is not None else prefix)
         end = prefix_end(base + prefix) if (base + prefix) else None
         n = 0
-        for key, value in self._tree(version).iterate(start, end):
+        tree = self._tree(version)
+        for key, value in tree.iterate(start, end) if tree is not None else ():
             yield key[len(base) :], value
             n += 1
             if limit is not None and n >= limit:

@@ -227,3 +227,18 @@ def test_only_token_shaped_state_gets_a_token_view(tokens, wasm_oracle):  # noqa
     assert tokens.cw20_info(addr(c["stake"]), h) is None and tokens.cw721_info(addr(c["stake"]), h) is None
     assert tokens.cw721_info(addr(c["token_a"]), h) is None
     assert tokens.cw20_info(addr(c["nft"]), h) is None
+
+
+def test_a_chain_without_wasm_has_no_codes_or_contracts(legacy_data, tmp_path):
+    """tm034 (SDK 0.44, no x/wasm): every lookup is empty, not an error."""
+    from .conftest import TM034
+
+    dst = tmp_path / "application.db"
+    shutil.copytree(legacy_data(TM034) / "application.db", dst)
+    app = AppStore(LevelDB(dst))
+    reader = WasmReader(app)
+    v = app.latest_version()
+    assert "wasm" not in app.commit_info(v)
+    assert reader.codes(v) == [] and reader.code(1, v) is None and reader.contracts(v) == []
+    assert reader.contract(b"\x01" * 20, v) is None and reader.raw(b"\x01" * 20, b"k", v) is None and reader.state(b"\x01" * 20, v) == []
+    assert CwTokens(reader).cw20_info(b"\x01" * 20, v) is None

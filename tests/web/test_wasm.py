@@ -82,6 +82,14 @@ async def test_codes_and_contract_lists_equal_the_rest(wgql, wasm_oracle):  # no
                 "query($c: String, $h: Int) { contracts(creator: $c, height: $h, first: 100) { nodes { address } } }", {"c": creator, "h": h}
             )
             assert [x["address"] for x in listed["contracts"]["nodes"]] == answer["contract_addresses"]
+        for cid in rest["code_contracts"]:  # both filters: the code's contracts, the creator's only
+            for creator, answer in rest["creator_contracts"].items():
+                both = await wgql.data(
+                    "query($i: Int, $c: String, $h: Int) { contracts(codeId: $i, creator: $c, height: $h) { nodes { address } } }",
+                    {"i": int(cid), "c": creator, "h": h},
+                )
+                mine = set(answer["contract_addresses"])
+                assert [x["address"] for x in both["contracts"]["nodes"]] == [x for x in rest["code_contracts"][cid].get("contracts", []) if x in mine]
         every = await wgql.data("query($h: Int) { contracts(height: $h, first: 2) { pageInfo { hasNextPage } nodes { address } } }", {"h": h})
         assert len(every["contracts"]["nodes"]) == 2 and every["contracts"]["pageInfo"]["hasNextPage"]
 
@@ -359,3 +367,24 @@ async def test_the_readme_example_runs_and_ranks_the_holders(wgql, wasm_oracle):
     assert [(n["address"], n["amount"]) for n in data["contract"]["cw20"]["holders"]["nodes"]] == [(x, str(-a)) for a, x in top]
     assert data["contract"]["cw20"]["balance"] == smart_data(smart["balance"][bob])["balance"]
     assert len(data["contract"]["state"]["nodes"]) == len(smart_data(smart["all_accounts"])["accounts"])
+
+
+async def test_a_filtered_contract_scan_past_its_budget_resumes_from_the_end_cursor(wgql, wasm_oracle, monkeypatch):  # noqa: F811
+    from cometgraph.resolvers import wasm as wasm_resolvers
+
+    monkeypatch.setattr(wasm_resolvers, "SCAN_BUDGET", 1)
+    h = wasm_oracle["workload"]["heights"][-1]
+    bob = wasm_oracle["workload"]["accounts"]["bob"]
+    q = "query($c: String, $h: Int, $after: String) { contracts(codeId: 1, creator: $c, height: $h, after: $after) { pageInfo { hasNextPage endCursor } nodes { address } } }"
+    got, after, pages = [], None, 0
+    while True:
+        page = (await wgql.data(q, {"c": bob, "h": h, "after": after}))["contracts"]
+        got += [x["address"] for x in page["nodes"]]
+        pages += 1
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    rest = wasm_oracle["rest"][str(h)]
+    mine = set(rest["creator_contracts"][bob]["contract_addresses"])
+    assert got == [x for x in rest["code_contracts"]["1"]["contracts"] if x in mine] and got
+    assert pages >= len(rest["code_contracts"]["1"]["contracts"])  # one entry looked at per request
