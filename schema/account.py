@@ -20,6 +20,7 @@ from .scalars import JSON, BigInt, DateTime
 from .tx import TxConnection
 
 if TYPE_CHECKING:
+    from .cw import Cw20Balance
     from .whales import DelegationConnection
 
 
@@ -389,3 +390,9 @@ class Account:
         order_by: Annotated[Order, strawberry.argument(description="DESC (default): newest first; ASC: oldest first.")] = Order.DESC,
     ) -> TxConnection:
         return TxConnection.from_page(await R.account_txs(info.context, self.address, self._version, first, after, order_by.value))
+
+    @strawberry.field(description="Its non-zero balance in every cw20-shaped contract at this height, by token address (see `Contract.cw20`).")
+    async def cw20_balances(self, info: Info) -> list[Annotated[Cw20Balance, strawberry.lazy(".cw")]]:
+        from .cw import cw20_balances
+
+        return await cw20_balances(info, self.address, self._version)

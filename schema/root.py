@@ -23,6 +23,7 @@ from cometgraph.resolvers import status as status_resolvers
 from cometgraph.resolvers import subscriptions as subscription_resolvers
 from cometgraph.resolvers import txs as tx_resolvers
 from cometgraph.resolvers import validators as validator_resolvers
+from cometgraph.resolvers import wasm as wasm_resolvers
 from cometgraph.resolvers import whales as whale_resolvers
 from cometgraph.resolvers.inputs import height_range
 from cometgraph.resolvers.whales import MAX_RANKED, SCAN_BUDGET
@@ -39,6 +40,7 @@ from .scalars import SCALARS, BigInt
 from .status import Status
 from .tx import Tx, TxConnection
 from .validator import Validator
+from .wasm import Code, CodeConnection, Contract, ContractConnection, ContractEvent, make_contract
 from .whales import HolderConnection, StakingFlow, StakingFlowConnection
 
 
@@ -263,6 +265,55 @@ class AppQuery:
             info.context.volatile()
         return [coin(c) for c in await account_resolvers.supply(info.context, height)]
 
+    @strawberry.field(description="Uploaded CosmWasm code by id at a height (default latest); null when unknown.")
+    async def code(self, info: Info, id: Annotated[int, arg("The code id.")], height: Annotated[int | None, arg(APP_HEIGHT)] = None) -> Code | None:
+        if height is None:
+            info.context.volatile()
+        version, c = await wasm_resolvers.code(info.context, id, height)
+        return Code(id=c.id, _c=c, _version=version) if c is not None else None
+
+    @strawberry.field(description=f"Uploaded CosmWasm codes by id at a height (default latest), keyset-paged ({PAGE}).")
+    async def codes(
+        self,
+        info: Info,
+        first: Annotated[int | None, arg(f"Page size ({PAGE}).")] = None,
+        after: Annotated[str | None, arg("A cursor of this same list (same height).")] = None,
+        height: Annotated[int | None, arg(APP_HEIGHT)] = None,
+    ) -> CodeConnection:
+        if height is None:
+            info.context.volatile()
+        version, page = await wasm_resolvers.codes(info.context, first, after, height)
+        return CodeConnection.from_page(page, version)
+
+    @strawberry.field(description="A CosmWasm contract at a height (default latest); null when no contract has this address then.")
+    async def contract(
+        self,
+        info: Info,
+        address: Annotated[str, arg("The contract's bech32 address (20 or 32 bytes); any other text is BAD_INPUT.")],
+        height: Annotated[int | None, arg(APP_HEIGHT)] = None,
+    ) -> Contract | None:
+        if height is None:
+            info.context.volatile()
+        version, c = await wasm_resolvers.contract(info.context, address, height)
+        return make_contract(c, version, wasm_resolvers.address_text(info.context)) if c is not None else None
+
+    @strawberry.field(
+        description=f"CosmWasm contracts at a height (default latest): all by address bytes, or of a code and/or creator in creation order; keyset-paged ({PAGE})."
+    )
+    async def contracts(
+        self,
+        info: Info,
+        code_id: Annotated[int | None, arg("Only contracts running this code.")] = None,
+        creator: Annotated[str | None, arg("Only contracts this address instantiated (bech32).")] = None,
+        first: Annotated[int | None, arg(f"Page size ({PAGE}).")] = None,
+        after: Annotated[str | None, arg("A cursor of this same list (same filters and height).")] = None,
+        height: Annotated[int | None, arg(APP_HEIGHT)] = None,
+    ) -> ContractConnection:
+        if height is None:
+            info.context.volatile()
+        version, page = await wasm_resolvers.contracts(info.context, code_id, creator, first, after, height)
+        return ContractConnection.from_page(page, version, wasm_resolvers.address_text(info.context))
+
 
 @strawberry.type(description="Everything cometgraph answers, read from one snapshot of the node's databases per request.")
 class Query(ChainQuery, AppQuery):
@@ -294,6 +345,13 @@ class Subscription:
     ) -> AsyncGenerator[Tx, None]:
         async for ref in subscription_resolvers.new_txs(info.context, query):
             yield Tx(_ref=ref)
+
+    @strawberry.subscription(description="Every event contracts emit (`wasm`, `wasm-<name>`) in every new block, optionally of one contract.")
+    async def new_contract_events(
+        self, info: Info, contract: Annotated[str | None, arg("Only this contract's events (bech32); default every contract's.")] = None
+    ) -> AsyncGenerator[ContractEvent, None]:
+        async for ref, event in wasm_resolvers.new_contract_events(info.context, contract):
+            yield ContractEvent.make(ref, event)
 
 
 def build_schema(extensions: tuple = (), limits: Limits | None = None) -> strawberry.Schema:

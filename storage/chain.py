@@ -19,6 +19,7 @@ from .app.bank import BankReader
 from .app.distribution import DistributionReader
 from .app.iavl import NodeCache
 from .app.slashing import SlashingReader
+from .app.wasm import WasmReader
 from .app.staking import StakingReader
 from .app.store import AppStore
 from .blocks import BlockStore
@@ -73,6 +74,7 @@ class Modules:
     staking: StakingReader
     slashing: SlashingReader
     distribution: DistributionReader
+    wasm: WasmReader
 
     @classmethod
     def build(cls, app: AppStore, prefixes: Prefixes, registry: DescriptorRegistry | None) -> Modules:
@@ -83,6 +85,7 @@ class Modules:
             staking=staking,
             slashing=SlashingReader(app, prefixes),
             distribution=DistributionReader(app, prefixes, staking),
+            wasm=WasmReader(app),
         )
 
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib
+import json
 import math
 import os
 import re
@@ -302,6 +303,8 @@ def _custom_kind(customtype: str, casttype: str) -> str | None:
         return "int"  # cosmossdk.io/math.Int / Uint, github.com/cosmos/cosmos-sdk/types.Int
     if (customtype or casttype).endswith("HexBytes"):
         return "hex"  # cometbft libs/bytes.HexBytes marshals as upper-case hex
+    if casttype.endswith("RawContractMessage"):
+        return "json"  # wasmd's contract messages marshal as the JSON they hold
     return None
 
 
@@ -324,6 +327,17 @@ class _Field:
         self.msg_name = fd.message_type.full_name if fd.message_type is not None else None
         self.stdtime = opts.stdtime
         self.stdduration = opts.stdduration
+
+
+def _raw_json(data: bytes) -> Any:
+    """wasmd ``RawContractMessage.MarshalJSON``: the bytes themselves when they are JSON
+    (null when empty); anything else (the node refuses such a Msg) as base64."""
+    if not data:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
+        return _b64(data)
 
 
 def _b64(data: bytes) -> str:
@@ -514,6 +528,8 @@ class DescriptorRegistry:
                     return _legacy_dec(text)
                 return str(int(text)) if _DIGITS.fullmatch(text) else text
             if t == FieldDescriptor.TYPE_BYTES:
+                if f.custom == "json":
+                    return _raw_json(value)
                 return value.hex().upper() if f.custom == "hex" else _b64(value)
             return value
         if t in _INT64:

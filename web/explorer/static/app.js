@@ -3,6 +3,7 @@
 import { GqlError, query } from "./gql.js";
 import { errorBox, h } from "./dom.js";
 import * as pages from "./pages.js";
+import { contract } from "./contract.js";
 
 const ROUTES = [
   [/^\/$/, "home", pages.home],
@@ -10,6 +11,7 @@ const ROUTES = [
   [/^\/block\/([^/]+)\/?$/, "block", pages.block],
   [/^\/tx\/([^/]+)\/?$/, "tx", pages.tx],
   [/^\/account\/([^/]+)\/?$/, "account", pages.account],
+  [/^\/contract\/([^/]+)\/?$/, "contract", contract],
   [/^\/validators\/?$/, "validators", pages.validators],
   [/^\/validator\/([^/]+)\/?$/, "validator", pages.validator],
 ];

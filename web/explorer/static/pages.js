@@ -26,8 +26,8 @@ function validatorLabel(address, names) {
     code(name ? short(address) : address, { class: "addr" }));
 }
 
-const blockLink = (height) => link(`/block/${height}`, String(height));
-const txLink = (hash, full = false) => link(`/tx/${hash}`, full ? hash : short(hash, 10, 8), { title: hash, class: "mono" });
+export const blockLink = (height) => link(`/block/${height}`, String(height));
+export const txLink = (hash, full = false) => link(`/tx/${hash}`, full ? hash : short(hash, 10, 8), { title: hash, class: "mono" });
 const accountLink = (addr) => link(`/account/${addr}`, addr, { class: "mono" });
 /** The validator page's path; `height` (optional) keeps the page at that height. */
 const validatorPath = (op, height) => `/validator/${op}${height === null || height === undefined ? "" : `?height=${height}`}`;
@@ -36,7 +36,7 @@ const validatorPath = (op, height) => `/validator/${op}${height === null || heig
  * A "More" button under a keyset-paged table: `show(page)` adds a page's rows, `next(cursor)`
  * fetches the page after `cursor`; the button hides on the last page and errors stay under it.
  */
-function pager(id, label, first, show, next) {
+export function pager(id, label, first, show, next) {
   const more = h("button", { type: "button", id }, label);
   const moreError = h("div", { "aria-live": "polite" });
   let page = first;
@@ -60,13 +60,13 @@ function pager(id, label, first, show, next) {
   return { more, moreError };
 }
 
-function section(title, ...content) {
+export function section(title, ...content) {
   const id = "h-" + title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   return h("section", { "aria-labelledby": id }, h("h2", { id }, title), ...content);
 }
 
-const scroll = (el) => h("div", { class: "scroll" }, el);
-const thead = (cols) => h("thead", {}, h("tr", {}, cols.map(([c, k]) => h("th", { scope: "col", dataset: { col: k } }, c))));
+export const scroll = (el) => h("div", { class: "scroll" }, el);
+export const thead = (cols) => h("thead", {}, h("tr", {}, cols.map(([c, k]) => h("th", { scope: "col", dataset: { col: k } }, c))));
 
 // ---------------------------------------------------------------- home
 
@@ -312,7 +312,7 @@ export async function tx(ctx, param) {
 // ---------------------------------------------------------------- account
 
 const ACCOUNT_TXS = `txs(first: $first, after: $after) { nodes { hash height code codespace messages { typeUrl } } pageInfo { hasNextPage endCursor } }`;
-const TX_COLUMNS = [["Hash", "hash"], ["Height", "height"], ["Status", "status"], ["Messages", "messages"]];
+export const TX_COLUMNS = [["Hash", "hash"], ["Height", "height"], ["Status", "status"], ["Messages", "messages"]];
 
 export async function account(ctx, param) {
   // page size of the tx history: ?first=N (1–100), default 10
@@ -324,7 +324,8 @@ export async function account(ctx, param) {
       unbondingDelegations { validatorAddress entries { creationHeight completionTime balance } }
       rewards { validatorAddress amount { denom amount } }
       rewardsTotal { denom amount }
-      ${ACCOUNT_TXS} } }`, { a: param, first: per, after: null });
+      ${ACCOUNT_TXS} }
+    contract(address: $a) { label } }`, { a: param, first: per, after: null });
   const a = d.account;
   if (!a) return notFound("The address", param);
   ctx.title = `Account ${short(a.address, 10, 6)} — cometgraph explorer`;
@@ -354,6 +355,7 @@ export async function account(ctx, param) {
   }
   return h("div", {},
     h("h1", {}, "Account"),
+    d.contract ? h("p", { id: "is-contract" }, "This address is a contract: ", link(`/contract/${a.address}`, d.contract.label || "its page")) : null,
     fields([
       ["Address", code(a.address, { class: "wrap", id: "address" }), "address"],
       ["Type", a.typeUrl ? code(a.typeUrl) : "no auth record", "type"],
