@@ -98,7 +98,7 @@ def prefixes(ctx: Context) -> Prefixes | None:
 
 
 async def tx_signers(ctx: Context, ref: TxRef) -> list[str]:
-    from cometgraph.storage.codec.tx import signers
+    from cometgraph.storage.codec.signers import signers
 
     prefixes = ctx.pin().readers.prefixes
     if prefixes is None:

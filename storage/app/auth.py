@@ -51,7 +51,8 @@ from google.protobuf.message_factory import GetMessageClass
 
 from ..codec import amino, amino_app, bech32
 from ..codec.amino import AminoError
-from ..codec.tx import DescriptorRegistry, DynamicMessage, default_registry
+from ..codec.registry import DescriptorRegistry, default_registry
+from ..codec.tx import DynamicMessage
 from ..errors import CorruptRecord, InvalidInput, UnknownFormat
 from ..models import Coin
 from ..prefixes import Prefixes
@@ -246,7 +247,7 @@ def _coins(items: Iterable[Any]) -> tuple[Coin, ...]:
 def _pubkey_bytes(type_url: str, value: bytes) -> bytes:
     """``PubKey.key`` for single-key types (…​.PubKey{key=1}); the raw Any value otherwise.
 
-    The same rule as ``codec.tx`` applies to a tx's signer infos, so a key reads alike in both.
+    The same rule as ``codec.tx`` (decode_tx) applies to a tx's signer infos, so a key reads alike in both.
     """
     if type_url.endswith(".PubKey"):
         key = cosmos_tx_pb2.PubKey()

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..codec.tx import DescriptorRegistry, default_registry
+from ..codec.registry import DescriptorRegistry, default_registry
 from ..errors import InvalidInput
 from ..models import Coin, Time
 from .addresses import check_address

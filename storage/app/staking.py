@@ -54,7 +54,8 @@ from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
 from ..codec.hashes import ripemd160
-from ..codec.tx import DynamicMessage, default_registry
+from ..codec.registry import default_registry
+from ..codec.tx import DynamicMessage
 from ..errors import CorruptRecord, InvalidInput
 from ..models import Coin, Time
 from ..prefixes import Prefixes
@@ -259,7 +260,7 @@ def decode(full_name: str, raw: bytes, db: str, key: bytes) -> DynamicMessage:
 
 
 def rest_json(full_name: str, raw: bytes, db: str, key: bytes) -> dict[str, Any]:
-    """A stored record rendered as the REST prints it (gogo jsonpb, see ``codec.tx``)."""
+    """A stored record rendered as the REST prints it (gogo jsonpb, see ``codec.registry``)."""
     decode(full_name, raw, db, key)  # corrupt bytes raise here, not as a placeholder object
     out = default_registry().message_json("/" + full_name, raw)
     out.pop("@type", None)
