@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from hashlib import sha256
 
-from .codec.cometbft import decode_exec_result, parse
+from .codec.cometbft import parse
+from .codec.cometbft_msgs import decode_exec_result
 from .errors import CorruptRecord, InvalidInput
 from .models import TxResult
 from .proto import cometbft_pb2 as pb
