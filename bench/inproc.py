@@ -31,10 +31,12 @@ QUERIES = {
 
 #: variant -> what it switches off (run in its own process)
 VARIANTS = {
-    "all": "every cache on (as served)",
+    "all": "every cache on, compiled plans (as served)",
+    "graphql-core": "plans off: every request through Strawberry and graphql-core",
     "no-records": "the record cache off (storage/records.py)",
-    "inline": "heights and hashes written inline, each text new (shape cache on)",
-    "inline-no-shapes": "inline, each text new, shape cache off (full validation each time)",
+    "inline": "heights and hashes written inline, each text new (compiled plans by shape)",
+    "inline-graphql-core": "inline, each text new, plans off (shape cache on)",
+    "inline-no-shapes": "inline, each text new, plans off, shape cache off (full validation each time)",
 }
 
 
@@ -49,9 +51,15 @@ def one(workload: str, variant: str, n: int, profile: str | None = None) -> dict
         chain.records = RecordCache(0)
     chain.open()
     app = create_app(chain)
-    schema = next(r.endpoint.schema for r in app.routes if getattr(r, "path", "") == "/graphql" and hasattr(r, "methods"))
+    gql = app.state.graphql
+    schema = gql.schema
+    if variant.endswith(("graphql-core", "no-shapes")):
+        gql.plans.enabled = False
     if variant.startswith("inline"):
-        schema.document_store.size = 0  # every text new, as with inline literals over a long chain
+        # every text new, as with inline literals over a long chain: the document cache keeps only
+        # the last text (plans learn a shape from it), plans are found by shape, never by text
+        schema.document_store.size = 1 if gql.plans.enabled else 0
+        gql.plans._by_text.get = lambda key: None
     if variant == "inline-no-shapes":
         schema.shape_store.is_clean = lambda shape: False
 

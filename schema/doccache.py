@@ -61,6 +61,24 @@ def shape_of(query: str) -> str:
     return _TOKENS.sub(_kind, query)
 
 
+def shape_and_literals(query: str) -> tuple[str, list[tuple[str, str]], list[int]]:
+    """The shape, and the literals it replaced: (kind, text) and where each starts."""
+    parts: list[str] = []
+    literals: list[tuple[str, str]] = []
+    starts: list[int] = []
+    at = 0
+    for m in _TOKENS.finditer(query):
+        kind = m.lastgroup
+        if kind in _KINDS:
+            parts.append(query[at : m.start()])
+            parts.append(_KINDS[kind])
+            literals.append((kind, m.group()))
+            starts.append(m.start())
+            at = m.end()
+    parts.append(query[at:])
+    return "".join(parts), literals, starts
+
+
 class DocumentStore:
     """Query text -> (document, validation errors); least recently used goes first."""
 
@@ -71,6 +89,10 @@ class DocumentStore:
 
     def get(self, query: str) -> tuple[DocumentNode, list[GraphQLError] | None] | None:
         return self._entries.get(query)
+
+    def peek(self, query: str) -> tuple[DocumentNode, list[GraphQLError] | None] | None:
+        """As ``get``, uncounted: compiled plans read the documents validated here (schema/plans.py)."""
+        return self._entries.peek(query)
 
     def put(self, query: str, document: DocumentNode, errors: list[GraphQLError] | None) -> None:
         if len(query) > self.max_chars or self.size <= 0:

@@ -43,6 +43,46 @@ def _unwrap(t):
     return t, is_list
 
 
+def estimate_nodes(schema, document, operation_name, variables, limits: Limits, literal=None) -> int:
+    """The worst-case objects of the operation(s) ``operation_name`` picks (all when None).
+
+    ``literal`` maps a literal value node to the one to read instead (schema/compiled.py:
+    a text of a known shape, read through the first text's document)."""
+    counter = _Counter(schema, document, variables or {}, limits, literal)
+    total = 0
+    for op in document.definitions:
+        if isinstance(op, OperationDefinitionNode) and (operation_name in (None, op.name and op.name.value)):
+            total += counter.count(op.selection_set, schema.get_root_type(op.operation), 1, 0, None)
+    return total
+
+
+def too_many(total: int, limits: Limits) -> GraphQLError | None:
+    if total <= limits.max_nodes:
+        return None
+    return GraphQLError(
+        f"this query could return about {total:,} objects; the limit is {limits.max_nodes:,}: ask for smaller pages (first) or fewer nested lists",
+        extensions={"code": "LIMIT_EXCEEDED"},
+    )
+
+
+def charge(request, total: int, limits: Limits) -> GraphQLError | None:
+    """The operations of one HTTP request (a batch) share one ``max_nodes`` budget, else a
+    batch of N operations could ask for N times the limit. The request's context holds what
+    is left (``nodes_left``; None where there is no shared budget, as on a WebSocket)."""
+    left = getattr(request, "nodes_left", None)
+    if left is None:
+        return None
+    if total > left:
+        return GraphQLError(
+            f"this query could return about {total:,} objects and the batch's earlier operations "
+            f"already used {limits.max_nodes - left:,} of the {limits.max_nodes:,} a request may return: "
+            "send fewer or smaller operations per batch",
+            extensions={"code": "LIMIT_EXCEEDED"},
+        )
+    request.nodes_left = left - total
+    return None
+
+
 class NodeEstimate(SchemaExtension):
     """Refuse, before execution, a query whose worst-case result exceeds ``max_nodes`` objects."""
 
@@ -52,53 +92,31 @@ class NodeEstimate(SchemaExtension):
         ctx = self.execution_context
         doc = ctx.graphql_document
         if doc is not None and ctx.operation_type is not None:
-            schema = ctx.schema._schema
-            fragments = {d.name.value: d for d in doc.definitions if getattr(d, "kind", "") == "fragment_definition"}
-            variables = ctx.variables or {}
-            total = 0
-            for op in doc.definitions:
-                if isinstance(op, OperationDefinitionNode) and (ctx.operation_name in (None, op.name and op.name.value)):
-                    root = schema.get_root_type(op.operation)
-                    total += self._count(op.selection_set, root, 1, fragments, variables, 0, None)
-            if total > self.limits.max_nodes:
-                raise GraphQLError(
-                    f"this query could return about {total:,} objects; the limit is {self.limits.max_nodes:,}: "
-                    "ask for smaller pages (first) or fewer nested lists",
-                    extensions={"code": "LIMIT_EXCEEDED"},
-                )
-            self._charge_request(total)
+            total = estimate_nodes(ctx.schema._schema, doc, ctx.operation_name, ctx.variables, self.limits)
+            error = too_many(total, self.limits) or charge(getattr(ctx.context, "parent", None), total, self.limits)
+            if error is not None:
+                raise error
         yield
 
-    def _charge_request(self, total: int) -> None:
-        """The operations of one HTTP request (a batch) share one ``max_nodes`` budget, else a
-        batch of N operations could ask for N times the limit. The request's context holds what
-        is left (``nodes_left``; None where there is no shared budget, as on a WebSocket)."""
-        request = getattr(self.execution_context.context, "parent", None)
-        left = getattr(request, "nodes_left", None)
-        if left is None:
-            return
-        if total > left:
-            raise GraphQLError(
-                f"this query could return about {total:,} objects and the batch's earlier operations "
-                f"already used {self.limits.max_nodes - left:,} of the {self.limits.max_nodes:,} a request may return: "
-                "send fewer or smaller operations per batch",
-                extensions={"code": "LIMIT_EXCEEDED"},
-            )
-        request.nodes_left = left - total
 
-    def _count(self, selection_set, parent, mult: int, fragments, variables, depth: int, page: int | None) -> int:
+class _Counter:
+    def __init__(self, schema, document, variables, limits: Limits, literal) -> None:
+        self.fragments = {d.name.value: d for d in document.definitions if getattr(d, "kind", "") == "fragment_definition"}
+        self.variables, self.limits, self.literal = variables, limits, literal
+
+    def count(self, selection_set, parent, mult: int, depth: int, page: int | None) -> int:
         """Objects under ``selection_set``; ``page`` is the page size when ``parent`` is a connection."""
         if selection_set is None or depth > 50:
             return 0
         total = 0
         for sel in selection_set.selections:
             if isinstance(sel, FragmentSpreadNode):
-                frag = fragments.get(sel.name.value)
+                frag = self.fragments.get(sel.name.value)
                 if frag is not None:
-                    total += self._count(frag.selection_set, parent, mult, fragments, variables, depth + 1, page)
+                    total += self.count(frag.selection_set, parent, mult, depth + 1, page)
                 continue
             if isinstance(sel, InlineFragmentNode):
-                total += self._count(sel.selection_set, parent, mult, fragments, variables, depth + 1, page)
+                total += self.count(sel.selection_set, parent, mult, depth + 1, page)
                 continue
             if not isinstance(sel, FieldNode) or not hasattr(parent, "fields"):
                 continue
@@ -108,26 +126,25 @@ class NodeEstimate(SchemaExtension):
             inner, is_list = _unwrap(field.type)
             here, child_page = mult, None
             if "first" in field.args:  # a connection: its page size (first, or last paging back) counts its edges/nodes
-                first = self._first(sel, variables)
+                first = self.first(sel)
                 child_page = max(first, 0) if first is not None else DEFAULT_PAGE
             elif is_list:
                 here = mult * (page if page is not None and sel.name.value in ("edges", "nodes") else self.limits.list_multiplier)
             if sel.selection_set is not None:
-                total += here + self._count(sel.selection_set, inner, here, fragments, variables, depth + 1, child_page)
+                total += here + self.count(sel.selection_set, inner, here, depth + 1, child_page)
         return total
 
-    @staticmethod
-    def _first(sel: FieldNode, variables) -> int | None:
+    def first(self, sel: FieldNode) -> int | None:
         """The page size asked: the largest of ``first`` and ``last`` (giving both is refused when it runs)."""
         sizes = []
         for arg in sel.arguments or ():
             if arg.name.value not in ("first", "last"):
                 continue
-            v = arg.value
+            v = arg.value if self.literal is None else self.literal(arg.value)
             if v.kind == "int_value":
                 sizes.append(int(v.value))
             elif v.kind == "variable":
-                val = variables.get(v.name.value)
+                val = self.variables.get(v.name.value)
                 if isinstance(val, int):
                     sizes.append(val)
         return max(sizes) if sizes else None

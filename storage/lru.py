@@ -36,6 +36,11 @@ class LRU(Generic[V]):
                 self.hits += 1
             return value
 
+    def peek(self, key: Hashable) -> V | None:
+        """The cached value, without counting a hit or a miss (a reader that only looks)."""
+        with self._lock:
+            return self._cache.get(key)
+
     def put(self, key: Hashable, value: V) -> None:
         size = self._sizeof(value) if self._sizeof is not None else 1
         if size > self.max_size:

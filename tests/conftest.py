@@ -18,6 +18,32 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_plans_checked():
+    """Every answer of a compiled plan in this session is compared with graphql-core's (tests/plancheck.py)."""
+    from tests import plancheck
+
+    undo = plancheck.install()
+    yield plancheck
+    undo()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests import plancheck
+
+    if plancheck.MISMATCHES and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests import plancheck
+
+    s = plancheck.STATS
+    terminalreporter.write_line(f"compiled plans checked against graphql-core: {s['compared']} answers identical, {s['moved']} skipped (a refresh in between)")
+    for m in plancheck.MISMATCHES:
+        terminalreporter.write_line("MISMATCH " + m)
+
+
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory) -> Path:
     """``home/`` and ``oracle/`` of the sample chain, unpacked for this session."""

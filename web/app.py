@@ -26,15 +26,18 @@ from strawberry.types.execution import PreExecutionError
 from cometgraph.resolvers.context import Context
 from cometgraph.resolvers.live import Broadcaster
 from cometgraph.schema.limits import Limits
+from cometgraph.schema.plans import Plans
 from cometgraph.schema.root import build_schema
 from cometgraph.storage.chain import Chain
 from cometgraph.web.explorer import explorer_routes
 
 from .cache import PersistedQueries, PersistedQueryMismatch, PersistedQueryNotFound, cache_control, etag, etag_matches
 from .cors import CORS, normalize
+from .fast import FastGraphQL
 from .graphiql import ASSETS as GRAPHIQL_ASSETS
 from .graphiql import GraphiQLPage
 from .guards import BodyLimit, RateLimit
+from .jsonbody import dumps
 from .legacy_ws import AnyOperationGraphQLWSHandler
 from .live import Refresher
 from .media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
@@ -60,6 +63,25 @@ class GraphQLApp(GraphQL):
         self.limits = limits
         self.persisted = PersistedQueries()
         self.ide = ide
+        #: compiled plans of the texts this view validated (web/fast.py answers with them)
+        self.plans = Plans(self.schema, limits)
+
+    def encode_json(self, data) -> str:
+        """Text (WebSocket messages are text frames), the same JSON as HTTP answers (create_response)."""
+        return dumps(data).decode()
+
+    def create_response(self, response_data, sub_response) -> Response:
+        response = Response(dumps(response_data), status_code=200, media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
+
+    def new_context(self) -> Context:
+        """An HTTP request's context: its operations (a batch) share one object budget."""
+        return Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch, nodes_left=self.limits.max_nodes)
 
     @property
     def graphql_ide_html(self) -> str:
@@ -148,7 +170,11 @@ class GraphQLApp(GraphQL):
         is cancelled with a clear error. In a batch, an operation Strawberry refuses outright
         (an unknown ``operationName``, no query) is that operation's error, not the batch's."""
         try:
-            return await asyncio.wait_for(super().execute_single(*args, **kwargs), self.limits.timeout_seconds)
+            result = await asyncio.wait_for(super().execute_single(*args, **kwargs), self.limits.timeout_seconds)
+            data = kwargs.get("request_data")
+            if data is not None and isinstance(data.query, str) and not getattr(kwargs["request"].state, "batch", False):
+                self.plans.learn(data.query, data.operation_name)  # the next request of this text (or shape) runs compiled
+            return result
         except HTTPException as e:
             if not getattr(kwargs["request"].state, "batch", False):
                 raise
@@ -166,8 +192,10 @@ class GraphQLApp(GraphQL):
 
     async def get_context(self, request, response) -> Context:
         # an HTTP request's operations (a batch) share one object budget; a connection's do not
-        budget = None if isinstance(request, WebSocket) else self.limits.max_nodes
-        ctx = Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch, nodes_left=budget)
+        if isinstance(request, WebSocket):
+            ctx = Context(chain=self.chain, live=self.broadcaster, on_batch=self.metrics.observe_batch)
+        else:
+            ctx = self.new_context()
         request.state.context = ctx  # read back in __call__ to choose the cache headers
         return ctx
 
@@ -276,10 +304,13 @@ def create_app(
             *([Middleware(CORS, origins=cors_origins)] if cors_origins else []),
             Middleware(BodyLimit, max_bytes=limits.max_body_bytes),
             Middleware(RateLimit, rate=limits.rate_limit, burst=limits.rate_burst),
+            # innermost: what a compiled plan answers never reaches the router or Strawberry
+            Middleware(FastGraphQL, plans=gql.plans, context=gql.new_context, persisted=gql.persisted, metrics=metrics, timeout=limits.timeout_seconds),
         ],
     )
     app.state.chain = chain
     app.state.broadcaster = broadcaster
     app.state.refresher = refresher
     app.state.metrics = metrics
+    app.state.graphql = gql
     return app

@@ -13,6 +13,7 @@ from cometgraph.web.app import create_app
 async def served(gql):
     """A fresh app over the session's chain, and its document store."""
     app = create_app(gql.chain)
+    app.state.graphql.plans.enabled = False  # this cache is graphql-core's path (tests/web/test_plans.py: the compiled one)
     store = next(r.endpoint.schema.document_store for r in app.routes if getattr(r, "path", "") == "/graphql" and hasattr(r, "methods"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
 

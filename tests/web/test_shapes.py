@@ -68,6 +68,8 @@ def _schema(app):
 async def two_apps(gql):
     """``shaped``: the served app; ``plain``: the same app with every text validated in full."""
     shaped_app, plain_app = create_app(gql.chain), create_app(gql.chain)
+    for app in (shaped_app, plain_app):  # the shape cache of graphql-core's path (tests/web/test_plans.py: compiled plans)
+        app.state.graphql.plans.enabled = False
     _schema(plain_app).shape_store.is_clean = lambda shape: False
     async with (
         httpx.AsyncClient(transport=httpx.ASGITransport(app=shaped_app), base_url="http://t") as a,

@@ -1,0 +1,100 @@
+"""Every answer a compiled plan gives during the test suite is checked against graphql-core's.
+
+Installed for the whole session by tests/conftest.py: each time the lean path
+(web/fast.py) answers a request with a plan, the same operation is run again through the
+full path (Strawberry and graphql-core) of a twin app over the same chain with plans off,
+and the two bodies and cacheability must be identical byte for byte. So every query any
+test sends is a differential test of the compiler (issue 14), not only those of
+tests/web/test_plans.py. A mismatch fails the request (and the session).
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from typing import Any
+
+from cometgraph.web.fast import FastGraphQL
+
+#: mismatches seen (the session fails on any, even one a test swallowed)
+MISMATCHES: list[str] = []
+STATS = {"compared": 0, "moved": 0}
+_twins: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _twin(chain: Any) -> Any:
+    """An app over ``chain`` that answers everything through graphql-core."""
+    app = _twins.get(chain)
+    if app is None:
+        from cometgraph.web.app import create_app
+
+        app = create_app(chain, own_chain=False, watch=False)
+        app.state.graphql.plans.enabled = False
+        _twins[chain] = app
+    return app
+
+
+async def _post(app: Any, payload: dict) -> tuple[int, dict[bytes, bytes], bytes]:
+    body = json.dumps(payload).encode()
+    out: list[dict] = []
+    sent = False
+
+    async def receive() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    async def send(msg: dict) -> None:
+        out.append(msg)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("127.0.0.1", 1),
+        "client": ("127.0.0.1", 2),
+        "root_path": "",
+        "app": app,
+    }
+    await app(scope, receive, send)
+    start = next(m for m in out if m["type"] == "http.response.start")
+    return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in out if m["type"] == "http.response.body")
+
+
+def install() -> Any:
+    """Wrap the lean path's answer with the check; returns the undo."""
+    original = FastGraphQL._answer
+
+    async def checked(self: FastGraphQL, query: Any, variables: Any, operation_name: Any, extensions: Any) -> Any:
+        ctx = self.context()
+        before = ctx.chain.holder.current
+        out = await original(self, query, variables, operation_name, extensions)
+        if out is None or b'"TIMEOUT"' in out[0]:
+            return out
+        text = self.persisted.resolve(query, extensions)
+        status, headers, body = await _post(_twin(ctx.chain), {"query": text, "variables": variables, "operationName": operation_name})
+        if ctx.chain.holder.current is not before:
+            STATS["moved"] += 1  # a refresh landed in between: the two answers may differ rightly
+            return out
+        STATS["compared"] += 1
+        immutable = headers.get(b"cache-control", b"").endswith(b"immutable")
+        if (status, body, immutable) != (200, out[0], out[1]):
+            MISMATCHES.append(
+                f"{text!r} {variables!r} {operation_name!r}:\n  compiled:     {out[0][:2000]!r} immutable={out[1]}\n  graphql-core: {body[:2000]!r} ({status}) immutable={immutable}"
+            )
+            raise AssertionError("compiled plan and graphql-core answer differently: " + MISMATCHES[-1])
+        return out
+
+    FastGraphQL._answer = checked  # type: ignore[method-assign]
+
+    def undo() -> None:
+        FastGraphQL._answer = original  # type: ignore[method-assign]
+
+    return undo
