@@ -17,7 +17,7 @@ ENV = "COMETGRAPH_WORKER_CONFIG"
 
 def open_chain(settings: Settings):
     from cometgraph.storage.chain import Chain
-    from cometgraph.storage.codec.tx import DescriptorRegistry
+    from cometgraph.storage.codec.registry import DescriptorRegistry
 
     registry = DescriptorRegistry(settings.descriptors)
     cache = settings.cache_mb << 20

@@ -12,10 +12,9 @@ from cometgraph.storage.app.staking import Delegation, Redelegation, StakingVali
 from cometgraph.storage.models import Coin
 
 from . import app as A
-from .blocks import Page
 from .context import Context
-from .inputs import page_size
-from .txs import TxRef
+from .paging import Page, page_size
+from .txs import TxRef, tx_page
 
 
 async def account(ctx: Context, address: str, height: int | None) -> tuple[bytes, int, Account | None] | None:
@@ -121,23 +120,20 @@ async def uptime(ctx: Context, consensus_address: bytes, height: int, window: in
     return signed / len(counted)
 
 
-async def account_txs(ctx: Context, address: str, version: int, first: int | None, after: str | None, order: str) -> Page:
+async def account_txs(ctx: Context, address: str, version: int, first: int | None, after: str | None, order: str) -> Page[TxRef]:
     """Every tx up to the account's height whose indexed events name the address:
     a keyset-paged union, O(page)."""
     A.readers(ctx).account_address(address)  # a malformed address is bad input, not an empty list
     n = page_size(first)
     view = ctx.pin()
     if n == 0:
-        return Page(items=[], cursors=[], has_next=False, has_previous=after is not None)
+        return Page.empty(has_previous=after is not None)
     queries = await run_in_threadpool(view.txs.address_queries, address)
     if version < view.latest_height:
         queries = tuple(f"{q} AND tx.height<={version}" for q in queries)
     if not queries:
-        return Page(items=[], cursors=[], has_next=False, has_previous=after is not None)
-    page = await run_in_threadpool(view.txs.search_any, queries, order, after, n)
-    refs = [TxRef(hash=r.hash, height=r.height, index=r.index, raw=r.tx, result=r.result) for r in page.txs]
-    cursors = list(page.cursors)
-    return Page(items=refs, cursors=cursors, has_next=page.next_cursor is not None, has_previous=after is not None)
+        return Page.empty(has_previous=after is not None)
+    return tx_page(await run_in_threadpool(view.txs.search_any, queries, order, after, n), after)
 
 
 async def rewards(ctx: Context, addr: bytes, version: int) -> tuple[list[DelegationReward], list[DecCoin]]:

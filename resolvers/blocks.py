@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from cometgraph.storage.errors import InvalidInput, Pruned
 from cometgraph.storage.models import BlockMeta, BlockResults, Commit
 
 from .context import Context
-from .inputs import check_height, decode_height_cursor, encode_cursor, height_range, page_size, parse_hash
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    cursors: list[str]
-    has_next: bool
-    #: where the next page starts when it is not right after the last item (a scan stopped early)
-    end_cursor: str | None = None
-    #: whether the list has items before this page (Relay ``hasPreviousPage``)
-    has_previous: bool = False
+from .inputs import check_height, height_range, parse_hash
+from .paging import Page, decode_height_cursor, encode_cursor, page_size
 
 
 def block_cursor(height: int) -> str:
@@ -54,7 +41,7 @@ async def blocks(
     max_height: int | None,
     last: int | None = None,
     before: str | None = None,
-) -> Page:
+) -> Page[BlockMeta | None]:
     """Newest first, keyset-paged by height both ways: only the page's metas are read.
 
     The list is heights ``lo..hi`` (retained, within min/maxHeight) read downwards; ``after``

@@ -9,10 +9,12 @@ from typing import Any
 from cometgraph.storage.errors import IndexDisabled, NotFound
 from cometgraph.storage.models import DecodedTx, ExecResult
 from cometgraph.storage.prefixes import Prefixes
+from cometgraph.storage.txcursor import TxPage
 
-from .blocks import Page, block_tx_bytes
+from .blocks import block_tx_bytes
 from .context import Context
 from .inputs import parse_hash
+from .paging import Page, page_size
 
 
 @dataclass
@@ -64,20 +66,21 @@ async def tx_raw(ctx: Context, ref: TxRef) -> bytes:
     return ref.raw
 
 
-async def search(ctx: Context, query: str, first: int | None, after: str | None, order: str) -> Page:
+async def search(ctx: Context, query: str, first: int | None, after: str | None, order: str) -> Page[TxRef]:
     """One page of tx_search results: O(page) reads, keyset cursor from the index."""
     from starlette.concurrency import run_in_threadpool
-
-    from .inputs import page_size
 
     n = page_size(first)
     view = ctx.pin()
     if n == 0:
-        return Page(items=[], cursors=[], has_next=False, has_previous=after is not None)
-    page = await run_in_threadpool(view.txs.search, query, order, after, n)
+        return Page.empty(has_previous=after is not None)
+    return tx_page(await run_in_threadpool(view.txs.search, query, order, after, n), after)
+
+
+def tx_page(page: TxPage, after: str | None) -> Page[TxRef]:
+    """A page of the tx index as a list page: each row with the cursor the index made for it."""
     refs = [TxRef(hash=r.hash, height=r.height, index=r.index, raw=r.tx, result=r.result) for r in page.txs]
-    cursors = list(page.cursors)
-    return Page(items=refs, cursors=cursors, has_next=page.next_cursor is not None, has_previous=after is not None)
+    return Page(items=refs, cursors=list(page.cursors), has_next=page.next_cursor is not None, has_previous=after is not None)
 
 
 async def decoded(ctx: Context, ref: TxRef) -> DecodedTx:
@@ -98,7 +101,7 @@ def prefixes(ctx: Context) -> Prefixes | None:
 
 
 async def tx_signers(ctx: Context, ref: TxRef) -> list[str]:
-    from cometgraph.storage.codec.tx import signers
+    from cometgraph.storage.codec.signers import signers
 
     prefixes = ctx.pin().readers.prefixes
     if prefixes is None:

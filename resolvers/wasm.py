@@ -12,6 +12,7 @@ import base64
 import binascii
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -22,9 +23,9 @@ from cometgraph.storage.errors import InvalidInput
 from cometgraph.storage.models import Event
 
 from . import app as A
-from .blocks import Page
 from .context import Context
-from .inputs import LimitExceeded, decode_cursor, encode_cursor, page_size
+from .inputs import LimitExceeded
+from .paging import Page, decode_cursor, encode_cursor, page_size
 from .subscriptions import new_txs
 from .txs import TxRef
 from .whales import MAX_RANKED, Holder, _rank_page
@@ -62,7 +63,7 @@ def _bytes_cursor(kind: str, after: str | None) -> bytes | None:
         raise InvalidInput("after is not a cursor this server issued") from None
 
 
-def _keyed_page(kind: str, rows: list[tuple[bytes, object]], n: int, after: str | None) -> Page:
+def _keyed_page(kind: str, rows: list[tuple[bytes, object]], n: int, after: str | None) -> Page[Any]:
     """``rows`` holds up to n+1 (key, item): the extra one only says another page exists."""
     return Page(
         items=[item for _, item in rows[:n]],
@@ -81,7 +82,7 @@ async def code(ctx: Context, code_id: int, height: int | None) -> tuple[int, Cod
     return version, await run_in_threadpool(w.code, code_id, version)
 
 
-async def codes(ctx: Context, first: int | None, after: str | None, height: int | None) -> tuple[int, Page]:
+async def codes(ctx: Context, first: int | None, after: str | None, height: int | None) -> tuple[int, Page[Any]]:
     r, w = _wasm(ctx)
     version = r.version(height)
     n = page_size(first)
@@ -99,7 +100,7 @@ async def contract(ctx: Context, address: str, height: int | None) -> tuple[int,
     return version, await run_in_threadpool(w.contract, addr, version)
 
 
-async def contracts(ctx: Context, code_id: int | None, creator: str | None, first: int | None, after: str | None, height: int | None) -> tuple[int, Page]:
+async def contracts(ctx: Context, code_id: int | None, creator: str | None, first: int | None, after: str | None, height: int | None) -> tuple[int, Page[Any]]:
     """All contracts by address bytes; of a code or of a creator in creation order. Both: the
     code's contracts, keeping the creator's, looking at no more than ``SCAN_BUDGET`` of them
     per request (then the page ends early, ``endCursor`` resuming where the scan stopped)."""
@@ -113,7 +114,7 @@ async def contracts(ctx: Context, code_id: int | None, creator: str | None, firs
     kind = f"contracts/{code_id}/{creator_text}/{version}"
     start = _bytes_cursor(kind, after)
 
-    def fetch() -> Page:
+    def fetch() -> Page[Any]:
         if code_id is None and creator_bytes is None:
             return _keyed_page(kind, [(c.address, c) for c in w.contracts(version, start, n + 1)], n, after)
         rows: list[tuple[bytes, object]] = []
@@ -160,7 +161,7 @@ async def raw(ctx: Context, addr: bytes, key: bytes, version: int) -> StateEntry
     return None if value is None else StateEntry(key, value)
 
 
-async def state(ctx: Context, addr: bytes, prefix: bytes, first: int | None, after: str | None, version: int) -> Page:
+async def state(ctx: Context, addr: bytes, prefix: bytes, first: int | None, after: str | None, version: int) -> Page[Any]:
     _, w = _wasm(ctx)
     n = page_size(first)
     kind = f"state/{bech32.encode('c', addr)}/{prefix.hex()}/{version}"
@@ -169,7 +170,7 @@ async def state(ctx: Context, addr: bytes, prefix: bytes, first: int | None, aft
     return _keyed_page(kind, [(k, StateEntry(k, v)) for k, v in rows], n, after)
 
 
-async def contract_txs(ctx: Context, address: str, first: int | None, after: str | None, order: str) -> Page:
+async def contract_txs(ctx: Context, address: str, first: int | None, after: str | None, order: str) -> Page[Any]:
     """Txs whose instantiate, execute or migrate events name the contract (tx index), O(page)."""
     n = page_size(first)
     view = ctx.pin()
@@ -203,7 +204,7 @@ async def cw20_allowance(ctx: Context, addr: bytes, owner: str, spender: str, ve
     return await run_in_threadpool(_tokens(ctx).cw20_allowance, addr, owner, spender, version)
 
 
-async def cw20_holders(ctx: Context, addr: bytes, first: int | None, after: str | None, version: int) -> Page:
+async def cw20_holders(ctx: Context, addr: bytes, first: int | None, after: str | None, version: int) -> Page[Any]:
     tokens = _tokens(ctx)
 
     def compute() -> list[tuple[int, str, object]]:
@@ -223,7 +224,7 @@ async def cw721_token(ctx: Context, addr: bytes, token_id: str, version: int) ->
     return await run_in_threadpool(_tokens(ctx).nft, addr, token_id, version)
 
 
-async def cw721_tokens(ctx: Context, addr: bytes, owner: str | None, first: int | None, after: str | None, version: int) -> Page:
+async def cw721_tokens(ctx: Context, addr: bytes, owner: str | None, first: int | None, after: str | None, version: int) -> Page[Any]:
     if owner is not None:
         A.readers(ctx).account_address(owner)
     n = page_size(first)

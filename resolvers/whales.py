@@ -9,23 +9,26 @@ Staking flows stream from the tx index, newest first, O(page) per request.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
 from cometgraph.storage.codec import bech32
 from cometgraph.storage.errors import InvalidInput
+from cometgraph.storage.app.staking import Delegation
 from cometgraph.storage.models import Coin
 
 from . import app as A
-from .blocks import Page
 from .context import Context
-from .inputs import decode_cursor, encode_cursor, page_size
+from .paging import Page, decode_cursor, encode_cursor, page_size
 from .txs import TxRef
 
 MAX_RANKED = 200_000
 
+T = TypeVar("T")
 
-def _rank_page(ranked: list[tuple[int, str, object]], kind: str, first: int | None, after: str | None) -> Page:
+
+def _rank_page(ranked: list[tuple[int, str, T]], kind: str, first: int | None, after: str | None) -> Page[T]:
     """``ranked`` is sorted by (-amount, address); the cursor holds the last (amount, address)."""
     n = page_size(first)
     start = 0
@@ -54,11 +57,11 @@ class Holder:
     amount: int
 
 
-async def rich_list(ctx: Context, denom: str, first: int | None, after: str | None, height: int | None) -> Page:
+async def rich_list(ctx: Context, denom: str, first: int | None, after: str | None, height: int | None) -> Page[Holder]:
     r = A.readers(ctx)
     version = r.version(height)
 
-    def compute() -> list[tuple[int, str, object]]:
+    def compute() -> list[tuple[int, str, Holder]]:
         holders = r.bank.holders(denom, version, cap=MAX_RANKED)
         rows = [(-amount, bech32.encode(r.prefixes.account, addr), None) for addr, amount in holders]
         rows.sort(key=lambda x: (x[0], x[1]))
@@ -68,15 +71,15 @@ async def rich_list(ctx: Context, denom: str, first: int | None, after: str | No
     return _rank_page(ranked, f"holders/{denom}/{version}", first, after)
 
 
-async def validator_delegations(ctx: Context, operator_address: str, version: int, first: int | None, after: str | None) -> Page:
+async def validator_delegations(ctx: Context, operator_address: str, version: int, first: int | None, after: str | None) -> Page[Delegation]:
     r = A.readers(ctx)
     valoper = r.valoper_address(operator_address)
 
-    def compute() -> list[tuple[int, str, object]]:
+    def compute() -> list[tuple[int, str, Delegation]]:
         dels = r.staking.validator_delegations(valoper, version)
         if len(dels) > MAX_RANKED:
             raise InvalidInput(f"{operator_address} has more than {MAX_RANKED:,} delegations: too many to rank here")
-        rows: list[tuple[int, str, object]] = [(-int(d.balance.amount), d.delegator_address, d) for d in dels]
+        rows: list[tuple[int, str, Delegation]] = [(-int(d.balance.amount), d.delegator_address, d) for d in dels]
         rows.sort(key=lambda x: (x[0], x[1]))
         return rows
 
@@ -157,7 +160,9 @@ def flows_of(ref: TxRef, account_hrp: str, valoper_hrp: str) -> list[StakingFlow
     return out
 
 
-async def staking_flows(ctx: Context, min_amount: int | None, min_height: int | None, max_height: int | None, first: int | None, after: str | None) -> Page:
+async def staking_flows(
+    ctx: Context, min_amount: int | None, min_height: int | None, max_height: int | None, first: int | None, after: str | None
+) -> Page[StakingFlow]:
     """Newest first, O(page): txs stream from the index; a flow's cursor is (the tx cursor
     just before its tx, how many of that tx's flows are taken), so a page may end mid-tx.
     ``min_height``/``max_height``: inclusive, already resolved by ``inputs.height_range``."""

@@ -12,7 +12,8 @@ from cometgraph.resolvers import txs as TR
 from cometgraph.resolvers import validators as validator_resolvers
 from cometgraph.storage.models import BLOCK_ID_FLAGS
 
-from .common import make_page_info, Event, PageInfo, b64, hexu
+from .common import Event, b64, hexu
+from .connection import connection
 from .scalars import BigInt, DateTime
 from .validator import Validator
 
@@ -196,22 +197,13 @@ class Block:
         return [Validator.from_model(v, self._h.height) for v in vs.validators] if vs else []
 
 
-@strawberry.type(description="A block with its cursor.")
-class BlockEdge:
-    cursor: str = strawberry.field(description="Opaque position of this block: give it to `blocks` as `after` (older blocks) or `before` (newer ones).")
-    node: Block = strawberry.field(description="The block.")
-
-
-@strawberry.type(description="One page of `blocks`, newest first.")
-class BlockConnection:
-    edges: list[BlockEdge] = strawberry.field(description="The page's blocks with their cursors, newest first.")
-    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
-
-    @strawberry.field(description="The page's blocks without cursors, in the same order as `edges` (newest first).")
-    def nodes(self) -> list[Block]:
-        return [e.node for e in self.edges]
-
-    @classmethod
-    def from_page(cls, page) -> BlockConnection:
-        edges = [BlockEdge(cursor=c, node=Block.from_model(m)) for c, m in zip(page.cursors, page.items)]
-        return cls(edges=edges, page_info=make_page_info(page))
+BlockConnection = connection(
+    Block,
+    Block.from_model,
+    description="One page of `blocks`, newest first.",
+    edges_description="The page's blocks with their cursors, newest first.",
+    nodes_description="The page's blocks without cursors, in the same order as `edges` (newest first).",
+    edge_description="A block with its cursor.",
+    cursor_description="Opaque position of this block: give it to `blocks` as `after` (older blocks) or `before` (newer ones).",
+    node_description="The block.",
+)

@@ -7,7 +7,7 @@ import enum
 
 import strawberry
 
-from cometgraph.resolvers.inputs import DEFAULT_PAGE, MAX_PAGE
+from cometgraph.resolvers.paging import DEFAULT_PAGE, MAX_PAGE
 
 from .scalars import BigInt
 
@@ -29,28 +29,6 @@ def hexu(b: bytes | None) -> str:
 
 def b64(b: bytes | None) -> str:
     return base64.b64encode(b or b"").decode()
-
-
-@strawberry.type(
-    description="Where a page sits in its list (Relay): pass `endCursor` as `after` for the next page, `startCursor` as `before` for the previous one (where the list takes `before`)."
-)
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="Whether the list goes on after this page's last edge.")
-    has_previous_page: bool = strawberry.field(
-        description="Whether the list has edges before this page's first edge. Exact for `blocks`, `richList` and `delegations`; "
-        "for tx lists and `stakingFlows` (which page forward only) it is true exactly when the page was asked `after` a cursor."
-    )
-    start_cursor: str | None = strawberry.field(description="The first edge's cursor; null when the page is empty.")
-    end_cursor: str | None = strawberry.field(
-        description="Where the next page starts: the last edge's cursor, or, when a `stakingFlows` scan stopped early, "
-        "the position it reached (the page may then be empty); otherwise null when the page is empty."
-    )
-
-
-def make_page_info(page) -> PageInfo:
-    end = page.end_cursor or (page.cursors[-1] if page.cursors else None)
-    start = page.cursors[0] if page.cursors else None
-    return PageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous, start_cursor=start, end_cursor=end)
 
 
 @strawberry.type(description="An amount of one denom, in its base unit.")

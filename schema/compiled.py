@@ -23,11 +23,13 @@ text had its own: a height written inline (``block(height: 123)``) does not cost
 and a validation per distinct height. A plan whose literals sit anywhere but in field
 arguments, or whose response names merge fields that take arguments (where another
 literal could make the fields conflict), serves only its own text.
+
+This module compiles (collects fields, binds getters, finds a shape's literals); the bound
+closures that run a plan, and ``Bail`` / ``Unsupported``, are ``schema.completion``'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from types import CoroutineType
 from typing import Any
 
@@ -37,256 +39,31 @@ from graphql import (
     FloatValueNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
-    ListValueNode,
     Node,
-    ObjectFieldNode,
-    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     StringValueNode,
-    Undefined,
     is_leaf_type,
     is_object_type,
     parse_value,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
-from graphql.pyutils import Path, gather_with_cancel, is_awaitable, is_iterable
+from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from .completion import Bail, CompiledField, Run, Unsupported, completer, execute_fields
+
+__all__ = ["Bail", "Plan", "Unsupported", "literal_nodes"]
+
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
-
-
-class Unsupported(Exception):
-    """The operation uses something plans do not cover: graphql-core runs it."""
-
-
-class Bail(Exception):
-    """This run met something only graphql-core answers exactly (an error, a null where none may be)."""
-
-
 _LITERALS = (IntValueNode, FloatValueNode, StringValueNode)
 
 
-class Run:
-    """One execution of a plan: what its fields read besides their source."""
-
-    __slots__ = ("context", "variables", "literals", "plan")
-
-    def __init__(self, plan: Plan, context: Any, variables: VariableValues, literals: list[Node] | None) -> None:
-        self.plan, self.context, self.variables, self.literals = plan, context, variables, literals
-
-
-# ------------------------------------------------------------------ fields and completion
-class _Field:
-    """One response key of one object type: how to get its value and complete it."""
-
-    __slots__ = ("key", "name", "field_def", "nodes", "parent_type", "resolve", "attribute", "complete", "arg_slots", "lean_coerce", "lean_non_null")
-
-    def __init__(self, key: str, field_def: Any, nodes: list[FieldNode], parent_type: GraphQLObjectType) -> None:
-        self.key, self.name, self.field_def, self.nodes, self.parent_type = key, nodes[0].name.value, field_def, nodes, parent_type
-        self.resolve: Callable[..., Any] | None = None
-        self.attribute: tuple[Callable[[Any, str], Any], str] | None = None
-        self.complete: Callable[[Any, Run, Path], Any] = _identity
-        #: literal slots inside this field's arguments (a plan serving other texts of its shape)
-        self.arg_slots = False
-        self.lean_coerce: Callable[[Any], Any] | None = None
-        self.lean_non_null = False
-
-    def run(self, source: Any, run: Run, path: Path | None) -> Any:
-        if self.lean_coerce is not None:  # a plain attribute holding a scalar
-            value = self.attribute[0](source, self.attribute[1])  # type: ignore[index]
-            if value is None:
-                if self.lean_non_null:
-                    raise Bail
-                return None
-            out = self.lean_coerce(value)
-            if out is None or out is Undefined:
-                raise Bail
-            return out
-        field_path = Path(path, self.key, self.parent_type.name)
-        node = self.nodes[0]
-        if self.arg_slots:
-            node = _substituted(node, run.plan.slots, run.literals)
-        if self.field_def.args or node.arguments:
-            args = get_argument_values(self.field_def, node, run.variables)
-        else:
-            args = {}
-        plan = run.plan
-        info = GraphQLResolveInfo(
-            self.name,
-            self.nodes,
-            self.field_def.type,
-            self.parent_type,
-            field_path,
-            plan.schema,
-            plan.fragments,
-            None,
-            plan.operation,
-            run.variables,
-            run.context,
-            is_awaitable,
-            None,
-            None,
-        )
-        value = self.resolve(source, info, **args)  # type: ignore[misc]
-        if is_awaitable(value):
-            return self._later(value, run, field_path)
-        return self.complete(value, run, field_path)
-
-    async def _later(self, value: Any, run: Run, path: Path) -> Any:
-        out = self.complete(await value, run, path)
-        if type(out) is CoroutineType:
-            return await out
-        return out
-
-
-def _identity(value: Any, run: Run, path: Path) -> Any:
-    return value
-
-
-async def _non_null_later(pending: Any) -> Any:
-    out = await pending
-    if out is None:
-        raise Bail
-    return out
-
-
-def _completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[_Field]]) -> Callable[[Any, Run, Path], Any]:
-    """The completion of a value of ``gtype`` (graphql-core's complete_value, bound ahead)."""
-    if isinstance(gtype, GraphQLNonNull):
-        inner = _completer(gtype.of_type, fields_of)
-
-        def non_null(value: Any, run: Run, path: Path) -> Any:
-            out = inner(value, run, path)
-            if out is None:
-                raise Bail
-            if type(out) is CoroutineType:
-                return _non_null_later(out)
-            return out
-
-        return non_null
-    if isinstance(gtype, GraphQLList):
-        item = _completer(gtype.of_type, fields_of)
-
-        def as_list(value: Any, run: Run, path: Path) -> Any:
-            if value is None or value is Undefined:
-                return None
-            if isinstance(value, Exception) or not is_iterable(value):
-                raise Bail
-            out = []
-            pending = []
-            for i, v in enumerate(value):
-                if is_awaitable(v):
-                    raise Bail
-                r = item(v, run, path.add_key(i, None))
-                if type(r) is CoroutineType:
-                    pending.append(i)
-                out.append(r)
-            if not pending:
-                return out
-            return _gather_list(out, pending)
-
-        return as_list
-    if is_leaf_type(gtype):
-        coerce = gtype.coerce_output_value
-
-        def leaf(value: Any, run: Run, path: Path) -> Any:
-            if value is None or value is Undefined:
-                return None
-            if isinstance(value, Exception):
-                raise Bail
-            out = coerce(value)
-            if out is None or out is Undefined:
-                raise Bail
-            return out
-
-        return leaf
-    if is_object_type(gtype):
-        fields = fields_of(gtype)
-        is_type_of = gtype.is_type_of
-
-        def obj(value: Any, run: Run, path: Path) -> Any:
-            if value is None or value is Undefined:
-                return None
-            if isinstance(value, Exception):
-                raise Bail
-            if is_type_of is not None:
-                ok = is_type_of(value, None)
-                if ok is not True and (is_awaitable(ok) or not ok):
-                    raise Bail
-            return _execute_fields(fields, value, run, path)
-
-        return obj
-    raise Unsupported(f"{gtype} is abstract")
-
-
-async def _gather_list(out: list[Any], pending: list[int]) -> list[Any]:
-    if len(pending) == 1:
-        out[pending[0]] = await out[pending[0]]
-    else:
-        for i, r in zip(pending, await gather_with_cancel(*(out[i] for i in pending)), strict=True):
-            out[i] = r
-    return out
-
-
-def _execute_fields(fields: list[_Field], source: Any, run: Run, path: Path | None) -> Any:
-    out: dict[str, Any] = {}
-    pending: list[str] | None = None
-    try:
-        for f in fields:
-            r = f.run(source, run, path)
-            if type(r) is CoroutineType:
-                if pending is None:
-                    pending = []
-                pending.append(f.key)
-            out[f.key] = r
-    except BaseException:
-        for key in pending or ():
-            out[key].close()  # never started: close, so no "never awaited" warning
-        raise
-    if pending is None:
-        return out
-    return _gather_fields(out, pending)
-
-
-async def _gather_fields(out: dict[str, Any], pending: list[str]) -> dict[str, Any]:
-    if len(pending) == 1:
-        out[pending[0]] = await out[pending[0]]
-    else:
-        for key, r in zip(pending, await gather_with_cancel(*(out[k] for k in pending)), strict=True):
-            out[key] = r
-    return out
-
-
 # ------------------------------------------------------------------ literals of a shape
-def _substituted(node: FieldNode, slots: Mapping[int, int], literals: list[Node] | None) -> FieldNode:
-    """``node`` with the literals of this run's text in its arguments."""
-    if literals is None:
-        return node
-    args = tuple(a.__class__(name=a.name, value=_subst_value(a.value, slots, literals), loc=a.loc) for a in node.arguments or ())
-    return FieldNode(alias=node.alias, name=node.name, arguments=args, directives=node.directives, selection_set=node.selection_set, loc=node.loc)
-
-
-def _subst_value(node: Any, slots: Mapping[int, int], literals: list[Node]) -> Any:
-    i = slots.get(id(node))
-    if i is not None:
-        return literals[i]
-    if isinstance(node, ListValueNode):
-        return ListValueNode(values=tuple(_subst_value(v, slots, literals) for v in node.values), loc=node.loc)
-    if isinstance(node, ObjectValueNode):
-        return ObjectValueNode(
-            fields=tuple(ObjectFieldNode(name=f.name, value=_subst_value(f.value, slots, literals), loc=f.loc) for f in node.fields), loc=node.loc
-        )
-    return node
-
-
 def literal_nodes(tokens: list[tuple[str, str]]) -> list[Node] | None:
     """Value nodes for a text's literal tokens (kind, text), as the parser would make them."""
     out: list[Node] = []
@@ -347,13 +124,13 @@ class Plan:
         if root is None:
             raise Unsupported("no query type")
         self.root_type = root
-        self._by_type: dict[tuple[int, ...], list[_Field]] = {}
+        self._by_type: dict[tuple[int, ...], list[CompiledField]] = {}
         #: id(literal node) -> index among the text's literal tokens (empty: serves only its own text)
         self.slots: dict[int, int] = {}
         self.reusable = False
         self._merged_with_args = False
         self._arg_literals: set[int] = set()
-        self._all: list[_Field] = []
+        self._all: list[CompiledField] = []
         self.fields = self._fields_of(root, [op])
         if literal_starts is not None:
             self._index_literals(literal_starts)
@@ -367,7 +144,7 @@ class Plan:
         )
 
     # -- compile
-    def _fields_of(self, parent: GraphQLObjectType, owners: list[Any]) -> list[_Field]:
+    def _fields_of(self, parent: GraphQLObjectType, owners: list[Any]) -> list[CompiledField]:
         grouped: dict[str, list[FieldNode]] = {}
         visited: set[str] = set()
         for owner in owners:
@@ -424,8 +201,8 @@ class Plan:
             return True
         return not is_object_type(cond) and self.schema.is_sub_type(cond, parent)  # type: ignore[arg-type]
 
-    def _field(self, key: str, field_def: Any, nodes: list[FieldNode], parent: GraphQLObjectType) -> _Field:
-        f = _Field(key, field_def, nodes, parent)
+    def _field(self, key: str, field_def: Any, nodes: list[FieldNode], parent: GraphQLObjectType) -> CompiledField:
+        f = CompiledField(key, field_def, nodes, parent)
         self._all.append(f)
         rtype = field_def.type
         strawberry_field = (field_def.extensions or {}).get(_BACKREF)
@@ -448,10 +225,10 @@ class Plan:
             f.resolve = field_def.resolve
         else:
             raise Unsupported(f"{parent.name}.{f.name} has no resolver")
-        f.complete = _completer(rtype, lambda t: self._sub_fields(t, nodes))
+        f.complete = completer(rtype, lambda t: self._sub_fields(t, nodes))
         return f
 
-    def _sub_fields(self, gtype: GraphQLObjectType, nodes: list[FieldNode]) -> list[_Field]:
+    def _sub_fields(self, gtype: GraphQLObjectType, nodes: list[FieldNode]) -> list[CompiledField]:
         key = (id(gtype), *map(id, nodes))
         fields = self._by_type.get(key)
         if fields is None:
@@ -491,7 +268,7 @@ class Plan:
         if literals is not None and not self.reusable:
             raise Bail
         run = Run(self, context, variables, literals)
-        out = _execute_fields(self.fields, None, run, None)
+        out = execute_fields(self.fields, None, run, None)
         if type(out) is CoroutineType:
             out = await out
         return out
@@ -521,8 +298,8 @@ def _literals_in(node: Any) -> list[Node]:
     return found
 
 
-def _typename(key: str, parent: GraphQLObjectType, nodes: list[FieldNode]) -> _Field:
-    f = _Field(key, None, nodes, parent)
+def _typename(key: str, parent: GraphQLObjectType, nodes: list[FieldNode]) -> CompiledField:
+    f = CompiledField(key, None, nodes, parent)
     name = parent.name
     f.attribute = (lambda source, _: name, "")
     f.lean_coerce = lambda v: v

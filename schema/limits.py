@@ -14,7 +14,7 @@ from graphql import FieldNode, FragmentSpreadNode, GraphQLList, GraphQLNonNull, 
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from cometgraph.resolvers.inputs import DEFAULT_PAGE
+from cometgraph.resolvers.paging import DEFAULT_PAGE
 
 
 @dataclass(frozen=True)

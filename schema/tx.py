@@ -10,7 +10,8 @@ from strawberry.types import Info
 from cometgraph.resolvers import blocks as block_resolvers
 from cometgraph.resolvers import txs as R
 
-from .common import make_page_info, Coin, Event, PageInfo, b64, hexu
+from .common import Coin, Event, b64, hexu
+from .connection import connection
 from .scalars import JSON, BigInt
 
 if TYPE_CHECKING:
@@ -122,22 +123,13 @@ class Tx:
         return b64(await R.tx_raw(info.context, self._ref))
 
 
-@strawberry.type(description="A tx with its cursor.")
-class TxEdge:
-    cursor: str = strawberry.field(description="Opaque position of this tx: give it as `after` to the same list (same query and order) for the txs after it.")
-    node: Tx = strawberry.field(description="The tx.")
-
-
-@strawberry.type(description="One page of txs, in the order asked (by height, within a height by the node's tx order: by hash).")
-class TxConnection:
-    edges: list[TxEdge] = strawberry.field(description="The page's txs with their cursors, in the list's order.")
-    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
-
-    @strawberry.field(description="The page's txs without cursors, in the same order as `edges`.")
-    def nodes(self) -> list[Tx]:
-        return [e.node for e in self.edges]
-
-    @classmethod
-    def from_page(cls, page) -> TxConnection:
-        edges = [TxEdge(cursor=c, node=Tx(_ref=r)) for c, r in zip(page.cursors, page.items)]
-        return cls(edges=edges, page_info=make_page_info(page))
+TxConnection = connection(
+    Tx,
+    lambda ref: Tx(_ref=ref),
+    description="One page of txs, in the order asked (by height, within a height by the node's tx order: by hash).",
+    edges_description="The page's txs with their cursors, in the list's order.",
+    nodes_description="The page's txs without cursors, in the same order as `edges`.",
+    edge_description="A tx with its cursor.",
+    cursor_description="Opaque position of this tx: give it as `after` to the same list (same query and order) for the txs after it.",
+    node_description="The tx.",
+)

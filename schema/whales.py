@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from .account import Delegation
-from .common import Coin, PageInfo, make_page_info
+from .common import Coin
+from .connection import connection
 from .scalars import BigInt
 from .tx import Tx
 
@@ -16,50 +17,27 @@ class Holder:
     amount: BigInt = strawberry.field(description="Its balance of the denom, in base units.")
 
 
-@strawberry.type(description="A holder with its cursor.")
-class HolderEdge:
-    cursor: str = strawberry.field(
-        description="Opaque position of this holder: give it as `after` to the same `richList` (denom and height) for the holders after it."
-    )
-    node: Holder = strawberry.field(description="The holder.")
+HolderConnection = connection(
+    Holder,
+    lambda h: Holder(address=h.address, amount=h.amount),
+    description="Holders of a denom, largest first; ties by address.",
+    edges_description="The page's holders with their cursors, largest first (ties by address).",
+    nodes_description="The page's holders without cursors, in the same order as `edges`.",
+    edge_description="A holder with its cursor.",
+    cursor_description="Opaque position of this holder: give it as `after` to the same `richList` (denom and height) for the holders after it.",
+    node_description="The holder.",
+)
 
-
-@strawberry.type(description="Holders of a denom, largest first; ties by address.")
-class HolderConnection:
-    edges: list[HolderEdge] = strawberry.field(description="The page's holders with their cursors, largest first (ties by address).")
-    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
-
-    @strawberry.field(description="The page's holders without cursors, in the same order as `edges`.")
-    def nodes(self) -> list[Holder]:
-        return [e.node for e in self.edges]
-
-    @classmethod
-    def from_page(cls, page) -> HolderConnection:
-        edges = [HolderEdge(cursor=c, node=Holder(address=h.address, amount=h.amount)) for c, h in zip(page.cursors, page.items)]
-        return cls(edges=edges, page_info=make_page_info(page))
-
-
-@strawberry.type(description="A delegation with its cursor.")
-class DelegationEdge:
-    cursor: str = strawberry.field(
-        description="Opaque position of this delegation: give it as `after` to the same validator's `delegations` at the same height."
-    )
-    node: Delegation = strawberry.field(description="The delegation.")
-
-
-@strawberry.type(description="A validator's delegations, largest stake first; ties by delegator address.")
-class DelegationConnection:
-    edges: list[DelegationEdge] = strawberry.field(description="The page's delegations with their cursors, largest stake first (ties by delegator address).")
-    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
-
-    @strawberry.field(description="The page's delegations without cursors, in the same order as `edges`.")
-    def nodes(self) -> list[Delegation]:
-        return [e.node for e in self.edges]
-
-    @classmethod
-    def from_page(cls, page, version: int) -> DelegationConnection:
-        edges = [DelegationEdge(cursor=c, node=Delegation.from_model(d, version)) for c, d in zip(page.cursors, page.items)]
-        return cls(edges=edges, page_info=make_page_info(page))
+DelegationConnection = connection(
+    Delegation,
+    Delegation.from_model,  # (delegation, version): from_page(page, version)
+    description="A validator's delegations, largest stake first; ties by delegator address.",
+    edges_description="The page's delegations with their cursors, largest stake first (ties by delegator address).",
+    nodes_description="The page's delegations without cursors, in the same order as `edges`.",
+    edge_description="A delegation with its cursor.",
+    cursor_description="Opaque position of this delegation: give it as `after` to the same validator's `delegations` at the same height.",
+    node_description="The delegation.",
+)
 
 
 @strawberry.type(description="A stake movement recorded by a tx's events: delegate, undelegate, redelegate or create-validator.")
@@ -100,24 +78,13 @@ class StakingFlow:
         )
 
 
-@strawberry.type(description="A staking flow with its cursor.")
-class StakingFlowEdge:
-    cursor: str = strawberry.field(
-        description="Opaque position of this flow: give it as `after` to `stakingFlows` with the same arguments for the flows after it."
-    )
-    node: StakingFlow = strawberry.field(description="The flow.")
-
-
-@strawberry.type(description="Staking flows, newest first.")
-class StakingFlowConnection:
-    edges: list[StakingFlowEdge] = strawberry.field(description="The page's flows with their cursors, newest first.")
-    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
-
-    @strawberry.field(description="The page's flows without cursors, in the same order as `edges`.")
-    def nodes(self) -> list[StakingFlow]:
-        return [e.node for e in self.edges]
-
-    @classmethod
-    def from_page(cls, page) -> StakingFlowConnection:
-        edges = [StakingFlowEdge(cursor=c, node=StakingFlow.from_model(f)) for c, f in zip(page.cursors, page.items)]
-        return cls(edges=edges, page_info=make_page_info(page))
+StakingFlowConnection = connection(
+    StakingFlow,
+    StakingFlow.from_model,
+    description="Staking flows, newest first.",
+    edges_description="The page's flows with their cursors, newest first.",
+    nodes_description="The page's flows without cursors, in the same order as `edges`.",
+    edge_description="A staking flow with its cursor.",
+    cursor_description="Opaque position of this flow: give it as `after` to `stakingFlows` with the same arguments for the flows after it.",
+    node_description="The flow.",
+)

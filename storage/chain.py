@@ -23,7 +23,7 @@ from .app.wasm import WasmReader
 from .app.staking import StakingReader
 from .app.store import AppStore
 from .blocks import BlockStore
-from .codec.tx import DescriptorRegistry
+from .codec.registry import DescriptorRegistry
 from .errors import DatabaseBroken, DatabaseUnavailable
 from .lru import LRU
 from .records import RecordCache

@@ -3,7 +3,9 @@
 Layout (formats.md §3): the raw 32-byte ``sha256(tx)`` maps to ``TxResult``;
 ``tx.height/{h}/{h}/{i}[$es$0]`` and ``{type}.{key}/{value}/{h}/{i}[$es${seq}]`` map
 to that hash. Which txs a query matches is defined by CometBFT's kv indexer and
-lives in ``storage.txmatch``; this module finds them page by page.
+lives in ``storage.txmatch``; this module finds them page by page (the reader's API here,
+the scans and walks that run a plan in ``storage.txscan``, pages and cursors in
+``storage.txcursor``, the stored records in ``storage.txrecords``).
 
 **Order.** The node sorts matches by height, then by hash bytes, not by tx index
 (CometBFT 1.0 sorts its ``hash+seq`` map keys; the first sample chain's node returned
@@ -44,58 +46,25 @@ distinct txs, up to a cap, at the cost of one full driver scan.
 
 from __future__ import annotations
 
-import base64
-import bisect
-import itertools
 import logging
-import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from hashlib import sha256
-from typing import Any, Literal, NoReturn, overload
+from typing import NoReturn
 
 from cachetools import LRUCache
 
-from .codec.cometbft import decode_exec_result, parse
-from .errors import CorruptRecord, IndexDisabled, InvalidInput
-from .keys import oc_string
+from .errors import IndexDisabled, InvalidInput
 from .kv import KV, first, prefix_end
 from .models import TxResult
-from .records import DECODED_PER_BYTE, RecordCache
-from .proto import cometbft_pb2 as pb
 from .query import Query
 from .query import parse as parse_query
-from .txmatch import SEP, TX_HASH, TX_HEIGHT, Cond, Plan, has_seq, is_tag_key, key_height, plan, tx_matches
+from .records import DECODED_PER_BYTE, RecordCache
+from .txcursor import DEFAULT_LIMIT, Pos, TxPage, check_limit, decode_cursor, encode_cursor, is_desc, make_page
+from .txmatch import SEP, TX_HASH, TX_HEIGHT, Cond, is_tag_key, key_height, plan
+from .txrecords import HASH_SIZE, check_hash, decode_tx_result
+from .txscan import REJECT_CACHE, PlanScan
 
 log = logging.getLogger(__name__)
-
-DB = "tx_index.db"
-HASH_SIZE = 32
-MAX_LIMIT = 100
-DEFAULT_LIMIT = 30
-#: keys counted per condition when choosing the driver
-PROBE_CAP = 2048
-#: rejected candidates remembered per search, so a tx seen under several keys is decoded once
-REJECT_CACHE = 4096
-HEIGHT_PREFIX = TX_HEIGHT.encode() + SEP
-#: the block indexer's per-height keys: ``block_events`` + oc("block.height", int64 h) → zigzag varint(h)
-BLOCK_HEIGHT_PREFIX = b"block_events" + oc_string("block.height")
-
-
-@dataclass(frozen=True, slots=True)
-class TxPage:
-    txs: tuple[TxResult, ...]
-    #: pass as ``after`` for the next page; None on the last page
-    next_cursor: str | None
-    #: each row's own cursor (resumes right after it), made with the query parsed once
-    cursors: tuple[str, ...] = ()
-
-
-def _page(q: Query | tuple[Query, ...], desc: bool, rows: list[TxResult], more: bool) -> TxPage:
-    """A page with every row's cursor; the last one resumes after the page when there is more."""
-    fp = _fingerprint(q)
-    cursors = tuple(_encode_cursor(q, desc, _Pos(r.height, r.hash), fp) for r in rows)
-    return TxPage(tuple(rows), cursors[-1] if more and cursors else None, cursors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +75,7 @@ class TxCount:
     exact: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _Pos:
-    height: int
-    hash: bytes
-
-    @property
-    def key(self) -> tuple[int, bytes]:
-        return (self.height, self.hash)
-
-
-class TxIndex:
+class TxIndex(PlanScan):
     """Reader over a node's tx_index.db (kv indexer).
 
     An empty database is what a node with ``indexer = "null"`` leaves behind: every
@@ -136,7 +95,7 @@ class TxIndex:
     def load_tx(self, hash: bytes) -> TxResult | None:
         """The tx with this sha256, or None if the index does not have it."""
         self._check()
-        _check_hash(hash)
+        check_hash(hash)
         return self.load_txs([hash])[0]
 
     def load_txs(self, hashes: Sequence[bytes]) -> list[TxResult | None]:
@@ -144,7 +103,7 @@ class TxIndex:
         Txs of heights below the head come from the chain's record cache when decoded before."""
         self._check()
         for h in hashes:
-            _check_hash(h)
+            check_hash(h)
         keys = [bytes(h) for h in hashes]
         got: dict[bytes, TxResult | None] = {h: tx for h in keys if (tx := self._records.get("tx", h)) is not None}
         missing = [h for h in keys if h not in got]
@@ -164,19 +123,19 @@ class TxIndex:
         """
         self._check()
         q = parse_query(query) if isinstance(query, str) else query
-        desc = _desc(order)
-        limit = _limit(limit)
-        pos = _decode_cursor(after, q, desc) if after is not None else None
+        desc = is_desc(order)
+        limit = check_limit(limit)
+        pos = decode_cursor(after, q, desc) if after is not None else None
         p = plan(q)
         rows = self._rows(p, desc, pos, limit + 1)
         more = len(rows) > limit
-        return _page(q, desc, rows[:limit], more)
+        return make_page(q, desc, rows[:limit], more)
 
     def cursor_for(self, query: str | Query, order: str, tx: TxResult) -> str:
         """The cursor that resumes ``query`` right after ``tx`` (a cursor per row, for edges)."""
         self._check()
         q = parse_query(query) if isinstance(query, str) else query
-        return _encode_cursor(q, _desc(order), _Pos(tx.height, tx.hash))
+        return encode_cursor(q, is_desc(order), Pos(tx.height, tx.hash))
 
     def search_any(self, queries: Sequence[str | Query], order: str = "asc", after: str | None = None, limit: int = DEFAULT_LIMIT) -> TxPage:
         """One page of txs matching ANY of ``queries``, de-duplicated, in the node's order.
@@ -187,9 +146,9 @@ class TxIndex:
         """
         self._check()
         qs = self._queries(queries)
-        desc = _desc(order)
-        limit = _limit(limit)
-        pos = _decode_cursor(after, qs, desc) if after is not None else None
+        desc = is_desc(order)
+        limit = check_limit(limit)
+        pos = decode_cursor(after, qs, desc) if after is not None else None
         plans = [plan(q) for q in qs]
         # first the (height, hash) sort keys of every query's best rows, read from the index keys
         # alone; only the page's winners are then loaded and decoded (not limit+1 per query)
@@ -204,19 +163,19 @@ class TxIndex:
             ranked = sorted(((h, hs) for hs, h in keyed.items()), reverse=desc)
             more = len(ranked) > limit
             rows = [t for t in self.load_txs([hs for _, hs in ranked[:limit]]) if t is not None]
-            return _page(qs, desc, rows, more)
+            return make_page(qs, desc, rows, more)
         merged: dict[bytes, TxResult] = {}
         for p in plans:
             for tx in self._rows(p, desc, pos, limit + 1):
                 merged.setdefault(tx.hash, tx)
         rows = sorted(merged.values(), key=lambda t: (t.height, t.hash), reverse=desc)
         more = len(rows) > limit
-        return _page(qs, desc, rows[:limit], more)
+        return make_page(qs, desc, rows[:limit], more)
 
     def cursor_for_any(self, queries: Sequence[str | Query], order: str, tx: TxResult) -> str:
         """The ``search_any`` cursor that resumes right after ``tx``."""
         self._check()
-        return _encode_cursor(self._queries(queries), _desc(order), _Pos(tx.height, tx.hash))
+        return encode_cursor(self._queries(queries), is_desc(order), Pos(tx.height, tx.hash))
 
     def event_keys(self) -> tuple[str, ...]:
         """Every composite event key (``type.attr``) this index holds, in key order.
@@ -302,218 +261,6 @@ class TxIndex:
                 return TxCount(cap, False)
         return TxCount(n, True)
 
-    # ------------------------------------------------------------ planning
-    def _rows(self, p: Plan, desc: bool, pos: _Pos | None, want: int) -> list[TxResult]:
-        if p.hash is not None:
-            tx = decode_tx_result(p.hash, self.kv.get(p.hash)) if len(p.hash) == HASH_SIZE else None
-            if tx is None or (pos is not None and not _beyond((tx.height, tx.hash), pos, desc)):
-                return []
-            return [tx]
-        if p.empty:
-            return []
-        strategy = self._choose(p)
-        if strategy is None:
-            return []
-        if isinstance(strategy, Cond):
-            return self._scan(p, strategy, desc, pos, want)
-        if strategy == "walk+verify":
-            return list(itertools.islice(self._walk_verified(p, desc, pos), want))
-        hashes = list(itertools.islice(self._walk_keys(p, desc, pos), want))
-        return [t for t in self.load_txs(hashes) if t is not None]  # one read for the page
-
-    def _row_keys(self, p: Plan, desc: bool, pos: _Pos | None, want: int) -> list[tuple[int, bytes]] | None:
-        """The best ``want`` (height, hash) of a one-condition query from its index keys alone;
-        None when the plan needs the txs themselves (hash lookups, verification, height walks)."""
-        if p.hash is not None:
-            return None
-        if p.empty:
-            return []
-        strategy = self._choose(p)
-        if strategy is None:
-            return []
-        if isinstance(strategy, Cond) and len(p.conds) == 1:
-            return self._scan(p, strategy, desc, pos, want, keys_only=True)
-        return None
-
-    def _choose(self, p: Plan) -> Cond | str | None:
-        """The cheapest way in: "walk", "walk+verify", a driver ``Cond``, or None (no match)."""
-        if p.height_only:
-            return "walk"
-        best: tuple[int, Cond] | None = None
-        for c in p.conds:
-            n = _count(self.kv.iterate(prefix=c.prefix, include_value=False), PROBE_CAP)
-            if n == 0:
-                return None  # a condition without a single key: the intersection is empty
-            if best is None or n < best[0]:
-                best = (n, c)
-        if best is None:  # no condition at all: height_only said "walk" already
-            return "walk"
-        lo, hi = p.height_bounds()
-        if best[0] >= PROBE_CAP and hi - lo < PROBE_CAP:
-            window = _count(self._walk(p, False, None), PROBE_CAP)
-            if window < best[0]:
-                return "walk+verify"
-        return best[1]
-
-    # ------------------------------------------------------------ driver scan
-    @overload
-    def _scan(self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int, keys_only: Literal[False] = False) -> list[TxResult]: ...
-
-    @overload
-    def _scan(self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int, keys_only: Literal[True]) -> list[tuple[int, bytes]]: ...
-
-    def _scan(self, p: Plan, driver: Cond, desc: bool, pos: _Pos | None, want: int, keys_only: bool = False) -> list[TxResult] | list[tuple[int, bytes]]:
-        """The best ``want`` matches after ``pos`` from one lazy scan of the driver's prefix."""
-        verify = len(p.conds) > 1
-        best: list[tuple[int, bytes]] = []  # ascending; the worst is at the end (asc) or front (desc)
-        found: dict[bytes, TxResult | None] = {}
-        rejected: LRUCache[bytes, None] = LRUCache(REJECT_CACHE)
-        for key, value in self.kv.iterate(prefix=driver.prefix):
-            h = p.hit(driver, key)
-            if h is None:
-                continue
-            sk = (h, _entry_hash(key, value))
-            if pos is not None and not _beyond(sk, pos, desc):
-                continue
-            if len(best) >= want and not (sk > best[0] if desc else sk < best[-1]):
-                continue
-            if value in found or value in rejected:
-                continue
-            tx = None
-            if verify:
-                tx = self._verify(p, key, value)
-                if tx is None:
-                    rejected[value] = None
-                    continue
-            bisect.insort(best, sk)
-            found[value] = tx
-            if len(best) > want:
-                gone = best.pop(0) if desc else best.pop()
-                del found[gone[1]]
-        if keys_only:
-            return list(reversed(best)) if desc else best
-        ordered = [h for _, h in (reversed(best) if desc else best)]
-        if verify:  # verified rows were kept only with their tx
-            return [tx for h in ordered if (tx := found[h]) is not None]
-        return [t for t in self.load_txs(ordered) if t is not None]
-
-    def _verify(self, p: Plan, key: bytes, hash: bytes) -> TxResult | None:
-        """The tx behind an index key, if it matches every condition; None otherwise."""
-        msg = self._msg(hash)
-        if msg is None:
-            return None
-        if not tx_matches(p, msg.height, msg.index, msg.result.events, has_seq(key)):
-            return None
-        return _model(hash, msg)
-
-    def _msg(self, hash: bytes) -> pb.TxResult | None:
-        if len(hash) != HASH_SIZE:
-            return None
-        raw = self.kv.get(hash)
-        if raw is None:
-            log.warning("tx_index entry points at a missing tx %s", hash.hex())
-            return None
-        return _parse_tx(hash, raw)
-
-    # ------------------------------------------------------------ height walk
-    def _walk_keys(self, p: Plan, desc: bool, pos: _Pos | None) -> Iterator[bytes]:
-        """Hashes of a height-only query's matches: every condition tested on the height key itself."""
-        for _height, key, value in self._walk(p, desc, pos):
-            if all(key.startswith(c.prefix) and p.hit(c, key) is not None for c in p.conds):
-                yield _entry_hash(key, value)
-
-    def _walk_verified(self, p: Plan, desc: bool, pos: _Pos | None) -> Iterator[TxResult]:
-        """Txs in a height window that match every condition (each decoded and checked)."""
-        for _height, key, value in self._walk(p, desc, pos):
-            tx = self._verify(p, key, value)
-            if tx is not None:
-                yield tx
-
-    def _walk(self, p: Plan, desc: bool, pos: _Pos | None) -> Iterator[tuple[int, bytes, bytes]]:
-        """Height-index entries ``(height, key, hash)`` in numeric height order, hash order within a height.
-
-        Every d-digit height is below every (d+1)-digit one, so digit counts are walked
-        one after the other, from 1 up (asc) or from the top height's down (desc).
-        """
-        lo, hi = p.height_bounds()
-        lo, hi = max(lo, 0), min(hi, self._top_height())
-        if pos is not None:
-            if desc:
-                hi = min(hi, pos.height)
-            else:
-                lo = max(lo, pos.height)
-        if lo > hi:
-            return
-        lengths = range(len(str(lo)), len(str(hi)) + 1)
-        for d in reversed(lengths) if desc else lengths:
-            for _height, rows in itertools.groupby(self._digit_stream(d, lo, hi, desc), key=lambda row: row[0]):
-                for row in sorted(rows, key=lambda row: row[2], reverse=desc):  # one block's txs
-                    if pos is None or _beyond((row[0], row[2]), pos, desc):
-                        yield row
-
-    def _top_height(self) -> int:
-        """The highest height the index can hold, found once per (immutable) snapshot.
-
-        The block indexer shares this database and keys every height by orderedcode,
-        which sorts numerically: its last ``block.height`` key is the top (+1 for a tx
-        index one block ahead of it). Without a block index (Tendermint < 0.34.9) the
-        height index is scanned once.
-        """
-        if self._top is None:
-            last = first(self.kv.iterate(prefix=BLOCK_HEIGHT_PREFIX, reverse=True))
-            top = _zigzag_varint(last[1]) if last is not None else None
-            if top is None:
-                top = 0
-                for key in self.kv.iterate(prefix=HEIGHT_PREFIX, include_value=False):
-                    h = key_height(key)
-                    top = max(top, h if h is not None else 0)
-            self._top = top + 1
-        return self._top
-
-    def _digit_stream(self, d: int, lo: int, hi: int, desc: bool) -> Iterator[tuple[int, bytes, bytes]]:
-        """Height-index keys whose height has ``d`` digits, within [lo, hi], in height order.
-
-        Equal-length decimal strings sort numerically; keys of other lengths that sort
-        in between are stepped over with one seek each.
-        """
-        a, b = max(lo, 10 ** (d - 1) if d > 1 else 0), min(hi, 10**d - 1)
-        if a > b:
-            return
-        P = HEIGHT_PREFIX
-        start, stop = P + str(a).encode() + SEP, P + str(b).encode() + b"0"
-        while start < stop:
-            it = self.kv.iterate(start=start, stop=stop, reverse=desc)
-            jumped = False
-            try:
-                for key, value in it:
-                    end = key.find(SEP, len(P))
-                    seg = key[len(P) : end] if end >= 0 else None
-                    if seg is not None and len(seg) == d and seg.isdigit() and (d == 1 or seg[:1] != b"0"):
-                        yield int(seg), key, value
-                        continue
-                    jumped = True
-                    if not seg or not seg.isdigit() or seg[:1] == b"0":
-                        # not a height key the indexer writes: step over it
-                        if desc:
-                            stop = key
-                        else:
-                            start = key + b"\x00"
-                    elif len(seg) > d:  # a longer height: skip every extension of its first d digits
-                        if desc:
-                            stop = P + seg[:d] + b"0"
-                        else:
-                            start = P + seg[:d] + b":"
-                    else:  # a shorter height: skip to its first d-digit extension (or below its keys)
-                        if desc:
-                            stop = P + seg + SEP
-                        else:
-                            start = P + seg + b"0" * (d - len(seg))
-                    break
-            finally:
-                it.close()
-            if not jumped:
-                return
-
     # ------------------------------------------------------------ helpers
     def _check(self) -> None:
         if not self.enabled:
@@ -531,115 +278,5 @@ class NullTxIndex:
     load_tx = load_txs = search = search_any = cursor_for = cursor_for_any = count = address_queries = _disabled
 
 
-# ---------------------------------------------------------------- records
-def _check_hash(hash: bytes) -> None:
-    if not isinstance(hash, (bytes, bytearray, memoryview)) or len(hash) != HASH_SIZE:
-        raise InvalidInput(f"a tx hash is {HASH_SIZE} bytes (sha256 of the tx)")
-
-
-def _parse_tx(hash: bytes, data: bytes) -> pb.TxResult:
-    """Parse and check: the stored tx must hash to its key, or the record is someone else's."""
-    msg = parse(pb.TxResult, data, DB, hash)
-    if sha256(msg.tx).digest() != hash:
-        raise CorruptRecord(DB, hash, "the stored tx does not hash to its key")
-    return msg
-
-
-def _model(hash: bytes, msg: pb.TxResult) -> TxResult:
-    return TxResult(hash=bytes(hash), height=msg.height, index=msg.index, tx=msg.tx, result=decode_exec_result(msg.result))
-
-
-def decode_tx_result(hash: bytes, data: bytes | None) -> TxResult | None:
-    """``TxResult`` bytes stored under ``hash`` → model; None if absent."""
-    if data is None:
-        return None
-    return _model(hash, _parse_tx(hash, data))
-
-
-# ---------------------------------------------------------------- cursors
-_CURSOR = struct.Struct(">2sc4sq")  # version, order, query fingerprint, height; then the hash
-
-
-def _fingerprint(q: Query | tuple[Query, ...]) -> bytes:
-    text = " OR ".join(str(x) for x in q) if isinstance(q, tuple) else str(q)
-    return sha256(text.encode("utf-8")).digest()[:4]
-
-
-def _encode_cursor(q: Query | tuple[Query, ...], desc: bool, pos: _Pos, fingerprint: bytes | None = None) -> str:
-    fp = fingerprint if fingerprint is not None else _fingerprint(q)
-    raw = _CURSOR.pack(b"c1", b"d" if desc else b"a", fp, pos.height) + pos.hash
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _decode_cursor(cursor: str, q: Query | tuple[Query, ...], desc: bool) -> _Pos:
-    if not isinstance(cursor, str) or not cursor or len(cursor) > 200:
-        raise InvalidInput("malformed cursor")
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-    except (ValueError, TypeError):
-        raise InvalidInput("malformed cursor") from None
-    if len(raw) != _CURSOR.size + HASH_SIZE or raw[:2] != b"c1":
-        raise InvalidInput("malformed cursor")
-    _, order, fp, height = _CURSOR.unpack(raw[: _CURSOR.size])
-    if order not in (b"a", b"d"):
-        raise InvalidInput("malformed cursor")
-    if (order == b"d") != desc:
-        raise InvalidInput(f"this cursor pages the {'desc' if order == b'd' else 'asc'} order; ask with that order")
-    if fp != _fingerprint(q):
-        raise InvalidInput("this cursor belongs to a different query")
-    return _Pos(height, raw[_CURSOR.size :])
-
-
 #: bytes an event type or attribute key is made of in practice (printable ASCII but "/")
 _TAG_BYTES = frozenset(range(0x21, 0x7F)) - {ord("/")}
-
-
-def _limit(limit: int) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise InvalidInput("limit must be a positive integer")
-    return min(limit, MAX_LIMIT)
-
-
-def _desc(order: str) -> bool:
-    if order not in ("asc", "desc"):
-        raise InvalidInput('order must be "asc" or "desc"')
-    return order == "desc"
-
-
-def _beyond(sk: tuple[int, bytes], pos: _Pos, desc: bool) -> bool:
-    return sk < pos.key if desc else sk > pos.key
-
-
-def _count(it: Iterator[Any], cap: int) -> int:
-    n = 0
-    for _ in it:
-        n += 1
-        if n >= cap:
-            break
-    close = getattr(it, "close", None)
-    if close is not None:
-        close()
-    return n
-
-
-def _entry_hash(key: bytes, value: bytes) -> bytes:
-    """An index entry's value is the tx hash; anything else is a damaged entry."""
-    if len(value) != HASH_SIZE:
-        raise CorruptRecord(DB, key, f"an index entry holds {len(value)} bytes, not a {HASH_SIZE}-byte tx hash")
-    return value
-
-
-def _zigzag_varint(raw: bytes) -> int | None:
-    """Go ``binary.Varint``; None unless ``raw`` is exactly one non-negative varint."""
-    x = shift = 0
-    for i, b in enumerate(raw):
-        x |= (b & 0x7F) << shift
-        if not b & 0x80:
-            if i != len(raw) - 1:
-                return None
-            v = (x >> 1) ^ -(x & 1)
-            return v if v >= 0 else None
-        shift += 7
-        if shift > 63:
-            return None
-    return None

@@ -38,7 +38,8 @@ from fractions import Fraction
 from typing import Any
 
 from .errors import InvalidInput
-from .query import GO_SPACE, ORDER_OPERATORS, Condition, Operand, Query, go_number
+from .gonumber import go_number
+from .query import GO_SPACE, ORDER_OPERATORS, Condition, Operand, Query
 
 TX_HASH = "tx.hash"
 TX_HEIGHT = "tx.height"

@@ -28,11 +28,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..codec.tx import DescriptorRegistry, default_registry
+from ..codec.registry import DescriptorRegistry, default_registry
 from ..errors import InvalidInput
 from ..models import Coin, Time
 from .addresses import check_address
-from .auth import CONTINUOUS, DELAYED, PERIODIC, PERMANENT_LOCKED, Account, AuthReader
+from .accounts import CONTINUOUS, DELAYED, PERIODIC, PERMANENT_LOCKED, Account
+from .auth import AuthReader
 from .bank_amino import AccountCoins
 from .bank_store import BankStore, TooManyHolders, _denom, balance_key, balances_prefix
 from .store import AppStore

@@ -16,7 +16,8 @@ from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
-from ..codec.tx import DescriptorRegistry, DynamicMessage, default_registry
+from ..codec.registry import DescriptorRegistry, default_registry
+from ..codec.tx import DynamicMessage
 from ..errors import CorruptRecord, InvalidInput
 from ..lru import LRU
 from ..models import Coin, Time

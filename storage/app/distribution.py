@@ -19,7 +19,7 @@ Key layout (SDK 0.50 x/distribution/types/keys.go, same in 0.43 – 0.47; ``lp(a
 
 Every amount is a LegacyDec: the decimal text of value × 10^18 on the wire, printed by the
 REST with exactly 18 decimals. Here LegacyDecs are plain Python ints holding that raw
-value; the helpers below reproduce cosmossdk.io/math's arithmetic on them, including
+value; ``storage.app.legacydec`` reproduces cosmossdk.io/math's arithmetic on them, including
 where it truncates (``MulTruncate``, ``QuoTruncate``: toward zero, Go ``big.Int.Quo``) and
 where it rounds (``Mul``, ``Quo``: half to even at the 18th decimal).
 
@@ -63,34 +63,26 @@ from ..errors import CorruptRecord
 from ..prefixes import Prefixes
 from .addresses import account_str, check_address
 from .iavl import IAVLTree
-from .staking import (
-    StakingReader,
-    StakingValidator,
-    _Keys,
+from .legacydec import (
+    ONE,
+    PRECISION,
+    coins_add,
+    coins_mul_dec_truncate,
+    coins_quo_dec_truncate,
+    coins_sub,
+    dec_mul_truncate,
     dec_text,
-    decode,
     legacy_dec_value,
-    legacy_params,
     parse_int,
-    rest_json,
+    tokens_from_shares_dec,
 )
 from .module import ModuleReader, length_prefixed
+from .sdkcodec import AddressKeys, decode, legacy_params, rest_json
+from .staking import StakingReader
+from .staking_records import StakingValidator
 from .store import AppStore
 
-__all__ = [
-    "DecCoin",
-    "DelegationReward",
-    "DistributionReader",
-    "chop_round",
-    "chop_truncate",
-    "dec_coins",
-    "dec_mul",
-    "dec_mul_truncate",
-    "dec_quo",
-    "dec_quo_truncate",
-    "dec_text",
-    "tokens_from_shares_dec",
-]
+__all__ = ["DecCoin", "DelegationReward", "DistributionReader", "dec_coins"]
 
 STORE = "distribution"
 FEE_POOL = b"\x00"
@@ -104,8 +96,6 @@ SLASH_EVENT = b"\x08"
 PARAMS = b"\x09"
 
 _PKG = "cosmos.distribution.v1beta1"
-PRECISION = 10**18
-ONE = PRECISION  # LegacyOneDec
 #: ``LegacySmallestDec().MulInt64(3)``: how far a recomputed stake may exceed the current one
 STAKE_MARGIN = 3
 
@@ -122,87 +112,6 @@ class DecCoin:
 class DelegationReward:
     validator_address: str
     reward: tuple[DecCoin, ...]
-
-
-# ---------------------------------------------------------------- LegacyDec (raw ints: value × 10^18)
-def _go_quo(a: int, b: int) -> int:
-    """Go ``big.Int.Quo``: truncated toward zero (Python's ``//`` floors). Zero divisor: ZeroDivisionError."""
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b >= 0) else -q
-
-
-def chop_truncate(x: int) -> int:
-    """``chopPrecisionAndTruncate``: drop 18 decimals, toward zero."""
-    return _go_quo(x, PRECISION)
-
-
-def chop_round(x: int) -> int:
-    """``chopPrecisionAndRound``: drop 18 decimals, half to even (sign applied afterwards)."""
-    q, r = divmod(abs(x), PRECISION)
-    if r > PRECISION // 2 or (r == PRECISION // 2 and q & 1):
-        q += 1
-    return -q if x < 0 else q
-
-
-def dec_mul(a: int, b: int) -> int:
-    """``LegacyDec.Mul``: rounded half to even."""
-    return chop_round(a * b)
-
-
-def dec_mul_truncate(a: int, b: int) -> int:
-    """``LegacyDec.MulTruncate``: truncated toward zero."""
-    return chop_truncate(a * b)
-
-
-def dec_quo(a: int, b: int) -> int:
-    """``LegacyDec.Quo``: a × 10^36 ÷ b (toward zero), then 18 decimals dropped half to even."""
-    return chop_round(_go_quo(a * PRECISION * PRECISION, b))
-
-
-def dec_quo_truncate(a: int, b: int) -> int:
-    """``LegacyDec.QuoTruncate``: a × 10^36 ÷ b, then 18 decimals dropped, both toward zero."""
-    return chop_truncate(_go_quo(a * PRECISION * PRECISION, b))
-
-
-def tokens_from_shares_dec(shares: int, tokens: int, delegator_shares: int) -> int:
-    """``Validator.TokensFromShares(shares)`` (a LegacyDec, not truncated to an Int):
-    ``shares.MulInt(tokens).Quo(delegator_shares)``. ``shares``/``delegator_shares`` raw, ``tokens`` an Int."""
-    return dec_quo(shares * tokens, delegator_shares)
-
-
-# ---------------------------------------------------------------- DecCoins ({denom: raw}, as sdk.DecCoins)
-def _sorted(amounts: Mapping[str, int]) -> dict[str, int]:
-    """Zeros dropped, sorted by denom bytes (what ``DecCoins.Add`` / ``Sub`` leave)."""
-    return {d: a for d, a in sorted(amounts.items(), key=lambda kv: kv[0].encode()) if a != 0}
-
-
-def _coins_add(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
-    out = dict(a)
-    for d, x in b.items():
-        out[d] = out.get(d, 0) + x
-    return _sorted(out)
-
-
-def _coins_sub(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int] | None:
-    """``a − b``; None where the SDK's ``Sub`` would panic (an amount below zero)."""
-    out = dict(a)
-    for d, x in b.items():
-        out[d] = out.get(d, 0) - x
-    if any(x < 0 for x in out.values()):
-        return None
-    return _sorted(out)
-
-
-def _coins_mul_dec_truncate(coins: Mapping[str, int], d: int) -> dict[str, int]:
-    """``DecCoins.MulDecTruncate``: each amount ``MulTruncate`` d, zero products dropped."""
-    return _sorted({denom: dec_mul_truncate(a, d) for denom, a in coins.items()})
-
-
-def _coins_quo_dec_truncate(coins: Mapping[str, int], d: int) -> dict[str, int]:
-    """``DecCoins.QuoDecTruncate``: each amount ``QuoTruncate`` d, zero quotients dropped."""
-    if d == 0:
-        raise ZeroDivisionError("DecCoins.QuoDecTruncate by zero")
-    return _sorted({denom: dec_quo_truncate(a, d) for denom, a in coins.items()})
 
 
 def dec_coins(amounts: Mapping[str, int]) -> tuple[DecCoin, ...]:
@@ -226,7 +135,7 @@ class _Slash:
     key: bytes
 
 
-class _Layout(_Keys):
+class _Layout(AddressKeys):
     """Address encoding in keys: length-prefixed (SDK ≥ 0.43) or a bare 20 bytes (≤ 0.42)."""
 
 
@@ -376,7 +285,7 @@ class DistributionReader(ModuleReader):
         for d, v, val, s, (cur_rewards, period) in zip(delegations, vals, validators, starts, currents):
             reward = self._delegation_rewards(tree, layout, v, val, d.shares, s, cur_rewards, period, ratios, version)
             out.append(DelegationReward(d.validator_address, dec_coins(reward)))
-            total = _coins_add(total, reward)
+            total = coins_add(total, reward)
         return out, list(dec_coins(total))
 
     def _start(self, raw: bytes | None, key: bytes) -> _Start:
@@ -436,8 +345,8 @@ class DistributionReader(ModuleReader):
         """``IncrementValidatorPeriod`` (not written) + ``CalculateDelegationRewards``."""
         vkey = CURRENT + layout.addr(val)
         # the ratio the increment would store for the period it ends (= the ending period)
-        current = {} if validator.tokens == 0 else _coins_quo_dec_truncate(cur_rewards, validator.tokens * PRECISION)
-        ending_ratio = _coins_add(self._ratio(tree, layout, val, period - 1, ratios), current)
+        current = {} if validator.tokens == 0 else coins_quo_dec_truncate(cur_rewards, validator.tokens * PRECISION)
+        ending_ratio = coins_add(self._ratio(tree, layout, val, period - 1, ratios), current)
 
         def ratio(p: int) -> dict[str, int]:
             return ending_ratio if p == period else self._ratio(tree, layout, val, p, ratios)
@@ -447,10 +356,10 @@ class DistributionReader(ModuleReader):
                 raise self._corrupt(vkey, f"reward period {p0} after {p1}")
             if stake < 0:
                 raise self._corrupt(vkey, "negative stake")
-            diff = _coins_sub(ratio(p1), ratio(p0))
+            diff = coins_sub(ratio(p1), ratio(p0))
             if diff is None:
                 raise self._corrupt(vkey, f"cumulative reward ratio falls from period {p0} to {p1}")
-            return _coins_mul_dec_truncate(diff, stake)
+            return coins_mul_dec_truncate(diff, stake)
 
         if start.height == version:
             return {}  # started at this height: no rewards yet
@@ -459,7 +368,7 @@ class DistributionReader(ModuleReader):
         if version > start.height:
             for ev in self._slashes(tree, layout, val, start.height, version):
                 if ev.period > p0:
-                    rewards = _coins_add(rewards, between(p0, ev.period, stake))
+                    rewards = coins_add(rewards, between(p0, ev.period, stake))
                     stake = dec_mul_truncate(stake, ONE - ev.fraction)
                     p0 = ev.period
         delegator_shares = legacy_dec_value(validator.delegator_shares)
@@ -470,4 +379,4 @@ class DistributionReader(ModuleReader):
             if stake > current_stake + STAKE_MARGIN:
                 raise self._corrupt(vkey, f"recomputed stake {dec_text(stake)} exceeds the delegation's {dec_text(current_stake)}")
             stake = current_stake
-        return _coins_add(rewards, between(p0, period, stake))
+        return coins_add(rewards, between(p0, period, stake))

@@ -24,15 +24,8 @@ from ..errors import CorruptRecord
 from ..models import Time
 from ..prefixes import Prefixes
 from .iavl import IAVLTree
-from .staking import (
-    decode,
-    dec_text,
-    duration_ns_text,
-    legacy_dec_value,
-    legacy_params,
-    rest_json,
-    to_time,
-)
+from .legacydec import dec_text, legacy_dec_value
+from .sdkcodec import decode, duration_ns_text, legacy_params, rest_json, to_time
 from .module import ModuleReader, length_prefixed
 from .store import AppStore
 

@@ -44,23 +44,19 @@ tree level, batched reads (``get_many``) one per level for all keys together.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from google.protobuf.message import DecodeError
-from google.protobuf.message_factory import GetMessageClass
-
-from ..codec.hashes import ripemd160
-from ..codec.tx import DynamicMessage, default_registry
+from ..codec.tx import DynamicMessage
 from ..errors import CorruptRecord, InvalidInput
-from ..models import Coin, Time
+from ..models import Coin
 from ..prefixes import Prefixes
 from .bank import BankReader
 from .iavl import IAVLTree
+from .legacydec import dec_text, legacy_dec_value, parse_int, raw_dec, tokens_from_shares
 from .module import ModuleReader, length_prefixed
+from .sdkcodec import AddressKeys, consensus_address, decode, duration_ns_text, legacy_params, rest_json, to_time
+from .staking_records import Delegation, Pool, Redelegation, RedelegationEntry, StakingValidator, UnbondingDelegation, UnbondingEntry
 from .store import AppStore
 
 __all__ = [
@@ -87,247 +83,6 @@ REDELEGATION = b"\x34"
 PARAMS = b"\x51"
 DELEGATION_BY_VAL = b"\x71"
 
-#: Go's zero ``time.Time`` (0001-01-01T00:00:00Z): what a non-nullable stdtime reads as when absent
-GO_ZERO_TIME = Time(-62135596800, 0)
-_PRECISION = 10**18
-_DIGITS = re.compile(rb"-?[0-9]+")
-
-
-# ---------------------------------------------------------------- records
-@dataclass(frozen=True, slots=True)
-class StakingValidator:
-    operator_address: str
-    #: the ``Any`` type URL of the consensus key ("/cosmos.crypto.ed25519.PubKey")
-    consensus_pubkey_type: str
-    consensus_pubkey: bytes
-    #: CometBFT address of the consensus key (b"" for a key type without a known rule)
-    consensus_address: bytes
-    jailed: bool
-    status: str
-    tokens: int
-    #: LegacyDec text as the REST prints it ("1000.000000000000000000")
-    delegator_shares: str
-    moniker: str
-    identity: str
-    website: str
-    security_contact: str
-    details: str
-    unbonding_height: int
-    unbonding_time: Time
-    commission_rate: str
-    commission_max_rate: str
-    commission_max_change_rate: str
-    commission_update_time: Time
-    min_self_delegation: int
-    unbonding_on_hold_ref_count: int = 0
-    unbonding_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Delegation:
-    delegator_address: str
-    validator_address: str
-    shares: str
-    #: bond denom, shares × tokens / delegator_shares truncated (the REST's ``balance``)
-    balance: Coin
-
-
-@dataclass(frozen=True, slots=True)
-class UnbondingEntry:
-    creation_height: int
-    completion_time: Time
-    initial_balance: int
-    balance: int
-    unbonding_id: int
-    unbonding_on_hold_ref_count: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class UnbondingDelegation:
-    delegator_address: str
-    validator_address: str
-    entries: tuple[UnbondingEntry, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RedelegationEntry:
-    creation_height: int
-    completion_time: Time
-    initial_balance: int
-    shares_dst: str
-    #: tokens of ``shares_dst`` at the destination validator now (0 if it no longer exists:
-    #: the node's query fails in that case)
-    balance: int
-    unbonding_id: int = 0
-    unbonding_on_hold_ref_count: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Redelegation:
-    delegator_address: str
-    validator_src_address: str
-    validator_dst_address: str
-    entries: tuple[RedelegationEntry, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Pool:
-    not_bonded_tokens: int
-    bonded_tokens: int
-
-
-# ---------------------------------------------------------------- numbers and times
-def _go_quo(a: int, b: int) -> int:
-    """Go ``big.Int.Quo``: truncated toward zero (Python's ``//`` floors)."""
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b >= 0) else -q
-
-
-def _chop_round(x: int) -> int:
-    """LegacyDec ``chopPrecisionAndRound``: divide by 10^18, banker's rounding (half to even)."""
-    q, r = divmod(abs(x), _PRECISION)
-    if r > _PRECISION // 2 or (r == _PRECISION // 2 and q & 1):
-        q += 1
-    return -q if x < 0 else q
-
-
-def tokens_from_shares(shares: int, tokens: int, delegator_shares: int) -> int:
-    """``Validator.TokensFromShares(shares).TruncateInt()``; shares are raw LegacyDec (×10^18).
-
-    ``shares.MulInt(tokens)`` keeps the scale, ``Quo`` multiplies by 10^36, divides and
-    rounds half to even at 18 decimals, ``TruncateInt`` drops the decimals. 0 when the
-    validator has no shares (the node's query divides by zero and fails).
-    """
-    if delegator_shares == 0:
-        return 0
-    dec = _chop_round(_go_quo(shares * tokens * _PRECISION * _PRECISION, delegator_shares))
-    return _go_quo(dec, _PRECISION)
-
-
-def dec_text(raw: int) -> str:
-    """``LegacyDec.String()``: always 18 decimals."""
-    digits = str(abs(raw)).rjust(19, "0")
-    return ("-" if raw < 0 else "") + digits[:-18] + "." + digits[-18:]
-
-
-def parse_int(text: str | bytes, db: str, key: bytes, what: str) -> int:
-    """math.Int / LegacyDec wire text → int (empty = 0, as the SDK unmarshals it)."""
-    data = text.encode() if isinstance(text, str) else bytes(text)
-    if not data:
-        return 0
-    if not _DIGITS.fullmatch(data):
-        raise CorruptRecord(db, key, f"{what} is not a decimal integer: {data[:40]!r}")
-    return int(data)
-
-
-def to_time(msg: DynamicMessage, field: str) -> Time:
-    """A non-nullable stdtime field: absent reads as Go's zero time, as gogoproto does."""
-    if not msg.HasField(field):
-        return GO_ZERO_TIME
-    ts = getattr(msg, field)
-    return Time(ts.seconds, ts.nanos)
-
-
-def duration_text(seconds: int, nanos: int) -> str:
-    """gogo jsonpb Duration: ``"20s"``, ``"1.5s"``."""
-    text = f"{'-' if seconds < 0 or nanos < 0 else ''}{abs(seconds)}.{abs(nanos):09d}".rstrip("0").rstrip(".")
-    return text + "s"
-
-
-def duration_ns_text(ns: int) -> str:
-    """An amino-JSON ``time.Duration`` (nanoseconds) as gogo jsonpb prints a Duration."""
-    seconds = _go_quo(ns, 10**9)
-    return duration_text(seconds, ns - seconds * 10**9)
-
-
-# ---------------------------------------------------------------- protobuf
-def message_class(full_name: str) -> type[DynamicMessage]:
-    desc = default_registry().find(full_name)
-    if desc is None:  # pragma: no cover - the built-in descriptor set declares it
-        raise AssertionError(f"built-in descriptors lack {full_name}")
-    return GetMessageClass(desc)
-
-
-def decode(full_name: str, raw: bytes, db: str, key: bytes) -> DynamicMessage:
-    """``raw`` as the named SDK type, or ``CorruptRecord`` naming the key."""
-    msg = message_class(full_name)()
-    try:
-        msg.ParseFromString(raw)
-    except (DecodeError, ValueError, RuntimeError) as exc:
-        raise CorruptRecord(db, key, f"not a {full_name}: {exc}") from None
-    return msg
-
-
-def rest_json(full_name: str, raw: bytes, db: str, key: bytes) -> dict[str, Any]:
-    """A stored record rendered as the REST prints it (gogo jsonpb, see ``codec.tx``)."""
-    decode(full_name, raw, db, key)  # corrupt bytes raise here, not as a placeholder object
-    out = default_registry().message_json("/" + full_name, raw)
-    out.pop("@type", None)
-    return out
-
-
-def consensus_address(type_url: str, key: bytes) -> bytes:
-    """CometBFT ``PubKey.Address()``: sha256[:20] (ed25519, bls12_381), ripemd160(sha256) (secp256k1)."""
-    if type_url in ("/cosmos.crypto.ed25519.PubKey", "/cosmos.crypto.bls12_381.PubKey"):
-        return hashlib.sha256(key).digest()[:20]
-    if type_url == "/cosmos.crypto.secp256k1.PubKey":
-        return ripemd160(hashlib.sha256(key).digest())
-    return b""
-
-
-def legacy_params(app: AppStore, version: int, subspace: str, fields: Iterable[str]) -> dict[str, Any] | None:
-    """≤ 0.46: a module's params in the x/params store (``<subspace>/<Key>`` → amino JSON); None if absent."""
-    try:
-        tree = app.tree("params", version)
-    except LookupError:
-        return None
-    names = list(fields)
-    keys = [f"{subspace}/{n}".encode() for n in names]
-    got = tree.get_many(keys)
-    if all(v is None for v in got):
-        return None
-    out: dict[str, Any] = {}
-    for name, key, raw in zip(names, keys, got):
-        if raw is None:
-            continue
-        try:
-            out[name] = json.loads(raw)
-        except ValueError:
-            raise CorruptRecord(app.db, b"s/k:params/" + key, "not amino JSON") from None
-    return out
-
-
-class _Keys:
-    """Key builders and parsers for one layout (length-prefixed addresses or raw 20-byte ones)."""
-
-    def __init__(self, prefixed: bool) -> None:
-        self.prefixed = prefixed
-
-    def addr(self, a: bytes) -> bytes:
-        if not self.prefixed:
-            return bytes(a)
-        if len(a) > 255:
-            raise InvalidInput(f"address of {len(a)} bytes is too long")
-        return bytes([len(a)]) + bytes(a)
-
-    def split(self, rest: bytes, count: int) -> list[bytes] | None:
-        """``count`` addresses concatenated in a key tail, or None if the tail does not parse."""
-        out = []
-        pos = 0
-        for _ in range(count):
-            if self.prefixed:
-                if pos >= len(rest):
-                    return None
-                n = rest[pos]
-                pos += 1
-            else:
-                n = 20
-            if pos + n > len(rest):
-                return None
-            out.append(rest[pos : pos + n])
-            pos += n
-        return out if pos == len(rest) else None
-
 
 # ---------------------------------------------------------------- reader
 class StakingReader(ModuleReader):
@@ -347,8 +102,8 @@ class StakingReader(ModuleReader):
         self.prefixes = prefixes
 
     # -------------------------------------------------------------- plumbing
-    def _detect(self, tree: IAVLTree) -> _Keys:
-        return _Keys(length_prefixed(tree, VALIDATOR))
+    def _detect(self, tree: IAVLTree) -> AddressKeys:
+        return AddressKeys(length_prefixed(tree, VALIDATOR))
 
     def _decode(self, name: str, raw: bytes, key: bytes) -> DynamicMessage:
         return decode(f"cosmos.staking.v1beta1.{name}", raw, self.app.db, self._key(key))
@@ -406,7 +161,7 @@ class StakingReader(ModuleReader):
         raw = tree.get(key)
         return None if raw is None else self._validator(raw, key)
 
-    def _validators_raw(self, tree: IAVLTree, keys: _Keys, valopers: Sequence[bytes]) -> dict[bytes, StakingValidator | None]:
+    def _validators_raw(self, tree: IAVLTree, keys: AddressKeys, valopers: Sequence[bytes]) -> dict[bytes, StakingValidator | None]:
         """Distinct operators → validator (None if absent), with one batched read."""
         wanted = list(dict.fromkeys(bytes(v) for v in valopers))
         vkeys = [VALIDATOR + keys.addr(v) for v in wanted]
@@ -428,7 +183,7 @@ class StakingReader(ModuleReader):
     def _bond_denom(self, tree: IAVLTree, version: int) -> str:
         return str(self._params(tree, version).get("bond_denom", ""))
 
-    def _delegations(self, tree: IAVLTree, keys: _Keys, items: list[tuple[bytes, bytes]], version: int) -> list[Delegation]:
+    def _delegations(self, tree: IAVLTree, keys: AddressKeys, items: list[tuple[bytes, bytes]], version: int) -> list[Delegation]:
         parsed = []
         for key, raw in items:
             m = self._decode("Delegation", raw, key)
@@ -446,7 +201,7 @@ class StakingReader(ModuleReader):
             if v is None:
                 raise CorruptRecord(self.app.db, self._key(key), "delegation to a validator that does not exist")
             shares = self._int(m.shares, key, "shares")
-            balance = tokens_from_shares(shares, v.tokens, _raw_dec(v.delegator_shares))
+            balance = tokens_from_shares(shares, v.tokens, raw_dec(v.delegator_shares))
             out.append(Delegation(m.delegator_address, m.validator_address, dec_text(shares), Coin(denom, str(balance))))
         return out
 
@@ -537,7 +292,7 @@ class StakingReader(ModuleReader):
             entries = []
             for e in m.entries:
                 shares = self._int(e.shares_dst, key, "shares_dst")
-                balance = 0 if v is None else tokens_from_shares(shares, v.tokens, _raw_dec(v.delegator_shares))
+                balance = 0 if v is None else tokens_from_shares(shares, v.tokens, raw_dec(v.delegator_shares))
                 entries.append(
                     RedelegationEntry(
                         creation_height=e.creation_height,
@@ -596,22 +351,3 @@ class StakingReader(ModuleReader):
             addr = hashlib.sha256(name).digest()[:20]  # authtypes.NewModuleAddress
             amounts.append(int(bank.balance(addr, denom, version).amount))
         return Pool(*amounts)
-
-
-def _raw_dec(text: str) -> int:
-    """``dec_text``'s inverse (its text always has 18 decimals)."""
-    return int(text.replace(".", ""))
-
-
-_DEC_TEXT = re.compile(r"-?[0-9]+(\.[0-9]{1,18})?")
-
-
-def legacy_dec_value(text: str) -> int:
-    """A LegacyDec as amino JSON prints it ("0.050000000000000000") → raw ×10^18 integer
-    (ValueError if it is not one)."""
-    if not _DEC_TEXT.fullmatch(text):
-        raise ValueError(f"not a decimal: {text[:40]!r}")
-    neg = text.startswith("-")
-    whole, _, frac = text.lstrip("-").partition(".")
-    raw = int(whole) * _PRECISION + int(frac.ljust(18, "0"))
-    return -raw if neg else raw

@@ -5,7 +5,9 @@ the field numbers never changed. Where generations differ in *content* (validato
 pubkey fields, ABCI response layout, EventAttribute bytes vs strings) the choice is
 made here, per record, from the record's own bytes — an upgraded chain mixes them.
 Amino records (Tendermint 0.32 and 0.33, block protocol 10) are told apart here, per
-record, and handed to ``amino_tm``; anything older is refused with ``UnknownFormat``.
+record, and handed to ``amino_tm`` (block store) or ``amino_state`` (state.db); anything
+older is refused with ``UnknownFormat``. The messages inside a record become models in
+``cometbft_msgs``.
 
 Every decoder that reads raw bytes takes ``db`` and ``key`` so a failure names the
 record: undecodable bytes raise ``CorruptRecord``; nothing here returns ``None``.
@@ -13,36 +15,37 @@ record: undecodable bytes raise ``CorruptRecord``; nothing here returns ``None``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import DecodeError, Message
 
 from ..errors import CorruptRecord
 from ..models import (
     PROTO,
     Block,
-    BlockID,
     BlockMeta,
     BlockResults,
     ChainState,
     Commit,
-    CommitSig,
-    Event,
-    EventAttribute,
-    Evidence,
-    ExecResult,
     Header,
-    PartSetHeader,
-    PubKey,
-    Time,
     Validator,
-    ValidatorUpdate,
 )
 from ..proto import cometbft_pb2 as pb
-from . import amino_tm
-from .tx import DynamicMessage
+from . import amino_state, amino_tm
+from .cometbft_msgs import (
+    consensus_params_dict,
+    decode_block_id,
+    decode_commit_msg,
+    decode_events,
+    decode_exec_result,
+    decode_header,
+    decode_validator,
+    decode_validator_update,
+    evidence_of,
+    no_events,
+    param_updates,
+    time_of,
+)
 
 M = TypeVar("M", bound=Message)
 
@@ -57,48 +60,6 @@ def parse(cls: type[M], data: bytes, db: str, key: bytes) -> M:
     return msg
 
 
-# ---------------------------------------------------------------- ABCI events and results
-def text(raw: bytes) -> str:
-    """EventAttribute key/value: strings from 0.37, arbitrary bytes in 0.34.
-
-    0.34 apps wrote UTF-8 in practice; bytes that are not UTF-8 are kept readable
-    with backslash escapes rather than failing the whole record.
-    """
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("utf-8", errors="backslashreplace")
-
-
-def decode_events(msgs: Iterable[pb.Event]) -> tuple[Event, ...]:
-    """``Event`` messages → models; attribute key/value become ``str`` in every generation."""
-    return tuple(
-        Event(
-            type=e.type,
-            attributes=tuple(EventAttribute(key=text(a.key), value=text(a.value), index=a.index) for a in e.attributes),
-        )
-        for e in msgs
-    )
-
-
-def _no_events(msgs: Iterable[pb.Event]) -> tuple[Event, ...]:
-    return ()
-
-
-def decode_exec_result(msg: pb.ExecTxResult, events: bool = True) -> ExecResult:
-    """``ExecTxResult`` (0.38+) or ``ResponseDeliverTx`` (≤0.37): same field numbers, one model."""
-    return ExecResult(
-        code=msg.code,
-        data=msg.data,
-        log=msg.log,
-        info=msg.info,
-        gas_wanted=msg.gas_wanted,
-        gas_used=msg.gas_used,
-        events=decode_events(msg.events) if events else (),
-        codespace=msg.codespace,
-    )
-
-
 # ---------------------------------------------------------------- generation checks
 #: Block protocol 11 arrived with Tendermint 0.34 (protobuf); 10 is amino (0.32, 0.33).
 FIRST_PROTOBUF_BLOCK_PROTOCOL = 11
@@ -111,35 +72,6 @@ def is_protobuf_header(m: pb.Header, has: bool) -> bool:
 
 
 # ---------------------------------------------------------------- blocks
-def _time(ts: timestamp_pb2.Timestamp) -> Time:
-    return Time(ts.seconds, ts.nanos)
-
-
-def decode_block_id(m: pb.BlockID) -> BlockID:
-    psh = m.part_set_header
-    return BlockID(hash=m.hash, part_set_header=PartSetHeader(total=psh.total, hash=psh.hash))
-
-
-def decode_header(m: pb.Header) -> Header:
-    return Header(
-        version_block=m.version.block,
-        version_app=m.version.app,
-        chain_id=m.chain_id,
-        height=m.height,
-        time=_time(m.time),
-        last_block_id=decode_block_id(m.last_block_id),
-        last_commit_hash=m.last_commit_hash,
-        data_hash=m.data_hash,
-        validators_hash=m.validators_hash,
-        next_validators_hash=m.next_validators_hash,
-        consensus_hash=m.consensus_hash,
-        app_hash=m.app_hash,
-        last_results_hash=m.last_results_hash,
-        evidence_hash=m.evidence_hash,
-        proposer_address=m.proposer_address,
-    )
-
-
 def _header(m: pb.Header, has: bool, db: str, key: bytes) -> Header:
     if not has or m.height < 1:
         raise CorruptRecord(db, key, "no header with a height")
@@ -175,40 +107,12 @@ def decode_part(data: bytes, index: int, db: str, key: bytes) -> bytes:
     return payload
 
 
-def decode_commit_msg(m: pb.Commit) -> Commit:
-    return Commit(
-        height=m.height,
-        round=m.round,
-        block_id=decode_block_id(m.block_id),
-        signatures=tuple(
-            CommitSig(
-                block_id_flag=s.block_id_flag,
-                validator_address=s.validator_address,
-                timestamp=_time(s.timestamp) if s.HasField("timestamp") else None,
-                signature=s.signature,
-            )
-            for s in m.signatures
-        ),
-    )
-
-
 def decode_commit(data: bytes, db: str, key: bytes, *, amino: bool = False) -> Commit:
     """``C:h`` / ``SC:h``. A 0.32 commit tells itself apart by its bytes; a 0.33 commit is
     byte-for-byte a protobuf one, so ``amino`` (the block store is amino) decides its encoding."""
     if amino or amino_tm.is_commit_032(data):
         return amino_tm.decode_commit(data, db, key)
     return decode_commit_msg(parse(pb.Commit, data, db, key))
-
-
-def _evidence(e: pb.Evidence) -> Evidence:
-    kind = e.WhichOneof("sum") or "unknown"
-    if kind == "duplicate_vote_evidence":
-        d = e.duplicate_vote_evidence
-        return Evidence(kind, d.vote_a.height, _time(d.timestamp), e.SerializeToString())
-    if kind == "light_client_attack_evidence":
-        lc = e.light_client_attack_evidence
-        return Evidence(kind, lc.common_height, _time(lc.timestamp), e.SerializeToString())
-    return Evidence(kind, 0, None, e.SerializeToString())
 
 
 def decode_block(data: bytes, db: str, key: bytes, encoding: str | None = None) -> Block:
@@ -229,7 +133,7 @@ def decode_block(data: bytes, db: str, key: bytes, encoding: str | None = None) 
     return Block(
         header=header,
         txs=tuple(m.data.txs),
-        evidence=tuple(_evidence(e) for e in m.evidence.evidence),
+        evidence=tuple(evidence_of(e) for e in m.evidence.evidence),
         last_commit=decode_commit_msg(m.last_commit) if m.HasField("last_commit") else None,
     )
 
@@ -256,38 +160,16 @@ def decode_decimal_height(data: bytes, db: str, key: bytes) -> int:
     return int(data)
 
 
-# ---------------------------------------------------------------- validators
-_PUBKEY_ONEOF = {"ed25519": "ed25519", "secp256k1": "secp256k1", "bls12381": "bls12_381"}
-
-
-def _pub_key(legacy: pb.PublicKey, has_legacy: bool, raw: bytes, typ: str, db: str, key: bytes) -> PubKey:
-    """1.0 writes ``pub_key_bytes`` + ``pub_key_type``; 0.34–0.38 the ``pub_key`` oneof (1.0 still reads both)."""
-    if raw:
-        return PubKey(type=typ, key=raw)
-    which = legacy.WhichOneof("sum") if has_legacy else None
-    if which is None:
-        raise CorruptRecord(db, key, "validator without a public key")
-    return PubKey(type=_PUBKEY_ONEOF[which], key=getattr(legacy, which))
-
-
-def decode_validator(m: pb.Validator, db: str, key: bytes) -> Validator:
-    return Validator(
-        address=m.address,
-        pub_key=_pub_key(m.pub_key, m.HasField("pub_key"), m.pub_key_bytes, m.pub_key_type, db, key),
-        voting_power=m.voting_power,
-        proposer_priority=m.proposer_priority,
-    )
-
-
+# ---------------------------------------------------------------- validators and consensus params
 def decode_validators_info(data: bytes, db: str, key: bytes) -> tuple[tuple[Validator, ...] | None, Validator | None, int]:
     """``validatorsKey:h`` → (validators or None when only a pointer, stored proposer, last_height_changed).
 
     Amino sets (≤0.33) show themselves by their public keys' registered-type prefixes;
     pointer-only records read the same in both encodings.
     """
-    m = None if amino_tm.has_amino_pubkey(data) else _try_parse(pb.ValidatorsInfo, data)
+    m = None if amino_state.has_amino_pubkey(data) else _try_parse(pb.ValidatorsInfo, data)
     if m is None:  # amino, or damage: the amino reader names an unknown key type or the damage
-        return amino_tm.decode_validators_info(data, db, key)
+        return amino_state.decode_validators_info(data, db, key)
     if not m.HasField("validator_set"):
         if m.last_height_changed < 1:
             raise CorruptRecord(db, key, "neither a validator set nor a last_height_changed pointer")
@@ -300,51 +182,6 @@ def decode_validators_info(data: bytes, db: str, key: bytes) -> tuple[tuple[Vali
     return vals, proposer, m.last_height_changed
 
 
-def decode_validator_update(m: pb.ValidatorUpdate, db: str, key: bytes) -> ValidatorUpdate:
-    return ValidatorUpdate(pub_key=_pub_key(m.pub_key, m.HasField("pub_key"), m.pub_key_bytes, m.pub_key_type, db, key), power=m.power)
-
-
-# ---------------------------------------------------------------- consensus params
-def _duration_ns(d: duration_pb2.Duration) -> str:
-    return str(d.seconds * 1_000_000_000 + d.nanos)
-
-
-def consensus_params_dict(m: pb.ConsensusParams) -> dict[str, Any]:
-    """Params as CometBFT's RPC prints them: int64 as strings, durations in nanoseconds.
-
-    Only sections the record holds appear: 0.34 has ``time_iota_ms``, 0.38 ``abci``,
-    1.0 ``synchrony`` and ``feature`` — the generation shows in the bytes themselves.
-    """
-    out: dict[str, Any] = {}
-    if m.HasField("block"):
-        out["block"] = {"max_bytes": str(m.block.max_bytes), "max_gas": str(m.block.max_gas)}
-        if m.block.time_iota_ms:
-            out["block"]["time_iota_ms"] = str(m.block.time_iota_ms)
-    if m.HasField("evidence"):
-        e = m.evidence
-        out["evidence"] = {
-            "max_age_num_blocks": str(e.max_age_num_blocks),
-            "max_age_duration": _duration_ns(e.max_age_duration),
-            "max_bytes": str(e.max_bytes),
-        }
-    if m.HasField("validator"):
-        out["validator"] = {"pub_key_types": list(m.validator.pub_key_types)}
-    if m.HasField("version"):
-        out["version"] = {"app": str(m.version.app)}
-    if m.HasField("abci"):
-        out["abci"] = {"vote_extensions_enable_height": str(m.abci.vote_extensions_enable_height)}
-    if m.HasField("synchrony"):
-        s = m.synchrony
-        out["synchrony"] = {"precision": _duration_ns(s.precision), "message_delay": _duration_ns(s.message_delay)}
-    if m.HasField("feature"):
-        f = m.feature
-        out["feature"] = {
-            "vote_extensions_enable_height": str(f.vote_extensions_enable_height.value),
-            "pbts_enable_height": str(f.pbts_enable_height.value),
-        }
-    return out
-
-
 def decode_consensus_params_info(data: bytes, db: str, key: bytes, encoding: str = PROTO) -> tuple[dict[str, Any] | None, int]:
     """``consensusParamsKey:h`` → (params dict, or None when only a pointer; last_height_changed).
 
@@ -352,7 +189,7 @@ def decode_consensus_params_info(data: bytes, db: str, key: bytes, encoding: str
     (a duration as int64 nanoseconds, 0.32's ``max_age``), not in a way the bytes show.
     """
     if encoding != PROTO:
-        return amino_tm.decode_consensus_params_info(data, encoding, db, key)
+        return amino_state.decode_consensus_params_info(data, encoding, db, key)
     m = parse(pb.ConsensusParamsInfo, data, db, key)
     if m.consensus_params.ByteSize() == 0:
         if m.last_height_changed < 1:
@@ -372,8 +209,8 @@ def decode_abci_responses(data: bytes, height: int, db: str, key: bytes, encodin
     ``events=False`` leaves every event list empty (what the results hash needs, cheaper).
     """
     if encoding != PROTO:
-        return amino_tm.decode_abci_responses(data, height, encoding, db, key, events=events)
-    ev = decode_events if events else _no_events
+        return amino_state.decode_abci_responses(data, height, encoding, db, key, events=events)
+    ev = decode_events if events else no_events
     fin = pb.FinalizeBlockResponse()
     try:
         fin.ParseFromString(data)
@@ -387,7 +224,7 @@ def decode_abci_responses(data: bytes, height: int, db: str, key: bytes, encodin
             tx_results=tuple(decode_exec_result(r, events) for r in fin.tx_results),
             finalize_block_events=ev(fin.events),
             validator_updates=tuple(decode_validator_update(u, db, key) for u in fin.validator_updates),
-            consensus_param_updates=_param_updates(fin, "consensus_param_updates"),
+            consensus_param_updates=param_updates(fin, "consensus_param_updates"),
             app_hash=fin.app_hash,
         )
     old = parse(pb.ABCIResponses, data, db, key)
@@ -398,27 +235,23 @@ def decode_abci_responses(data: bytes, height: int, db: str, key: bytes, encodin
         begin_block_events=ev(old.begin_block.events),
         end_block_events=ev(old.end_block.events),
         validator_updates=tuple(decode_validator_update(u, db, key) for u in old.end_block.validator_updates),
-        consensus_param_updates=_param_updates(old.end_block, "consensus_param_updates"),
+        consensus_param_updates=param_updates(old.end_block, "consensus_param_updates"),
     )
-
-
-def _param_updates(m: DynamicMessage, field: str) -> dict[str, Any] | None:
-    return consensus_params_dict(getattr(m, field)) if m.HasField(field) else None
 
 
 # ---------------------------------------------------------------- state
 def decode_state(data: bytes, db: str, key: bytes) -> ChainState:
     """``stateKey``: protobuf from block protocol 11; amino (0.32 / 0.33 layouts) otherwise,
     told by its validators' public keys or its block protocol."""
-    m = None if amino_tm.has_amino_pubkey(data) else _try_parse(pb.State, data)
+    m = None if amino_state.has_amino_pubkey(data) else _try_parse(pb.State, data)
     if m is None or m.version.consensus.block < FIRST_PROTOBUF_BLOCK_PROTOCOL:
-        return amino_tm.decode_state(data, db, key)
+        return amino_state.decode_state(data, db, key)
     return ChainState(
         chain_id=m.chain_id,
         initial_height=m.initial_height or 1,  # 0.34 before initial_height existed: 1
         last_block_height=m.last_block_height,
         last_block_id=decode_block_id(m.last_block_id),
-        last_block_time=_time(m.last_block_time),
+        last_block_time=time_of(m.last_block_time),
         app_hash=m.app_hash,
         last_results_hash=m.last_results_hash,
         version_block=m.version.consensus.block,

@@ -11,7 +11,7 @@ import pytest
 from cometgraph.storage.codec import bech32
 from cometgraph.storage.codec.bech32 import Bech32Error
 from cometgraph.storage.codec.hashes import keccak256, ripemd160
-from cometgraph.storage.codec.tx import pubkey_address
+from cometgraph.storage.codec.signers import pubkey_address
 
 # ================================================================ bech32 (BIP-173 test vectors)
 BIP173_VALID = [

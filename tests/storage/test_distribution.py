@@ -17,12 +17,10 @@ from cometgraph.storage.app.distribution import (
     DecCoin,
     DelegationReward,
     DistributionReader,
-    _coins_add,
-    _coins_mul_dec_truncate,
-    _coins_quo_dec_truncate,
-    _coins_sub,
     _Layout,
     _Start,
+)
+from cometgraph.storage.app.legacydec import (
     chop_round,
     chop_truncate,
     dec_mul,
@@ -32,6 +30,10 @@ from cometgraph.storage.app.distribution import (
     dec_text,
     tokens_from_shares_dec,
 )
+from cometgraph.storage.app.legacydec import coins_add as _coins_add
+from cometgraph.storage.app.legacydec import coins_mul_dec_truncate as _coins_mul_dec_truncate
+from cometgraph.storage.app.legacydec import coins_quo_dec_truncate as _coins_quo_dec_truncate
+from cometgraph.storage.app.legacydec import coins_sub as _coins_sub
 from cometgraph.storage.app.staking import StakingReader
 from cometgraph.storage.codec import bech32
 from cometgraph.storage.errors import CorruptRecord, InvalidInput, NotFound, Pruned

@@ -12,10 +12,9 @@ from cometgraph.storage.query import (
     MAX_QUERY_LENGTH,
     Operand,
     QuerySyntaxError,
-    go_number,
     parse,
-    round_to_bits,
 )
+from cometgraph.storage.gonumber import go_number, round_to_bits
 
 
 def conds(text: str) -> list[tuple]:

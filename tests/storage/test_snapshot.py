@@ -13,7 +13,8 @@ import pytest
 
 from cometgraph.storage.errors import DatabaseUnavailable, SnapshotError
 from cometgraph.storage.manifest import file_number, read_manifest
-from cometgraph.storage.snapshot import SnapshotHolder, Snapshotter, _Linker, copy_leveldb, open_copy
+from cometgraph.storage.leveldb_copy import _Linker, copy_leveldb, open_copy
+from cometgraph.storage.snapshot import SnapshotHolder, Snapshotter
 from tests.support import HeldLog
 
 
@@ -297,7 +298,7 @@ def test_close_during_a_refresh_waits_for_it_and_leaves_no_folder(node_home, tmp
 
 def test_a_cancelled_take_stops_between_chunks_of_a_copied_file(node_home, tmp_path):
     """A byte copy (no hard links possible) of a large table stops within a chunk of the close."""
-    from cometgraph.storage.snapshot import Cancel, SnapshotCancelled, _copy_file
+    from cometgraph.storage.leveldb_copy import Cancel, SnapshotCancelled, _copy_file
 
     src = tmp_path / "big.ldb"
     src.write_bytes(os.urandom(8 << 20))

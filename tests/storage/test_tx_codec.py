@@ -22,17 +22,10 @@ from google.protobuf.message import DecodeError
 from google.protobuf.message_factory import GetMessageClass
 
 from cometgraph.storage.codec import bech32
-from cometgraph.storage.codec.tx import (
-    DescriptorRegistry,
-    DescriptorSetError,
-    InvalidTx,
-    decode_tx,
-    load_descriptor_set,
-    message_json,
-    required_signers,
-    signers,
-    tx_json,
-)
+from cometgraph.storage.codec.descriptors import DescriptorSetError, load_descriptor_set
+from cometgraph.storage.codec.registry import DescriptorRegistry, message_json, tx_json
+from cometgraph.storage.codec.signers import required_signers, signers
+from cometgraph.storage.codec.tx import InvalidTx, decode_tx
 from cometgraph.storage.errors import CorruptRecord, InvalidInput
 from cometgraph.storage.proto import cosmos_tx_pb2 as pb
 
@@ -593,7 +586,7 @@ def test_set_without_well_known_imports_loads_in_a_fresh_process(fake_sets):
     value = (b"\x0a\x04\x08\x80\xa3\x05" + b"\x12\x02\x08\x14").hex()
     code = (
         "import json, sys\n"
-        "from cometgraph.storage.codec.tx import DescriptorRegistry\n"
+        "from cometgraph.storage.codec.registry import DescriptorRegistry\n"
         "reg = DescriptorRegistry([sys.argv[1]])\n"
         "print(json.dumps(reg.message_json('/wktonly.v1.M', bytes.fromhex(sys.argv[2]))))\n"
     )

@@ -14,7 +14,8 @@ from cometgraph.storage.errors import CorruptRecord, IndexDisabled, InvalidInput
 from cometgraph.storage.kv import LevelDB, first
 from cometgraph.storage.proto import cometbft_pb2 as pb
 from cometgraph.storage.query import parse
-from cometgraph.storage.txindex import MAX_LIMIT, NullTxIndex, TxIndex
+from cometgraph.storage.txcursor import MAX_LIMIT
+from cometgraph.storage.txindex import NullTxIndex, TxIndex
 from cometgraph.storage.txmatch import (
     INT64_MAX,
     Range,

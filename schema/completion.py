@@ -1,0 +1,250 @@
+"""Running a compiled plan (``schema.compiled``): each field's getter and completion, bound as
+closures when the plan is made, assemble the answer as plain dicts and lists; a value only
+graphql-core answers exactly aborts the run (``Bail``). A text of a known shape reads its own
+literals where the first text had its own (``substituted``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    FieldNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    ListValueNode,
+    Node,
+    ObjectFieldNode,
+    ObjectValueNode,
+    Undefined,
+    is_leaf_type,
+    is_object_type,
+)
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.pyutils import Path, gather_with_cancel, is_awaitable, is_iterable
+
+if TYPE_CHECKING:
+    from .compiled import Plan
+
+
+class Unsupported(Exception):
+    """The operation uses something plans do not cover: graphql-core runs it."""
+
+
+class Bail(Exception):
+    """This run met something only graphql-core answers exactly (an error, a null where none may be)."""
+
+
+class Run:
+    """One execution of a plan: what its fields read besides their source."""
+
+    __slots__ = ("context", "variables", "literals", "plan")
+
+    def __init__(self, plan: Plan, context: Any, variables: VariableValues, literals: list[Node] | None) -> None:
+        self.plan, self.context, self.variables, self.literals = plan, context, variables, literals
+
+
+class CompiledField:
+    """One response key of one object type: how to get its value and complete it."""
+
+    __slots__ = ("key", "name", "field_def", "nodes", "parent_type", "resolve", "attribute", "complete", "arg_slots", "lean_coerce", "lean_non_null")
+
+    def __init__(self, key: str, field_def: Any, nodes: list[FieldNode], parent_type: GraphQLObjectType) -> None:
+        self.key, self.name, self.field_def, self.nodes, self.parent_type = key, nodes[0].name.value, field_def, nodes, parent_type
+        self.resolve: Callable[..., Any] | None = None
+        self.attribute: tuple[Callable[[Any, str], Any], str] | None = None
+        self.complete: Callable[[Any, Run, Path], Any] = _identity
+        #: literal slots inside this field's arguments (a plan serving other texts of its shape)
+        self.arg_slots = False
+        self.lean_coerce: Callable[[Any], Any] | None = None
+        self.lean_non_null = False
+
+    def run(self, source: Any, run: Run, path: Path | None) -> Any:
+        if self.lean_coerce is not None:  # a plain attribute holding a scalar
+            value = self.attribute[0](source, self.attribute[1])  # type: ignore[index]
+            if value is None:
+                if self.lean_non_null:
+                    raise Bail
+                return None
+            out = self.lean_coerce(value)
+            if out is None or out is Undefined:
+                raise Bail
+            return out
+        field_path = Path(path, self.key, self.parent_type.name)
+        node = self.nodes[0]
+        if self.arg_slots:
+            node = _substituted(node, run.plan.slots, run.literals)
+        if self.field_def.args or node.arguments:
+            args = get_argument_values(self.field_def, node, run.variables)
+        else:
+            args = {}
+        plan = run.plan
+        info = GraphQLResolveInfo(
+            self.name,
+            self.nodes,
+            self.field_def.type,
+            self.parent_type,
+            field_path,
+            plan.schema,
+            plan.fragments,
+            None,
+            plan.operation,
+            run.variables,
+            run.context,
+            is_awaitable,
+            None,
+            None,
+        )
+        value = self.resolve(source, info, **args)  # type: ignore[misc]
+        if is_awaitable(value):
+            return self._later(value, run, field_path)
+        return self.complete(value, run, field_path)
+
+    async def _later(self, value: Any, run: Run, path: Path) -> Any:
+        out = self.complete(await value, run, path)
+        if type(out) is CoroutineType:
+            return await out
+        return out
+
+
+def _identity(value: Any, run: Run, path: Path) -> Any:
+    return value
+
+
+async def _non_null_later(pending: Any) -> Any:
+    out = await pending
+    if out is None:
+        raise Bail
+    return out
+
+
+def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[CompiledField]]) -> Callable[[Any, Run, Path], Any]:
+    """The completion of a value of ``gtype`` (graphql-core's complete_value, bound ahead)."""
+    if isinstance(gtype, GraphQLNonNull):
+        inner = completer(gtype.of_type, fields_of)
+
+        def non_null(value: Any, run: Run, path: Path) -> Any:
+            out = inner(value, run, path)
+            if out is None:
+                raise Bail
+            if type(out) is CoroutineType:
+                return _non_null_later(out)
+            return out
+
+        return non_null
+    if isinstance(gtype, GraphQLList):
+        item = completer(gtype.of_type, fields_of)
+
+        def as_list(value: Any, run: Run, path: Path) -> Any:
+            if value is None or value is Undefined:
+                return None
+            if isinstance(value, Exception) or not is_iterable(value):
+                raise Bail
+            out = []
+            pending = []
+            for i, v in enumerate(value):
+                if is_awaitable(v):
+                    raise Bail
+                r = item(v, run, path.add_key(i, None))
+                if type(r) is CoroutineType:
+                    pending.append(i)
+                out.append(r)
+            if not pending:
+                return out
+            return _gather_list(out, pending)
+
+        return as_list
+    if is_leaf_type(gtype):
+        coerce = gtype.coerce_output_value
+
+        def leaf(value: Any, run: Run, path: Path) -> Any:
+            if value is None or value is Undefined:
+                return None
+            if isinstance(value, Exception):
+                raise Bail
+            out = coerce(value)
+            if out is None or out is Undefined:
+                raise Bail
+            return out
+
+        return leaf
+    if is_object_type(gtype):
+        fields = fields_of(gtype)
+        is_type_of = gtype.is_type_of
+
+        def obj(value: Any, run: Run, path: Path) -> Any:
+            if value is None or value is Undefined:
+                return None
+            if isinstance(value, Exception):
+                raise Bail
+            if is_type_of is not None:
+                ok = is_type_of(value, None)
+                if ok is not True and (is_awaitable(ok) or not ok):
+                    raise Bail
+            return execute_fields(fields, value, run, path)
+
+        return obj
+    raise Unsupported(f"{gtype} is abstract")
+
+
+async def _gather_list(out: list[Any], pending: list[int]) -> list[Any]:
+    if len(pending) == 1:
+        out[pending[0]] = await out[pending[0]]
+    else:
+        for i, r in zip(pending, await gather_with_cancel(*(out[i] for i in pending)), strict=True):
+            out[i] = r
+    return out
+
+
+def execute_fields(fields: list[CompiledField], source: Any, run: Run, path: Path | None) -> Any:
+    out: dict[str, Any] = {}
+    pending: list[str] | None = None
+    try:
+        for f in fields:
+            r = f.run(source, run, path)
+            if type(r) is CoroutineType:
+                if pending is None:
+                    pending = []
+                pending.append(f.key)
+            out[f.key] = r
+    except BaseException:
+        for key in pending or ():
+            out[key].close()  # never started: close, so no "never awaited" warning
+        raise
+    if pending is None:
+        return out
+    return _gather_fields(out, pending)
+
+
+async def _gather_fields(out: dict[str, Any], pending: list[str]) -> dict[str, Any]:
+    if len(pending) == 1:
+        out[pending[0]] = await out[pending[0]]
+    else:
+        for key, r in zip(pending, await gather_with_cancel(*(out[k] for k in pending)), strict=True):
+            out[key] = r
+    return out
+
+
+def _substituted(node: FieldNode, slots: Mapping[int, int], literals: list[Node] | None) -> FieldNode:
+    """``node`` with the literals of this run's text in its arguments."""
+    if literals is None:
+        return node
+    args = tuple(a.__class__(name=a.name, value=_subst_value(a.value, slots, literals), loc=a.loc) for a in node.arguments or ())
+    return FieldNode(alias=node.alias, name=node.name, arguments=args, directives=node.directives, selection_set=node.selection_set, loc=node.loc)
+
+
+def _subst_value(node: Any, slots: Mapping[int, int], literals: list[Node]) -> Any:
+    i = slots.get(id(node))
+    if i is not None:
+        return literals[i]
+    if isinstance(node, ListValueNode):
+        return ListValueNode(values=tuple(_subst_value(v, slots, literals) for v in node.values), loc=node.loc)
+    if isinstance(node, ObjectValueNode):
+        return ObjectValueNode(
+            fields=tuple(ObjectFieldNode(name=f.name, value=_subst_value(f.value, slots, literals), loc=f.loc) for f in node.fields), loc=node.loc
+        )
+    return node

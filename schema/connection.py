@@ -1,0 +1,99 @@
+"""One Relay connection for every paged list: generic ``Connection[T]`` and ``Edge[T]``,
+specialised per node type under the names clients know (``BlockConnection``, ``BlockEdge`` …).
+
+Every list returns a ``resolvers.paging.Page`` (items, a cursor per item, the Relay flags), so
+building the connection is the same for all of them; only the words differ. ``connection()``
+makes the two named specialisations from a node type and its descriptions, so the printed
+schema (docs/schema.graphql) names and describes each list exactly as before.
+
+No ``from __future__ import annotations`` here: the specialisations' annotations are evaluated
+when ``connection()`` runs, so they name the node type given, not a string.
+"""
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from cometgraph.resolvers.paging import Page
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type(
+    description="Where a page sits in its list (Relay): pass `endCursor` as `after` for the next page, `startCursor` as `before` for the previous one (where the list takes `before`)."
+)
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Whether the list goes on after this page's last edge.")
+    has_previous_page: bool = strawberry.field(
+        description="Whether the list has edges before this page's first edge. Exact for `blocks`, `richList` and `delegations`; "
+        "for tx lists and `stakingFlows` (which page forward only) it is true exactly when the page was asked `after` a cursor."
+    )
+    start_cursor: str | None = strawberry.field(description="The first edge's cursor; null when the page is empty.")
+    end_cursor: str | None = strawberry.field(
+        description="Where the next page starts: the last edge's cursor, or, when a `stakingFlows` scan stopped early, "
+        "the position it reached (the page may then be empty); otherwise null when the page is empty."
+    )
+
+
+def make_page_info(page: Page[Any]) -> PageInfo:
+    end = page.end_cursor or (page.cursors[-1] if page.cursors else None)
+    start = page.cursors[0] if page.cursors else None
+    return PageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous, start_cursor=start, end_cursor=end)
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
+
+    # each specialisation made by ``connection()`` sets ``edge_type`` (its named edge) and
+    # ``make_node`` (page item -> node); plain class attributes, so not GraphQL fields
+
+    @classmethod
+    def from_page(cls, page: Page[Any], *args: Any) -> "Connection[NodeT]":
+        """The page's items as nodes (``make_node(item, *args)``), each with its cursor."""
+        edges = [cls.edge_type(cursor=c, node=cls.make_node(item, *args)) for c, item in zip(page.cursors, page.items)]
+        return cls(edges=edges, page_info=make_page_info(page))
+
+
+def connection(
+    node_type: type[NodeT],
+    make_node: Callable[..., NodeT],
+    *,
+    description: str,
+    edges_description: str,
+    nodes_description: str,
+    edge_description: str,
+    cursor_description: str,
+    node_description: str,
+) -> type[Connection[NodeT]]:
+    """``<Node>Connection`` and ``<Node>Edge`` for ``node_type`` (named after its GraphQL name).
+
+    ``make_node(item, *args)`` turns one page item into the node (``from_page(page, *args)``)."""
+    name = node_type.__strawberry_definition__.name
+
+    @strawberry.type(name=f"{name}Edge", description=edge_description)
+    class NamedEdge(Edge[node_type]):
+        cursor: str = strawberry.field(description=cursor_description)
+        node: node_type = strawberry.field(description=node_description)
+
+    @strawberry.type(name=f"{name}Connection", description=description)
+    class NamedConnection(Connection[node_type]):
+        edges: list[NamedEdge] = strawberry.field(description=edges_description)
+
+        @strawberry.field(description=nodes_description)
+        def nodes(self) -> list[node_type]:
+            return [e.node for e in self.edges]
+
+    NamedEdge.__name__ = NamedEdge.__qualname__ = f"{name}Edge"
+    NamedConnection.__name__ = NamedConnection.__qualname__ = f"{name}Connection"
+    NamedConnection.edge_type = NamedEdge
+    NamedConnection.make_node = staticmethod(make_node)
+    return NamedConnection
