@@ -10,9 +10,13 @@ from strawberry.types import Info
 from cometgraph.resolvers import wasm as R
 from cometgraph.resolvers.whales import MAX_RANKED
 
-from .common import PAGE, PageInfo, make_page_info
+from .common import PAGE
+from .connection import PageInfo, make_page_info
 from .scalars import JSON, BigInt
-from .whales import Holder, HolderEdge
+from .whales import Holder, HolderConnection
+
+#: the same edge type as the bank rich list's (one GraphQL HolderEdge)
+HolderEdge = HolderConnection.edge_type
 
 
 def _arg(description: str) -> Any:

@@ -12,7 +12,8 @@ from strawberry.types import Info
 
 from cometgraph.resolvers import wasm as R
 
-from .common import PAGE, EventAttribute, Order, PageInfo, b64, hexu, make_page_info
+from .common import PAGE, EventAttribute, Order, b64, hexu
+from .connection import PageInfo, make_page_info
 from .cw import Cw20Token, Cw721Collection
 from .scalars import JSON
 from .tx import Tx, TxConnection
