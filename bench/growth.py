@@ -56,6 +56,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.run import Q_W1, Q_W4, Q_W5  # noqa: E402
+from bench.inproc import post  # noqa: E402
 
 QUERIES = {"W1": (Q_W1, "top"), "W4": (Q_W4, "h"), "W5": (Q_W5, "h")}
 WHAT = {
@@ -157,35 +158,7 @@ def one(home: Path, workload: str, variant: str, params: list[Any], warmup: int,
         raise SystemExit(f"{workload}: {len(params)} parameters, {need} needed")
 
     async def call(body: bytes) -> bytes:
-        out: list[dict] = []
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "raw_path": b"/graphql",
-            "query_string": b"",
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            "http_version": "1.1",
-            "scheme": "http",
-            "server": ("127.0.0.1", 1),
-            "client": ("127.0.0.1", 2),
-            "root_path": "",
-            "app": app,
-        }
-        sent = False
-
-        async def receive():
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.sleep(3600)
-
-        async def send(msg):
-            out.append(msg)
-
-        await app(scope, receive, send)
-        return b"".join(m.get("body", b"") for m in out if m["type"] == "http.response.body")
+        return (await post(app, body))[2]
 
     def body(p: Any) -> bytes:
         return json.dumps({"query": query, "variables": {var: p}}).encode()

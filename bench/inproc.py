@@ -49,6 +49,41 @@ VARIANTS = {
 }
 
 
+async def post(app, body: bytes, path: str = "/graphql") -> tuple[int, dict, bytes]:
+    """One POST straight into an ASGI app, no client library in between (its cost would be
+    measured with the server's): (status, headers, body)."""
+    out: list[dict] = []
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("127.0.0.1", 1),
+        "client": ("127.0.0.1", 2),
+        "root_path": "",
+        "app": app,
+    }
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    async def send(msg):
+        out.append(msg)
+
+    await app(scope, receive, send)
+    start = next(m for m in out if m["type"] == "http.response.start")
+    return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in out if m["type"] == "http.response.body")
+
+
 def one(workload: str, variant: str, n: int, profile: str | None = None, home: str | None = None) -> dict:
     from cometgraph.sample import sample_home
     from cometgraph.storage.app.store import AppStore
@@ -76,35 +111,7 @@ def one(workload: str, variant: str, n: int, profile: str | None = None, home: s
         schema.shape_store.is_clean = lambda shape: False
 
     async def call(body: bytes) -> bytes:
-        out: list[dict] = []
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "raw_path": b"/graphql",
-            "query_string": b"",
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            "http_version": "1.1",
-            "scheme": "http",
-            "server": ("127.0.0.1", 1),
-            "client": ("127.0.0.1", 2),
-            "root_path": "",
-            "app": app,
-        }
-        sent = False
-
-        async def receive():
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.sleep(3600)
-
-        async def send(msg):
-            out.append(msg)
-
-        await app(scope, receive, send)
-        return b"".join(m.get("body", b"") for m in out if m["type"] == "http.response.body")
+        return (await post(app, body))[2]
 
     async def main() -> dict:
         async with app.router.lifespan_context(app):

@@ -14,6 +14,7 @@ import json
 import weakref
 from typing import Any
 
+from bench.inproc import post
 from cometgraph.web.fast import FastGraphQL
 
 #: mismatches seen (the session fails on any, even one a test swallowed)
@@ -35,37 +36,7 @@ def _twin(chain: Any) -> Any:
 
 
 async def _post(app: Any, payload: dict) -> tuple[int, dict[bytes, bytes], bytes]:
-    body = json.dumps(payload).encode()
-    out: list[dict] = []
-    sent = False
-
-    async def receive() -> dict:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    async def send(msg: dict) -> None:
-        out.append(msg)
-
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        "http_version": "1.1",
-        "scheme": "http",
-        "server": ("127.0.0.1", 1),
-        "client": ("127.0.0.1", 2),
-        "root_path": "",
-        "app": app,
-    }
-    await app(scope, receive, send)
-    start = next(m for m in out if m["type"] == "http.response.start")
-    return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in out if m["type"] == "http.response.body")
+    return await post(app, json.dumps(payload).encode())
 
 
 def install() -> Any:
