@@ -270,16 +270,17 @@ async def test_the_account_page_decodes_only_the_txs_it_shows(serve, oracle, hei
     """W3 (bench/run.py, there with pages of 20): alice's history is named by many event keys
     (message.sender, transfer.sender, coin_spent.spender, tx.acc_seq …); a page of 5 must
     decode ~5 tx results, not a page per event key that names her."""
-    from cometgraph.storage import txindex
+    from cometgraph.storage import txrecords, txscan
 
     decoded: list[bytes] = []
-    parse_tx = txindex._parse_tx
+    parse_tx = txrecords.parse_tx
 
     def counting(hash: bytes, data: bytes):
         decoded.append(bytes(hash))
         return parse_tx(hash, data)
 
-    monkeypatch.setattr(txindex, "_parse_tx", counting)
+    monkeypatch.setattr(txrecords, "parse_tx", counting)  # the index's records and its scans both parse through it
+    monkeypatch.setattr(txscan, "parse_tx", counting)
     client = await serve()  # a fresh app: no tx decoded before
     addr = oracle.workload["accounts"]["alice"]["address"]
     h = heights[-1] if at == "latest" else oracle.workload["notable_txs"]["edit_validator"]["height"]
