@@ -31,7 +31,7 @@ from cometgraph.schema.plans import Plans
 
 from .cache import PersistedQueries, PersistedQueryMismatch, PersistedQueryNotFound, cache_control, etag, etag_matches
 from .jsonbody import dumps
-from .media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
+from .media import content_type, negotiate
 
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
@@ -203,6 +203,3 @@ def _from_query_string(raw: bytes) -> tuple[Any, Any, Any, Any] | None:
     if "variables" in params and not params["variables"] or "extensions" in params and not params["extensions"]:
         return None
     return params.get("query"), variables, params.get("operationName"), extensions
-
-
-__all__ = ["FastGraphQL", "GRAPHQL_RESPONSE", "JSON"]
