@@ -73,17 +73,38 @@ def connection(
     edge_description: str,
     cursor_description: str,
     node_description: str,
+    name: str | None = None,
 ) -> type[Connection[NodeT]]:
-    """``<Node>Connection`` and ``<Node>Edge`` for ``node_type`` (named after its GraphQL name).
+    """``<Name>Connection`` and ``<Name>Edge`` for ``node_type``; ``name`` defaults to the node's GraphQL name.
 
     ``make_node(item, *args)`` turns one page item into the node (``from_page(page, *args)``)."""
-    name = node_type.__strawberry_definition__.name
+    name = name or node_type.__strawberry_definition__.name
 
     @strawberry.type(name=f"{name}Edge", description=edge_description)
     class NamedEdge(Edge[node_type]):
         cursor: str = strawberry.field(description=cursor_description)
         node: node_type = strawberry.field(description=node_description)
 
+    NamedEdge.__name__ = NamedEdge.__qualname__ = f"{name}Edge"
+    return _named_connection(node_type, make_node, NamedEdge, name, description, edges_description, nodes_description)
+
+
+def connection_of_edge(
+    edge_of: type[Connection[NodeT]],
+    *,
+    name: str,
+    description: str,
+    edges_description: str,
+    nodes_description: str,
+) -> type[Connection[NodeT]]:
+    """A second connection over the same nodes and edge type as ``edge_of`` (one GraphQL edge, two lists)."""
+    node_type = edge_of.edge_type.__annotations__["node"]
+    return _named_connection(node_type, edge_of.make_node, edge_of.edge_type, name, description, edges_description, nodes_description)
+
+
+def _named_connection(
+    node_type: Any, make_node: Callable[..., Any], NamedEdge: Any, name: str, description: str, edges_description: str, nodes_description: str
+) -> Any:
     @strawberry.type(name=f"{name}Connection", description=description)
     class NamedConnection(Connection[node_type]):
         edges: list[NamedEdge] = strawberry.field(description=edges_description)
@@ -92,7 +113,6 @@ def connection(
         def nodes(self) -> list[node_type]:
             return [e.node for e in self.edges]
 
-    NamedEdge.__name__ = NamedEdge.__qualname__ = f"{name}Edge"
     NamedConnection.__name__ = NamedConnection.__qualname__ = f"{name}Connection"
     NamedConnection.edge_type = NamedEdge
     NamedConnection.make_node = staticmethod(make_node)

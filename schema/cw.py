@@ -11,12 +11,9 @@ from cometgraph.resolvers import wasm as R
 from cometgraph.resolvers.whales import MAX_RANKED
 
 from .common import PAGE
-from .connection import PageInfo, make_page_info
+from .connection import connection, connection_of_edge
 from .scalars import JSON, BigInt
-from .whales import Holder, HolderConnection
-
-#: the same edge type as the bank rich list's (one GraphQL HolderEdge)
-HolderEdge = HolderConnection.edge_type
+from .whales import HolderConnection
 
 
 def _arg(description: str) -> Any:
@@ -29,14 +26,13 @@ class Cw20Allowance:
     expires: JSON = strawberry.field(description='When it expires, as the contract stores it: `{"never": {}}`, `{"at_height": n}` or `{"at_time": "ns"}`.')
 
 
-@strawberry.type(description="Holders of a cw20 token, largest first; ties by address.")
-class Cw20HolderConnection:
-    edges: list[HolderEdge] = strawberry.field(description="The page's holders with their cursors.")
-    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
-
-    @strawberry.field(description="The page's holders without cursors.")
-    def nodes(self) -> list[Holder]:
-        return [e.node for e in self.edges]
+Cw20HolderConnection = connection_of_edge(
+    HolderConnection,
+    name="Cw20Holder",
+    description="Holders of a cw20 token, largest first; ties by address.",
+    edges_description="The page's holders with their cursors.",
+    nodes_description="The page's holders without cursors.",
+)
 
 
 @strawberry.type(description="A cw20 token: its contract's `token_info` and `balance` map at a height.")
@@ -81,8 +77,7 @@ class Cw20Token:
         after: Annotated[str | None, _arg("A cursor of this same list (same token and height).")] = None,
     ) -> Cw20HolderConnection:
         page = await R.cw20_holders(info.context, self._addr, first, after, self._version)
-        edges = [HolderEdge(cursor=c, node=Holder(address=h.address, amount=h.amount)) for c, h in zip(page.cursors, page.items)]
-        return Cw20HolderConnection(edges=edges, page_info=make_page_info(page))
+        return Cw20HolderConnection.from_page(page)
 
 
 @strawberry.type(description="A cw721 NFT.")
@@ -98,20 +93,16 @@ class Cw721Token:
         return cls(token_id=t.token_id, owner=t.owner, token_uri=t.token_uri, extension=t.extension, approvals=t.approvals)
 
 
-@strawberry.type(description="A token with its cursor.")
-class Cw721TokenEdge:
-    cursor: str = strawberry.field(description="Give it as `after` to the same `tokens` for the tokens after it.")
-    node: Cw721Token = strawberry.field(description="The token.")
-
-
-@strawberry.type(description="NFTs by token id.")
-class Cw721TokenConnection:
-    edges: list[Cw721TokenEdge] = strawberry.field(description="The page's tokens with their cursors, by id.")
-    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
-
-    @strawberry.field(description="The page's tokens without cursors.")
-    def nodes(self) -> list[Cw721Token]:
-        return [e.node for e in self.edges]
+Cw721TokenConnection = connection(
+    Cw721Token,
+    Cw721Token.make,
+    description="NFTs by token id.",
+    edges_description="The page's tokens with their cursors, by id.",
+    nodes_description="The page's tokens without cursors.",
+    edge_description="A token with its cursor.",
+    cursor_description="Give it as `after` to the same `tokens` for the tokens after it.",
+    node_description="The token.",
+)
 
 
 @strawberry.type(description="A cw721 collection: its contract's `nft_info`, `num_tokens` and `tokens` at a height.")
@@ -140,8 +131,7 @@ class Cw721Collection:
         after: Annotated[str | None, _arg("A cursor of this same list.")] = None,
     ) -> Cw721TokenConnection:
         page = await R.cw721_tokens(info.context, self._addr, owner, first, after, self._version)
-        edges = [Cw721TokenEdge(cursor=c, node=Cw721Token.make(t)) for c, t in zip(page.cursors, page.items)]
-        return Cw721TokenConnection(edges=edges, page_info=make_page_info(page))
+        return Cw721TokenConnection.from_page(page)
 
 
 @strawberry.type(description="An address's balance of one cw20 token.")

@@ -13,7 +13,7 @@ from strawberry.types import Info
 from cometgraph.resolvers import wasm as R
 
 from .common import PAGE, EventAttribute, Order, b64, hexu
-from .connection import PageInfo, make_page_info
+from .connection import connection
 from .cw import Cw20Token, Cw721Collection
 from .scalars import JSON
 from .tx import Tx, TxConnection
@@ -63,20 +63,17 @@ class ContractStateEntry:
             return None
 
 
-@strawberry.type(description="A storage entry with its cursor.")
-class ContractStateEdge:
-    cursor: str = strawberry.field(description="Give it as `after` to the same `state` (same prefix and height) for the entries after it.")
-    node: ContractStateEntry = strawberry.field(description="The entry.")
-
-
-@strawberry.type(description="A contract's storage entries, by key bytes.")
-class ContractStateConnection:
-    edges: list[ContractStateEdge] = strawberry.field(description="The page's entries with their cursors, by key bytes.")
-    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
-
-    @strawberry.field(description="The page's entries without cursors.")
-    def nodes(self) -> list[ContractStateEntry]:
-        return [e.node for e in self.edges]
+ContractStateConnection = connection(
+    ContractStateEntry,
+    lambda e: ContractStateEntry(_key=e.key, _value=e.value),
+    name="ContractState",
+    description="A contract's storage entries, by key bytes.",
+    edges_description="The page's entries with their cursors, by key bytes.",
+    nodes_description="The page's entries without cursors.",
+    edge_description="A storage entry with its cursor.",
+    cursor_description="Give it as `after` to the same `state` (same prefix and height) for the entries after it.",
+    node_description="The entry.",
+)
 
 
 @strawberry.type(description="A code change of a contract: its instantiation, a migration, or genesis.")
@@ -152,8 +149,7 @@ class Contract:
     ) -> ContractStateConnection:
         p = R.parse_key(prefix, encoding.value) if prefix else b""
         page = await R.state(info.context, self._c.address, p, first, after, self._version)
-        edges = [ContractStateEdge(cursor=c, node=ContractStateEntry(_key=e.key, _value=e.value)) for c, e in zip(page.cursors, page.items)]
-        return ContractStateConnection(edges=edges, page_info=make_page_info(page))
+        return ContractStateConnection.from_page(page)
 
     @strawberry.field(description="Its cw20 token view; null unless its state is cw20-shaped (a `token_info` item and a `balance` map).")
     async def cw20(self, info: Info) -> Cw20Token | None:
@@ -182,25 +178,16 @@ def make_contract(c: Any, version: int, encode: Callable[[bytes], str]) -> Contr
     return Contract(address=encode(c.address), _c=c, _version=version)
 
 
-@strawberry.type(description="A contract with its cursor.")
-class ContractEdge:
-    cursor: str = strawberry.field(description="Give it as `after` to the same list for the contracts after it.")
-    node: Contract = strawberry.field(description="The contract.")
-
-
-@strawberry.type(description="Contracts: all by address bytes, or of a code / creator in creation order.")
-class ContractConnection:
-    edges: list[ContractEdge] = strawberry.field(description="The page's contracts with their cursors.")
-    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
-
-    @strawberry.field(description="The page's contracts without cursors.")
-    def nodes(self) -> list[Contract]:
-        return [e.node for e in self.edges]
-
-    @classmethod
-    def from_page(cls, page: Any, version: int, encode: Callable[[bytes], str]) -> ContractConnection:
-        edges = [ContractEdge(cursor=cur, node=make_contract(c, version, encode)) for cur, c in zip(page.cursors, page.items)]
-        return cls(edges=edges, page_info=make_page_info(page))
+ContractConnection = connection(
+    Contract,
+    make_contract,  # (contract, version, encode): from_page(page, version, encode)
+    description="Contracts: all by address bytes, or of a code / creator in creation order.",
+    edges_description="The page's contracts with their cursors.",
+    nodes_description="The page's contracts without cursors.",
+    edge_description="A contract with its cursor.",
+    cursor_description="Give it as `after` to the same list for the contracts after it.",
+    node_description="The contract.",
+)
 
 
 @strawberry.type(description="Uploaded contract code (CosmWasm) at a height.")
@@ -232,25 +219,16 @@ class Code:
         return ContractConnection.from_page(page, version, R.address_text(info.context))
 
 
-@strawberry.type(description="A code with its cursor.")
-class CodeEdge:
-    cursor: str = strawberry.field(description="Give it as `after` to `codes` (same height) for the codes after it.")
-    node: Code = strawberry.field(description="The code.")
-
-
-@strawberry.type(description="Uploaded codes by id.")
-class CodeConnection:
-    edges: list[CodeEdge] = strawberry.field(description="The page's codes with their cursors, by id.")
-    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
-
-    @strawberry.field(description="The page's codes without cursors.")
-    def nodes(self) -> list[Code]:
-        return [e.node for e in self.edges]
-
-    @classmethod
-    def from_page(cls, page: Any, version: int) -> CodeConnection:
-        edges = [CodeEdge(cursor=cur, node=Code(id=c.id, _c=c, _version=version)) for cur, c in zip(page.cursors, page.items)]
-        return cls(edges=edges, page_info=make_page_info(page))
+CodeConnection = connection(
+    Code,
+    lambda c, version: Code(id=c.id, _c=c, _version=version),
+    description="Uploaded codes by id.",
+    edges_description="The page's codes with their cursors, by id.",
+    nodes_description="The page's codes without cursors.",
+    edge_description="A code with its cursor.",
+    cursor_description="Give it as `after` to `codes` (same height) for the codes after it.",
+    node_description="The code.",
+)
 
 
 @strawberry.type(description="An event a contract emitted (`wasm` or `wasm-<name>`) in a tx of a new block.")
