@@ -20,8 +20,8 @@ from cometgraph.storage.errors import InvalidInput
 
 from .inputs import LimitExceeded
 
-DEFAULT_PAGE = 20
-MAX_PAGE = 100
+DEFAULT_PAGE = outer.DEFAULT_PAGE
+MAX_PAGE = outer.MAX_PAGE
 
 T = TypeVar("T")
 

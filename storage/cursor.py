@@ -10,6 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 
+#: every list's page size when none is asked, and the most one page holds (GraphQL ``first`` /
+#: ``last``, and the tx index's ``limit``)
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
 
 class MalformedCursor(ValueError):
     """The text is not unpadded url-safe base64: no list issued it."""

@@ -17,8 +17,8 @@ from .models import TxResult
 from .query import Query
 from .txrecords import HASH_SIZE
 
-MAX_LIMIT = 100
-DEFAULT_LIMIT = 30
+MAX_LIMIT = outer.MAX_PAGE
+DEFAULT_LIMIT = outer.DEFAULT_PAGE
 
 
 @dataclass(frozen=True, slots=True)
