@@ -11,16 +11,35 @@ tests/web/test_plans.py. A mismatch fails the request (and the session).
 from __future__ import annotations
 
 import json
+import time
 import weakref
 from typing import Any
 
 from bench.inproc import post
+from cometgraph.resolvers import status as status_resolvers
 from cometgraph.web.fast import FastGraphQL
 
 #: mismatches seen (the session fails on any, even one a test swallowed)
 MISMATCHES: list[str] = []
 STATS = {"compared": 0, "moved": 0}
 _twins: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+_FROZEN = {"depth": 0}
+
+
+class _FrozenClock:
+    """``time`` as resolvers/status.py sees it while one operation runs on both paths: the wall
+    clock read once, so ``snapshotAge`` is the same number in both answers."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.now = real, real.time()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def time(self) -> float:
+        return self.now
 
 
 def _twin(chain: Any) -> Any:
@@ -46,11 +65,19 @@ def install() -> Any:
     async def checked(self: FastGraphQL, query: Any, variables: Any, operation_name: Any, extensions: Any) -> Any:
         ctx = self.context()
         before = ctx.chain.holder.current
-        out = await original(self, query, variables, operation_name, extensions)
-        if out is None or b'"TIMEOUT"' in out[0]:
-            return out
-        text = self.persisted.resolve(query, extensions)
-        status, headers, body = await _post(_twin(ctx.chain), {"query": text, "variables": variables, "operationName": operation_name})
+        if not _FROZEN["depth"]:  # operations checked concurrently share one frozen clock
+            status_resolvers.time = _FrozenClock(time)  # type: ignore[assignment]
+        _FROZEN["depth"] += 1
+        try:
+            out = await original(self, query, variables, operation_name, extensions)
+            if out is None or b'"TIMEOUT"' in out[0]:
+                return out
+            text = self.persisted.resolve(query, extensions)
+            status, headers, body = await _post(_twin(ctx.chain), {"query": text, "variables": variables, "operationName": operation_name})
+        finally:
+            _FROZEN["depth"] -= 1
+            if not _FROZEN["depth"]:
+                status_resolvers.time = time  # type: ignore[assignment]
         if ctx.chain.holder.current is not before:
             STATS["moved"] += 1  # a refresh landed in between: the two answers may differ rightly
             return out
