@@ -144,16 +144,39 @@ class CometgraphServer:
     """``cometgraph serve --home COPY --refresh 0 --port P [--workers N]`` as its own process
     (a session leader: its workers are the rest of its session)."""
 
-    def __init__(self, exe: Path, home: Path, port: int, snapshot_dir: Path, log_path: Path, workers: int = 1) -> None:
+    def __init__(
+        self,
+        exe: Path,
+        home: Path,
+        port: int,
+        snapshot_dir: Path,
+        log_path: Path,
+        workers: int = 1,
+        flags: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.exe, self.home, self.port = exe, home, port
         self.snapshot_dir, self.log_path = snapshot_dir, log_path
-        self.workers = workers
+        self.workers, self.flags, self.extra_env = workers, flags, env or {}
         self.proc: subprocess.Popen | None = None
 
     @property
     def argv(self) -> list[str]:
         extra = ["--workers", str(self.workers)] if self.workers > 1 else []
-        return [str(self.exe), "serve", "--home", str(self.home), "--refresh", "0", "--port", str(self.port), "--snapshot-dir", str(self.snapshot_dir), *extra]
+        return [
+            str(self.exe),
+            "serve",
+            "--home",
+            str(self.home),
+            "--refresh",
+            "0",
+            "--port",
+            str(self.port),
+            "--snapshot-dir",
+            str(self.snapshot_dir),
+            *extra,
+            *self.flags,
+        ]
 
     def pids(self) -> list[int]:
         return session_pids(self.pid)
@@ -163,6 +186,7 @@ class CometgraphServer:
         env = dict(os.environ)
         for k in [k for k in env if k.startswith("COMETGRAPH_")]:
             env.pop(k)
+        env.update(self.extra_env)
         self.proc = subprocess.Popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
         deadline = time.monotonic() + timeout
         body = json.dumps({"query": "{ status { latestHeight } }"}).encode()

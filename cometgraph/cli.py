@@ -24,55 +24,64 @@ def limits_from(ns: argparse.Namespace):
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:
+    settings = settings_from(ns)
+    if settings.workers > 1:
+        return serve_workers(settings, ns)
     import uvicorn
 
-    from cometgraph.storage.snapshot import find_data_dir
     from cometgraph.web.app import create_app
 
-    settings = settings_from(ns)
-    limits = settings.limits()
-    if settings.workers > 1:
-        from . import factory, workers
-
-        if not settings.uses_sample:  # the workers would each fail the same way: say it once, here
-            find_data_dir(settings.home, settings.data_dir)
-        config_env = factory.export(settings)
-        export_logging(ns.log_level, ns.log_format)
-        if workers.supports_reuse_port():  # each worker its own socket: connections spread evenly
-            announce(settings, limits)
-            return workers.Supervisor(settings.workers, settings.host, settings.port, config_env, log_level=ns.log_level).run()
-        workers.check_port(settings.host, settings.port)
-        announce(settings, limits)
-        metrics_dir = workers.make_metrics_dir()  # uvicorn's own workers (one shared socket) sum their metrics too
-        try:
-            uvicorn.run(
-                "cometgraph.factory:app",
-                factory=True,
-                workers=settings.workers,
-                host=settings.host,
-                port=settings.port,
-                log_level=ns.log_level,
-                log_config=uvicorn_log_config(ns.log_format),
-            )
-        finally:
-            workers.remove_metrics_dir(metrics_dir)
-        return 0
     from .workers import check_port
 
+    limits = settings.limits()
     check_port(settings.host, settings.port)  # before opening the chain: a taken port is one line, exit 2
     chain, refresh = open_chain(settings)
     app = create_app(chain, refresh=refresh, limits=limits, cors_origins=settings.cors_origins)
     tune_gc()
-    announce(settings, limits)
+    announce(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=ns.log_level, log_config=uvicorn_log_config(ns.log_format))
     return 0
 
 
-def announce(settings: Settings, limits) -> None:
+def serve_workers(settings: Settings, ns: argparse.Namespace) -> int:
+    """The supervisor imports neither the app nor GraphQL (measured: 50 MB with them, docs/benchmarks.md):
+    the workers are spawned fresh and build everything themselves."""
+    from cometgraph.storage.snapshot import find_data_dir
+
+    from . import factory, workers
+
+    if not settings.uses_sample:  # the workers would each fail the same way: say it once, here
+        find_data_dir(settings.home, settings.data_dir)
+    config_env = factory.export(settings)
+    export_logging(ns.log_level, ns.log_format)
+    if workers.supports_reuse_port():  # each worker its own socket: connections spread evenly
+        announce(settings)
+        return workers.Supervisor(settings.workers, settings.host, settings.port, config_env, log_level=ns.log_level).run()
+    import uvicorn
+
+    workers.check_port(settings.host, settings.port)
+    announce(settings)
+    metrics_dir = workers.make_metrics_dir()  # uvicorn's own workers (one shared socket) sum their metrics too
+    try:
+        uvicorn.run(
+            "cometgraph.factory:app",
+            factory=True,
+            workers=settings.workers,
+            host=settings.host,
+            port=settings.port,
+            log_level=ns.log_level,
+            log_config=uvicorn_log_config(ns.log_format),
+        )
+    finally:
+        workers.remove_metrics_dir(metrics_dir)
+    return 0
+
+
+def announce(settings: Settings) -> None:
     """One line with every URL an operator opens, whatever the log format."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     base = f"http://{host}:{settings.port}"
-    ide = f"GraphiQL at {base}/graphql (in a browser)" if limits.introspection else "GraphiQL off (--no-introspection)"
+    ide = "GraphiQL off (--no-introspection)" if settings.no_introspection else f"GraphiQL at {base}/graphql (in a browser)"
     logging.getLogger("cometgraph").info("serving GraphQL at %s/graphql, %s, explorer at %s/", base, ide, base)
 
 

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import errno
 import logging
-import multiprocessing
 import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
+
+from . import factory
 
 log = logging.getLogger("cometgraph.workers")
 
@@ -108,16 +110,14 @@ def stop_with_parent(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _worker(config_env: str, host: str, port: int, log_level: str, parent: int) -> None:  # pragma: no cover - a child process
+def _worker(host: str, port: int, log_level: str, parent: int) -> None:  # pragma: no cover - a child process
     import uvicorn
 
     stop_with_parent(parent)
 
-    from . import factory
     from .logs import configure, uvicorn_log_config
 
-    _, fmt = configure()  # a spawned process starts without the parent's logging (the choice is in the environment)
-    os.environ[factory.ENV] = config_env
+    _, fmt = configure()  # a new process starts without the parent's logging (the choice is in the environment)
     server = uvicorn.Server(uvicorn.Config("cometgraph.factory:app", factory=True, log_level=log_level, log_config=uvicorn_log_config(fmt)))
     try:
         server.run(sockets=[reuse_port_socket(host, port)])
@@ -130,6 +130,13 @@ def _worker(config_env: str, host: str, port: int, log_level: str, parent: int) 
         sys.exit(STARTUP_FAILURE)
 
 
+def worker_main(argv: list[str]) -> None:  # pragma: no cover - a child process
+    """``python -m cometgraph.workers HOST PORT LOG_LEVEL PARENT``: one worker; the app factory finds
+    its settings in the environment (``factory.ENV``, set by the supervisor)."""
+    host, port, log_level, parent = argv
+    _worker(host, int(port), log_level, int(parent))
+
+
 class Supervisor:
     """Runs ``workers`` serving processes until SIGTERM/SIGINT; returns the exit code."""
 
@@ -137,13 +144,14 @@ class Supervisor:
         self.workers, self.host, self.port = workers, host, port
         self.config_env, self.log_level = config_env, log_level
         self.stop_timeout = stop_timeout
-        self._ctx = multiprocessing.get_context("spawn")
-        self._procs: list = []
+        self._procs: list[subprocess.Popen] = []
         self._stopping = False
 
-    def _start_one(self):
-        proc = self._ctx.Process(target=_worker, args=(self.config_env, self.host, self.port, self.log_level, os.getpid()), name="cometgraph-worker")
-        proc.start()
+    def _start_one(self) -> subprocess.Popen:
+        """A new interpreter (not multiprocessing: its spawn context adds a resource-tracker process,
+        13 MB, for nothing the workers use), so a worker imports and builds everything itself."""
+        argv = [sys.executable, "-m", "cometgraph.workers", self.host, str(self.port), self.log_level, str(os.getpid())]
+        proc = subprocess.Popen(argv, env={**os.environ, factory.ENV: self.config_env}, stdin=subprocess.DEVNULL)
         log.info("started worker %s", proc.pid)
         return proc
 
@@ -160,13 +168,13 @@ class Supervisor:
             while not self._stopping:
                 time.sleep(0.2)
                 for i, proc in enumerate(self._procs):
-                    if proc.is_alive() or self._stopping:
+                    if proc.poll() is None or self._stopping:
                         continue
-                    if proc.exitcode == STARTUP_FAILURE:
+                    if proc.returncode == STARTUP_FAILURE:
                         log.error("worker %s could not start; stopping", proc.pid)
                         self._stopping, code = True, 1
                         break
-                    log.warning("worker %s exited (%s); starting another", proc.pid, proc.exitcode)
+                    log.warning("worker %s exited (%s); starting another", proc.pid, proc.returncode)
                     self._forget(proc.pid)
                     self._procs[i] = self._start_one()
         finally:
@@ -184,12 +192,17 @@ class Supervisor:
 
     def _stop_all(self) -> None:
         for proc in self._procs:
-            if proc.is_alive():
-                os.kill(proc.pid, signal.SIGTERM)  # uvicorn finishes in-flight requests, then exits
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)  # uvicorn finishes in-flight requests, then exits
         deadline = time.monotonic() + self.stop_timeout
         for proc in self._procs:
-            proc.join(max(0.0, deadline - time.monotonic()))
-            if proc.is_alive():
+            try:
+                proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
                 log.error("worker %s did not stop in %.0f s; killing it", proc.pid, self.stop_timeout)
                 proc.kill()
-                proc.join()
+                proc.wait()
+
+
+if __name__ == "__main__":  # pragma: no cover - how Supervisor starts a worker
+    worker_main(sys.argv[1:])

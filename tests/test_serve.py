@@ -90,7 +90,7 @@ def test_serve_with_two_workers_answers_from_both(oracle, tmp_path):
 
 
 def _worker_pids(parent: int) -> list[int]:
-    """The serving children of a `serve --workers N` process (not multiprocessing's helpers)."""
+    """The serving children of a `serve --workers N` process."""
     out = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -100,7 +100,7 @@ def _worker_pids(parent: int) -> list[int]:
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
         except OSError:
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"spawn_main" in cmdline:
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"cometgraph.workers" in cmdline:
             out.append(int(entry))
     return sorted(out)
 
