@@ -26,7 +26,8 @@ from cometgraph.resolvers import validators as validator_resolvers
 from cometgraph.resolvers import wasm as wasm_resolvers
 from cometgraph.resolvers import whales as whale_resolvers
 from cometgraph.resolvers.inputs import height_range
-from cometgraph.resolvers.whales import MAX_RANKED, SCAN_BUDGET
+from cometgraph.resolvers.feed import SCAN_BUDGET
+from cometgraph.resolvers.whales import MAX_RANKED
 
 from .account import Account, BondStatus, StakingValidator, coin
 from .block import Block, BlockConnection

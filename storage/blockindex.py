@@ -37,6 +37,7 @@ from .keys import oc_int64
 from .kv import KV, first
 from .query import Query
 from .query import parse as parse_query
+from .txindex import TxIndex
 from .txcursor import DEFAULT_LIMIT, check_limit, is_desc, query_fingerprint
 from .txscan import PROBE_CAP, REJECT_CACHE, _count
 
@@ -247,8 +248,10 @@ def block_index(readers: Readers) -> BlockIndex:
     if isinstance(found, BlockIndex):
         return found
     txs, state = readers.txs, readers.state
-    kv = getattr(txs, "kv", None)
-    if kv is None and getattr(txs, "reason", None):  # tx_index.db would not open
+    kv: KV | None = None
+    if isinstance(txs, TxIndex):
+        kv = txs.kv
+    elif isinstance(getattr(txs, "reason", None), str):  # tx_index.db would not open
         raise DatabaseBroken(f"tx_index.db cannot be read: {getattr(txs, 'reason')}")
 
     def events_at(h: int) -> Sequence[object] | None:
