@@ -11,6 +11,7 @@ early with ``hasNextPage`` and an ``endCursor`` after the last tx seen.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from hashlib import sha256
 from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
@@ -37,25 +38,30 @@ async def event_feed(
     keep: Callable[[T], bool],
     first: int | None,
     after: str | None,
+    filters: str = "",
 ) -> Page[T]:
     """One page of the rows of the txs matching ANY of ``queries``, newest first.
 
-    ``kind`` names the feed in its cursors, so a cursor of another feed is refused; the tx
-    cursor inside is bound to ``queries`` (same filters, same heights) by the tx index."""
+    A cursor names its feed (``kind``) and a fingerprint of ``queries`` and ``filters`` (what
+    ``keep`` tests): a cursor of another feed or of other arguments is refused, not misread."""
     n = page_size(first)
     view = ctx.pin()
+    fp = sha256("\n".join([*queries, filters]).encode()).hexdigest()[:12]
     before, skip = None, 0
     if after is not None:
-        tx_cursor, _, taken = decode_cursor(kind, after).rpartition("|")
+        got_fp, _, position = decode_cursor(kind, after).partition(":")
+        tx_cursor, _, taken = position.rpartition("|")
         if not taken.isdigit():
             raise InvalidInput("after is not a cursor this server issued")
+        if got_fp != fp:
+            raise InvalidInput(f"after is a cursor of this feed with different arguments: ask {kind} again with the arguments it was made for")
         before, skip = (tx_cursor or None), int(taken)
     items: list[T] = []
     cursors: list[str] = []
     scanned, exhausted, tx_after = 0, False, before
     # one item more than asked, to know exactly whether another page exists
     while len(items) <= n and scanned < SCAN_BUDGET and not exhausted:
-        page = await run_in_threadpool(view.txs.search_any, queries, "desc", tx_after, BATCH)
+        page = await run_in_threadpool(view.txs.search_any, queries, "desc", tx_after, min(BATCH, SCAN_BUDGET - scanned))
         for tx in page.txs:
             scanned += 1
             ref = TxRef(hash=tx.hash, height=tx.height, index=tx.index, raw=tx.tx, result=tx.result)
@@ -64,7 +70,7 @@ async def event_feed(
                 if not keep(rows[i]):
                     continue
                 items.append(rows[i])
-                cursors.append(encode_cursor(kind, f"{before or ''}|{i + 1}"))
+                cursors.append(encode_cursor(kind, f"{fp}:{before or ''}|{i + 1}"))
                 if len(items) > n:
                     break
             skip = 0
@@ -78,7 +84,7 @@ async def event_feed(
     if len(items) > n:
         return Page(items=items[:n], cursors=cursors[:n], has_next=True, has_previous=resumed)
     if not exhausted and scanned >= SCAN_BUDGET:  # the budget ran out first: resume after the last tx seen
-        end = encode_cursor(kind, f"{before or ''}|0")
+        end = encode_cursor(kind, f"{fp}:{before or ''}|0")
         return Page(items=items, cursors=cursors, has_next=True, end_cursor=end, has_previous=resumed)
     return Page(items=items, cursors=cursors, has_next=False, has_previous=resumed)
 

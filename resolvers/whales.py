@@ -174,4 +174,4 @@ async def staking_flows(
     def keep(f: StakingFlow) -> bool:
         return min_amount is None or int(f.amount.amount) >= min_amount
 
-    return await event_feed(ctx, "flows", queries, extract, keep, first, after)
+    return await event_feed(ctx, "flows", queries, extract, keep, first, after, filters=f"min={min_amount}")
