@@ -155,5 +155,5 @@ async def block_search(ctx: Context, query: str, first: int | None, after: str |
     rows = [(m, c) for m, (_, c) in zip(metas, kept) if m is not None]
     cursors = [c for _, c in rows]
     # past heights left out at the end of the page, the next page starts after the last one read
-    end = page.cursors[-1] if page.cursors and cursors[-1:] != page.cursors[-1:] else None
+    end = page.cursors[-1] if page.cursors and (not cursors or cursors[-1] != page.cursors[-1]) else None
     return Page(items=[m for m, _ in rows], cursors=cursors, has_next=page.more, end_cursor=end, has_previous=after is not None)
