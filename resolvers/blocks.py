@@ -136,3 +136,24 @@ async def verified(ctx: Context, meta: BlockMeta) -> bool:
         ok = (await run_in_threadpool(verify_readers, view.readers, meta.height, meta.height)).ok
         ctx.chain.verified.put(key, ok)
     return ok
+
+
+async def block_search(ctx: Context, query: str, first: int | None, after: str | None, order: str) -> Page[BlockMeta]:
+    """CometBFT's ``block_search``: the node's heights in its order, keyset-paged, O(page).
+    A matched height whose block this node no longer keeps (pruned) is left out, as the node does."""
+    from starlette.concurrency import run_in_threadpool
+
+    from cometgraph.storage.blockindex import block_index
+
+    n = page_size(first)
+    view = ctx.pin()
+    if n == 0:
+        return Page.empty(has_previous=after is not None)
+    page = await run_in_threadpool(lambda: block_index(view.readers).search(query, order, after, n))
+    kept = [(h, c) for h, c in zip(page.heights, page.cursors) if view.earliest_height <= h <= view.latest_height]
+    metas = await ctx.loaders.block_meta.load_all([h for h, _ in kept])
+    rows = [(m, c) for m, (_, c) in zip(metas, kept) if m is not None]
+    cursors = [c for _, c in rows]
+    # past heights left out at the end of the page, the next page starts after the last one read
+    end = page.cursors[-1] if page.cursors and (not cursors or cursors[-1] != page.cursors[-1]) else None
+    return Page(items=[m for m, _ in rows], cursors=cursors, has_next=page.more, end_cursor=end, has_previous=after is not None)

@@ -20,6 +20,7 @@ from cometgraph.storage.models import Coin
 
 from . import app as A
 from .context import Context
+from .feed import event_feed, height_bounds
 from .paging import Page, decode_cursor, encode_cursor, page_size
 from .txs import TxRef
 
@@ -95,8 +96,6 @@ FLOW_QUERIES = (
     "create_validator.validator EXISTS",
 )
 KINDS = {"delegate": "delegate", "unbond": "undelegate", "redelegate": "redelegate", "create_validator": "create-validator"}
-#: txs one request may look at while filtering by amount; past it the page ends early (hasNextPage)
-SCAN_BUDGET = 5_000
 
 
 @dataclass(frozen=True)
@@ -163,50 +162,16 @@ def flows_of(ref: TxRef, account_hrp: str, valoper_hrp: str) -> list[StakingFlow
 async def staking_flows(
     ctx: Context, min_amount: int | None, min_height: int | None, max_height: int | None, first: int | None, after: str | None
 ) -> Page[StakingFlow]:
-    """Newest first, O(page): txs stream from the index; a flow's cursor is (the tx cursor
-    just before its tx, how many of that tx's flows are taken), so a page may end mid-tx.
+    """Newest first, O(page), as every event feed (``resolvers.feed``).
     ``min_height``/``max_height``: inclusive, already resolved by ``inputs.height_range``."""
-    n = page_size(first)
-    view = ctx.pin()
-    prefixes = view.readers.prefixes
-    bounds = [f"tx.height>={int(min_height)}"] if min_height is not None else []
-    bounds += [f"tx.height<={int(max_height)}"] if max_height is not None else []
+    prefixes = ctx.pin().readers.prefixes
+    bounds = height_bounds(min_height, max_height)
     queries = tuple(" AND ".join([q, *bounds]) for q in FLOW_QUERIES)
-    before, skip = None, 0
-    if after is not None:
-        tx_cursor, _, taken = decode_cursor("flows", after).rpartition("|")
-        if not taken.isdigit():
-            raise InvalidInput("after is not a cursor this server issued")
-        before, skip = (tx_cursor or None), int(taken)
-    items: list[StakingFlow] = []
-    cursors: list[str] = []
-    scanned, exhausted, tx_after = 0, False, before
-    # one item more than asked, to know exactly whether another page exists
-    while len(items) <= n and scanned < SCAN_BUDGET and not exhausted:
-        page = await run_in_threadpool(view.txs.search_any, queries, "desc", tx_after, 50)
-        for tx in page.txs:
-            scanned += 1
-            ref = TxRef(hash=tx.hash, height=tx.height, index=tx.index, raw=tx.tx, result=tx.result)
-            flows = flows_of(ref, prefixes.account if prefixes else "", prefixes.valoper if prefixes else "")
-            for i in range(skip, len(flows)):
-                f = flows[i]
-                if min_amount is not None and int(f.amount.amount) < min_amount:
-                    continue
-                items.append(f)
-                cursors.append(encode_cursor("flows", f"{before or ''}|{i + 1}"))
-                if len(items) > n:
-                    break
-            skip = 0
-            if len(items) > n:
-                break
-            before = view.txs.cursor_for_any(queries, "desc", tx)
-        else:
-            exhausted = page.next_cursor is None
-            tx_after = page.next_cursor
-    resumed = after is not None
-    if len(items) > n:
-        return Page(items=items[:n], cursors=cursors[:n], has_next=True, has_previous=resumed)
-    if not exhausted and scanned >= SCAN_BUDGET:  # the budget ran out first: resume after the last tx seen
-        end = encode_cursor("flows", f"{before or ''}|0")
-        return Page(items=items, cursors=cursors, has_next=True, end_cursor=end, has_previous=resumed)
-    return Page(items=items, cursors=cursors, has_next=False, has_previous=resumed)
+
+    def extract(ref: TxRef) -> list[StakingFlow]:
+        return flows_of(ref, prefixes.account if prefixes else "", prefixes.valoper if prefixes else "")
+
+    def keep(f: StakingFlow) -> bool:
+        return min_amount is None or int(f.amount.amount) >= min_amount
+
+    return await event_feed(ctx, "flows", queries, extract, keep, first, after, filters=f"min={min_amount}")

@@ -200,10 +200,11 @@ class Block:
 BlockConnection = connection(
     Block,
     Block.from_model,
-    description="One page of `blocks`, newest first.",
-    edges_description="The page's blocks with their cursors, newest first.",
-    nodes_description="The page's blocks without cursors, in the same order as `edges` (newest first).",
+    description="One page of `blocks` (newest first) or of `blockSearch` (in its `orderBy`).",
+    edges_description="The page's blocks with their cursors, in the list's order (newest first unless `blockSearch` was asked ASC).",
+    nodes_description="The page's blocks without cursors, in the same order as `edges`.",
     edge_description="A block with its cursor.",
-    cursor_description="Opaque position of this block: give it to `blocks` as `after` (older blocks) or `before` (newer ones).",
+    cursor_description="Opaque position of this block in its list: give it to `blocks` as `after` (older blocks) or `before` (newer ones), "
+    "or to the same `blockSearch` (query and order) as `after`.",
     node_description="The block.",
 )

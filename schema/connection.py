@@ -27,12 +27,13 @@ class PageInfo:
     has_next_page: bool = strawberry.field(description="Whether the list goes on after this page's last edge.")
     has_previous_page: bool = strawberry.field(
         description="Whether the list has edges before this page's first edge. Exact for `blocks`, `richList` and `delegations`; "
-        "for tx lists and `stakingFlows` (which page forward only) it is true exactly when the page was asked `after` a cursor."
+        "for tx lists, `stakingFlows`, `transfers` and `blockSearch` (which page forward only) it is true exactly when the page was asked `after` a cursor."
     )
     start_cursor: str | None = strawberry.field(description="The first edge's cursor; null when the page is empty.")
     end_cursor: str | None = strawberry.field(
-        description="Where the next page starts: the last edge's cursor, or, when a `stakingFlows` scan stopped early, "
-        "the position it reached (the page may then be empty); otherwise null when the page is empty."
+        description="Where the next page starts: the last edge's cursor, or, when a `stakingFlows` or `transfers` scan stopped early "
+        "(or `blockSearch` left out blocks this node no longer keeps), the position it reached (the page may then be empty); "
+        "otherwise null when the page is empty."
     )
 
 

@@ -26,7 +26,8 @@ from cometgraph.resolvers import validators as validator_resolvers
 from cometgraph.resolvers import wasm as wasm_resolvers
 from cometgraph.resolvers import whales as whale_resolvers
 from cometgraph.resolvers.inputs import height_range
-from cometgraph.resolvers.whales import MAX_RANKED, SCAN_BUDGET
+from cometgraph.resolvers.feed import SCAN_BUDGET
+from cometgraph.resolvers.whales import MAX_RANKED
 
 from .account import Account, BondStatus, StakingValidator, coin
 from .block import Block, BlockConnection
@@ -38,6 +39,7 @@ from .limits import Limits, node_estimate
 from .operations import OneOperationOrNamed
 from .scalars import SCALARS, BigInt
 from .status import Status
+from .transfers import EventQuery, EventSubscription
 from .tx import Tx, TxConnection
 from .validator import Validator
 from .wasm import Code, CodeConnection, Contract, ContractConnection, ContractEvent, make_contract
@@ -316,12 +318,12 @@ class AppQuery:
 
 
 @strawberry.type(description="Everything cometgraph answers, read from one snapshot of the node's databases per request.")
-class Query(ChainQuery, AppQuery):
+class Query(ChainQuery, AppQuery, EventQuery):
     pass
 
 
 @strawberry.type(description="Live streams (graphql-transport-ws at /graphql); events arrive as snapshot refreshes find new heights, in height order.")
-class Subscription:
+class Subscription(EventSubscription):
     @strawberry.subscription(description="Every new block, as soon as a snapshot refresh makes it visible.")
     async def new_blocks(self, info: Info) -> AsyncGenerator[Block, None]:
         async for meta in subscription_resolvers.new_blocks(info.context):

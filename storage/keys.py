@@ -68,6 +68,66 @@ def orderedcode(*items: int | bytes | str) -> bytes:
     return b"".join(oc_int64(x) if isinstance(x, int) else oc_string(x) for x in items)
 
 
+class OrderedCodeError(ValueError):
+    """Bytes that are not the orderedcode item asked for (``orderedcode.Parse`` fails)."""
+
+
+def oc_parse_string(buf: bytes, pos: int = 0) -> tuple[bytes, int]:
+    """An orderedcode string at ``pos``: (its bytes, the position after its terminator)."""
+    out = bytearray()
+    i, n = pos, len(buf)
+    while i < n:
+        b = buf[i]
+        if b == 0x00 or b == 0xFF:
+            if i + 1 >= n:
+                break
+            nxt = buf[i + 1]
+            if b == 0x00 and nxt == 0x01:
+                return bytes(out), i + 2
+            if (b, nxt) not in ((0x00, 0xFF), (0xFF, 0x00)):
+                raise OrderedCodeError(f"invalid escape {b:02x}{nxt:02x} at {i}")
+            out.append(b)
+            i += 2
+            continue
+        out.append(b)
+        i += 1
+    raise OrderedCodeError("string without terminator")
+
+
+def oc_parse_int64(buf: bytes, pos: int = 0) -> tuple[int, int]:
+    """An orderedcode int64 at ``pos`` (the inverse of ``oc_int64``): (value, position after it)."""
+    if pos >= len(buf):
+        raise OrderedCodeError("int64 missing")
+    neg = buf[pos] < 0x80
+    flip = 0xFF if neg else 0x00
+    b0 = buf[pos] ^ flip
+    if b0 == 0xFF:  # eight or more bytes: the length continues in the next byte's leading 1-bits
+        if pos + 1 >= len(buf):
+            raise OrderedCodeError("int64 truncated")
+        ones = _leading_ones(buf[pos + 1] ^ flip)
+        size, head = 8 + ones, 1  # the whole 0xFF byte is length, then `ones` bits and a 0 of the next
+        mask_bits = ones + 1
+    else:
+        ones = _leading_ones(b0)
+        size, head, mask_bits = ones, 0, ones + 1
+    if size > 10 or pos + size > len(buf):
+        raise OrderedCodeError("int64 truncated")
+    body = bytearray(x ^ flip for x in buf[pos + head : pos + size])
+    body[0] &= 0xFF >> mask_bits
+    x = int.from_bytes(body, "big")
+    x = ~x if neg else x
+    if not _INT64_MIN <= x <= _INT64_MAX:
+        raise OrderedCodeError("int64 out of range")
+    return x, pos + size
+
+
+def _leading_ones(b: int) -> int:
+    n = 0
+    while n < 8 and b & (0x80 >> n):
+        n += 1
+    return n
+
+
 # ---------------------------------------------------------------- layouts
 @dataclass(frozen=True)
 class Layout:

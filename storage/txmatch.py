@@ -287,7 +287,7 @@ def plan(query: Query) -> Plan:
                     continue
                 n = _operand(c).number()
                 if n is not None:
-                    eq, height_eq = c, _int64(n)
+                    eq, height_eq = c, trunc_int64(n)
             else:
                 only_eq = False
                 other_height = True
@@ -301,28 +301,7 @@ def plan(query: Query) -> Plan:
     else:
         eq, height_eq, only_eq = None, 0, False
 
-    # LookForRangesWithHeight: merge order conditions per tag; tx.height/block.height also feed the height filter
-    ranges: dict[str, Range] = {}
-    height_range: Range | None = None
-    for c in kept:
-        if c.op not in ORDER_OPERATORS:
-            continue
-        hk = c.tag in (TX_HEIGHT, BLOCK_HEIGHT)
-        if c.tag not in ranges:
-            ranges[c.tag] = Range(c.tag)
-            if hk:
-                height_range = Range(c.tag)
-        targets = [ranges[c.tag]] + ([height_range] if hk and height_range is not None else [])  # set when hk
-        arg = _bound(c)
-        for r in targets:
-            if c.op == ">":
-                r.lower = arg
-            elif c.op == ">=":
-                r.incl_lower, r.lower = True, arg
-            elif c.op == "<":
-                r.upper = arg
-            else:
-                r.incl_upper, r.upper = True, arg
+    ranges, height_range = merge_ranges(kept)
 
     out: list[Cond] = []
     for tag, r in ranges.items():
@@ -345,7 +324,34 @@ def plan(query: Query) -> Plan:
     return Plan(query, conds=tuple(out), height_eq=height_eq, height_range=height_range)
 
 
-def _int64(n: Fraction | float) -> int:
+def merge_ranges(conds: Iterable[Condition]) -> tuple[dict[str, Range], Range | None]:
+    """``LookForRangesWithHeight`` (shared by the tx and block indexers): order conditions merged
+    per tag; a ``tx.height``/``block.height`` range also becomes the height filter."""
+    ranges: dict[str, Range] = {}
+    height_range: Range | None = None
+    for c in conds:
+        if c.op not in ORDER_OPERATORS:
+            continue
+        hk = c.tag in (TX_HEIGHT, BLOCK_HEIGHT)
+        if c.tag not in ranges:
+            ranges[c.tag] = Range(c.tag)
+            if hk:
+                height_range = Range(c.tag)
+        targets = [ranges[c.tag]] + ([height_range] if hk and height_range is not None else [])  # set when hk
+        arg = _bound(c)
+        for r in targets:
+            if c.op == ">":
+                r.lower = arg
+            elif c.op == ">=":
+                r.incl_lower, r.lower = True, arg
+            elif c.op == "<":
+                r.upper = arg
+            else:
+                r.incl_upper, r.upper = True, arg
+    return ranges, height_range
+
+
+def trunc_int64(n: Fraction | float) -> int:
     """``big.Float.Int64``: truncate toward zero, saturate at the int64 limits."""
     if isinstance(n, float):
         return INT64_MAX if n > 0 else INT64_MIN

@@ -96,7 +96,7 @@ async def test_every_height_range_in_the_schema_is_spelled_min_max_height(gql):
     assert set(old) == {("Query", "stakingFlows", "fromHeight"), ("Query", "stakingFlows", "toHeight")}
     assert all("minHeight" in a["deprecationReason"] or "maxHeight" in a["deprecationReason"] for a in old.values())
     ranges_ = {(t, f) for t, f, a in seen if a in ("minHeight", "maxHeight")}
-    assert ranges_ == {("Query", "blocks"), ("Query", "stakingFlows")}
+    assert ranges_ == {("Query", "blocks"), ("Query", "stakingFlows"), ("Query", "transfers")}
 
 
 async def test_consensus_pub_key_is_spelled_like_every_other_pub_key(gql, oracle):

@@ -66,3 +66,13 @@ async def test_account_tx_pages_say_whether_a_page_comes_before(gql, oracle):
     addr = max(senders, key=senders.get)
     q = f"query($x: String!, $a: String) {{ account(address: $x) {{ txs(first: 2, after: $a) {{ {INFO} }} }} }}"
     await check(gql, "account.txs", q, {"x": addr})
+
+
+async def test_transfer_pages_say_whether_a_page_comes_before(gql):
+    q = f"query($a: String) {{ transfers(first: 3, after: $a) {{ {INFO} }} }}"
+    await check(gql, "transfers", q, {})
+
+
+async def test_block_search_pages_say_whether_a_page_comes_before(gql):
+    q = f'query($a: String) {{ blockSearch(query: "liveness.address EXISTS", first: 4, after: $a) {{ {INFO} }} }}'
+    await check(gql, "blockSearch", q, {})

@@ -106,3 +106,21 @@ async def test_app_state_below_the_kept_versions_is_pruned(app_pruned, oracle):
     # the blocks of a pruned app version still serve: block pruning is separate
     body = (await client.post("/graphql", json={"query": f"{{ block(height: {old}) {{ height }} }}"})).json()
     assert body["data"]["block"] == {"height": old}
+
+
+async def test_block_search_leaves_out_pruned_blocks_as_the_node_does(pruned):
+    """The node counts a matched height whose block it no longer has but lists no block for it;
+    pages still end and resume, even one whose every height was left out."""
+    q = "query($q: String!, $a: String) { blockSearch(query: $q, first: 3, after: $a) { nodes { height } pageInfo { hasNextPage endCursor } } }"
+    variables = {"q": f"block.height>=1 AND block.height<={BASE + 2}", "a": None}
+    got, pages = [], 0
+    while True:
+        body = (await pruned.post("/graphql", json={"query": q, "variables": variables})).json()
+        conn = body["data"]["blockSearch"]
+        got += [n["height"] for n in conn["nodes"]]
+        pages += 1
+        if not conn["pageInfo"]["hasNextPage"]:
+            break
+        variables["a"] = conn["pageInfo"]["endCursor"]
+        assert variables["a"]
+    assert got == list(range(BASE + 2, BASE - 1, -1)) and pages > 2  # pages of 3 below the base were empty

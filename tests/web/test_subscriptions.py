@@ -177,3 +177,51 @@ def test_gql_subscription_example_prints_published_blocks(server, oracle, height
     assert proc.returncode == 0, err
     got = [json.loads(line) for line in out.splitlines()]
     assert [(b["height"], b["hash"]) for b in got] == [(h, oracle.blocks[str(h)]["block_id"]["hash"]) for h in range(heights[0], heights[0] + 3)]
+
+
+def _transfers_in_block_order(oracle) -> list[dict]:
+    """Every transfer event of the node's /tx answers, in block order (height, index), events in order."""
+    rows = []
+    for h, rpc in oracle.txs.items():
+        for i, e in enumerate(rpc["tx_result"]["events"]):
+            if e["type"] == "transfer":
+                a = {x["key"]: x["value"] for x in e["attributes"]}
+                rows.append(
+                    ((int(rpc["height"]), rpc.get("index", 0), i), {"sender": a["sender"], "recipient": a["recipient"], "amount": a["amount"], "txHash": h})
+                )
+    return [r for _, r in sorted(rows, key=lambda x: x[0])]
+
+
+async def test_new_transfers_streams_every_transfer_and_filters_by_amount(server, oracle, heights):
+    app, url, _ = server
+    want = _transfers_in_block_order(oracle)
+    amounts = sorted(int(t["amount"].rstrip("inj")) for t in want)
+    m = amounts[len(amounts) // 2]
+    big = [t for t in want if int(t["amount"].rstrip("inj")) >= m]
+    c = await Client.connect(url)
+    before = app.state.broadcaster.subscribers
+    fields = "sender recipient amount { denom amount } txHash"
+    sid_all = await c.subscribe(f"subscription {{ newTransfers {{ {fields} }} }}")
+    sid_big = await c.subscribe(f'subscription($m: BigInt) {{ newTransfers(denom: "inj", minAmount: $m) {{ {fields} }} }}', {"m": str(m)})
+    await _wait_subscribers(app, before + 2)
+    publish(app, range(1, heights[-1] + 1))
+    got: dict[str, list] = {sid_all: [], sid_big: []}
+    while len(got[sid_all]) < len(want) or len(got[sid_big]) < len(big):
+        msg = await c.recv()
+        assert msg["type"] == "next", msg
+        t = msg["payload"]["data"]["newTransfers"]
+        got[msg["id"]].append({**t, "amount": ",".join(x["amount"] + x["denom"] for x in t["amount"])})
+    assert got[sid_all] == want
+    assert got[sid_big] == big and 0 < len(big) < len(want)
+    await c.ws.close()
+
+
+async def test_a_malformed_new_transfers_filter_is_a_clear_error(server):
+    _, url, _ = server
+    c = await Client.connect(url)
+    sid = await c.subscribe('subscription { newTransfers(denom: "1x") { txHash } }')
+    msg = await c.recv()
+    assert msg["id"] == sid and msg["type"] in ("error", "next")
+    errors = msg["payload"] if msg["type"] == "error" else msg["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "BAD_INPUT"
+    await c.ws.close()
