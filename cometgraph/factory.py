@@ -20,7 +20,7 @@ def open_chain(settings: Settings):
     from cometgraph.storage.codec.registry import DescriptorRegistry
 
     registry = DescriptorRegistry(settings.descriptors)
-    cache = settings.cache_mb << 20
+    cache = (settings.cache_mb << 20) // settings.workers  # the budget is the server's: each worker keeps its share
 
     if settings.uses_sample:
         from .sample import sample_home

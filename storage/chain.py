@@ -37,8 +37,15 @@ log = logging.getLogger(__name__)
 
 #: default bound of the decoded-record caches (``serve --cache-mb``)
 CACHE_BYTES = 128 << 20
-#: bound of the ranked-list cache: a row is (amount, address, record), ~250 bytes
-RANKINGS_BYTES = 64 << 20
+#: blocks whose ``verified`` answer is kept (a key and a bool: small facts, bounded by count)
+VERIFIED_BLOCKS = 20_000
+
+
+def cache_shares(total: int) -> tuple[int, int, int]:
+    """``total`` bytes (``--cache-mb``) shared by the caches that grow with use: IAVL nodes 3/8,
+    block-level records 3/8, ranked lists (rich list, a validator's delegators) 1/4."""
+    nodes = records = total * 3 // 8
+    return nodes, records, total - nodes - records
 
 
 def _ranking_bytes(rows: list[Any]) -> int:
@@ -187,21 +194,23 @@ class Chain:
         cache_bytes: int = CACHE_BYTES,
     ) -> None:
         self.data_dir = find_data_dir(data_dir=data_dir)
-        #: what the decoded-record caches may hold: half IAVL nodes, half block-level records
+        #: what the caches may hold together (``cache_shares``)
         self.cache_bytes = cache_bytes
+        nodes, records, rankings = cache_shares(cache_bytes)
         self.prefixes = prefixes
         #: protobuf types for tx messages: built-in SDK types plus the operator's descriptor sets
         self.registry = registry or DescriptorRegistry()
         #: IAVL nodes are immutable per key, so one cache serves every snapshot of application.db
-        self.node_cache = NodeCache(cache_bytes // 2)
+        self.node_cache = NodeCache(nodes)
         #: decoded block metas, validator sets and ABCI results below the head, for every snapshot
-        self.records = RecordCache(cache_bytes // 2)
+        self.records = RecordCache(records)
         self._latest = 0
         #: ranked lists (rich list, a validator's delegators) by (kind, version, subject): a
         #: committed version never changes, so they are computed once and paged many times
-        self.rankings: LRU[list[Any]] = LRU(RANKINGS_BYTES, _ranking_bytes)
+        #: (a row is (amount, address, record), ~250 bytes)
+        self.rankings: LRU[list[Any]] = LRU(rankings, _ranking_bytes)
         #: ``Block.verified`` by (height, block hash): a stored block never changes
-        self.verified: LRU[bool] = LRU(100_000)
+        self.verified: LRU[bool] = LRU(VERIFIED_BLOCKS)
         self._app_latest = 0
         #: the node's own head, read from its blockstore journal (never opened)
         self.node_head = NodeHead(self.data_dir / "blockstore.db")
@@ -220,7 +229,7 @@ class Chain:
         if readers.app is not None:
             latest = readers.app.latest_version()
             if latest < self._app_latest:  # the node was rolled back: versions may be rewritten
-                self.node_cache = NodeCache(self.cache_bytes // 2)
+                self.node_cache = NodeCache(self.node_cache.max_size)
                 rebuild = True
             self._app_latest = latest
         if rebuild:
