@@ -196,11 +196,11 @@ class ChainParams:
         return [None if raw is None else self._trace(raw, k) for k, raw in zip(keys, tree.get_many(keys))]
 
     def denom_traces(self, version: int) -> list[DenomTrace]:
-        """Every trace, by hash (the REST's order)."""
+        """Every trace, by full denom path (the REST sorts each page so; one page holds them all here)."""
         tree = self._tree_or_none("transfer", version)
         if tree is None:
             return []
-        return [self._trace(raw, key) for key, raw in tree.iterate_prefix(DENOM_TRACE)]
+        return sorted((self._trace(raw, key) for key, raw in tree.iterate_prefix(DENOM_TRACE)), key=lambda t: t.full_path)
 
     def _trace(self, raw: bytes, key: bytes) -> DenomTrace:
         m = decode("ibc.applications.transfer.v1.DenomTrace", raw, self.app.db, b"s/k:transfer/" + key)
