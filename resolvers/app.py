@@ -184,7 +184,11 @@ class AppLoaders:
     @cached_property
     def denom_metadata(self) -> _Loader[tuple[int, str], dict[str, Any] | None]:
         r = self._r
-        return self._loader("denom_metadata", _each_version(lambda denom, v: r.bank.denom_metadata_of(denom, v)), inline=50)
+
+        def many(denoms: Sequence[str], version: int) -> list[dict[str, Any] | None]:
+            return [r.bank.denom_metadata_of(d, version) for d in denoms]
+
+        return self._loader("denom_metadata", _per_version(many), inline=50)  # type: ignore[arg-type]
 
     @cached_property
     def outstanding(self) -> _Loader[Key, list[DecCoin] | None]:

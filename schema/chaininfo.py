@@ -54,7 +54,10 @@ class FeeAllowance:
 class GovQuery:
     @strawberry.field(description="A governance proposal at a height; null when there is no such proposal (never submitted, or cancelled).")
     async def proposal(
-        self, info: Info, id: Annotated[int, arg("The proposal id (a uint64); a negative one is BAD_INPUT.")], height: Annotated[int | None, arg(APP_HEIGHT)] = None
+        self,
+        info: Info,
+        id: Annotated[int, arg("The proposal id (a uint64); a negative one is BAD_INPUT.")],
+        height: Annotated[int | None, arg(APP_HEIGHT)] = None,
     ) -> Proposal | None:
         if height is None:
             info.context.volatile()
@@ -111,7 +114,9 @@ class GovQuery:
         return Mint(inflation=minter.inflation, annual_provisions=minter.annual_provisions, params=params)
 
     @strawberry.field(description="The ICS-20 trace of an IBC denom hash at the latest height; null when the chain does not know it.")
-    async def denom_trace(self, info: Info, hash: Annotated[str, arg("64 hex digits, any case, optionally as `ibc/<hash>`; anything else is BAD_INPUT.")]) -> DenomTrace | None:
+    async def denom_trace(
+        self, info: Info, hash: Annotated[str, arg("64 hex digits, any case, optionally as `ibc/<hash>`; anything else is BAD_INPUT.")]
+    ) -> DenomTrace | None:
         info.context.volatile()
         t = await C.denom_trace(info.context, hash)
         return make_trace(t, hash[-64:]) if t is not None else None

@@ -73,7 +73,7 @@ class ChainParams:
 
     def __init__(self, app: AppStore, staking: StakingReader, slashing: SlashingReader, distribution: DistributionReader, gov: GovReader) -> None:
         self.app = app
-        self._own: dict[str, Callable[[int], dict[str, Any]]] = {
+        self._own: dict[str, Callable[[int], dict[str, Any] | None]] = {
             "staking": staking.params,
             "slashing": slashing.params,
             "distribution": distribution.params,

@@ -63,9 +63,7 @@ def tally(gov: GovReader, staking: StakingReader, prefixes: Prefixes, proposal: 
     if proposal.status != "PROPOSAL_STATUS_VOTING_PERIOD":
         return ZERO
     vals = {
-        v.operator_address: _Val(tokens=v.tokens, shares=raw_dec(v.delegator_shares))
-        for v in staking.validators(version)
-        if v.status == "BOND_STATUS_BONDED"
+        v.operator_address: _Val(tokens=v.tokens, shares=raw_dec(v.delegator_shares)) for v in staking.validators(version) if v.status == "BOND_STATUS_BONDED"
     }
     results: dict[str, int] = {}
     for voter, vote in gov.iter_votes(proposal.id, version):

@@ -142,7 +142,12 @@ def before_restart(w: Workload) -> None:
     step = w.step
     gov = w.facts["gov"]
     heights: dict[str, int] = gov.setdefault("round_heights", {})
-    send_from_gov = {"@type": "/cosmos.bank.v1beta1.MsgSend", "from_address": a["gov"], "to_address": a["bob"], "amount": [{"denom": DENOM, "amount": str(10**18)}]}
+    send_from_gov = {
+        "@type": "/cosmos.bank.v1beta1.MsgSend",
+        "from_address": a["gov"],
+        "to_address": a["bob"],
+        "amount": [{"denom": DENOM, "amount": str(10**18)}],
+    }
     spend_erin = {
         "@type": "/cosmos.distribution.v1beta1.MsgCommunityPoolSpend",
         "authority": a["gov"],

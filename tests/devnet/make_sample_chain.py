@@ -405,7 +405,17 @@ def init_chain(injd: Injectived, home: Path, port_base: int) -> Keys:
         keys.add(name, KEY_TYPES.get(name))
     keys.add_multisig(MULTISIG_NAME, MULTISIG_MEMBERS, MULTISIG_THRESHOLD)
     for name, amount in GENESIS_FUNDS.items():
-        injd.run("genesis", "add-genesis-account", keys.address[name], inj(amount) + gov_workload.genesis_coins(name), "--keyring-backend", "test", "--chain-id", CHAIN_ID, home=home)
+        injd.run(
+            "genesis",
+            "add-genesis-account",
+            keys.address[name],
+            inj(amount) + gov_workload.genesis_coins(name),
+            "--keyring-backend",
+            "test",
+            "--chain-id",
+            CHAIN_ID,
+            home=home,
+        )
     p = ports_for(port_base)
     injd.run(
         "genesis",

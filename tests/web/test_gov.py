@@ -40,7 +40,12 @@ async def test_proposals_equal_rest_at_every_recorded_height(gql, oracle):
             assert got["failedReason"] == p["failed_reason"]
             assert [x["json"] for x in got["messages"]] == p["messages"], (h, pid)
             assert [x["typeUrl"] for x in got["messages"]] == [x["@type"] for x in p["messages"]]
-            for ours, theirs in [("submitTime", "submit_time"), ("depositEndTime", "deposit_end_time"), ("votingStartTime", "voting_start_time"), ("votingEndTime", "voting_end_time")]:
+            for ours, theirs in [
+                ("submitTime", "submit_time"),
+                ("depositEndTime", "deposit_end_time"),
+                ("votingStartTime", "voting_start_time"),
+                ("votingEndTime", "voting_end_time"),
+            ]:
                 assert got[ours] == p[theirs], (h, pid, ours)
             assert got["totalDeposit"] == _coins(p["total_deposit"])
             assert got["finalTallyResult"] == _tally(p["final_tally_result"])
@@ -98,7 +103,14 @@ async def test_votes_page_by_voter(gql, oracle):
 
 async def test_params_mint_and_community_pool_equal_rest(gql, oracle):
     m = oracle.modules
-    keys = {"auth": "auth_params", "bank": "bank_params", "staking": "staking_params", "slashing": "slashing_params", "distribution": "distribution_params", "mint": "mint_params"}
+    keys = {
+        "auth": "auth_params",
+        "bank": "bank_params",
+        "staking": "staking_params",
+        "slashing": "slashing_params",
+        "distribution": "distribution_params",
+        "mint": "mint_params",
+    }
     for h in m["heights"]:
         rec = m[str(h)]
         q = "query($h: Int) { govParams(height: $h) communityPool(height: $h) { denom amount } mint(height: $h) { inflation annualProvisions params } }"
@@ -138,7 +150,13 @@ async def test_denom_traces_and_metadata_equal_rest(gql, oracle):
             md = ans["metadata"]
             assert got["denomUnits"] == md["denom_units"]
             assert (got["base"], got["display"], got["name"], got["symbol"], got["uri"], got["uriHash"], got["description"]) == (
-                md["base"], md["display"], md["name"], md["symbol"], md["uri"], md["uri_hash"], md["description"]
+                md["base"],
+                md["display"],
+                md["name"],
+                md["symbol"],
+                md["uri"],
+                md["uri_hash"],
+                md["description"],
             )
 
 
