@@ -1448,7 +1448,9 @@ def block_search_queries(work: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 def rest_heights(work: dict[str, Any], latest: int) -> list[int]:
     n = work["notable_txs"]
-    hs = {2, n["create_validator"]["height"], n["withdraw_all_rewards"]["height"], latest}
+    # create_validator + 7: val2 (in the set from +2, never signing) has missed blocks but is
+    # not jailed yet, however fast the machine ran the workload
+    hs = {2, n["create_validator"]["height"], n["create_validator"]["height"] + 7, n["withdraw_all_rewards"]["height"], latest}
     # val2 first leaves the set, then rejoins after its unjail (membership changes: join,
     # leave, rejoin, leave)
     later = [c["height"] for c in work.get("validator_membership_changes", []) if c["height"] > n["create_validator"]["height"] + 2]
@@ -1923,6 +1925,8 @@ def _oracle_changes(old: Path, new: Path) -> list[str]:
     """Where an answer the old oracle holds differs in the new one (new keys are fine)."""
 
     def diff(a: Any, b: Any, where: str, out: list[str]) -> None:
+        if where.endswith(("heights", ".rest_heights")) and isinstance(a, list) and isinstance(b, list) and set(a) <= set(b):
+            return  # recorded heights may be added (their answers are new keys)
         if isinstance(a, dict) and isinstance(b, dict):
             for k in a:
                 if k not in b:
