@@ -156,3 +156,30 @@ def test_ibc_hash_input():
     for bad in ("ibc/xyz", h[:-1], "", "ibc/" + h + "00"):
         with pytest.raises(InvalidInput):
             parse_ibc_hash(bad)
+
+
+# ---------------------------------------------------------------- tm034: SDK ~0.44, params in x/params
+@pytest.mark.legacy
+def test_legacy_params_equal_the_genesis_the_node_ran_tm034(tm034_kv, tm034_state):
+    """Before SDK 0.47 every module kept its params in the x/params store as amino JSON
+    (durations in nanoseconds, numbers as strings); read and put in the REST's shape they
+    equal the genesis the node ran (state.db's genesis doc), which no proposal changed."""
+    from cometgraph.storage.prefixes import Prefixes
+
+    app = AppStore(tm034_kv("application"))
+    v = app.latest_version()
+    prefixes = Prefixes.from_account("onomy")
+    staking = StakingReader(app, prefixes)
+    gov = GovReader(app)
+    params = ChainParams(app, staking, SlashingReader(app, prefixes), DistributionReader(app, prefixes, staking), gov)
+    state = tm034_state.load_genesis()["app_state"]
+    g = state["gov"]
+    assert gov.params(v) == {**g["deposit_params"], **g["voting_params"], **g["tally_params"]}
+    assert params.params("mint", v) == state["mint"]["params"]
+    assert params.params("auth", v) == state["auth"]["params"]
+    assert params.params("bank", v) == state["bank"]["params"]
+    assert params.params("transfer", v) == state["transfer"]["params"]
+    m = params.minter(v)
+    assert m is not None and state["mint"]["params"]["inflation_min"] <= m.inflation <= state["mint"]["params"]["inflation_max"]
+    assert list(gov.iter_proposals(v)) == [] and state["gov"]["proposals"] == []
+    assert params.denom_traces(v) == []
