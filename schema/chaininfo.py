@@ -97,7 +97,7 @@ class GovQuery:
             info.context.volatile()
         return await C.params(info.context, module, height)
 
-    @strawberry.field(description="The community pool at a height, as `/cosmos/distribution/v1beta1/community_pool` prints `pool`.")
+    @strawberry.field(description="The community pool at a height, as `/cosmos/distribution/v1beta1/community_pool` prints `pool` (as stored: by denom).")
     async def community_pool(self, info: Info, height: Annotated[int | None, arg(APP_HEIGHT)] = None) -> list[DecCoin]:
         if height is None:
             info.context.volatile()

@@ -30,7 +30,7 @@ def make_trace(t: Any, hash_: str) -> DenomTrace | None:
 class DenomUnit:
     denom: str = strawberry.field(description="The unit's name.")
     exponent: int = strawberry.field(description="1 of this unit is 10^exponent base units.")
-    aliases: list[str] = strawberry.field(description="Other names of the unit.")
+    aliases: list[str] = strawberry.field(description="Other names of the unit, as stored.")
 
 
 @strawberry.type(description="A denom's bank metadata (x/bank `denoms_metadata`), as the REST prints it.")

@@ -59,7 +59,7 @@ class Vote:
 @strawberry.type(description="A deposit on a proposal.")
 class Deposit:
     depositor: str = strawberry.field(description="Who deposited (bech32).")
-    amount: list[Coin] = strawberry.field(description="What they deposited in total.")
+    amount: list[Coin] = strawberry.field(description="What they deposited in total, sorted by denom.")
 
 
 VoteConnection = connection(
@@ -126,7 +126,7 @@ class Proposal:
     def failed_reason(self) -> str:
         return str(self._p.failed_reason)
 
-    @strawberry.field(description="Its messages, as the REST prints them (legacy proposals: one MsgExecLegacyContent holding the content).")
+    @strawberry.field(description="Its messages in their order, as the REST prints them (legacy proposals: one MsgExecLegacyContent holding the content).")
     def messages(self) -> list[ProposalMessage]:
         return [ProposalMessage(type_url=m.type_url, json=m.json) for m in self._p.messages]
 
@@ -146,7 +146,7 @@ class Proposal:
     def voting_end_time(self) -> DateTime | None:
         return _time(self._p.voting_end_time)
 
-    @strawberry.field(description="All deposits so far (kept after they are refunded or burnt).")
+    @strawberry.field(description="All deposits so far, sorted by denom (kept after they are refunded or burnt).")
     def total_deposit(self) -> list[Coin]:
         return [Coin(denom=c.denom, amount=int(c.amount)) for c in self._p.total_deposit]
 
