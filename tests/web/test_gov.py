@@ -222,3 +222,23 @@ async def test_bad_inputs_get_coded_errors(gql, oracle):
     for query, code in cases:
         err = await gql.error(query)
         assert err["extensions"]["code"] == code, (query, err)
+
+
+async def test_the_coins_of_a_request_are_named_in_one_batch(gql, oracle, monkeypatch):
+    """Every `ibc/` coin of a request asks the transfer store once, in one batch (a DataLoader)."""
+    from cometgraph.storage.app.chainparams import ChainParams
+
+    batches: list[int] = []
+    real = ChainParams.denom_traces_many
+
+    def counted(self, hashes, version):
+        batches.append(len(hashes))
+        return real(self, hashes, version)
+
+    monkeypatch.setattr(ChainParams, "denom_traces_many", counted)
+    names = ("alice", "bob", "carol", "validator")
+    fields = " ".join(f'{n}: account(address: "{oracle.workload["accounts"][n]["address"]}") {{ balances {{ denom trace {{ baseDenom }} }} }}' for n in names)
+    d = await gql.data(f"{{ {fields} }}")
+    ibc = {b["denom"] for n in names for b in d[n]["balances"] if b["denom"].startswith("ibc/")}
+    assert len(ibc) >= 3 and all(b["trace"] for n in names for b in d[n]["balances"] if b["denom"].startswith("ibc/"))
+    assert len(batches) == 1 and batches[0] == len(ibc)
