@@ -14,6 +14,7 @@ from typing import Any
 
 from cometgraph.storage.app.addresses import parse_account, parse_valoper
 from cometgraph.storage.app.auth import Account
+from cometgraph.storage.app.chainparams import DenomTrace
 from cometgraph.storage.app.distribution import DecCoin, DelegationReward
 from cometgraph.storage.app.slashing import SigningInfo
 from cometgraph.storage.app.staking import Delegation, Redelegation, StakingValidator, UnbondingDelegation
@@ -55,6 +56,9 @@ class AppReaders:
         self.staking = modules.staking
         self.slashing = modules.slashing
         self.distribution = modules.distribution
+        self.gov = modules.gov
+        self.params = modules.params
+        self.grants = modules.grants
 
     def version(self, height: int | None) -> int:
         """The app version a ``height`` argument names (default: the latest both stores have)."""
@@ -171,6 +175,20 @@ class AppLoaders:
     def commission(self) -> _Loader[Key, list[DecCoin] | None]:
         r = self._r
         return self._loader("commission", _each_version(r.distribution.validator_commission), inline=20)
+
+    @cached_property
+    def denom_trace(self) -> _Loader[tuple[int, bytes], DenomTrace | None]:
+        r = self._r
+        return self._loader("denom_trace", _per_version(lambda hashes, v: r.params.denom_traces_many(list(hashes), v)), inline=50)
+
+    @cached_property
+    def denom_metadata(self) -> _Loader[tuple[int, str], dict[str, Any] | None]:
+        r = self._r
+
+        def many(denoms: Sequence[str], version: int) -> list[dict[str, Any] | None]:
+            return [r.bank.denom_metadata_of(d, version) for d in denoms]
+
+        return self._loader("denom_metadata", _per_version(many), inline=50)  # type: ignore[arg-type]
 
     @cached_property
     def outstanding(self) -> _Loader[Key, list[DecCoin] | None]:

@@ -16,6 +16,7 @@ from cometgraph.resolvers.accounts import MAX_UPTIME_WINDOW
 from cometgraph.resolvers.whales import MAX_RANKED
 
 from .common import PAGE, Coin, Order, b64
+from .denoms import CoinNames
 from .scalars import JSON, BigInt, DateTime
 from .tx import TxConnection
 
@@ -41,7 +42,7 @@ def coin(c) -> Coin:
 
 
 @strawberry.type(description="A decimal coin amount (rewards, commission) exactly as the REST prints it: 18 decimals.")
-class DecCoin:
+class DecCoin(CoinNames):
     denom: str = strawberry.field(description="The denom.")
     amount: str = strawberry.field(description='Decimal text with 18 decimals, e.g. "12.500000000000000000".')
 

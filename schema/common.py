@@ -9,6 +9,7 @@ import strawberry
 
 from cometgraph.resolvers.paging import DEFAULT_PAGE, MAX_PAGE
 
+from .denoms import CoinNames
 from .scalars import BigInt
 
 #: how every paged field words its page size
@@ -31,8 +32,8 @@ def b64(b: bytes | None) -> str:
     return base64.b64encode(b or b"").decode()
 
 
-@strawberry.type(description="An amount of one denom, in its base unit.")
-class Coin:
+@strawberry.type(description="An amount of one denom, in its base unit; `trace` and `metadata` name the denom.")
+class Coin(CoinNames):
     denom: str = strawberry.field(description='The denom, e.g. "inj" or "ibc/…".')
     amount: BigInt = strawberry.field(description="Integer amount in the denom's base unit.")
 

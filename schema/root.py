@@ -31,6 +31,7 @@ from cometgraph.resolvers.whales import MAX_RANKED
 
 from .account import Account, BondStatus, StakingValidator, coin
 from .block import Block, BlockConnection
+from .chaininfo import GovQuery
 from .common import PAGE, Coin, Order
 from .doccache import DocumentStore, ShapeStore, document_cache
 from .execution import LeanExecutionContext
@@ -318,7 +319,7 @@ class AppQuery:
 
 
 @strawberry.type(description="Everything cometgraph answers, read from one snapshot of the node's databases per request.")
-class Query(ChainQuery, AppQuery, EventQuery):
+class Query(ChainQuery, AppQuery, EventQuery, GovQuery):
     pass
 
 

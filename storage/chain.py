@@ -16,7 +16,10 @@ from typing import Any, NoReturn, cast
 
 from .app.auth import AuthReader
 from .app.bank import BankReader
+from .app.chainparams import ChainParams
 from .app.distribution import DistributionReader
+from .app.gov import GovReader
+from .app.grants import GrantsReader
 from .app.iavl import NodeCache
 from .app.slashing import SlashingReader
 from .app.wasm import WasmReader
@@ -82,17 +85,26 @@ class Modules:
     slashing: SlashingReader
     distribution: DistributionReader
     wasm: WasmReader
+    gov: GovReader
+    params: ChainParams
+    grants: GrantsReader
 
     @classmethod
     def build(cls, app: AppStore, prefixes: Prefixes, registry: DescriptorRegistry | None) -> Modules:
         staking = StakingReader(app, prefixes)
+        slashing = SlashingReader(app, prefixes)
+        distribution = DistributionReader(app, prefixes, staking)
+        gov = GovReader(app, registry)
         return cls(
             auth=AuthReader(app, prefixes, registry),
             bank=BankReader(app, registry),
             staking=staking,
-            slashing=SlashingReader(app, prefixes),
-            distribution=DistributionReader(app, prefixes, staking),
+            slashing=slashing,
+            distribution=distribution,
             wasm=WasmReader(app),
+            gov=gov,
+            params=ChainParams(app, staking, slashing, distribution, gov),
+            grants=GrantsReader(app, prefixes, registry),
         )
 
 

@@ -15,7 +15,18 @@ ROOT = Path(__file__).resolve().parent / "explorer"
 INDEX = ROOT / "index.html"
 
 # Paths a person can bookmark or share; the client-side router renders each one.
-PAGES = ("/", "/blocks", "/validators", "/validator/{operator}", "/block/{height}", "/tx/{hash}", "/account/{address}", "/contract/{address}")
+PAGES = (
+    "/",
+    "/blocks",
+    "/validators",
+    "/validator/{operator}",
+    "/block/{height}",
+    "/tx/{hash}",
+    "/account/{address}",
+    "/contract/{address}",
+    "/proposals",
+    "/proposal/{id}",
+)
 
 
 async def _index(request) -> Response:

@@ -98,6 +98,10 @@ def build(
     oracle: dict[str, Any] = {"heights": {}, "rest": {}, "upgraded": _latest_version(home, work / "probe")}
     node = start(injd, home, port_base, work / "node.log")
     try:
+        # until the restarted node commits a block its CheckTx state has height 0, where the
+        # ante handler checks signatures with account number 0 ("signature verification
+        # failed; please verify account number (0)"): a tx sent before that is refused
+        node.wait_height(node.height() + 1, timeout=60)
         if workload:
             oracle["heights"]["send"] = _tx(injd, node, ["bank", "send", "alice", accounts["bob"], "7000000000000000000inj"], "alice")
             carol = node.rest(f"/cosmos/staking/v1beta1/delegations/{accounts['carol']}")["delegation_responses"]

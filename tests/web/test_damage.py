@@ -123,8 +123,16 @@ async def test_a_node_without_a_tx_index_says_so_and_blocks_still_serve(serve, o
 
 
 async def test_every_block_verifies_and_a_swapped_record_does_not(serve, gql, heights):
-    d = await gql.data("{ blocks(first: 100) { nodes { height verified } } }")
-    assert all(n["verified"] for n in d["blocks"]["nodes"]) and len(d["blocks"]["nodes"]) == len(heights)
+    nodes, after = [], None
+    while True:  # every height, a page of 100 at a time
+        d = (
+            await gql.data("query($a: String) { blocks(first: 100, after: $a) { nodes { height verified } pageInfo { hasNextPage endCursor } } }", {"a": after})
+        )["blocks"]
+        nodes += d["nodes"]
+        if not d["pageInfo"]["hasNextPage"]:
+            break
+        after = d["pageInfo"]["endCursor"]
+    assert all(n["verified"] for n in nodes) and len(nodes) == len(heights)
     h = heights[len(heights) // 2]
 
     def swap(data):

@@ -103,6 +103,12 @@ class Page:
     async def texts(self, selector: str) -> list[str]:
         return [t.strip() for t in await self.p.locator(selector).all_inner_texts()]
 
+    async def coins(self, selector: str) -> list[str]:
+        """Each coin item's base amount and denom ("5 inj"), without the name the page adds after them."""
+        return await self.p.locator(selector).evaluate_all(
+            "(els) => els.map((e) => e.querySelector('.amount').innerText.trim() + ' ' + e.querySelector('.denom').innerText.trim())"
+        )
+
     async def attrs(self, selector: str, name: str) -> list[str]:
         return await self.p.locator(selector).evaluate_all(f"(els) => els.map((e) => e.getAttribute({name!r}))")
 
@@ -421,7 +427,7 @@ async def test_tx_pages_show_the_nodes_txs(page, oracle):
         assert await page.attrs('dd[data-field="status"] .badge', "data-code") == [str(result["code"])]
         assert await page.field("height") == f"{rpc['height']} (index {rpc['index']})"
         assert await page.field("memo") == (body["memo"] or "—")
-        assert await page.texts('dd[data-field="fee"] li') == coin_texts(fee["amount"])
+        assert await page.coins('dd[data-field="fee"] li') == coin_texts(fee["amount"])
         assert await page.field("gas-limit") == fee["gas_limit"]
         assert await page.text("#gas-used") == result["gas_used"] and await page.text("#gas-wanted") == result["gas_wanted"]
         shown = [json.loads(t) for t in await page.texts("#messages pre")]
@@ -442,7 +448,7 @@ async def test_account_pages_show_balances_delegations_and_the_whole_history(pag
         info = rest["account_info"][addr]["info"]
         assert await page.field("account-number") == info["account_number"]
         assert await page.field("sequence") == info["sequence"]
-        assert await page.texts("#balances li") == coin_texts(rest["balances"][addr]["balances"]), name
+        assert await page.coins("#balances li") == coin_texts(rest["balances"][addr]["balances"]), name
         dels = rest["delegations"][addr].get("delegation_responses") or []
         if dels:
             rows = await page.rows("#delegations")

@@ -52,9 +52,9 @@ async def test_validators_below_the_base_are_pruned(pruned):
 
 
 async def test_status_and_block_lists_start_at_the_base(pruned, oracle):
-    body = await _post(pruned, "{ status { earliestHeight } blocks(first: 100) { nodes { height } pageInfo { hasNextPage } } }")
+    body = await _post(pruned, "{ status { earliestHeight } blocks(last: 100) { nodes { height } pageInfo { hasNextPage hasPreviousPage } } }")
     assert body["data"]["status"]["earliestHeight"] == BASE
-    heights = [n["height"] for n in body["data"]["blocks"]["nodes"]]
+    heights = [n["height"] for n in body["data"]["blocks"]["nodes"]]  # the oldest end of the list
     assert heights[-1] == BASE and body["data"]["blocks"]["pageInfo"]["hasNextPage"] is False
 
 

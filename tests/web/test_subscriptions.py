@@ -195,9 +195,11 @@ def _transfers_in_block_order(oracle) -> list[dict]:
 async def test_new_transfers_streams_every_transfer_and_filters_by_amount(server, oracle, heights):
     app, url, _ = server
     want = _transfers_in_block_order(oracle)
-    amounts = sorted(int(t["amount"].rstrip("inj")) for t in want)
+    from .test_transfers import at_least, coins_of
+
+    amounts = sorted(a for t in want for a, d in coins_of(t["amount"]) if d == "inj")
     m = amounts[len(amounts) // 2]
-    big = [t for t in want if int(t["amount"].rstrip("inj")) >= m]
+    big = [t for t in want if at_least(t, m, "inj")]
     c = await Client.connect(url)
     before = app.state.broadcaster.subscribers
     fields = "sender recipient amount { denom amount } txHash"

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cometgraph.resolvers import feed
@@ -41,6 +43,16 @@ def expected(oracle) -> list[dict]:
             )
     rows.sort(key=lambda x: x[0], reverse=True)  # stable: event order kept within a tx
     return [r for _, r in rows]
+
+
+def coins_of(amount: str) -> list[tuple[int, str]]:
+    """The node's ``transfer.amount`` text ("5inj,7ibc/…") as (amount, denom) pairs."""
+    return [(int(m.group(1)), m.group(2)) for m in (re.fullmatch(r"(\d+)(.+)", part) for part in amount.split(",")) if m]
+
+
+def at_least(t: dict, m: int, denom: str | None = None) -> bool:
+    """Whether a transfer moves ``m`` or more base units of one denom (of ``denom`` when given)."""
+    return any(a >= m for a, d in coins_of(t["amount"]) if denom is None or d == denom)
 
 
 def flat(node: dict) -> dict:
@@ -117,17 +129,20 @@ async def test_recipients_are_the_txs_the_nodes_tx_search_finds(gql, oracle):
 
 async def test_denom_and_min_amount_filter_each_transfer(gql, oracle):
     want = expected(oracle)
-    amounts = sorted({int(t["amount"].rstrip("inj")) for t in want})
+    amounts = sorted({a for t in want for a, _ in coins_of(t["amount"])})
+    assert amounts[0] == 1 and amounts[-1] >= 10**24  # the workload's sizes span 1 to 10^24 base units
     for m in (amounts[0], amounts[len(amounts) // 2], amounts[-1], amounts[-1] + 1):
-        keep = [t for t in want if int(t["amount"].rstrip("inj")) >= m]
-        assert await everything(gql, {"m": str(m)}) == keep, m
-        assert await everything(gql, {"m": str(m), "d": "inj"}) == keep, m
+        assert await everything(gql, {"m": str(m)}) == [t for t in want if at_least(t, m)], m
+        assert await everything(gql, {"m": str(m), "d": "inj"}) == [t for t in want if at_least(t, m, "inj")], m
         assert await everything(gql, {"m": str(m), "d": "uatom"}, 100) == []
-    assert await everything(gql, {"d": "inj"}) == want
+    assert await everything(gql, {"d": "inj"}) == [t for t in want if at_least(t, 0, "inj")]
+    ibc = next(d for t in want for _, d in coins_of(t["amount"]) if d.startswith("ibc/"))
+    only_ibc = [t for t in want if at_least(t, 0, ibc)]
+    assert only_ibc and await everything(gql, {"d": ibc}, 100) == only_ibc
     carol = oracle.workload["accounts"]["carol"]["address"]
     mid = amounts[len(amounts) // 2]
     assert await everything(gql, {"d": "inj", "m": str(mid), "addr": carol}, 2) == [
-        t for t in want if carol in (t["sender"], t["recipient"]) and int(t["amount"].rstrip("inj")) >= mid
+        t for t in want if carol in (t["sender"], t["recipient"]) and at_least(t, mid, "inj")
     ]
 
 
@@ -145,7 +160,7 @@ async def test_height_ranges_bound_the_feed(gql, oracle):
 
 async def test_a_scan_budget_ends_a_page_early_and_the_feed_resumes(gql, oracle, monkeypatch):
     monkeypatch.setattr(feed, "SCAN_BUDGET", 3)
-    want = [t for t in expected(oracle) if int(t["amount"].rstrip("inj")) >= 10**18]
+    want = [t for t in expected(oracle) if at_least(t, 10**18)]
     got = await pages(gql, {"m": str(10**18)}, 2)
     assert [t for p in got for t in p] == want
     assert any(len(p) < 2 for p in got[:-1])  # some page ended short: the budget, not the end of the feed

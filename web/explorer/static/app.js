@@ -4,6 +4,7 @@ import { GqlError, query } from "./gql.js";
 import { errorBox, h } from "./dom.js";
 import * as pages from "./pages.js";
 import { contract } from "./contract.js";
+import * as gov from "./gov.js";
 
 const ROUTES = [
   [/^\/$/, "home", pages.home],
@@ -14,6 +15,8 @@ const ROUTES = [
   [/^\/contract\/([^/]+)\/?$/, "contract", contract],
   [/^\/validators\/?$/, "validators", pages.validators],
   [/^\/validator\/([^/]+)\/?$/, "validator", pages.validator],
+  [/^\/proposals\/?$/, "proposals", gov.proposals],
+  [/^\/proposal\/([^/]+)\/?$/, "proposal", gov.proposal],
 ];
 
 const main = document.getElementById("main");

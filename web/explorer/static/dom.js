@@ -53,11 +53,35 @@ export function tableRow(columns, cells, attrs = {}) {
   return h("tr", attrs, cells.map((c, i) => h("td", { dataset: { col: columns[i][1] || slug(columns[i][0]) } }, c)));
 }
 
-/** Coins as "amount denom" items; an empty list is "none". */
+/** `amount` base units shown in a unit of 10^exponent of them ("1234500", 6 → "1.2345"). */
+export function displayAmount(amount, exponent) {
+  const s = String(amount);
+  const neg = s.startsWith("-");
+  const [whole, frac = ""] = (neg ? s.slice(1) : s).split(".");
+  if (!exponent) return s;
+  const digits = whole.padStart(exponent + 1, "0");
+  const int = digits.slice(0, -exponent);
+  const dec = (digits.slice(-exponent) + frac).replace(/0+$/, "");
+  return (neg ? "-" : "") + int.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (dec ? "." + dec : "");
+}
+
+/** What a coin's denom is called: its metadata's display unit, else its IBC trace's base denom. */
+function coinName(c) {
+  const m = c.metadata;
+  const t = c.trace;
+  const parts = [];
+  if (m && (m.symbol || m.display)) parts.push(h("span", { class: "coin-display" }, `${displayAmount(c.amount, m.exponent)} ${m.symbol || m.display}`));
+  if (t) parts.push(h("span", { class: "coin-trace", title: `${t.path}/${t.baseDenom}` }, `${t.baseDenom} via ${t.path}`));
+  if (!parts.length) return null;
+  return [" ", h("span", { class: "coin-name muted" }, "(", parts.map((x, i) => [i ? "; " : null, x]), ")")];
+}
+
+/** Coins as "amount denom" items, named by their metadata / IBC trace when the query asked; an empty list is "none". */
 export function coins(list) {
   if (!list || !list.length) return h("span", { class: "muted" }, "none");
   return h("ul", { class: "coins" }, list.map((c) =>
-    h("li", { dataset: { denom: c.denom } }, h("span", { class: "amount" }, c.amount), " ", h("span", { class: "denom" }, c.denom))));
+    h("li", { dataset: { denom: c.denom } }, h("span", { class: "amount" }, c.amount), " ",
+      h("span", { class: "denom", title: c.denom }, c.denom), coinName(c))));
 }
 
 export function status(code, codespace) {

@@ -275,7 +275,7 @@ export async function block(ctx, param) {
 export async function tx(ctx, param) {
   const d = await query(`query($h: String!) { tx(hash: $h) {
       hash height index code codespace log gasWanted gasUsed memo timeoutHeight signers
-      fee { amount { denom amount } gasLimit payer granter }
+      fee { amount { denom amount metadata { symbol display exponent } } gasLimit payer granter }
       block { time }
       messages { typeUrl json }
       events { type attributes { key value } } } }`, { h: param });
@@ -319,7 +319,7 @@ export async function account(ctx, param) {
   const per = Math.min(100, Math.max(1, Number(new URLSearchParams(location.search).get("first")) || 10));
   const d = await query(`query($a: String!, $first: Int!, $after: String) { account(address: $a) {
       address typeUrl accountNumber sequence moduleName pubKeyType
-      balances { denom amount }
+      balances { denom amount trace { path baseDenom } metadata { symbol display exponent } }
       delegations { validatorAddress shares balance { denom amount } validator { moniker } }
       unbondingDelegations { validatorAddress entries { creationHeight completionTime balance } }
       rewards { validatorAddress amount { denom amount } }
