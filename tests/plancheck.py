@@ -10,9 +10,11 @@ tests/web/test_plans.py. A mismatch fails the request (and the session).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import weakref
+from collections.abc import Iterator
 from typing import Any
 
 from bench.inproc import post
@@ -42,6 +44,21 @@ class _FrozenClock:
         return self.now
 
 
+@contextlib.contextmanager
+def frozen_clock() -> Iterator[None]:
+    """Freeze ``time.time`` for resolvers/status.py while the block runs; nested and concurrent
+    uses share the outermost clock."""
+    if not _FROZEN["depth"]:
+        status_resolvers.time = _FrozenClock(time)  # type: ignore[assignment]
+    _FROZEN["depth"] += 1
+    try:
+        yield
+    finally:
+        _FROZEN["depth"] -= 1
+        if not _FROZEN["depth"]:
+            status_resolvers.time = time  # type: ignore[assignment]
+
+
 def _twin(chain: Any) -> Any:
     """An app over ``chain`` that answers everything through graphql-core."""
     app = _twins.get(chain)
@@ -65,19 +82,12 @@ def install() -> Any:
     async def checked(self: FastGraphQL, query: Any, variables: Any, operation_name: Any, extensions: Any) -> Any:
         ctx = self.context()
         before = ctx.chain.holder.current
-        if not _FROZEN["depth"]:  # operations checked concurrently share one frozen clock
-            status_resolvers.time = _FrozenClock(time)  # type: ignore[assignment]
-        _FROZEN["depth"] += 1
-        try:
+        with frozen_clock():  # operations checked concurrently share one frozen clock
             out = await original(self, query, variables, operation_name, extensions)
             if out is None or b'"TIMEOUT"' in out[0]:
                 return out
             text = self.persisted.resolve(query, extensions)
             status, headers, body = await _post(_twin(ctx.chain), {"query": text, "variables": variables, "operationName": operation_name})
-        finally:
-            _FROZEN["depth"] -= 1
-            if not _FROZEN["depth"]:
-                status_resolvers.time = time  # type: ignore[assignment]
         if ctx.chain.holder.current is not before:
             STATS["moved"] += 1  # a refresh landed in between: the two answers may differ rightly
             return out
