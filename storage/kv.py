@@ -189,10 +189,12 @@ class PebbleDB:
         if not keys:
             return []
         try:
-            values: list[bytes | None] = self._db.get(list(keys))
-            return values
+            values = self._db.get(list(keys))
         except Exception as exc:  # noqa: BLE001 - see __init__
             raise CorruptRecord(self.name, keys[0], self._clean(exc)) from exc
+        if not isinstance(values, list):  # a list of keys answers a list (RocksDB's MultiGet)
+            raise StorageError(f"{self.name}: a batch read answered {type(values).__name__}")
+        return values
 
     def iterate(
         self,

@@ -14,7 +14,7 @@ import pytest
 
 from cometgraph.storage.app import AppStore, IAVLTree
 from cometgraph.storage.errors import InvalidInput, NotFound, Pruned
-from cometgraph.storage.kv import LevelDB
+from cometgraph.storage.kv import open_kv
 
 
 def header_app_hash(oracle, h: int) -> bytes:
@@ -94,7 +94,7 @@ def pruned(sample_home, oracle, tmp_path_factory):
         timeout=120,
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    kv = LevelDB(home / "data" / "application.db")
+    kv = open_kv(home / "data" / "application.db")
     yield AppStore(kv), latest - keep + 1
     kv.close()
 

@@ -16,6 +16,8 @@ from cometgraph.storage.proto import cometbft_pb2 as pb
 from cometgraph.web.app import create_app
 
 BASE = 10
+#: the base is raised with plyvel
+pytestmark = pytest.mark.leveldb_only
 
 
 @pytest.fixture(scope="module")
