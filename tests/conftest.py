@@ -7,7 +7,8 @@ The same workload exists twice, written by the node on each of its database back
 (``tests/devnet/make_sample_chain.py --backend``): ``goleveldb`` and ``pebbledb``. Every test
 that reads the sample chain runs on both (``backend`` parametrizes ``sample_dir``), each
 against the oracle the node recorded for its own chain; a test that is about LevelDB itself
-(writes with plyvel, reads its manifests) is marked ``leveldb_only``.
+(writes with plyvel, reads its manifests) is marked ``leveldb_only``, one about Pebble's
+files ``pebble_only``.
 ``COMETGRAPH_TEST_BACKENDS=leveldb`` (comma-separated) runs fewer.
 """
 
@@ -44,6 +45,8 @@ def pytest_generate_tests(metafunc):
         # ``damaged`` (tests/storage/conftest.py) hands out plyvel handles: LevelDB by nature
         if metafunc.definition.get_closest_marker("leveldb_only") or "damaged" in metafunc.fixturenames:
             names = [b for b in names if b == "leveldb"]
+        elif metafunc.definition.get_closest_marker("pebble_only"):
+            names = [b for b in names if b == "pebble"]
         metafunc.parametrize("backend", names, indirect=True, scope="session")
 
 
