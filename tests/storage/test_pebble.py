@@ -9,6 +9,7 @@ table's footer), so the refusal is tested on otherwise real bytes.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -207,6 +208,37 @@ def test_newer_pebble_tables_are_refused_before_opening(sample_data, tmp_path):
     table.write_bytes(bytes(raw))
     with pytest.raises(UnsupportedFormat, match=f"table {table.name} with a Pebble \\(Pebblev1 or later\\) footer"):
         open_copy(folder, tmp_path / "copy")
+
+
+def test_check_names_an_unsupported_database_and_serves_the_others(sample_home, tmp_path, capsys):
+    from cometgraph.cli import main
+
+    home = tmp_path / "home"
+    shutil.copytree(sample_home, home)
+    app = home / "data" / "application.db"
+    _set_option(app, "format_major_version", "13")
+    (app / "marker.format-version.000001.013").write_bytes(b"")
+    assert main(["check", "--home", str(home), "--snapshot-dir", str(tmp_path / "snaps")]) == 1
+    out = json.loads(capsys.readouterr().out)
+    said = "application.db holds Pebble format_major_version=13 with marker files (marker.format-version.000001.013)"
+    assert out["backends"]["application"]["backend"] == "unsupported" and said in out["backends"]["application"]["format"]
+    assert out["databases"]["application"].startswith("cannot open: " + said)
+    assert out["backends"]["blockstore"]["backend"] == "pebble" and out["databases"]["blockstore"] == "ok"
+    assert out["chain"]["latest_height"] > 0 and "application" not in out
+    assert list((tmp_path / "snaps").iterdir()) == []
+
+
+def test_an_unsupported_blockstore_is_one_line_and_exit_2(sample_home, tmp_path, capsys):
+    from cometgraph.cli import main
+
+    home = tmp_path / "home"
+    shutil.copytree(sample_home, home)
+    (home / "data" / "blockstore.db" / "CURRENT").unlink()
+    for command in (["check"], ["verify"]):
+        assert main([*command, "--home", str(home), "--snapshot-dir", str(tmp_path / "snaps")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == ["cometgraph: blockstore.db holds Pebble format_major_version=1 without a CURRENT file: cometgraph reads LevelDB folders and Pebble folders of format_major_version=1 (RocksDB-compatible tables)"]
+    assert list((tmp_path / "snaps").iterdir()) == []
 
 
 def test_an_empty_folder_is_refused_naming_what_is_there(tmp_path):
