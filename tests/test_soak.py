@@ -81,7 +81,9 @@ def _send(node, oracle, amount: int) -> None:
 # the node's own files (goleveldb's and Pebble's: OPTIONS-*, *.sst, renames through *.dbtmp);
 # write-file-atomic-* is CometBFT's temporary file for an atomic rewrite of
 # priv_validator_state.json, seen whenever the listing falls between its write and its rename
-NODE_FILE = re.compile(r"^(\d+\.(ldb|log|sst)|MANIFEST-\d+|OPTIONS-\d+|CURRENT|CURRENT\.bak|LOCK|LOG(\.old)?|[\w.-]+\.json|[\w.-]+\.dbtmp|write-file-atomic-\d+)$")
+NODE_FILE = re.compile(
+    r"^(\d+\.(ldb|log|sst)|MANIFEST-\d+|OPTIONS-\d+|CURRENT|CURRENT\.bak|LOCK|LOG(\.old)?|[\w.-]+\.json|[\w.-]+\.dbtmp|write-file-atomic-\d+)$"
+)
 #: files a reader writes into a folder it opens: never in the node's (the Pebble reader's config)
 OURS = {"rocksdict-config.json"}
 

@@ -87,7 +87,19 @@ def pruned(sample_home, oracle, tmp_path_factory):
     latest = oracle.workload["latest_height"]
     keep = max(2, latest // 3)
     out = subprocess.run(
-        [str(inj.binary), "prune", "custom", "--pruning-keep-recent", str(keep), "--app-db-backend", app_db_backend(home), "--home", str(home), "--log-level", "error"],
+        [
+            str(inj.binary),
+            "prune",
+            "custom",
+            "--pruning-keep-recent",
+            str(keep),
+            "--app-db-backend",
+            app_db_backend(home),
+            "--home",
+            str(home),
+            "--log-level",
+            "error",
+        ],
         env=inj.env,
         capture_output=True,
         text=True,

@@ -237,7 +237,9 @@ def test_an_unsupported_blockstore_is_one_line_and_exit_2(sample_home, tmp_path,
     for command in (["check"], ["verify"]):
         assert main([*command, "--home", str(home), "--snapshot-dir", str(tmp_path / "snaps")]) == 2
         err = capsys.readouterr().err.strip().splitlines()
-        assert err == ["cometgraph: blockstore.db holds Pebble format_major_version=1 without a CURRENT file: cometgraph reads LevelDB folders and Pebble folders of format_major_version=1 (RocksDB-compatible tables)"]
+        assert err == [
+            "cometgraph: blockstore.db holds Pebble format_major_version=1 without a CURRENT file: cometgraph reads LevelDB folders and Pebble folders of format_major_version=1 (RocksDB-compatible tables)"
+        ]
     assert list((tmp_path / "snaps").iterdir()) == []
 
 

@@ -82,7 +82,19 @@ async def app_pruned(sample_home, tmp_path_factory, oracle):
     latest = max(int(h) for h in oracle.blocks)
     keep = latest // 3
     out = subprocess.run(
-        [str(inj.binary), "prune", "custom", "--pruning-keep-recent", str(keep), "--app-db-backend", app_db_backend(home), "--home", str(home), "--log-level", "error"],
+        [
+            str(inj.binary),
+            "prune",
+            "custom",
+            "--pruning-keep-recent",
+            str(keep),
+            "--app-db-backend",
+            app_db_backend(home),
+            "--home",
+            str(home),
+            "--log-level",
+            "error",
+        ],
         env=inj.env,
         capture_output=True,
         text=True,
