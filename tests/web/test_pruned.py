@@ -125,6 +125,7 @@ async def test_app_state_below_the_kept_versions_is_pruned(app_pruned, oracle):
     assert body["data"]["block"] == {"height": old}
 
 
+@pytest.mark.leveldb_only
 async def test_block_search_leaves_out_pruned_blocks_as_the_node_does(pruned):
     """The node counts a matched height whose block it no longer has but lists no block for it;
     pages still end and resume, even one whose every height was left out."""
