@@ -113,11 +113,19 @@ def coin(units: int) -> dict[str, str]:
 # chain setup (tests/devnet helpers + a genesis of our own size)
 # --------------------------------------------------------------------------------------------
 def init_chain(
-    injd: Injectived, home: Path, port_base: int, n_accounts: int, n_operators: int, timeout_commit: str, user_keys: dict[str, EthKey] | None = None
+    injd: Injectived,
+    home: Path,
+    port_base: int,
+    n_accounts: int,
+    n_operators: int,
+    timeout_commit: str,
+    user_keys: dict[str, EthKey] | None = None,
+    backend: str = "goleveldb",
 ) -> dict[str, Any]:
-    """``user_keys``: the users' keys (in-process signer; not in the keyring), else ``keys add``."""
+    """``user_keys``: the users' keys (in-process signer; not in the keyring), else ``keys add``;
+    ``backend``: the node's database backend (``goleveldb`` or ``pebbledb``)."""
     injd.run("init", "validator", "--chain-id", CHAIN_ID, "--default-denom", DENOM, home=home)
-    sample.configure_home(home, port_base)
+    sample.configure_home(home, port_base, backend)
     sample.edit_genesis(home)
     path = home / "config" / "genesis.json"
     genesis = json.loads(path.read_text())
@@ -642,7 +650,7 @@ def build(out: Path, args: argparse.Namespace) -> dict[str, Any]:
 
         signer = Signer(CHAIN_ID)
         keys = user_keys_for(users, args.seed)
-    accounts = init_chain(injd, home, args.port_base, args.accounts, args.validators, args.timeout_commit, user_keys=keys)
+    accounts = init_chain(injd, home, args.port_base, args.accounts, args.validators, args.timeout_commit, user_keys=keys, backend=args.backend)
     assert accounts["users"] == users
     signer_check: dict[str, Any] = {}
     if signer is not None and keys is not None:
@@ -699,6 +707,7 @@ def build(out: Path, args: argparse.Namespace) -> dict[str, Any]:
             "seed": args.seed,
             "max_minutes": args.max_minutes,
             "signer": args.signer,
+            "backend": args.backend,
         },
         "signer_check": signer_check,
         "injectived_version": injd.version,
@@ -823,6 +832,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE)
     ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--backend", choices=sorted(sample.BACKENDS), default="goleveldb", help="the node's db_backend and app-db-backend (default goleveldb)")
     ap.add_argument("--force", action="store_true", help="rebuild even if --out holds a chain")
     ap.add_argument(
         "--resume", action="store_true", help="go on with the built chain in --out (its node restarted) until the new --blocks/--txs (in-process signer)"

@@ -36,7 +36,8 @@ from google.protobuf import json_format  # noqa: E402
 from google.protobuf.message_factory import GetMessageClass  # noqa: E402
 
 from cometgraph.storage.codec import bech32  # noqa: E402
-from cometgraph.storage.codec.tx import DescriptorRegistry, pubkey_address  # noqa: E402
+from cometgraph.storage.codec.registry import DescriptorRegistry  # noqa: E402
+from cometgraph.storage.codec.signers import pubkey_address  # noqa: E402
 
 PUBKEY_URL = "/injective.crypto.v1beta1.ethsecp256k1.PubKey"
 SIGN_MODE_DIRECT = 1

@@ -1,5 +1,6 @@
 """The chain as its own oracle: every stored height recomputed from its own bytes
-(``cometgraph verify``, ``Block.verified``), and what a node home holds (``cometgraph check``).
+(``cometgraph verify``, ``Block.verified``), and what a node home holds (``cometgraph check``:
+each database's backend and format, its state, heights, layouts).
 
 For each height ``h`` of the block store (each check in the generation's own encoding):
 
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .app.store import AppStore
+from .backends import UnsupportedFormat, detect
 from .blocks import BlockStore
 from .errors import CometgraphError
 from .kv import first
@@ -127,9 +129,15 @@ def check_report(view: View, data_dir: Path) -> dict[str, Any]:
     """``cometgraph check``: which databases and formats a node home holds, its height ranges,
     and anything that cannot be read — before serving it."""
     snap = view.snapshot
-    out: dict[str, Any] = {"data_dir": str(data_dir), "databases": {}}
+    out: dict[str, Any] = {"data_dir": str(data_dir), "databases": {}, "backends": {}}
     for name in ("blockstore", "state", "tx_index", "application", "evidence"):
         present = (data_dir / f"{name}.db").is_dir()
+        if present:  # from the node's files alone: nothing is opened
+            try:
+                found = detect(data_dir / f"{name}.db")
+                out["backends"][name] = {"backend": found.kind, "format": found.format}
+            except UnsupportedFormat as exc:
+                out["backends"][name] = {"backend": "unsupported", "format": str(exc)}
         status = "missing"
         if name in snap.broken:
             status = f"cannot open: {snap.broken[name]}"

@@ -1,7 +1,9 @@
-"""The key-value seam: the only module that imports plyvel.
+"""The key-value seam: the only module that imports plyvel and rocksdict.
 
-Readers talk to a ``KV``; tests and future backends implement the same three
-methods. plyvel errors become cometgraph's own here and nowhere else.
+Readers talk to a ``KV`` and never learn which engine is underneath: ``open_kv`` picks
+``LevelDB`` (plyvel) or ``PebbleDB`` (RocksDB's reader through rocksdict) from the folder's
+files (``storage/backends.py``). The engines' errors become cometgraph's own here and
+nowhere else.
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import plyvel
+import rocksdict
 
+from . import backends
 from .errors import CorruptRecord, DatabaseUnavailable, StorageError
 
 #: process-wide read counters by (database, operation), for metrics; never reset
@@ -142,6 +147,117 @@ class LevelDB:
     def closed(self) -> bool:
         closed: bool = self._db.closed
         return closed
+
+
+class PebbleDB:
+    """A Pebble database (format_major_version 1) opened read-only from a private snapshot folder.
+
+    Pebble 1.x writes that format in RocksDB's layout, so RocksDB's reader opens it: in raw
+    mode (the comparator name is Pebble's), read-only, without loading the OPTIONS file
+    (RocksDB cannot parse Pebble's). rocksdict writes ``rocksdict-config.json`` into the folder
+    it opens, which is one more reason it only ever opens our copies. A read-only open
+    replays the copied WALs in memory and stops at a torn tail; nothing changes underneath,
+    so every read of one handle sees one state.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], name: str | None = None) -> None:
+        self.path = os.fspath(path)
+        self.name = name or os.path.basename(self.path.rstrip("/"))
+        self.stats: Counter[str] = Counter()
+        self._closed = False
+        if not os.path.isdir(self.path):
+            raise DatabaseUnavailable(f"database {self.name} is missing")
+        try:
+            self._db = rocksdict.Rdict(self.path, options=rocksdict.Options(raw_mode=True), access_type=rocksdict.AccessType.read_only())
+        except Exception as exc:  # noqa: BLE001 - rocksdict raises plain Exception for RocksDB's Status
+            raise DatabaseUnavailable(f"cannot open database {self.name}: {self._clean(exc)}") from exc
+
+    def get(self, key: bytes) -> bytes | None:
+        self.stats["get"] += 1
+        READS[self.name, "get"] += 1
+        try:
+            value: bytes | None = self._db.get(key)
+            return value
+        except Exception as exc:  # noqa: BLE001 - see __init__
+            raise CorruptRecord(self.name, key, self._clean(exc)) from exc
+
+    def get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
+        self.stats["get_many"] += 1
+        self.stats["keys"] += len(keys)
+        READS[self.name, "get_many"] += 1
+        READS[self.name, "keys"] += len(keys)
+        if not keys:
+            return []
+        try:
+            values = self._db.get(list(keys))
+        except Exception as exc:  # noqa: BLE001 - see __init__
+            raise CorruptRecord(self.name, keys[0], self._clean(exc)) from exc
+        if not isinstance(values, list):  # a list of keys answers a list (RocksDB's MultiGet)
+            raise StorageError(f"{self.name}: a batch read answered {type(values).__name__}")
+        return values
+
+    def iterate(
+        self,
+        *,
+        prefix: bytes | None = None,
+        start: bytes | None = None,
+        stop: bytes | None = None,
+        reverse: bool = False,
+        include_value: bool = True,
+    ) -> KVIterator:
+        """Same contract as ``LevelDB.iterate``: ``prefix`` or [start, stop), lazy, either way."""
+        self.stats["iterate"] += 1
+        READS[self.name, "iterate"] += 1
+        if prefix is not None:
+            start, stop = prefix, prefix_end(prefix)
+        # RocksDB stops at the upper bound itself; rocksdict does not pass a lower bound on
+        # (measured: ignored by seek_to_first and prev), so ``start`` is a seek forward and a
+        # comparison backward
+        opts = rocksdict.ReadOptions()
+        if stop is not None:
+            opts.set_iterate_upper_bound(stop)
+        try:
+            it = self._db.iter(opts)
+            if reverse:
+                it.seek_to_last()
+                while it.valid():
+                    key = it.key()
+                    if start is not None and key < start:
+                        break
+                    yield (key, it.value()) if include_value else key
+                    it.prev()
+            else:
+                if start is None:
+                    it.seek_to_first()
+                else:
+                    it.seek(start)
+                while it.valid():
+                    yield (it.key(), it.value()) if include_value else it.key()
+                    it.next()
+            it.status()
+        except Exception as exc:  # noqa: BLE001 - see __init__
+            raise StorageError(f"iteration failed in {self.name}: {self._clean(exc)}") from exc
+
+    def _clean(self, exc: Exception) -> str:
+        text = str(exc)
+        for path in (self.path, os.path.realpath(self.path)):
+            text = text.replace(path.rstrip("/") + "/", "").replace(path, self.name)
+        return text
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._db.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+
+def open_kv(path: str | os.PathLike[str], name: str | None = None) -> LevelDB | PebbleDB:
+    """Open a private copy of a database with the engine its files name (``storage/backends.py``)."""
+    backend = backends.detect(Path(path))
+    return PebbleDB(path, name) if backend.kind == backends.PEBBLE else LevelDB(path, name)
 
 
 def prefix_end(prefix: bytes) -> bytes | None:

@@ -12,8 +12,10 @@ import logging
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from .errors import DatabaseUnavailable, SnapshotError
 from .kv import LevelDB
@@ -100,6 +102,8 @@ class _Linker:
 
     def __init__(self) -> None:
         self.can_link = True
+        #: (device, inode) of the node's table files whose format was checked (Pebble's footers)
+        self.checked: set[tuple[int, int]] = set()
 
     def __call__(self, src: Path, dst: Path, cancel: Cancel = NEVER) -> None:
         if self.can_link:
@@ -192,9 +196,30 @@ class MissingTables(FileNotFoundError):
 
 
 def open_copy(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None, cancel: Cancel = NEVER) -> tuple[LevelDB, Fingerprint]:
-    """Copy ``src`` to ``dst`` and open the copy; a copy that does not open is retaken.
+    """Copy ``src`` to ``dst`` and open the copy; a copy that does not open is retaken."""
+    return open_with_retries(src, dst, copy_leveldb, LevelDB, attempts=attempts, linker=linker, cancel=cancel)
 
-    Opening is the real proof of consistency: LevelDB replays the copied log and
+
+class _Copier(Protocol):
+    def __call__(self, src: Path, dst: Path, *, attempts: int, linker: _Linker | None, cancel: Cancel) -> Fingerprint: ...
+
+
+DB = TypeVar("DB")
+
+
+def open_with_retries(
+    src: Path,
+    dst: Path,
+    copy: _Copier,
+    engine: Callable[[Path, str], DB],
+    *,
+    attempts: int = 8,
+    linker: _Linker | None = None,
+    cancel: Cancel = NEVER,
+) -> tuple[DB, Fingerprint]:
+    """Copy with ``copy``, open with ``engine``; a copy that does not open is retaken.
+
+    Opening is the real proof of consistency: the engine replays the copied log and
     checks that every table the manifest names is there. A copy of an unchanged
     source that fails twice is damaged in the node's folder itself: no more retries.
     """
@@ -202,9 +227,9 @@ def open_copy(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None
     last: Exception | None = None
     failed_on: Fingerprint | None = None
     for attempt in range(attempts):
-        fp = copy_leveldb(src, dst, attempts=attempts, linker=linker, cancel=cancel)
+        fp = copy(src, dst, attempts=attempts, linker=linker, cancel=cancel)
         try:
-            return LevelDB(dst, name=src.name.removesuffix(".db")), fp
+            return engine(dst, src.name.removesuffix(".db")), fp
         except DatabaseUnavailable as exc:
             last = exc
             if failed_on == fp:

@@ -9,6 +9,12 @@ file. So the copy links what the manifest names, and nothing else.
 The manifest is a LevelDB log (``storage/ldblog.py``; goleveldb's journal, same
 format) of ``VersionEdit`` records made of tagged fields; its checksums are
 verified, and only the fields a snapshot needs are kept.
+
+Pebble 1.x (format_major_version 1) writes the same records, except that a new table is
+RocksDB's ``NewFile2`` (tag 100) or, with custom fields, ``NewFile4`` (tag 103): level,
+number, size, key bounds, sequence bounds (and tagged custom fields up to a terminator).
+Its other tags (range keys, virtual tables, column families) come only with later formats
+and are refused like any unknown tag.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from .ldblog import records
 # VersionEdit tags (LevelDB db/version_edit.cc, goleveldb session_record.go)
 COMPARATOR, LOG_NUMBER, NEXT_FILE, LAST_SEQUENCE = 1, 2, 3, 4
 COMPACT_POINTER, DELETED_FILE, NEW_FILE, PREV_LOG_NUMBER = 5, 6, 7, 9
+# RocksDB's new-file records, as Pebble writes them (pebble internal/manifest/version_edit.go)
+NEW_FILE2, NEW_FILE4 = 100, 103
+CUSTOM_TERMINATE, CUSTOM_VIRTUAL, CUSTOM_MUST_UNDERSTAND = 1, 66, 1 << 6
 
 
 class ManifestError(SnapshotError):
@@ -67,15 +76,33 @@ def apply_edit(state: ManifestState, edit: bytes) -> None:
             _, pos = read_uvarint(edit, pos, ManifestError)
             number, pos = read_uvarint(edit, pos, ManifestError)
             state.tables.pop(number, None)
-        elif tag == NEW_FILE:
+        elif tag in (NEW_FILE, NEW_FILE2, NEW_FILE4):
             level, pos = read_uvarint(edit, pos, ManifestError)
             number, pos = read_uvarint(edit, pos, ManifestError)
             _, pos = read_uvarint(edit, pos, ManifestError)  # size
             pos = _bytes(edit, pos)  # smallest key
             pos = _bytes(edit, pos)  # largest key
+            if tag != NEW_FILE:
+                _, pos = read_uvarint(edit, pos, ManifestError)  # smallest sequence number
+                _, pos = read_uvarint(edit, pos, ManifestError)  # largest sequence number
+            if tag == NEW_FILE4:
+                pos = _custom_fields(edit, pos)
             state.tables[number] = level
         else:
             raise ManifestError(f"unknown version edit tag {tag}")
+
+
+def _custom_fields(edit: bytes, pos: int) -> int:
+    """Skip a NewFile4's custom fields: safe-to-ignore ones are length-prefixed bytes; one that
+    must be understood (a virtual table, a path id) belongs to a format not read here."""
+    while True:
+        custom, pos = read_uvarint(edit, pos, ManifestError)
+        if custom == CUSTOM_TERMINATE:
+            return pos
+        if custom & CUSTOM_MUST_UNDERSTAND:
+            what = "a virtual table" if custom == CUSTOM_VIRTUAL else f"custom field {custom}"
+            raise ManifestError(f"a new table with {what}, which only later Pebble formats write")
+        pos = _bytes(edit, pos)
 
 
 def read_manifest(buf: bytes) -> ManifestState:

@@ -1,8 +1,9 @@
 """How far the node itself has got, read from its blockstore's write-ahead log without opening it.
 
 A snapshot lags the node by up to one refresh. To say by how much, we read the node's
-newest ``*.log`` (LevelDB's journal, the same format in goleveldb): plain records of
-write batches, appended as the node writes. The last batch that put ``blockStore``
+newest ``*.log`` (LevelDB's journal, the same format in goleveldb; Pebble's WAL in
+RocksDB's recyclable variant, ``storage/ldblog.py``): plain records of write batches
+(the same batch layout in both), appended as the node writes. The last batch that put ``blockStore``
 holds the node's current ``BlockStoreState``. The file is only read, never opened as a
 database; a torn last record is ignored. After a flush moves the journal into tables
 the new log may not hold the key yet: then the snapshot's own height is the answer.
@@ -81,7 +82,8 @@ class NodeHead:
             return None
         found = None
         try:
-            for record in records(data):
+            stem = logs[-1].partition(".")[0]
+            for record in records(data, log_number=int(stem) if stem.isdigit() else None):
                 for k, v in batch_puts(record):
                     if k == KEY:
                         found = v

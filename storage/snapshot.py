@@ -1,8 +1,11 @@
-"""Private, point-in-time snapshots of a node's LevelDB folders.
+"""Private, point-in-time snapshots of a node's database folders (LevelDB or Pebble).
 
 Opening a LevelDB takes its LOCK and replays (rewrites) its log, and a running
-node holds the LOCK already. So cometgraph never opens a node's folder: it builds
-a private copy and opens that.
+node holds the LOCK already; the reader of Pebble folders writes a config file into
+any folder it opens. So cometgraph never opens a node's folder: it builds a private
+copy and opens that. Each database's backend is found from its files
+(``storage/backends.py``); ``storage/pebble_copy.py`` copies Pebble folders in their
+own order, and what follows here holds for both.
 
 A snapshot of one database is:
 - hard links to the immutable table files (``*.ldb``, ``*.sst``) that the copied
@@ -33,9 +36,11 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from . import leveldb_copy, pebble_copy
+from .backends import PEBBLE, UnsupportedFormat, detect
 from .errors import DatabaseUnavailable, SnapshotError
-from .kv import LevelDB
-from .leveldb_copy import NEVER, Cancel, Fingerprint, SnapshotCancelled, _Linker, open_copy
+from .kv import KV
+from .leveldb_copy import NEVER, Cancel, Fingerprint, SnapshotCancelled, _Linker
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +72,7 @@ class Snapshot:
     def __init__(
         self,
         folder: Path,
-        dbs: dict[str, LevelDB],
+        dbs: dict[str, KV],
         fingerprints: dict[str, Fingerprint],
         taken_at: float,
         broken: dict[str, str] | None = None,
@@ -85,7 +90,7 @@ class Snapshot:
         #: what the owner built on top of this snapshot (readers), set before it is published
         self.readers: object = None
 
-    def db(self, name: str) -> LevelDB | None:
+    def db(self, name: str) -> KV | None:
         return self.dbs.get(name)
 
     def acquire(self) -> Snapshot:
@@ -142,7 +147,7 @@ class Snapshotter:
         data_dir: Path,
         workdir: Path | None = None,
         databases: Iterable[str] = DATABASES,
-        verify: Callable[[dict[str, LevelDB]], None] | None = None,
+        verify: Callable[[dict[str, KV]], None] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.workdir = Path(workdir or default_workdir()).resolve()
@@ -173,7 +178,7 @@ class Snapshotter:
             cancel.check()
             folder = self.workdir / f"snap-{os.getpid()}-{next(_seq)}-{time.time_ns()}"
             folder.mkdir()
-            dbs: dict[str, LevelDB] = {}
+            dbs: dict[str, KV] = {}
             try:
                 fps = {}
                 broken: dict[str, str] = {}
@@ -185,7 +190,7 @@ class Snapshotter:
                         continue  # e.g. tx_index off: readers report it
                     try:
                         dbs[name], fps[name] = open_copy(src, folder / f"{name}.db", linker=self._linker, cancel=cancel)
-                    except SnapshotError as exc:
+                    except (SnapshotError, UnsupportedFormat) as exc:
                         if name == "blockstore":
                             raise
                         # serve everything else; what needs this database says why it cannot
@@ -223,6 +228,14 @@ class Snapshotter:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
         return removed
+
+
+def open_copy(src: Path, dst: Path, *, linker: _Linker, cancel: Cancel = NEVER) -> tuple[KV, Fingerprint]:
+    """A private copy of one database folder, made and opened the way its backend needs;
+    ``UnsupportedFormat`` (never retried: the files will not change their format) otherwise."""
+    if detect(src).kind == PEBBLE:
+        return pebble_copy.open_copy(src, dst, linker=linker, cancel=cancel)
+    return leveldb_copy.open_copy(src, dst, linker=linker, cancel=cancel)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -2,11 +2,20 @@
 
 The archive is unpacked once per session into a temporary folder; readers open
 private snapshots of it, exactly as they would a node's home.
+
+The same workload exists twice, written by the node on each of its database backends
+(``tests/devnet/make_sample_chain.py --backend``): ``goleveldb`` and ``pebbledb``. Every test
+that reads the sample chain runs on both (``backend`` parametrizes ``sample_dir``), each
+against the oracle the node recorded for its own chain; a test that is about LevelDB itself
+(writes with plyvel, reads its manifests) is marked ``leveldb_only``, one about Pebble's
+files ``pebble_only``.
+``COMETGRAPH_TEST_BACKENDS=leveldb`` (comma-separated) runs fewer.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +25,35 @@ from cometgraph.sample import ARCHIVE, unpack
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+#: the sample chain by the backend its node wrote it with
+ARCHIVES = {"leveldb": ARCHIVE, "pebble": REPO / "tests" / "fixtures" / "sample-chain-pebble.tar.zst"}
+
+
+def _backends() -> list[str]:
+    wanted = os.environ.get("COMETGRAPH_TEST_BACKENDS")
+    names = [b.strip() for b in wanted.split(",") if b.strip()] if wanted else list(ARCHIVES)
+    unknown = set(names) - set(ARCHIVES)
+    if unknown:
+        raise pytest.UsageError(f"COMETGRAPH_TEST_BACKENDS: unknown {sorted(unknown)}; known: {sorted(ARCHIVES)}")
+    return names
+
+
+def pytest_generate_tests(metafunc):
+    """Every test that reads the sample chain, once per backend (LevelDB-only ones on LevelDB)."""
+    if "backend" in metafunc.fixturenames:
+        names = _backends()
+        # ``damaged`` (tests/storage/conftest.py) hands out plyvel handles: LevelDB by nature
+        if metafunc.definition.get_closest_marker("leveldb_only") or "damaged" in metafunc.fixturenames:
+            names = [b for b in names if b == "leveldb"]
+        elif metafunc.definition.get_closest_marker("pebble_only"):
+            names = [b for b in names if b == "pebble"]
+        metafunc.parametrize("backend", names, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def backend(request) -> str:
+    """The node backend whose sample chain this test reads (``leveldb`` or ``pebble``)."""
+    return request.param
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,12 +83,13 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def sample_dir(tmp_path_factory) -> Path:
-    """``home/`` and ``oracle/`` of the sample chain, unpacked for this session."""
-    if not ARCHIVE.is_file():
-        pytest.fail(f"sample chain archive missing: {ARCHIVE}")
-    root = tmp_path_factory.mktemp("sample")
-    unpack(ARCHIVE, root)
+def sample_dir(backend, tmp_path_factory) -> Path:
+    """``home/`` and ``oracle/`` of the sample chain of ``backend``, unpacked for this session."""
+    archive = ARCHIVES[backend]
+    if not archive.is_file():
+        pytest.fail(f"sample chain archive missing: {archive}")
+    root = tmp_path_factory.mktemp(f"sample-{backend}")
+    unpack(archive, root)
     return root
 
 

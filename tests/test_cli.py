@@ -5,7 +5,7 @@ import pytest
 from cometgraph.cli import main
 
 
-def test_check_prints_where_the_sample_chain_stands(sample_home, oracle, tmp_path, capsys):
+def test_check_prints_where_the_sample_chain_stands(sample_home, oracle, backend, tmp_path, capsys):
     rc = main(["check", "--home", str(sample_home), "--snapshot-dir", str(tmp_path / "snaps")])
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
@@ -16,6 +16,10 @@ def test_check_prints_where_the_sample_chain_stands(sample_home, oracle, tmp_pat
     assert chain["latest_block_hash"] == oracle.blocks[str(top)]["block_id"]["hash"]
     assert chain["node_version"] == oracle.status["node_info"]["version"]
     assert out["databases"] == {"blockstore": "ok", "state": "ok", "tx_index": "ok", "application": "ok", "evidence": "present (not read)"}
+    # the backend each database was written with, and its format, for every folder present
+    assert set(out["backends"]) == set(out["databases"])
+    assert {b["backend"] for b in out["backends"].values()} == {backend}
+    assert all(("format_major_version=1" in b["format"]) == (backend == "pebble") for b in out["backends"].values())
     assert out["blocks"]["key_layout"] == "v1"
     assert out["state"] == {"abci_results_layout": "finalize_block"}
     assert out["tx_index"]["enabled"] and out["tx_index"]["event_sequence_keys"]
@@ -30,7 +34,8 @@ def test_check_names_what_it_cannot_read(sample_home, tmp_path, capsys):
 
     home = tmp_path / "home"
     shutil.copytree(sample_home, home)
-    tables = sorted((home / "data" / "application.db").glob("*.ldb"), key=lambda p: p.stat().st_size)
+    app = home / "data" / "application.db"
+    tables = sorted([*app.glob("*.ldb"), *app.glob("*.sst")], key=lambda p: p.stat().st_size)
     tables[-1].unlink()
     assert main(["check", "--home", str(home), "--snapshot-dir", str(tmp_path / "snaps")]) == 1
     out = json.loads(capsys.readouterr().out)

@@ -62,6 +62,7 @@ def test_version_is_the_packages_version(capsys):
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.leveldb_only  # serves the embedded sample chain, which is the LevelDB archive
 def test_json_log_format_is_one_object_per_line_for_every_record(oracle, tmp_path, workers):
     """Spawned workers configure themselves from the environment: JSON there too."""
     proc, port = _serve(tmp_path, "--log-format", "json", "--workers", workers)

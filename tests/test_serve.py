@@ -19,6 +19,7 @@ import pytest
 from tests.support import HeldLog, free_port
 
 
+@pytest.mark.leveldb_only  # serves the embedded sample chain, which is the LevelDB archive
 def test_serve_without_a_home_serves_the_embedded_sample_chain(oracle, tmp_path):
     port = free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
@@ -54,6 +55,7 @@ def test_serve_without_a_home_serves_the_embedded_sample_chain(oracle, tmp_path)
     assert list((tmp_path / "cache" / "cometgraph" / "snapshots").iterdir()) == []
 
 
+@pytest.mark.leveldb_only  # serves the embedded sample chain, which is the LevelDB archive
 def test_serve_with_two_workers_answers_from_both(oracle, tmp_path):
     port = free_port()
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}

@@ -78,14 +78,19 @@ def _send(node, oracle, amount: int) -> None:
     )
 
 
-# the node's own files; write-file-atomic-* is CometBFT's temporary file for an atomic rewrite of
+# the node's own files (goleveldb's and Pebble's: OPTIONS-*, *.sst, renames through *.dbtmp);
+# write-file-atomic-* is CometBFT's temporary file for an atomic rewrite of
 # priv_validator_state.json, seen whenever the listing falls between its write and its rename
-NODE_FILE = re.compile(r"^(\d+\.(ldb|log|sst)|MANIFEST-\d+|CURRENT|CURRENT\.bak|LOCK|LOG(\.old)?|[\w.-]+\.json|\d+\.dbtmp|write-file-atomic-\d+)$")
+NODE_FILE = re.compile(
+    r"^(\d+\.(ldb|log|sst)|MANIFEST-\d+|OPTIONS-\d+|CURRENT|CURRENT\.bak|LOCK|LOG(\.old)?|[\w.-]+\.json|[\w.-]+\.dbtmp|write-file-atomic-\d+)$"
+)
+#: files a reader writes into a folder it opens: never in the node's (the Pebble reader's config)
+OURS = {"rocksdict-config.json"}
 
 
 def _tables(data: Path) -> dict[Path, str]:
     """sha256 of every immutable table file: the node never rewrites one in place."""
-    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in data.rglob("*.ldb")}
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in [*data.rglob("*.ldb"), *data.rglob("*.sst")]}
 
 
 def _assert_untouched(data: Path, before: dict[Path, str], names_before: set[Path]) -> None:
@@ -93,6 +98,7 @@ def _assert_untouched(data: Path, before: dict[Path, str], names_before: set[Pat
         if p.exists():
             assert hashlib.sha256(p.read_bytes()).hexdigest() == digest, f"{p.name} changed"
     for p in data.rglob("*"):
+        assert p.name not in OURS, f"a reader opened the node's folder: {p}"
         if p.is_file() and p not in names_before:
             assert NODE_FILE.match(p.name) or "cs.wal" in p.parts or "snapshots" in p.parts, f"unexpected file {p}"
 

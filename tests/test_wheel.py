@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support import free_port
 
@@ -42,6 +43,7 @@ def _source_copy(dest: Path) -> Path:
     return dest
 
 
+@pytest.mark.leveldb_only  # the wheel carries the LevelDB archive as its sample chain
 def test_the_installed_wheel_serves_the_sample_chain_and_graphiql(oracle, tmp_path):
     src = _source_copy(tmp_path / "src")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]

@@ -1,4 +1,4 @@
-"""The fast-node index of one IAVL store: the live value of each key, one LevelDB get away.
+"""The fast-node index of one IAVL store: the live value of each key, one database get away.
 
 A node that runs with ``iavl-disable-fastnode = false`` keeps, beside the tree (cosmos/iavl
 v1 nodedb.go, fastnode/fast_node.go; checked on bytes written by injectived 1.20.1):

@@ -16,7 +16,7 @@ Cost model (``kv`` calls; a node found in the shared ``NodeCache`` costs none):
   one call per 128 nodes (tm034 staking, 20k nodes: ~180 calls). Only subtrees that can
   hold keys in [start, end) are entered. Memory: the frontier, O(width × height)
   entries (≈1,100 at most on that 20k-node tree), never the whole range.
-* ``iterate`` at the fast index's own version: a LevelDB range scan of its records.
+* ``iterate`` at the fast index's own version: a range scan of its records.
 * ``root_hash()``: every node once, through the same walk at full width.
 
 Iteration leaves are not put in the shared cache (a scan would evict the hot top of

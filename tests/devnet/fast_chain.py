@@ -63,10 +63,10 @@ def _latest_version(home: Path, scratch: Path) -> int:
     """The application's last committed version in ``home`` (read from a private copy): the
     version iavl builds the index at when the node starts with it on."""
     from cometgraph.storage.app.store import AppStore
-    from cometgraph.storage.kv import LevelDB
+    from cometgraph.storage.kv import open_kv
 
     shutil.copytree(home / "data" / "application.db", scratch)
-    kv = LevelDB(scratch, "application")
+    kv = open_kv(scratch, "application")
     try:
         return AppStore(kv).latest_version()
     finally:

@@ -127,6 +127,8 @@ CHAIN_ID = "cometgraph-devnet-1"
 DENOM = "inj"
 GAS_PRICE = "500000000inj"  # chain minimum is 160000000inj (app.toml and txfees genesis)
 DEFAULT_OUT = Path("tests/fixtures/sample-chain.tar.zst")
+#: the node's database backends, and the archive each one is written to by default
+BACKENDS = {"goleveldb": DEFAULT_OUT, "pebbledb": Path("tests/fixtures/sample-chain-pebble.tar.zst")}
 DEFAULT_PORT_BASE = 36600
 OBSERVER_PORT_OFFSET = 100
 TIMEOUT_COMMIT = "700ms"  # the workload is CLI-bound: longer blocks, fewer empty heights
@@ -243,10 +245,16 @@ def set_toml(path: Path, section: str, key: str, value: Any) -> None:
     raise DevnetError(f"{path.name}: key {key!r} not found in section [{section}]")
 
 
-def configure_home(home: Path, port_base: int) -> None:
-    """Loopback-only listeners on our ports, fast blocks, keep everything the reader needs."""
+def configure_home(home: Path, port_base: int, backend: str = "goleveldb") -> None:
+    """Loopback-only listeners on our ports, fast blocks, keep everything the reader needs;
+    ``backend`` is the node's database backend (``goleveldb`` or ``pebbledb``) for CometBFT and the app."""
     p = ports_for(port_base)
     cfg = home / "config" / "config.toml"
+    if backend not in BACKENDS:
+        raise DevnetError(f"unknown backend {backend!r}: one of {', '.join(BACKENDS)}")
+    if backend != "goleveldb":  # goleveldb is the node's default: its homes stay as they were
+        set_toml(cfg, "", "db_backend", backend)
+        set_toml(home / "config" / "app.toml", "", "app-db-backend", backend)
     for section, key, value in [
         ("", "proxy_app", f"tcp://127.0.0.1:{p['proxy_app']}"),
         ("", "moniker", "validator"),
@@ -394,11 +402,11 @@ def probe_vesting_genesis(injd: Injectived, home: Path, keys: Keys, scratch: Pat
     return out
 
 
-def init_chain(injd: Injectived, home: Path, port_base: int) -> Keys:
+def init_chain(injd: Injectived, home: Path, port_base: int, backend: str = "goleveldb") -> Keys:
     injd.run("init", "validator", "--chain-id", CHAIN_ID, "--default-denom", DENOM, home=home, check=False)
     if not (home / "config" / "genesis.json").exists():  # older CLIs lack --default-denom
         injd.run("init", "validator", "--chain-id", CHAIN_ID, home=home)
-    configure_home(home, port_base)
+    configure_home(home, port_base, backend)
     edit_genesis(home)
     keys = Keys(injd, home)
     for name in ACCOUNT_NAMES:
@@ -1669,8 +1677,23 @@ def pack(home: Path, oracle: Path, out: Path) -> None:
     tmp.replace(out)
 
 
+def count_keys(copy: Path) -> int | str:
+    """Every key of a private copy of one database, through cometgraph's own KV seam (which
+    finds the backend from the folder's files); "not checked" without cometgraph installed."""
+    try:
+        from cometgraph.storage.kv import open_kv
+    except ImportError:
+        log("cometgraph not installed: skipping the database open check")
+        return "not checked"
+    db = open_kv(copy)
+    try:
+        return sum(1 for _ in db.iterate(include_value=False))
+    finally:
+        db.close()
+
+
 def check_archive(archive: Path) -> dict[str, Any]:
-    """Unpack to a temp dir; open a copy of every LevelDB with plyvel; check oracle coverage."""
+    """Unpack to a temp dir; open a copy of every database; check oracle coverage."""
     zstandard = _ensure_zstandard()
     report: dict[str, Any] = {"size_bytes": archive.stat().st_size}
     with tempfile.TemporaryDirectory(prefix="cometgraph-check-") as td:
@@ -1684,22 +1707,10 @@ def check_archive(archive: Path) -> dict[str, Any]:
         data = root / "x" / "home" / "data"
         dbs = sorted(p.name for p in data.iterdir() if p.is_dir() and p.name.endswith(".db"))
         report["dbs"] = {}
-        try:
-            import plyvel
-        except ImportError:
-            plyvel = None
-            log("plyvel not installed: skipping the LevelDB open check")
         for name in dbs:
             copy = root / "copies" / name
             shutil.copytree(data / name, copy)
-            if plyvel is None:
-                report["dbs"][name] = "not checked"
-                continue
-            db = plyvel.DB(str(copy), create_if_missing=False)
-            try:
-                report["dbs"][name] = sum(1 for _ in db.iterator(include_value=False))
-            finally:
-                db.close()
+            report["dbs"][name] = count_keys(copy)
         oracle = root / "x" / "oracle"
         work = json.loads((oracle / "workload.json").read_text())
         latest = work["latest_height"]
@@ -1804,7 +1815,7 @@ def record_with_observer(injd: Injectived, home: Path, work_dir: Path, port_base
         obs.stop()
 
 
-def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
+def build(out: Path, port_base: int, keep_workdir: bool, backend: str = "goleveldb") -> dict[str, Any]:
     t0 = time.monotonic()
     injd = ensure_injectived()
     version = injd.run("version").stdout.strip() or injd.run("version").stderr.strip()
@@ -1813,7 +1824,7 @@ def build(out: Path, port_base: int, keep_workdir: bool) -> dict[str, Any]:
     home, scratch = work_dir / "home", work_dir / "scratch"
     scratch.mkdir()
     try:
-        keys = init_chain(injd, home, port_base)
+        keys = init_chain(injd, home, port_base, backend)
         log("vesting accounts in genesis: asking the node (it refuses them)")
         vesting_genesis = probe_vesting_genesis(injd, home, keys, scratch)
         node = DevnetNode(injd, home, port_base=port_base, log_path=work_dir / "validator.log")
@@ -2012,12 +2023,14 @@ def _sequence_of(tx_result: dict[str, Any]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--out", type=Path, help=f"default: {BACKENDS['goleveldb']} ({BACKENDS['pebbledb']} with --backend pebbledb)")
+    ap.add_argument("--backend", choices=sorted(BACKENDS), default="goleveldb", help="the node's db_backend and app-db-backend")
     ap.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE)
     ap.add_argument("--keep-workdir", action="store_true")
     ap.add_argument("--check-only", action="store_true", help="only check an existing archive")
     ap.add_argument("--rerecord", action="store_true", help="record the oracle of an existing archive again (same chain bytes)")
     args = ap.parse_args(argv)
+    args.out = args.out or BACKENDS[args.backend]
     if args.check_only:
         print(json.dumps(check_archive(args.out), indent=1))
         return 0
@@ -2025,7 +2038,7 @@ def main(argv: list[str] | None = None) -> int:
         report = rerecord(args.out, args.port_base, args.keep_workdir)
         log(json.dumps(report))
     else:
-        report = build(args.out, args.port_base, args.keep_workdir)
+        report = build(args.out, args.port_base, args.keep_workdir, args.backend)
     # only our nodes: both homes (validator, observer) are under the work dir (other
     # injectived nodes may run on the same machine)
     leftover = subprocess.run(["pgrep", "-f", f"injectived-linux-x64 start --home {report['work_dir']}/"], capture_output=True, text=True).stdout.split()

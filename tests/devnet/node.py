@@ -178,6 +178,16 @@ def ensure_injectived(cache_dir: Path | str | None = None) -> Injectived:
     return Injectived(binary=binary, env=env)
 
 
+def app_db_backend(home: Path) -> str:
+    """The application database's backend a home's config names (``app.toml``
+    ``app-db-backend``, else ``config.toml`` ``db_backend``): what ``injectived prune`` must be
+    told, as it assumes goleveldb."""
+    import tomllib
+
+    app = tomllib.loads((Path(home) / "config" / "app.toml").read_text()).get("app-db-backend")
+    return app or tomllib.loads((Path(home) / "config" / "config.toml").read_text()).get("db_backend", "goleveldb")
+
+
 def ports_for(port_base: int) -> dict[str, int]:
     """Every port a node started with ``port_base`` may listen on."""
     return {name: port_base + off for name, off in PORT_OFFSETS.items()}

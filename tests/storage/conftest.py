@@ -1,8 +1,9 @@
 """Fixtures for the storage readers: private copies of real node databases.
 
 Every database is opened from a copy in this session's tmp folder, never in place:
-opening a LevelDB replays and rewrites its log, and a second open of one folder in
-one process fails on LevelDB's LOCK.
+opening a LevelDB replays and rewrites its log, a second open of one folder in one
+process fails on LevelDB's LOCK, and the Pebble reader writes a file into its folder.
+The copies open through ``open_kv``, with the engine their files name.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from cometgraph.sample import unpack
 from cometgraph.storage.blocks import BlockStore
-from cometgraph.storage.kv import LevelDB
+from cometgraph.storage.kv import KV, open_kv
 from cometgraph.storage.state import StateStore
 
 TM034 = "tm034-sdk044-onomy-testnet1"
@@ -40,10 +41,10 @@ def legacy_data(legacy_dir, tmp_path_factory):
     return get
 
 
-def _open_copy(src: Path, tmp_path_factory) -> LevelDB:
+def _open_copy(src: Path, tmp_path_factory) -> KV:
     dst = tmp_path_factory.mktemp("db") / src.name
     shutil.copytree(src, dst)
-    return LevelDB(dst)
+    return open_kv(dst)
 
 
 @pytest.fixture(scope="session")
@@ -53,10 +54,10 @@ def sample_data(sample_home) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_kv(sample_data, tmp_path_factory) -> Iterator:
-    """``sample_kv(name)`` → a session-wide LevelDB over a private copy of the sample chain's ``name``.db."""
-    opened: dict[str, LevelDB] = {}
+    """``sample_kv(name)`` → a session-wide KV over a private copy of the sample chain's ``name``.db."""
+    opened: dict[str, KV] = {}
 
-    def get(name: str) -> LevelDB:
+    def get(name: str) -> KV:
         if name not in opened:
             opened[name] = _open_copy(sample_data / f"{name}.db", tmp_path_factory)
         return opened[name]
@@ -78,9 +79,9 @@ def sample_state(sample_kv, sample_blocks) -> StateStore:
 
 @pytest.fixture(scope="session")
 def tm034_kv(legacy_data, tmp_path_factory) -> Iterator:
-    opened: dict[str, LevelDB] = {}
+    opened: dict[str, KV] = {}
 
-    def get(name: str) -> LevelDB:
+    def get(name: str) -> KV:
         if name not in opened:
             opened[name] = _open_copy(legacy_data(TM034) / f"{name}.db", tmp_path_factory)
         return opened[name]

@@ -17,7 +17,7 @@ from pathlib import Path
 from cometgraph.storage.app.store import AppStore
 from cometgraph.storage.blocks import BlockStore
 from cometgraph.storage.codec.amino import Writer, uvarint
-from cometgraph.storage.kv import LevelDB
+from cometgraph.storage.kv import open_kv
 from cometgraph.storage.models import PROTO, Commit, CommitSig
 from cometgraph.storage.state import StateStore
 
@@ -36,7 +36,7 @@ def open_copies(data_dir: Path, tmp: Path):
     for name in ("blockstore", "state", "application"):
         if (data_dir / f"{name}.db").is_dir():
             shutil.copytree(data_dir / f"{name}.db", tmp / f"{name}.db")
-            kvs.append(LevelDB(tmp / f"{name}.db"))
+            kvs.append(open_kv(tmp / f"{name}.db"))
     try:
         by = {kv.name: kv for kv in kvs}
         blocks = BlockStore(by["blockstore.db"])

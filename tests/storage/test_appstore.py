@@ -14,7 +14,7 @@ import pytest
 
 from cometgraph.storage.app import AppStore, IAVLTree
 from cometgraph.storage.errors import InvalidInput, NotFound, Pruned
-from cometgraph.storage.kv import LevelDB
+from cometgraph.storage.kv import open_kv
 
 
 def header_app_hash(oracle, h: int) -> bytes:
@@ -76,7 +76,7 @@ def test_bad_versions(app):
 @pytest.fixture(scope="module")
 def pruned(sample_home, oracle, tmp_path_factory):
     """``injectived prune custom --pruning-keep-recent K`` on a copy of the sample home (≈0.3 s)."""
-    from tests.devnet.node import DevnetError, ensure_injectived
+    from tests.devnet.node import DevnetError, app_db_backend, ensure_injectived
 
     try:
         inj = ensure_injectived()
@@ -87,14 +87,26 @@ def pruned(sample_home, oracle, tmp_path_factory):
     latest = oracle.workload["latest_height"]
     keep = max(2, latest // 3)
     out = subprocess.run(
-        [str(inj.binary), "prune", "custom", "--pruning-keep-recent", str(keep), "--home", str(home), "--log-level", "error"],
+        [
+            str(inj.binary),
+            "prune",
+            "custom",
+            "--pruning-keep-recent",
+            str(keep),
+            "--app-db-backend",
+            app_db_backend(home),
+            "--home",
+            str(home),
+            "--log-level",
+            "error",
+        ],
         env=inj.env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    kv = LevelDB(home / "data" / "application.db")
+    kv = open_kv(home / "data" / "application.db")
     yield AppStore(kv), latest - keep + 1
     kv.close()
 

@@ -23,7 +23,7 @@ from cometgraph.storage.app.iavl_fast import decode_fast_node, fast_index_versio
 from cometgraph.storage.app.store import AppStore
 from cometgraph.storage.app.staking import StakingReader
 from cometgraph.storage.codec import bech32
-from cometgraph.storage.kv import LevelDB
+from cometgraph.storage.kv import KV, open_kv
 from cometgraph.storage.prefixes import detect
 from tests.support import free_port_base
 
@@ -36,9 +36,9 @@ def raw(addr: str) -> bytes:
     return bech32.decode(addr)[1]
 
 
-def _open_copy(src, dst) -> LevelDB:
+def _open_copy(src, dst) -> KV:
     shutil.copytree(src, dst)
-    return LevelDB(dst, "application")
+    return open_kv(dst, "application")
 
 
 @pytest.fixture(scope="module")

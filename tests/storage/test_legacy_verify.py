@@ -140,6 +140,7 @@ def test_tm034_damage_and_a_range(legacy_data, tmp_path):
     assert r.passed["last_block_id"] == 21  # 4990 checked against 4989, read before the range
 
 
+@pytest.mark.leveldb_only
 def test_a_damaged_tx_in_the_sample_chain(sample_data, sample_blocks, tmp_path):
     h = next(h for h in range(1, sample_blocks.height() + 1) if sample_blocks.load_block(h).txs)
     tx = sample_blocks.load_block(h).txs[0]

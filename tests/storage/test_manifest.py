@@ -164,6 +164,7 @@ def _only_named_tables_hold_everything(folder: Path, tmp_path: Path) -> int:
         b.close()
 
 
+@pytest.mark.leveldb_only
 def test_the_sample_chains_goleveldb_manifests_name_every_table_it_needs(sample_data, tmp_path):
     counts = {}
     for name in ("blockstore", "state", "tx_index", "application"):

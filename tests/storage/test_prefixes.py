@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from cometgraph.storage.kv import LevelDB
+from cometgraph.storage.kv import open_kv
 from cometgraph.storage.prefixes import Prefixes, detect
 
 
@@ -11,7 +11,7 @@ def dbs(sample_home, tmp_path):
     out = {}
     for name in ("state", "tx_index"):
         shutil.copytree(sample_home / "data" / f"{name}.db", tmp_path / f"{name}.db")
-        out[name] = LevelDB(tmp_path / f"{name}.db")
+        out[name] = open_kv(tmp_path / f"{name}.db")
     yield out
     for db in out.values():
         db.close()

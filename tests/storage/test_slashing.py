@@ -57,7 +57,14 @@ def test_signing_infos_equal_rest_at_every_recorded_height(slashing, oracle):
             assert one is not None and info_json(one) == rest_info(w), (h, w["address"])
         jailed += sum(i.jailed_until.seconds > 0 for i in got)
         missed += sum(i.missed_blocks_counter > 0 for i in got)
-    assert jailed and missed  # the sample covers a downtime jail and missed blocks
+    assert jailed  # the sample covers a downtime jail
+    # ... and missed blocks, when one of the heights the oracle recorded falls between val2's
+    # first missed block and its jail: a matter of the workload's timing (a loaded machine
+    # makes more blocks between txs). Decided by the node's answers, never by the backend.
+    recorded = sum(int(w["missed_blocks_counter"]) > 0 for h in heights(oracle) for w in oracle.rest[str(h)]["signing_infos"]["info"])
+    if not recorded:
+        pytest.skip("no recorded height of this sample chain holds missed blocks: rebuild it on a quieter machine (tests/devnet/README.md)")
+    assert missed == recorded
 
 
 def test_signing_infos_match_staking_consensus_addresses(slashing, oracle, prefixes):

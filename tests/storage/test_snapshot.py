@@ -57,6 +57,7 @@ def test_snapshot_open_refresh_close_leaves_node_folder_byte_identical(node_home
     assert list((tmp_path / "snaps").iterdir()) == []
 
 
+@pytest.mark.leveldb_only
 def test_table_files_are_hard_links_to_the_nodes_files(node_home, tmp_path):
     src = node_home / "data" / "application.db"
     copy_leveldb(src, tmp_path / "copy")
@@ -74,6 +75,7 @@ def test_table_files_are_hard_links_to_the_nodes_files(node_home, tmp_path):
         assert (src / mutable).read_bytes() == (tmp_path / "copy" / mutable).read_bytes()
 
 
+@pytest.mark.leveldb_only
 def test_table_files_are_copied_where_links_are_impossible(node_home, tmp_path):
     linker = _Linker()
     linker.can_link = False

@@ -166,6 +166,7 @@ async def test_last_counts_towards_the_node_estimate_like_first(gql):
         assert err["extensions"]["code"] == "LIMIT_EXCEEDED", (arg, err)
 
 
+@pytest.mark.leveldb_only  # the base is raised with plyvel (tests/web/test_pruned.py)
 async def test_on_a_pruned_node_the_oldest_page_starts_at_its_base(pruned, oracle):  # noqa: F811 (the fixture)
     """Paging backward ends at the node's base, not at height 1 (below it is pruned, not listed)."""
     from tests.web.test_pruned import BASE

@@ -20,6 +20,7 @@ BASE = 10
 
 @pytest.fixture(scope="module")
 async def pruned(sample_home, tmp_path_factory, oracle):
+    """The base raised with plyvel: the tests using it run on the LevelDB sample chain only."""
     import shutil
 
     home = tmp_path_factory.mktemp("pruned") / "home"
@@ -39,6 +40,7 @@ async def _post(client, query):
     return (await client.post("/graphql", json={"query": query})).json()
 
 
+@pytest.mark.leveldb_only
 async def test_a_block_below_the_base_is_pruned_with_a_clear_message(pruned):
     body = await _post(pruned, f"{{ block(height: {BASE - 1}) {{ hash }} }}")
     err = body["errors"][0]
@@ -46,11 +48,13 @@ async def test_a_block_below_the_base_is_pruned_with_a_clear_message(pruned):
     assert f"from {BASE}" in err["message"]
 
 
+@pytest.mark.leveldb_only
 async def test_validators_below_the_base_are_pruned(pruned):
     body = await _post(pruned, "{ validators(height: 2) { address } }")
     assert body["errors"][0]["extensions"]["code"] == "PRUNED"
 
 
+@pytest.mark.leveldb_only
 async def test_status_and_block_lists_start_at_the_base(pruned, oracle):
     body = await _post(pruned, "{ status { earliestHeight } blocks(last: 100) { nodes { height } pageInfo { hasNextPage hasPreviousPage } } }")
     assert body["data"]["status"]["earliestHeight"] == BASE
@@ -58,6 +62,7 @@ async def test_status_and_block_lists_start_at_the_base(pruned, oracle):
     assert heights[-1] == BASE and body["data"]["blocks"]["pageInfo"]["hasNextPage"] is False
 
 
+@pytest.mark.leveldb_only
 async def test_blocks_at_and_above_the_base_still_serve(pruned, oracle):
     body = await _post(pruned, f"{{ block(height: {BASE}) {{ hash }} }}")
     assert body["data"]["block"]["hash"] == oracle.blocks[str(BASE)]["block_id"]["hash"]
@@ -69,7 +74,7 @@ async def app_pruned(sample_home, tmp_path_factory, oracle):
     import shutil
     import subprocess
 
-    from tests.devnet.node import ensure_injectived
+    from tests.devnet.node import app_db_backend, ensure_injectived
 
     inj = ensure_injectived()
     home = tmp_path_factory.mktemp("app-pruned") / "home"
@@ -77,7 +82,19 @@ async def app_pruned(sample_home, tmp_path_factory, oracle):
     latest = max(int(h) for h in oracle.blocks)
     keep = latest // 3
     out = subprocess.run(
-        [str(inj.binary), "prune", "custom", "--pruning-keep-recent", str(keep), "--home", str(home), "--log-level", "error"],
+        [
+            str(inj.binary),
+            "prune",
+            "custom",
+            "--pruning-keep-recent",
+            str(keep),
+            "--app-db-backend",
+            app_db_backend(home),
+            "--home",
+            str(home),
+            "--log-level",
+            "error",
+        ],
         env=inj.env,
         capture_output=True,
         text=True,
@@ -108,6 +125,7 @@ async def test_app_state_below_the_kept_versions_is_pruned(app_pruned, oracle):
     assert body["data"]["block"] == {"height": old}
 
 
+@pytest.mark.leveldb_only
 async def test_block_search_leaves_out_pruned_blocks_as_the_node_does(pruned):
     """The node counts a matched height whose block it no longer has but lists no block for it;
     pages still end and resume, even one whose every height was left out."""
