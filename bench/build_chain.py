@@ -32,7 +32,7 @@ and the baseline node read) and ``DIR/chain.json`` (what was built, how long it 
 validators and sample tx hashes for the workloads). A finished ``DIR`` is reused as is
 (``--force`` rebuilds). Nothing under ``DIR`` is committed.
 
-Only loopback ports (``--port-base``, default 37000: p2p 37000, RPC 37001, REST 37005); the node
+Only loopback ports (``--port-base``, default 17000: p2p 17000, RPC 17001, REST 17005); the node
 is always stopped on exit, also on errors.
 """
 
@@ -69,7 +69,7 @@ CHAIN_ID = sample.CHAIN_ID
 DENOM = sample.DENOM
 GAS_PRICE = sample.GAS_PRICE
 GAS_PRICE_UNITS = int(GAS_PRICE.removesuffix(DENOM))
-DEFAULT_PORT_BASE = 37000
+DEFAULT_PORT_BASE = 17000
 FORMAT = 1  # bump when chain.json or the workload changes incompatibly
 
 # genesis: the genesis validator holds the bulk of the stake, so validators that never sign

@@ -3,7 +3,7 @@
 Usage::
 
     python -m tests.devnet.make_sample_chain [--out tests/fixtures/sample-chain.tar.zst]
-                                             [--port-base 36600] [--keep-workdir]
+                                             [--port-base 16600] [--keep-workdir]
     python -m tests.devnet.make_sample_chain --rerecord   # same chain, oracle recorded again
 
 What it does, in order (everything on 127.0.0.1, ports ``port_base .. port_base+9`` for the
@@ -129,7 +129,7 @@ GAS_PRICE = "500000000inj"  # chain minimum is 160000000inj (app.toml and txfees
 DEFAULT_OUT = Path("tests/fixtures/sample-chain.tar.zst")
 #: the node's database backends, and the archive each one is written to by default
 BACKENDS = {"goleveldb": DEFAULT_OUT, "pebbledb": Path("tests/fixtures/sample-chain-pebble.tar.zst")}
-DEFAULT_PORT_BASE = 36600
+DEFAULT_PORT_BASE = 16600
 OBSERVER_PORT_OFFSET = 100
 TIMEOUT_COMMIT = "700ms"  # the workload is CLI-bound: longer blocks, fewer empty heights
 UNBONDING_TIME = "20s"

@@ -64,7 +64,7 @@ from tests.devnet.node import DevnetError, DevnetNode, Injectived, ensure_inject
 REPO = Path(__file__).resolve().parents[2]
 WASM_DIR = REPO.parent / "shared" / "data" / "wasm"
 DEFAULT_OUT = REPO / "tests" / "fixtures" / "wasm-chain.tar.zst"
-DEFAULT_PORT_BASE = 36900
+DEFAULT_PORT_BASE = 16900
 MAX_BLOCK_GAS = 60_000_000  # the default 10M cannot hold the cw721 upload (~4.75M) with others
 ACCOUNTS = ["validator", "alice", "bob", "carol", "dave"]
 GENESIS_FUNDS = {"validator": 10_000, "alice": 1_000, "bob": 1_000, "carol": 100, "dave": 100}

@@ -36,7 +36,7 @@ from typing import Any
 INJECTIVE_CORE_VERSION = "1.20.1"
 BINARY_NAME = "injectived-linux-x64"
 WASMVM_LIB = "libwasmvm.x86_64.so"
-DEFAULT_PORT_BASE = 36600
+DEFAULT_PORT_BASE = 16600
 
 # Offsets from ``port_base`` for every listener the node may open.
 PORT_OFFSETS = {
