@@ -155,8 +155,11 @@ class DistributionReader(ModuleReader):
         self.staking = staking
 
     # -------------------------------------------------------------- plumbing
-    def _detect(self, tree: IAVLTree) -> _Layout:
-        return _Layout(length_prefixed(tree, CURRENT))
+    def _probe(self, tree: IAVLTree) -> bool | None:
+        return length_prefixed(tree, CURRENT)
+
+    def _layout(self, prefixed: bool) -> _Layout:
+        return _Layout(prefixed)
 
     def _corrupt(self, key: bytes, reason: str) -> CorruptRecord:
         return CorruptRecord(self.app.db, self._key(key), reason)

@@ -29,7 +29,7 @@ from ..errors import CorruptRecord, InvalidInput
 from ..models import Coin, Time
 from .iavl import IAVLTree
 from .legacydec import dec_text, legacy_dec_value
-from .module import ModuleReader
+from .module import ModuleReader, length_prefixed
 from .sdkcodec import AddressKeys, decode, duration_ns_text, legacy_params, rest_json
 from .store import AppStore
 
@@ -145,12 +145,13 @@ class GovReader(ModuleReader):
         super().__init__(app, store)
         self.registry = registry or default_registry()
 
-    def _detect(self, tree: IAVLTree) -> AddressKeys:
-        # ≤ 0.42: 0x20 BE64(id) + a bare 20-byte address; later a length byte precedes it
-        for prefix in (VOTES, DEPOSITS):
-            for key, _ in tree.iterate_prefix(prefix):
-                return AddressKeys(len(key) != 1 + 8 + 20)
-        return AddressKeys(True)
+    def _probe(self, tree: IAVLTree) -> bool | None:
+        # ≤ 0.42: 0x20 BE64(id) + a bare 20-byte address; later a length byte precedes it.
+        # Votes and deposits are deleted once a proposal ends: often no key tells.
+        return length_prefixed(tree, VOTES, DEPOSITS, width=8 + 20)
+
+    def _layout(self, prefixed: bool) -> AddressKeys:
+        return AddressKeys(prefixed)
 
     # -------------------------------------------------------------- records
     def _is_v1beta1(self, raw: bytes, key: bytes) -> bool:

@@ -59,7 +59,7 @@ class SlashingReader(ModuleReader):
         super().__init__(app, store)
         self.prefixes = prefixes
 
-    def _detect(self, tree: IAVLTree) -> bool:
+    def _probe(self, tree: IAVLTree) -> bool | None:
         return length_prefixed(tree, SIGNING_INFO)
 
     def _info(self, raw: bytes, key: bytes) -> SigningInfo:

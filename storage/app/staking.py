@@ -93,7 +93,7 @@ class StakingReader(ModuleReader):
     records are None or empty lists; a version the node pruned raises ``Pruned``, one above
     the latest ``NotFound``; undecodable bytes raise ``CorruptRecord``.
 
-    The key layout is probed once per version and reader (one path down to the first
+    The key layout is probed about once per chain (``OneWay``: one path down to the first
     validator key); keep one reader per AppStore rather than one per request.
     """
 
@@ -102,8 +102,11 @@ class StakingReader(ModuleReader):
         self.prefixes = prefixes
 
     # -------------------------------------------------------------- plumbing
-    def _detect(self, tree: IAVLTree) -> AddressKeys:
-        return AddressKeys(length_prefixed(tree, VALIDATOR))
+    def _probe(self, tree: IAVLTree) -> bool | None:
+        return length_prefixed(tree, VALIDATOR)
+
+    def _layout(self, prefixed: bool) -> AddressKeys:
+        return AddressKeys(prefixed)
 
     def _decode(self, name: str, raw: bytes, key: bytes) -> DynamicMessage:
         return decode(f"cosmos.staking.v1beta1.{name}", raw, self.app.db, self._key(key))

@@ -96,9 +96,17 @@ class AppStore:
         return latest
 
     def is_amino(self, version: int) -> bool:
-        """Whether the commit info of ``version`` is SDK ≤ 0.39's amino one (its app hash leaves hash twice)."""
-        self.commit_info(version)
-        return version in self._amino
+        """Whether the commit info of ``version`` is SDK ≤ 0.39's amino one (its app hash leaves hash twice).
+
+        Told by the record's first bytes: a module reader asks this for every version it opens,
+        and decoding a whole CommitInfo (every store of the chain) cost more than its read."""
+        if self._infos.peek(version) is not None:
+            return version in self._amino
+        self._check(version)
+        raw = self.kv.get(commit_info_key(version))
+        if raw is None:
+            raise Pruned("commit info", version, self.earliest_version())
+        return amino_app.is_amino_commit_info(raw)
 
     def earliest_version(self) -> int:
         """The lowest version whose trees are still kept (0: nothing committed).

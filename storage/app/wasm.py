@@ -103,7 +103,10 @@ class WasmReader(ModuleReader):
     def __init__(self, app: AppStore, store: str = STORE) -> None:
         super().__init__(app, store)
 
-    def _detect(self, tree: IAVLTree) -> None:
+    def _probe(self, tree: IAVLTree) -> bool | None:
+        return True  # one key layout here: nothing to tell apart
+
+    def _layout(self, prefixed: bool) -> None:
         return None
 
     def _tree(self, version: int) -> IAVLTree | None:

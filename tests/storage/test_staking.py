@@ -14,6 +14,7 @@ import pytest
 
 from cometgraph.storage.app import AppStore
 from cometgraph.storage.app.iavl import decode_v1, put_bytes, put_varint
+from cometgraph.storage.app.module import OneWay
 from cometgraph.storage.app.staking import (
     Delegation,
     Redelegation,
@@ -464,3 +465,47 @@ def test_legacy_layout_tm034(tm034_kv, tm034_state):
             assert reader.delegations(bech32.decode(d.delegator_address)[1], v)
     pool = reader.pool(v)  # ≤ 0.42 bank layout: "balances" + address + denom → Coin
     assert pool.bonded_tokens == sum(x.tokens for x in vals if x.status == "BOND_STATUS_BONDED") > 0
+
+
+# ---------------------------------------------------------------- the key layout, told once per chain
+def test_a_one_way_fact_tells_later_versions_once_seen_and_earlier_ones_once_absent():
+    fact = OneWay()
+    assert fact.known(7) is None
+    fact.learn(10, True)
+    assert [fact.known(v) for v in (9, 10, 11, 10**9)] == [None, True, True, True]
+    fact.learn(4, False)
+    assert [fact.known(v) for v in (1, 4, 5, 9, 10)] == [False, False, None, None, True]
+    fact.learn(12, True)  # a later sighting moves nothing
+    fact.learn(2, False)
+    assert (fact.since, fact.before) == (10, 4)
+    fact.learn(6, True)
+    fact.learn(5, False)
+    assert (fact.since, fact.before) == (6, 5)
+
+
+def test_the_key_layout_is_probed_at_both_ends_only_for_every_version_read(sample_kv, prefixes, oracle):
+    reader = StakingReader(AppStore(sample_kv("application")), prefixes)
+    probes = []
+    probe = reader._probe
+    reader._probe = lambda tree: probes.append(tree.version) or probe(tree)  # type: ignore[method-assign]
+    hs = heights(oracle)
+    for h in reversed(hs):
+        want = oracle.rest[str(h)]["validators"]["validators"]
+        assert want and [validator_json(v) for v in reader.validators(h)] == [rest_validator(w) for w in want]
+    assert probes == [hs[-1], reader.app.earliest_version()]
+
+
+@pytest.mark.legacy
+def test_the_pre_043_layout_seen_at_the_latest_version_holds_below_it_tm034(tm034_kv, tm034_state):
+    app = AppStore(tm034_kv("application"))
+    latest = app.latest_version()
+    reader = StakingReader(app, Prefixes.from_account("onomy"))
+    probes = []
+    probe = reader._probe
+    reader._probe = lambda tree: probes.append(probe(tree)) or probes[-1]  # type: ignore[method-assign]
+    for v in (latest, latest - 1, app.earliest_version()):
+        vset = tm034_state.load_validators(v)
+        got = reader.validators_by_consensus([x.address for x in vset.validators], v)
+        assert all(sv is not None and sv.consensus_address == cv.address for cv, sv in zip(vset.validators, got))
+    assert probes == [False]  # no length bytes at the latest version: none below it either
+    assert not app.is_amino(latest)
