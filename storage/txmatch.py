@@ -225,6 +225,18 @@ class Plan:
             return self.height_range.check(Fraction(h))
         return not (self.height_eq != 0 and h != self.height_eq)
 
+    def height_window(self) -> tuple[int, int] | None:
+        """``height_ok`` as an integer interval (``lo <= h <= hi``), for loops over many keys;
+        None when no height passes (a TIME/DATE bound)."""
+        r = self.height_range
+        if r is not None:
+            if isinstance(r.lower, str) or isinstance(r.upper, str):
+                return None
+            return r.int_bounds()
+        if self.height_eq != 0:
+            return self.height_eq, self.height_eq
+        return INT64_MIN, INT64_MAX
+
     def height_bounds(self) -> tuple[int, int]:
         """A superset of the heights any hit can have, for seeking."""
         lo, hi = 0, INT64_MAX

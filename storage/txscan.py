@@ -18,7 +18,7 @@ from .kv import KV, first
 from .models import TxResult
 from .proto import cometbft_pb2 as pb
 from .txcursor import Pos, beyond
-from .txmatch import SEP, TX_HEIGHT, Cond, Plan, has_seq, key_height, tx_matches
+from .txmatch import SEP, TX_HEIGHT, Cond, Plan, has_seq, key_height, parse_int64, tx_matches
 from .txrecords import HASH_SIZE, decode_tx_result, entry_hash, parse_tx, tx_model
 
 log = logging.getLogger(__name__)
@@ -107,10 +107,33 @@ class PlanScan:
         best: list[tuple[int, bytes]] = []  # ascending; the worst is at the end (asc) or front (desc)
         found: dict[bytes, TxResult | None] = {}
         rejected: LRUCache[bytes, None] = LRUCache(REJECT_CACHE)
+        # "=" and EXISTS hit every key whose height passes: tested inline, and a key whose height
+        # cannot enter a full page is dropped before its entry is read (an account's history
+        # scans every key of each event naming it: thousands a page on a busy account)
+        window = p.height_window() if driver.kind in ("eq", "exists") else None
+        plain = window is not None
+        lo, hi = window or (0, 0)
+        if pos is not None and plain:
+            if desc:
+                hi = min(hi, pos.height)
+            else:
+                lo = max(lo, pos.height)
         for key, value in self.kv.iterate(prefix=driver.prefix):
-            h = p.hit(driver, key)
-            if h is None:
-                continue
+            if plain:
+                end = key.rfind(SEP)
+                start = key.rfind(SEP, 0, end - 1) if end >= 1 else -1
+                if start < 0:
+                    continue
+                seg = key[start + 1 : end]
+                h = int(seg) if seg.isdigit() and len(seg) < 19 else parse_int64(seg)
+                if h is None or h < lo or h > hi:
+                    continue
+                if len(best) >= want and (h < best[0][0] if desc else h > best[-1][0]) and len(value) == HASH_SIZE:
+                    continue  # below (above) every row of a full page: cannot enter it (a damaged entry still raises)
+            else:
+                h = p.hit(driver, key)
+                if h is None:
+                    continue
             sk = (h, entry_hash(key, value))
             if pos is not None and not beyond(sk, pos, desc):
                 continue
