@@ -16,6 +16,7 @@ import pytest
 
 from cometgraph.sample import unpack
 from cometgraph.storage.blocks import BlockStore
+from cometgraph.storage.chain import Chain, View
 from cometgraph.storage.kv import KV, open_kv
 from cometgraph.storage.state import StateStore
 
@@ -99,6 +100,17 @@ def tm034_blocks(tm034_kv) -> BlockStore:
 @pytest.fixture(scope="session")
 def tm034_state(tm034_kv, tm034_blocks) -> StateStore:
     return StateStore(tm034_kv("state"), base=tm034_blocks.base())
+
+
+@pytest.fixture(scope="module")
+def tm034_view(legacy_data, tmp_path_factory) -> Iterator[View]:
+    """The onomy archive opened as the service opens a node (``Chain.from_home``: a private
+    snapshot, ``build_readers``), pinned for the module's tests."""
+    chain = Chain.from_home(legacy_data(TM034).parent, snapshot_dir=tmp_path_factory.mktemp("tm034-snaps")).open()
+    v = chain.pin()
+    yield v
+    v.release()
+    chain.close()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from hashlib import sha256
 
 import pytest
 
-from cometgraph.storage.chain import Chain
 from cometgraph.storage.codec import bech32
 from cometgraph.storage.codec.merkle import validators_hash
 from cometgraph.storage.models import PROTO
@@ -22,59 +21,48 @@ from .legacy_support import ed25519_verify, vote_sign_bytes
 
 pytestmark = pytest.mark.legacy
 
-TM034 = "tm034-sdk044-onomy-testnet1"
-
 
 @pytest.fixture(scope="module")
-def view(legacy_data, tmp_path_factory):
-    chain = Chain.from_home(legacy_data(TM034).parent, snapshot_dir=tmp_path_factory.mktemp("tm034-snaps")).open()
-    v = chain.pin()
-    yield v
-    v.release()
-    chain.close()
-
-
-@pytest.fixture(scope="module")
-def gentx(view):
-    doc = view.state.load_genesis()
+def gentx(tm034_view):
+    doc = tm034_view.state.load_genesis()
     msg = doc["app_state"]["genutil"]["gen_txs"][0]["body"]["messages"][0]
     return doc, msg
 
 
-def test_status(view):
-    r = view.readers
-    assert (view.blocks.base(), view.blocks.height()) == (1, 10002)
-    st = view.state.load_state()
+def test_status(tm034_view):
+    r = tm034_view.readers
+    assert (tm034_view.blocks.base(), tm034_view.blocks.height()) == (1, 10002)
+    st = tm034_view.state.load_state()
     assert (st.chain_id, st.last_block_height, st.version_block, st.encoding) == ("onomy-testnet1", 10001, 11, PROTO)
-    assert (view.earliest_height, view.latest_height) == (1, 10001)  # the node stopped before saving state for 10002
+    assert (tm034_view.earliest_height, tm034_view.latest_height) == (1, 10001)  # the node stopped before saving state for 10002
     assert r.prefixes.account == "onomy" and r.prefixes.valoper == "onomyvaloper"
     assert (r.app.latest_version(), r.app.earliest_version()) == (10001, 100)
-    assert not view.blocks.amino and all(m.header.encoding == PROTO for m in view.blocks.iter_block_metas(9990, 10002))
+    assert not tm034_view.blocks.amino and all(m.header.encoding == PROTO for m in tm034_view.blocks.iter_block_metas(9990, 10002))
 
 
 @pytest.mark.parametrize("h", [1, 2, 100, 5000, 10001, 10002])
-def test_validator_sets_and_commit_signatures(view, gentx, h):
+def test_validator_sets_and_commit_signatures(tm034_view, gentx, h):
     _, msg = gentx
-    vs = view.state.load_validators(h)
+    vs = tm034_view.state.load_validators(h)
     (v,) = vs.validators
     assert v.pub_key.key == base64.b64decode(msg["pubkey"]["key"]) and v.address == sha256(v.pub_key.key).digest()[:20]
-    header = view.blocks.load_block_meta(h).header
+    header = tm034_view.blocks.load_block_meta(h).header
     assert validators_hash(vs.validators) == header.validators_hash and header.proposer_address == v.address
-    commit = view.blocks.load_commit(h) if h < 10002 else view.blocks.load_seen_commit(h)
+    commit = tm034_view.blocks.load_commit(h) if h < 10002 else tm034_view.blocks.load_seen_commit(h)
     (sig,) = commit.signatures
-    assert commit.block_id == view.blocks.load_block_meta(h).block_id and sig.validator_address == v.address
+    assert commit.block_id == tm034_view.blocks.load_block_meta(h).block_id and sig.validator_address == v.address
     assert ed25519_verify(v.pub_key.key, vote_sign_bytes("onomy-testnet1", commit, sig), sig.signature)
 
 
-def test_staking_validator_is_the_genesis_gentx(view, gentx):
+def test_staking_validator_is_the_genesis_gentx(tm034_view, gentx):
     _, msg = gentx
-    staking = view.readers.modules.staking
-    latest = view.readers.app.latest_version()
+    staking = tm034_view.readers.modules.staking
+    latest = tm034_view.readers.app.latest_version()
     for version in (100, latest):
         (val,) = staking.validators(version)
         assert val.operator_address == msg["validator_address"] and val.status == "BOND_STATUS_BONDED"
         assert val.consensus_pubkey == base64.b64decode(msg["pubkey"]["key"])
-        assert val.consensus_address == view.state.load_validators(version).validators[0].address
+        assert val.consensus_address == tm034_view.state.load_validators(version).validators[0].address
         assert 0 < val.tokens <= int(msg["value"]["amount"])
         assert staking.validators_by_consensus([val.consensus_address], version) == [val]
         op = bech32.decode(val.operator_address)[1]
@@ -82,12 +70,12 @@ def test_staking_validator_is_the_genesis_gentx(view, gentx):
         assert self_delegation.delegator_address == msg["delegator_address"]
 
 
-def test_accounts_hold_their_genesis_coins(view, gentx):
+def test_accounts_hold_their_genesis_coins(tm034_view, gentx):
     """No block holds a tx: every genesis balance is still there, less the gentx's self-delegation."""
     doc, msg = gentx
-    auth, bank = view.readers.modules.auth, view.readers.modules.bank
+    auth, bank = tm034_view.readers.modules.auth, tm034_view.readers.modules.bank
     bonded = {msg["delegator_address"]: (msg["value"]["denom"], int(msg["value"]["amount"]))}
-    for version in (100, view.readers.app.latest_version()):
+    for version in (100, tm034_view.readers.app.latest_version()):
         for entry in doc["app_state"]["bank"]["balances"]:
             raw = bech32.decode(entry["address"])[1]
             want = {c["denom"]: int(c["amount"]) for c in entry["coins"]}

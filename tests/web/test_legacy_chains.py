@@ -36,12 +36,12 @@ async def legacy(request, legacy_dir, tmp_path_factory):
                 assert not body.get("errors"), body["errors"]
                 return body["data"]
 
-            yield request.param, q
+            yield request.param, q, chain
     shutil.rmtree(root, ignore_errors=True)
 
 
 async def test_an_old_chain_serves_status_and_verified_chained_blocks(legacy):
-    name, q = legacy
+    name, q, _ = legacy
     st = (await q("{ status { chainId latestHeight earliestHeight } }"))["status"]
     assert st["latestHeight"] > st["earliestHeight"] >= 1 and st["chainId"]
     d = await q("{ blocks(first: 20) { nodes { height hash lastBlockHash verified chainId time numTxs } } }")
@@ -58,7 +58,7 @@ async def test_an_old_chain_serves_status_and_verified_chained_blocks(legacy):
 
 
 async def test_an_old_chain_serves_the_validators_that_signed_its_blocks(legacy):
-    name, q = legacy
+    name, q, _ = legacy
     top = (await q("{ status { latestHeight } }"))["status"]["latestHeight"]
     for h in (2, top // 2, top - 1):
         d = await q(
@@ -71,3 +71,24 @@ async def test_an_old_chain_serves_the_validators_that_signed_its_blocks(legacy)
         # block h carries the commit of h-1, signed by the set of h-1
         prev = {v["address"] for v in (await q("query($h: Int) { validators(height: $h) { address } }", {"h": h - 1}))["validators"]}
         assert signers and signers <= prev, name
+
+
+@pytest.mark.parametrize("legacy", ["tm034-sdk044-onomy-testnet1"], indirect=True)
+async def test_sdk044_gov_params_come_from_x_params_as_in_genesis(legacy):
+    """SDK 0.44 kept gov params in the x/params store; with no tx on this chain they are the
+    genesis doc's at every retained height. ``govParams`` and ``params(module: "gov")`` answer
+    the v1 REST shape: genesis's ``deposit_params``, ``voting_params`` and ``tally_params``
+    fields in one object (tests/storage/test_legacy_params.py checks every module)."""
+    _, q, chain = legacy
+    view = chain.pin()
+    try:
+        gov = view.state.load_genesis()["app_state"]["gov"]
+    finally:
+        view.release()
+    want = {**gov["deposit_params"], **gov["voting_params"], **gov["tally_params"]}
+    for h in (100, 5000, 10001):
+        d = await q(
+            'query($h: Int) { govParams(height: $h) params(module: "gov", height: $h) proposals(height: $h) { nodes { id } } proposal(id: 1, height: $h) { id } }',
+            {"h": h},
+        )
+        assert d == {"govParams": want, "params": want, "proposals": {"nodes": []}, "proposal": None}, h
