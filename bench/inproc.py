@@ -34,6 +34,13 @@ QUERIES = {
     "V": ("query V($h: Int!) { validators(height: $h) { address votingPower } }", "h"),
     "S": ("{ status { latestHeight } }", None),
     "A": ("query A($a: String!) { account(address: $a) { accountNumber sequence balances { denom amount } } }", "a"),
+    "W3": (
+        "query W3($a: String!) { account(address: $a) { balances { denom amount } "
+        "delegations { validatorAddress shares balance { amount } } "
+        "unbondingDelegations { validatorAddress entries { creationHeight completionTime balance } } "
+        "txs(first: 20) { nodes { hash height code } } } }",
+        "a",
+    ),
     "VL": ("{ validators { address votingPower staking { moniker operatorAddress tokens } } }", None),
 }
 
@@ -120,7 +127,7 @@ def one(workload: str, variant: str, n: int, profile: str | None = None, home: s
             r = json.loads(await call(json.dumps({"query": '{ txs(query: "tx.height>0", first: 100) { nodes { hash } } }'}).encode()))
             hashes = [x["hash"] for x in r["data"]["txs"]["nodes"]]
             addrs: list[str] = []
-            if workload == "A":  # every holder of inj (Injective's staking denom), module accounts included
+            if workload in ("A", "W3"):  # every holder of inj (Injective's staking denom), module accounts included
                 q = '{ richList(denom: "inj", first: 100) { nodes { address } } }'
                 r = json.loads(await call(json.dumps({"query": q}).encode()))
                 addrs = [x["address"] for x in r["data"]["richList"]["nodes"]]
@@ -130,7 +137,7 @@ def one(workload: str, variant: str, n: int, profile: str | None = None, home: s
             def body() -> bytes:
                 if var is None:
                     return json.dumps({"query": query}).encode()
-                p = rnd.choice(hashes) if workload == "W4" else rnd.choice(addrs) if workload == "A" else rnd.randint(max(low, 2), top)
+                p = rnd.choice(hashes) if workload == "W4" else rnd.choice(addrs) if workload in ("A", "W3") else rnd.randint(max(low, 2), top)
                 if variant.startswith("inline"):
                     text = "{" + query.split("{", 1)[1].replace("$" + var, json.dumps(p))
                     return json.dumps({"query": text}).encode()

@@ -232,7 +232,17 @@ class Plan:
         if r is not None:
             if isinstance(r.lower, str) or isinstance(r.upper, str):
                 return None
-            return r.int_bounds()
+            lo, hi = INT64_MIN, INT64_MAX  # key heights parse as any int64, signs included
+            if isinstance(r.lower, float) or isinstance(r.upper, float):  # ±inf
+                if r.lower == float("inf") or r.upper == float("-inf"):
+                    return None
+            if isinstance(r.lower, Fraction):
+                c = _ceil(r.lower)
+                lo = c if r.incl_lower or c != r.lower else c + 1
+            if isinstance(r.upper, Fraction):
+                f = _floor(r.upper)
+                hi = f if r.incl_upper or f != r.upper else f - 1
+            return lo, hi
         if self.height_eq != 0:
             return self.height_eq, self.height_eq
         return INT64_MIN, INT64_MAX

@@ -757,3 +757,52 @@ def test_every_row_of_a_page_carries_the_cursor_that_resumes_after_it(txs, oracl
         qs = ["tx.height > 0", "tx.height < 3"]
         anyp = txs.search_any(qs, order, limit=4)
         assert [c for c in anyp.cursors] == [txs.cursor_for_any(qs, order, t) for t in anyp.txs]
+
+
+# ---------------------------------------------------------------- the inline height test of = and EXISTS scans
+WINDOW_QUERIES = [
+    "message.sender='alice'",
+    "message.sender EXISTS",
+    "message.sender='bob' AND tx.height<=9990",
+    "message.sender='bob' AND tx.height>99.5 AND tx.height<1000.25",
+    "message.sender='alice' AND tx.height=997",
+    "transfer.sender='alice' AND tx.height>=11990",
+    "message.sender='alice' AND tx.height>=5000 AND tx.height<=4000",
+    "message.sender='alice' AND tx.height<=TIME 2026-01-01T00:00:00Z",
+    "message.action EXISTS AND tx.height<5",
+    # blocks of 3 txs (every 997th height): pages end inside a height, ties broken by hash
+    "message.sender='alice' AND tx.height>=990 AND tx.height<=1000",
+    "message.sender='bob' AND tx.height>=1990 AND tx.height<=2000",
+    # windows wide enough to scan the prefix (narrow ones walk the height index), starting (asc)
+    # or ending (desc) at a block of 3 txs that tie on height
+    *(f"message.action EXISTS AND tx.height>={997 * k} AND tx.height<={997 * k + 2100}" for k in range(1, 6)),
+    *(f"message.action EXISTS AND tx.height>={997 * k - 2100} AND tx.height<={997 * k}" for k in range(3, 8)),
+]
+
+
+@pytest.mark.parametrize("query", WINDOW_QUERIES)
+def test_the_height_window_is_the_per_key_height_rule(query):
+    p = plan(parse(query))
+    window = p.height_window()
+    for h in (-(2**63), -3, -2, -1, 0, 1, 2, 4, 5, 99, 100, 997, 998, 999, 1000, 1001, 3999, 4000, 4001, 5000, 9990, 9991, 11989, 11990, 100_001, INT64_MAX):
+        assert (window is not None and window[0] <= h <= window[1]) == p.height_ok(h), (query, h)
+
+
+@pytest.mark.parametrize("query", WINDOW_QUERIES)
+def test_scans_tested_inline_page_as_the_literal_port(synthetic, query):
+    index = TxIndex(synthetic)
+    for desc in (False, True):
+        order = "desc" if desc else "asc"
+        want = reference(synthetic, query, desc)
+        assert hexes(index.search(query, order, limit=100).txs) == want[:100], (query, order)
+        for limit in (1, 2, 7):
+            pages = []
+            after = None
+            while len(pages) < 5:  # the first pages (each page's end crosses the drop rule)
+                page = index.search(query, order, after=after, limit=limit)
+                pages.append(hexes(page.txs))
+                after = page.next_cursor
+                if after is None:
+                    break
+            got = [h for p in pages for h in p]
+            assert got == want[: len(got)] and (after is not None or got == want), (query, order, limit)
