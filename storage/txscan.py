@@ -118,7 +118,10 @@ class PlanScan:
                 hi = min(hi, pos.height)
             else:
                 lo = max(lo, pos.height)
-        for key, value in self.kv.iterate(prefix=driver.prefix):
+        # newest first walks the prefix backwards: its longest (highest) heights come first and
+        # fill the page early, so most later keys are dropped by height alone (the order of a
+        # scan never changes its answer: it keeps the best ``want`` of every key)
+        for key, value in self.kv.iterate(prefix=driver.prefix, reverse=desc):
             if plain:
                 end = key.rfind(SEP)
                 start = key.rfind(SEP, 0, end - 1) if end >= 1 else -1
