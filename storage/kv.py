@@ -57,7 +57,21 @@ class KV(Protocol):
     def close(self) -> None: ...
 
 
-class LevelDB:
+class _Counted:
+    """The read counters both backends keep: per database (``stats``) and process-wide (``READS``)."""
+
+    name: str
+    stats: Counter[str]
+
+    def _tick(self, op: str, keys: int = 0) -> None:
+        self.stats[op] += 1
+        READS[self.name, op] += 1
+        if keys:
+            self.stats["keys"] += keys
+            READS[self.name, "keys"] += keys
+
+
+class LevelDB(_Counted):
     """A LevelDB opened from a private snapshot folder (never a node's live folder).
 
     Reads use one implicit LevelDB snapshot per ``get_many`` so a batch sees one
@@ -78,8 +92,7 @@ class LevelDB:
             raise DatabaseUnavailable(f"cannot open database {self.name}: {exc}") from exc
 
     def get(self, key: bytes) -> bytes | None:
-        self.stats["get"] += 1
-        READS[self.name, "get"] += 1
+        self._tick("get")
         try:
             value: bytes | None = self._db.get(key)
             return value
@@ -87,10 +100,7 @@ class LevelDB:
             raise CorruptRecord(self.name, key, self._clean(exc)) from exc
 
     def get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
-        self.stats["get_many"] += 1
-        self.stats["keys"] += len(keys)
-        READS[self.name, "get_many"] += 1
-        READS[self.name, "keys"] += len(keys)
+        self._tick("get_many", len(keys))
         out: list[bytes | None] = []
         try:
             with self._db.snapshot() as snap:
@@ -114,8 +124,7 @@ class LevelDB:
         Yields ``(key, value)`` pairs, or keys alone with ``include_value=False``.
         The iterator is lazy: callers page by stopping early, never by collecting.
         """
-        self.stats["iterate"] += 1
-        READS[self.name, "iterate"] += 1
+        self._tick("iterate")
         kwargs: dict[str, Any] = {"reverse": reverse, "include_value": include_value}
         if prefix is not None:
             kwargs["prefix"] = prefix
@@ -149,7 +158,7 @@ class LevelDB:
         return closed
 
 
-class PebbleDB:
+class PebbleDB(_Counted):
     """A Pebble database (format_major_version 1) opened read-only from a private snapshot folder.
 
     Pebble 1.x writes that format in RocksDB's layout, so RocksDB's reader opens it: in raw
@@ -173,8 +182,7 @@ class PebbleDB:
             raise DatabaseUnavailable(f"cannot open database {self.name}: {self._clean(exc)}") from exc
 
     def get(self, key: bytes) -> bytes | None:
-        self.stats["get"] += 1
-        READS[self.name, "get"] += 1
+        self._tick("get")
         try:
             value: bytes | None = self._db.get(key)
             return value
@@ -182,10 +190,7 @@ class PebbleDB:
             raise CorruptRecord(self.name, key, self._clean(exc)) from exc
 
     def get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
-        self.stats["get_many"] += 1
-        self.stats["keys"] += len(keys)
-        READS[self.name, "get_many"] += 1
-        READS[self.name, "keys"] += len(keys)
+        self._tick("get_many", len(keys))
         if not keys:
             return []
         try:
@@ -206,8 +211,7 @@ class PebbleDB:
         include_value: bool = True,
     ) -> KVIterator:
         """Same contract as ``LevelDB.iterate``: ``prefix`` or [start, stop), lazy, either way."""
-        self.stats["iterate"] += 1
-        READS[self.name, "iterate"] += 1
+        self._tick("iterate")
         if prefix is not None:
             start, stop = prefix, prefix_end(prefix)
         # RocksDB stops at the upper bound itself; rocksdict does not pass a lower bound on

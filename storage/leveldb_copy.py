@@ -125,7 +125,45 @@ def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | N
     source fingerprint the copy corresponds to. ``cancel`` stops it between any two
     steps (``SnapshotCancelled``); the caller removes what was copied.
     """
-    linker = linker or _Linker()
+    link = linker or _Linker()
+
+    def take(current: bytes) -> None:
+        names = sorted(os.listdir(src))
+        # mutable files first (manifest says which tables exist), then tables
+        for name in names:
+            if name in SKIP or name.endswith(TABLE_SUFFIXES):
+                continue
+            if name == "CURRENT" or name.startswith("MANIFEST-") or name.endswith(".log"):
+                cancel.check()
+                _copy_file(src / name, dst / name, cancel)
+        tables, may_link = _tables_to_take(dst, current, names)
+        for name in tables:
+            cancel.check()
+            if may_link:
+                link(src / name, dst / name, cancel)
+            else:
+                _copy_file(src / name, dst / name, cancel)
+        (dst / "CURRENT").write_bytes(current)
+
+    return copy_consistently(src, dst, take, attempts=attempts, cancel=cancel)
+
+
+def copy_consistently(
+    src: Path,
+    dst: Path,
+    take: Callable[[bytes], None],
+    *,
+    attempts: int,
+    cancel: Cancel,
+    unreadable: Callable[[ManifestError], Exception] | None = None,
+) -> Fingerprint:
+    """The retry loop of every copier: ``take(current)`` copies the folder as of the ``CURRENT``
+    read; the copy stands if the node's manifest and ``CURRENT`` did not move meanwhile.
+
+    Tables the manifest names but the folder lacks are damage when the manifest did not
+    move, a race when it did; so is a manifest that cannot be read (``unreadable`` makes the
+    error of an unmoved one; without it the error goes up as it is).
+    """
     last_error: Exception | None = None
     for attempt in range(attempts):
         cancel.check()
@@ -135,22 +173,7 @@ def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | N
         try:
             before = Fingerprint.of(src)
             current = (src / "CURRENT").read_bytes()
-            names = sorted(os.listdir(src))
-            # mutable files first (manifest says which tables exist), then tables
-            for name in names:
-                if name in SKIP or name.endswith(TABLE_SUFFIXES):
-                    continue
-                if name == "CURRENT" or name.startswith("MANIFEST-") or name.endswith(".log"):
-                    cancel.check()
-                    _copy_file(src / name, dst / name, cancel)
-            tables, may_link = _tables_to_take(dst, current, names)
-            for name in tables:
-                cancel.check()
-                if may_link:
-                    linker(src / name, dst / name, cancel)
-                else:
-                    _copy_file(src / name, dst / name, cancel)
-            (dst / "CURRENT").write_bytes(current)
+            take(current)
             after = Fingerprint.of(src)
             if _manifest_state(before) == _manifest_state(after) and (src / "CURRENT").read_bytes() == current:
                 return after
@@ -160,6 +183,12 @@ def copy_leveldb(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | N
                 # the manifest still names them: the node's folder itself is damaged
                 raise SnapshotError(f"{src.name}: {exc}") from None
             last_error = exc  # a compaction replaced them while we copied
+        except ManifestError as exc:
+            if unreadable is None:
+                raise
+            if _manifest_state(Fingerprint.of(src)) == _manifest_state(before):
+                raise unreadable(exc) from None
+            last_error = exc  # a torn manifest of a folder that moved: retaken
         except FileNotFoundError as exc:  # a compaction removed a file we listed
             last_error = exc
         cancel.sleep(min(0.05 * 2**attempt, 1.0))

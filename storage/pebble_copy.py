@@ -18,67 +18,46 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 from . import backends
-from .errors import SnapshotError
 from .kv import PebbleDB
-from .leveldb_copy import NEVER, Cancel, Fingerprint, MissingTables, _copy_file, _Linker, _manifest_state, open_with_retries
+from .leveldb_copy import NEVER, Cancel, Fingerprint, MissingTables, _copy_file, _Linker, copy_consistently, open_with_retries
 from .manifest import ManifestError, ManifestState, file_number, read_manifest
 
 
 def copy_pebble(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None, cancel: Cancel = NEVER) -> Fingerprint:
     """Make ``dst`` a consistent private copy of the Pebble folder ``src``; the source
     fingerprint it corresponds to. Retries while the node's flushes and compactions race it."""
-    linker = linker or _Linker()
-    last_error: Exception | None = None
-    for attempt in range(attempts):
-        cancel.check()
-        if dst.exists():
-            shutil.rmtree(dst)
-        dst.mkdir(parents=True)
-        try:
-            before = Fingerprint.of(src)
-            current = (src / "CURRENT").read_bytes()
-            manifest = _manifest_name(src, current)
-            oldest_log = _oldest_live_log(read_manifest((src / manifest).read_bytes()))
-            names = sorted(os.listdir(src))
-            for name in names:  # the WALs first
-                number = file_number(name)
-                if name.endswith(".log") and number is not None and number >= oldest_log:
-                    cancel.check()
-                    _copy_file(src / name, dst / name, cancel)
-            _copy_file(src / manifest, dst / manifest, cancel)
-            options = backends.options_file(names)
-            if options is not None:
-                _copy_file(src / options, dst / options, cancel)
-            (dst / "CURRENT").write_bytes(current)
-            state = read_manifest((dst / manifest).read_bytes())
-            for number in sorted(state.tables):
+    link = linker or _Linker()
+
+    def take(current: bytes) -> None:
+        manifest = _manifest_name(src, current)
+        oldest_log = _oldest_live_log(read_manifest((src / manifest).read_bytes()))
+        names = sorted(os.listdir(src))
+        for name in names:  # the WALs first
+            number = file_number(name)
+            if name.endswith(".log") and number is not None and number >= oldest_log:
                 cancel.check()
-                name = f"{number:06d}.sst"
-                if not (src / name).exists():
-                    raise MissingTables(f"table file {name} named by {manifest} is missing")
-                _take_table(src / name, dst / name, linker, cancel)
-            after = Fingerprint.of(src)
-            if _manifest_state(before) == _manifest_state(after) and (src / "CURRENT").read_bytes() == current:
-                return after
-            last_error = SnapshotError(f"{src.name} changed while being copied")
-        except MissingTables as exc:
-            if _manifest_state(Fingerprint.of(src)) == _manifest_state(before):
-                raise SnapshotError(f"{src.name}: {exc}") from None
-            last_error = exc
-        except ManifestError as exc:
-            # a torn manifest of a folder that moved is retaken; one that did not move
-            # holds a record of a format not read here
-            if _manifest_state(Fingerprint.of(src)) == _manifest_state(before):
-                raise backends.UnsupportedFormat(f"{src.name}: its manifest cannot be read: {exc}") from None
-            last_error = exc
-        except FileNotFoundError as exc:  # a compaction removed a file we listed
-            last_error = exc
-        cancel.sleep(min(0.05 * 2**attempt, 1.0))
-    raise SnapshotError(f"could not take a consistent copy of {src.name} after {attempts} attempts: {last_error}")
+                _copy_file(src / name, dst / name, cancel)
+        _copy_file(src / manifest, dst / manifest, cancel)
+        options = backends.options_file(names)
+        if options is not None:
+            _copy_file(src / options, dst / options, cancel)
+        (dst / "CURRENT").write_bytes(current)
+        state = read_manifest((dst / manifest).read_bytes())
+        for number in sorted(state.tables):
+            cancel.check()
+            name = f"{number:06d}.sst"
+            if not (src / name).exists():
+                raise MissingTables(f"table file {name} named by {manifest} is missing")
+            _take_table(src / name, dst / name, link, cancel)
+
+    def unreadable(exc: ManifestError) -> Exception:
+        # a manifest that did not move holds a record of a format not read here
+        return backends.UnsupportedFormat(f"{src.name}: its manifest cannot be read: {exc}")
+
+    return copy_consistently(src, dst, take, attempts=attempts, cancel=cancel, unreadable=unreadable)
 
 
 def open_copy(src: Path, dst: Path, *, attempts: int = 8, linker: _Linker | None = None, cancel: Cancel = NEVER) -> tuple[PebbleDB, Fingerprint]:
