@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from cometgraph.sample import unpack
+from cometgraph.storage.app import AppStore
 from cometgraph.storage.blocks import BlockStore
 from cometgraph.storage.chain import Chain, View
 from cometgraph.storage.kv import KV, open_kv
+from cometgraph.storage.prefixes import Prefixes, detect
 from cometgraph.storage.state import StateStore
 
 TM034 = "tm034-sdk044-onomy-testnet1"
@@ -66,6 +68,19 @@ def sample_kv(sample_data, tmp_path_factory) -> Iterator:
     yield get
     for kv in opened.values():
         kv.close()
+
+
+@pytest.fixture(scope="module")
+def prefixes(sample_home, sample_kv) -> Prefixes:
+    """The sample chain's prefixes as cometgraph detects them from the chain's own data."""
+    found = detect(sample_home, sample_kv("state"), sample_kv("tx_index"))
+    assert found is not None
+    return found
+
+
+@pytest.fixture(scope="module")
+def app(sample_kv) -> AppStore:
+    return AppStore(sample_kv("application"))
 
 
 @pytest.fixture(scope="session")

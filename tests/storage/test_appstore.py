@@ -21,11 +21,6 @@ def header_app_hash(oracle, h: int) -> bytes:
     return bytes.fromhex(oracle.blocks[str(h)]["block"]["header"]["app_hash"])
 
 
-@pytest.fixture(scope="module")
-def app(sample_kv) -> AppStore:
-    return AppStore(sample_kv("application"))
-
-
 # ---------------------------------------------------------------- sample chain
 def test_versions(app, oracle):
     latest = oracle.workload["latest_height"]

@@ -25,7 +25,6 @@ from collections import Counter
 
 import pytest
 
-from cometgraph.storage import prefixes as prefix_detection
 from cometgraph.storage.app.addresses import (
     account_str,
     check_address,
@@ -60,19 +59,6 @@ def innermost_base(a: dict) -> dict:
     while "account_number" not in a:
         a = next(v for k, v in a.items() if k.startswith("base_") and isinstance(v, dict))
     return a
-
-
-@pytest.fixture(scope="module")
-def prefixes(sample_home, sample_kv) -> Prefixes:
-    """The chain's prefixes as cometgraph detects them from the chain's own data."""
-    p = prefix_detection.detect(sample_home, sample_kv("state"), sample_kv("tx_index"))
-    assert p is not None
-    return p
-
-
-@pytest.fixture(scope="module")
-def app(sample_kv) -> AppStore:
-    return AppStore(sample_kv("application"))
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import pytest
 
-from cometgraph.storage import prefixes as prefix_detection
 from cometgraph.storage.app.addresses import parse_account
 from cometgraph.storage.app.auth import AuthReader
 from cometgraph.storage.app.bank import BankReader, balance_key
@@ -39,18 +38,6 @@ def rest_heights(oracle) -> list[int]:
 
 def coins_json(coins: list[Coin]) -> list[dict]:
     return [{"denom": c.denom, "amount": c.amount} for c in coins]
-
-
-@pytest.fixture(scope="module")
-def prefixes(sample_home, sample_kv):
-    p = prefix_detection.detect(sample_home, sample_kv("state"), sample_kv("tx_index"))
-    assert p is not None
-    return p
-
-
-@pytest.fixture(scope="module")
-def app(sample_kv) -> AppStore:
-    return AppStore(sample_kv("application"))
 
 
 @pytest.fixture(scope="module")

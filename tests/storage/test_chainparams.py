@@ -17,7 +17,6 @@ from cometgraph.storage.app.staking import StakingReader
 from cometgraph.storage.codec import bech32
 from cometgraph.storage.errors import InvalidInput
 from cometgraph.storage.models import ProtoTime
-from cometgraph.storage.prefixes import detect
 
 REST_KEYS = {
     "auth": "auth_params",
@@ -28,18 +27,6 @@ REST_KEYS = {
     "mint": "mint_params",
     "transfer": "ibc_transfer_params",
 }
-
-
-@pytest.fixture(scope="module")
-def prefixes(sample_home, sample_kv):
-    found = detect(sample_home, sample_kv("state"), sample_kv("tx_index"))
-    assert found is not None
-    return found
-
-
-@pytest.fixture(scope="module")
-def app(sample_kv) -> AppStore:
-    return AppStore(sample_kv("application"))
 
 
 @pytest.fixture(scope="module")

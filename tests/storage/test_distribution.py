@@ -37,25 +37,13 @@ from cometgraph.storage.app.legacydec import coins_sub as _coins_sub
 from cometgraph.storage.app.staking import StakingReader
 from cometgraph.storage.codec import bech32
 from cometgraph.storage.errors import CorruptRecord, InvalidInput, NotFound, Pruned
-from cometgraph.storage.prefixes import Prefixes, detect
+from cometgraph.storage.prefixes import Prefixes
 from tests.storage.test_appstore import pruned  # noqa: F401  (the copy pruned by injectived itself)
 
 E18 = 10**18
 
 
 # ---------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def prefixes(sample_home, sample_kv):
-    found = detect(sample_home, sample_kv("state"), sample_kv("tx_index"))
-    assert found is not None
-    return found
-
-
-@pytest.fixture(scope="module")
-def app(sample_kv) -> AppStore:
-    return AppStore(sample_kv("application"))
-
-
 @pytest.fixture(scope="module")
 def distribution(app, prefixes) -> DistributionReader:
     return DistributionReader(app, prefixes, StakingReader(app, prefixes))

@@ -8,26 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from cometgraph.storage.app import AppStore
 from cometgraph.storage.app.gov import GovReader, Proposal
 from cometgraph.storage.app.gov_tally import tally
 from cometgraph.storage.app.staking import StakingReader
 from cometgraph.storage.codec import bech32
 from cometgraph.storage.errors import InvalidInput
 from cometgraph.storage.models import ProtoTime
-from cometgraph.storage.prefixes import detect
-
-
-@pytest.fixture(scope="module")
-def prefixes(sample_home, sample_kv):
-    found = detect(sample_home, sample_kv("state"), sample_kv("tx_index"))
-    assert found is not None
-    return found
-
-
-@pytest.fixture(scope="module")
-def app(sample_kv) -> AppStore:
-    return AppStore(sample_kv("application"))
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,6 @@ from cometgraph.storage.app.store import AppStore
 from cometgraph.storage.app.staking import StakingReader
 from cometgraph.storage.codec import bech32
 from cometgraph.storage.kv import KV, open_kv
-from cometgraph.storage.prefixes import detect
 from tests.support import free_port_base
 
 from .test_staking import delegation_json, rest_unbonding, rest_validator, unbonding_json, validator_json
@@ -68,13 +67,6 @@ def chain(fast_chain):
 @pytest.fixture(scope="module")
 def app(fast_chain) -> AppStore:
     return AppStore(fast_chain[1])
-
-
-@pytest.fixture(scope="module")
-def prefixes(sample_home, sample_kv):
-    found = detect(sample_home, sample_kv("state"), sample_kv("tx_index"))
-    assert found is not None
-    return found
 
 
 def trees(app: AppStore, version: int, fast: bool) -> dict[str, IAVLTree]:

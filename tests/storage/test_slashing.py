@@ -14,16 +14,9 @@ from cometgraph.storage.app.slashing import SigningInfo, SlashingReader
 from cometgraph.storage.app.staking import StakingReader
 from cometgraph.storage.codec import bech32
 from cometgraph.storage.errors import NotFound, Pruned
-from cometgraph.storage.prefixes import Prefixes, detect
+from cometgraph.storage.prefixes import Prefixes
 from tests.storage.test_appstore import pruned  # noqa: F401  (the copy pruned by injectived itself)
 from tests.storage.test_staking import heights, rest_time
-
-
-@pytest.fixture(scope="module")
-def prefixes(sample_home, sample_kv):
-    found = detect(sample_home, sample_kv("state"), sample_kv("tx_index"))
-    assert found is not None
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -28,20 +28,13 @@ from cometgraph.storage.codec import bech32
 from cometgraph.storage.errors import CorruptRecord, InvalidInput, NotFound, Pruned
 from cometgraph.storage.kv import LevelDB
 from cometgraph.storage.models import Time
-from cometgraph.storage.prefixes import Prefixes, detect
+from cometgraph.storage.prefixes import Prefixes
 from tests.storage.test_appstore import pruned  # noqa: F401  (the copy pruned by injectived itself)
 
 STATUSES = ("BOND_STATUS_BONDED", "BOND_STATUS_UNBONDING", "BOND_STATUS_UNBONDED")
 
 
 # ---------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def prefixes(sample_home, sample_kv):
-    found = detect(sample_home, sample_kv("state"), sample_kv("tx_index"))
-    assert found is not None
-    return found
-
-
 @pytest.fixture(scope="module")
 def staking(sample_kv, prefixes) -> StakingReader:
     return StakingReader(AppStore(sample_kv("application")), prefixes)
