@@ -188,6 +188,21 @@ def app_db_backend(home: Path) -> str:
     return app or tomllib.loads((Path(home) / "config" / "config.toml").read_text()).get("db_backend", "goleveldb")
 
 
+def prune_copy(sample_home: Path, home: Path, keep: int) -> None:
+    """Copy ``sample_home`` to ``home`` and let the node prune its application state there
+    (``injectived prune custom --pruning-keep-recent keep``, ≈0.3 s): the node's own pruning,
+    never ours. Raises ``DevnetError``/``OSError`` where injectived cannot run."""
+    import shutil
+    import subprocess
+
+    inj = ensure_injectived()
+    shutil.copytree(sample_home, home)
+    cmd = [str(inj.binary), "prune", "custom", "--pruning-keep-recent", str(keep), "--app-db-backend", app_db_backend(home)]
+    out = subprocess.run([*cmd, "--home", str(home), "--log-level", "error"], env=inj.env, capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise DevnetError(f"injectived prune failed: {out.stdout}{out.stderr}")
+
+
 def ports_for(port_base: int) -> dict[str, int]:
     """Every port a node started with ``port_base`` may listen on."""
     return {name: port_base + off for name, off in PORT_OFFSETS.items()}

@@ -6,9 +6,7 @@ and on the tm034 legacy chain (its own blockstore headers).
 
 from __future__ import annotations
 
-import shutil
 import struct
-import subprocess
 
 import pytest
 
@@ -71,36 +69,16 @@ def test_bad_versions(app):
 @pytest.fixture(scope="module")
 def pruned(sample_home, oracle, tmp_path_factory):
     """``injectived prune custom --pruning-keep-recent K`` on a copy of the sample home (≈0.3 s)."""
-    from tests.devnet.node import DevnetError, app_db_backend, ensure_injectived
+    from tests.devnet.node import DevnetError, ensure_injectived, prune_copy
 
     try:
-        inj = ensure_injectived()
+        ensure_injectived()
     except (DevnetError, OSError) as exc:
         pytest.skip(f"injectived is not available to prune a copy: {exc}")
     home = tmp_path_factory.mktemp("pruned") / "home"
-    shutil.copytree(sample_home, home)
     latest = oracle.workload["latest_height"]
     keep = max(2, latest // 3)
-    out = subprocess.run(
-        [
-            str(inj.binary),
-            "prune",
-            "custom",
-            "--pruning-keep-recent",
-            str(keep),
-            "--app-db-backend",
-            app_db_backend(home),
-            "--home",
-            str(home),
-            "--log-level",
-            "error",
-        ],
-        env=inj.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
+    prune_copy(sample_home, home, keep)
     kv = open_kv(home / "data" / "application.db")
     yield AppStore(kv), latest - keep + 1
     kv.close()

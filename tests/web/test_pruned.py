@@ -71,36 +71,12 @@ async def test_blocks_at_and_above_the_base_still_serve(pruned, oracle):
 @pytest.fixture(scope="module")
 async def app_pruned(sample_home, tmp_path_factory, oracle):
     """A copy whose application state was pruned by the node's own ``injectived prune``."""
-    import shutil
-    import subprocess
+    from tests.devnet.node import prune_copy
 
-    from tests.devnet.node import app_db_backend, ensure_injectived
-
-    inj = ensure_injectived()
     home = tmp_path_factory.mktemp("app-pruned") / "home"
-    shutil.copytree(sample_home, home)
     latest = max(int(h) for h in oracle.blocks)
     keep = latest // 3
-    out = subprocess.run(
-        [
-            str(inj.binary),
-            "prune",
-            "custom",
-            "--pruning-keep-recent",
-            str(keep),
-            "--app-db-backend",
-            app_db_backend(home),
-            "--home",
-            str(home),
-            "--log-level",
-            "error",
-        ],
-        env=inj.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
+    prune_copy(sample_home, home, keep)
     chain = Chain.from_home(home, snapshot_dir=tmp_path_factory.mktemp("app-pruned-snaps")).open()
     app = create_app(chain)
     async with app.router.lifespan_context(app):
