@@ -65,23 +65,24 @@ async def denom_metadata(ctx: Context, denom: str, height: int | None) -> dict[s
 
 
 async def authz_grants(ctx: Context, granter: str | None, grantee: str | None, height: int | None) -> list[AuthzGrant]:
-    if granter is None and grantee is None:
-        raise InvalidInput("give granter, grantee or both")
-    r = A.readers(ctx)
-    version = r.version(height)
-    g = r.account_address(granter) if granter is not None else None
-    e = r.account_address(grantee) if grantee is not None else None
-    return await run_in_threadpool(r.grants.authz_grants, version, g, e)
+    version, g, e = _grant_parties(ctx, granter, grantee, height, "granter, grantee")
+    return await run_in_threadpool(A.readers(ctx).grants.authz_grants, version, g, e)
 
 
 async def fee_allowances(ctx: Context, grantee: str | None, granter: str | None, height: int | None) -> list[FeeAllowance]:
-    if granter is None and grantee is None:
-        raise InvalidInput("give grantee, granter or both")
+    version, e, g = _grant_parties(ctx, grantee, granter, height, "grantee, granter")
+    return await run_in_threadpool(A.readers(ctx).grants.fee_allowances, version, e, g)
+
+
+def _grant_parties(ctx: Context, first: str | None, second: str | None, height: int | None, names: str) -> tuple[int, bytes | None, bytes | None]:
+    """(version, first, second) of a grants query: at least one party, each parsed in turn."""
+    if first is None and second is None:
+        raise InvalidInput(f"give {names} or both")
     r = A.readers(ctx)
     version = r.version(height)
-    e = r.account_address(grantee) if grantee is not None else None
-    g = r.account_address(granter) if granter is not None else None
-    return await run_in_threadpool(r.grants.fee_allowances, version, e, g)
+    a = r.account_address(first) if first is not None else None
+    b = r.account_address(second) if second is not None else None
+    return version, a, b
 
 
 # ---------------------------------------------------------------- any coin's names
