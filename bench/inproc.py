@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 
+from bench.run import Q_W2
+
 QUERIES = {
     "W1": ("query W1($top: Int!) { blocks(first: 100, maxHeight: $top) { nodes { height hash time proposerAddress numTxs } } }", "top"),
     "W4": (
@@ -42,6 +44,7 @@ QUERIES = {
         "a",
     ),
     "VL": ("{ validators { address votingPower staking { moniker operatorAddress tokens } } }", None),
+    "W2": (Q_W2, "top"),
 }
 
 #: variant -> what it switches off (run in its own process)

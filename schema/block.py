@@ -12,7 +12,7 @@ from cometgraph.resolvers import txs as TR
 from cometgraph.resolvers import validators as validator_resolvers
 from cometgraph.storage.models import BLOCK_ID_FLAGS
 
-from .common import Event, b64, hexu
+from .common import Event, b64, events_of, hexu
 from .connection import connection
 from .scalars import BigInt, DateTime
 from .validator import Validator
@@ -187,7 +187,7 @@ class Block:
         if res is None:
             return []
         evs = res.finalize_block_events if res.layout == "finalize_block" else res.begin_block_events + res.end_block_events
-        return [Event.from_model(e) for e in evs]
+        return events_of(evs)
 
     @strawberry.field(
         description="The validator set that signs this block, in the set's order (voting power descending, then address), as the RPC's /validators lists it."

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from cometgraph.resolvers import blocks as block_resolvers
 from cometgraph.resolvers import txs as R
 
-from .common import Coin, Event, b64, hexu
+from .common import Coin, Event, b64, events_of, hexu
 from .connection import connection
 from .scalars import JSON, BigInt
 
@@ -90,7 +90,7 @@ class Tx:
 
     @strawberry.field(description="The tx's ABCI events, in the node's order.")
     async def events(self, info: Info) -> list[Event]:
-        return [Event.from_model(e) for e in (await R.tx_result(info.context, self._ref)).events]
+        return events_of((await R.tx_result(info.context, self._ref)).events)
 
     @strawberry.field(description="The tx body's memo (empty when none).")
     async def memo(self, info: Info) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -242,5 +242,5 @@ class ContractEvent:
     @classmethod
     def make(cls, ref: Any, e: Any) -> ContractEvent:
         contract = next((a.value for a in e.attributes if a.key == "_contract_address"), "")
-        attrs = [EventAttribute(key=a.key, value=a.value, index=a.index) for a in e.attributes]
-        return cls(contract=contract, type=e.type, attributes=attrs, height=ref.height, tx=Tx(_ref=ref))
+        # the stored attributes as they are (see common.events_of)
+        return cls(contract=contract, type=e.type, attributes=cast("list[EventAttribute]", e.attributes), height=ref.height, tx=Tx(_ref=ref))
