@@ -131,7 +131,8 @@ class Plan:
         self.reusable = False
         self._merged_with_args = False
         self._arg_literals: set[int] = set()
-        self._all: list[CompiledField] = []
+        #: every compiled field of the plan (each response key of each object type)
+        self.all_fields: list[CompiledField] = []
         self.fields = self._fields_of(root, [op])
         if literal_starts is not None:
             self._index_literals(literal_starts)
@@ -204,7 +205,7 @@ class Plan:
 
     def _field(self, key: str, field_def: Any, nodes: list[FieldNode], parent: GraphQLObjectType) -> CompiledField:
         f = CompiledField(key, field_def, nodes, parent)
-        self._all.append(f)
+        self.all_fields.append(f)
         rtype = field_def.type
         strawberry_field = (field_def.extensions or {}).get(_BACKREF)
         basic = (
@@ -254,7 +255,7 @@ class Plan:
         self._mark_slots()
 
     def _mark_slots(self) -> None:
-        for f in self._all:
+        for f in self.all_fields:
             if any(id(x) in self.slots for a in f.nodes[0].arguments or () for x in _literals_in(a.value)):
                 f.arg_slots = True
 
@@ -323,6 +324,8 @@ def _direct(strawberry_field: Any, field_def: Any, nodes: list[FieldNode], schem
     if not callable(fn) or len(resolver.signature.parameters) != takes_self + len(sources) + (info_name is not None):
         return None
     info_class = strawberry_schema.config.info_class
+    if takes_self and not sources and info_name is None:
+        return lambda source, raw_info: fn(source)  # a method of the type, nothing else asked
 
     def direct(source: Any, raw_info: Callable[[], Any]) -> Any:
         kwargs = {name: source for name in sources}

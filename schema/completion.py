@@ -27,6 +27,10 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, gather_with_cancel, is_awaitable, is_iterable
 
+#: a response path while a plan runs: (parent, key, type name) tuples, made into graphql-core's
+#: ``Path`` only for a resolver that takes ``info`` (a tuple costs less than a Path each field)
+Chain = tuple[Any, str | int, str | None] | None
+
 if TYPE_CHECKING:
     from .compiled import Plan
 
@@ -57,7 +61,7 @@ class CompiledField:
         self.key, self.name, self.field_def, self.nodes, self.parent_type = key, nodes[0].name.value, field_def, nodes, parent_type
         self.resolve: Callable[..., Any] | None = None
         self.attribute: tuple[Callable[[Any, str], Any], str] | None = None
-        self.complete: Callable[[Any, Run, Path], Any] = _identity
+        self.complete: Callable[[Any, Run, Chain], Any] = _identity
         #: literal slots inside this field's arguments (a plan serving other texts of its shape)
         self.arg_slots = False
         self.lean_coerce: Callable[[Any], Any] | None = None
@@ -65,7 +69,7 @@ class CompiledField:
         #: the field's own function, called without Strawberry's wrapper (``compiled._direct``)
         self.direct: Callable[[Any, Callable[[], GraphQLResolveInfo]], Any] | None = None
 
-    def run(self, source: Any, run: Run, path: Path | None) -> Any:
+    def run(self, source: Any, run: Run, path: Chain) -> Any:
         if self.lean_coerce is not None:  # a plain attribute holding a scalar
             value = self.attribute[0](source, self.attribute[1])  # type: ignore[index]
             if value is None:
@@ -76,7 +80,7 @@ class CompiledField:
             if out is None or out is Undefined:
                 raise Bail
             return out
-        field_path = Path(path, self.key, self.parent_type.name)
+        field_path = (path, self.key, self.parent_type.name)
         if self.direct is not None:
             value = self.direct(source, lambda: self._info(run, field_path))
         else:
@@ -92,14 +96,14 @@ class CompiledField:
             return self._later(value, run, field_path)
         return self.complete(value, run, field_path)
 
-    def _info(self, run: Run, path: Path) -> GraphQLResolveInfo:
+    def _info(self, run: Run, path: Chain) -> GraphQLResolveInfo:
         plan = run.plan
         return GraphQLResolveInfo(
             self.name,
             self.nodes,
             self.field_def.type,
             self.parent_type,
-            path,
+            _as_path(path),
             plan.schema,
             plan.fragments,
             None,
@@ -111,14 +115,21 @@ class CompiledField:
             None,
         )
 
-    async def _later(self, value: Any, run: Run, path: Path) -> Any:
+    async def _later(self, value: Any, run: Run, path: Chain) -> Any:
         out = self.complete(await value, run, path)
         if type(out) is CoroutineType:
             return await out
         return out
 
 
-def _identity(value: Any, run: Run, path: Path) -> Any:
+def _as_path(chain: Chain) -> Path | None:
+    if chain is None:
+        return None
+    parent, key, type_name = chain
+    return Path(_as_path(parent), key, type_name)
+
+
+def _identity(value: Any, run: Run, path: Chain) -> Any:
     return value
 
 
@@ -129,13 +140,13 @@ async def _non_null_later(pending: Any) -> Any:
     return out
 
 
-def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[CompiledField]]) -> Callable[[Any, Run, Path], Any]:
+def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[CompiledField]]) -> Callable[[Any, Run, Chain], Any]:
     """The completion of a value of ``gtype`` (graphql-core's complete_value, bound ahead)."""
     if isinstance(gtype, GraphQLNonNull):
         inner = completer(gtype.of_type, fields_of)
         if _is_lean(inner):
 
-            def non_null_lean(value: Any, run: Run, path: Path) -> Any:
+            def non_null_lean(value: Any, run: Run, path: Chain) -> Any:
                 out = inner(value, run, path)
                 if out is None:
                     raise Bail
@@ -143,7 +154,7 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
 
             return _lean(non_null_lean)
 
-        def non_null(value: Any, run: Run, path: Path) -> Any:
+        def non_null(value: Any, run: Run, path: Chain) -> Any:
             out = inner(value, run, path)
             if out is None:
                 raise Bail
@@ -157,7 +168,7 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
         if _is_lean(item):
             plain: set[type] = set()
 
-            def as_list_lean(value: Any, run: Run, path: Path) -> Any:
+            def as_list_lean(value: Any, run: Run, path: Chain) -> Any:
                 if value is None or value is Undefined:
                     return None
                 if isinstance(value, Exception) or not is_iterable(value):
@@ -171,7 +182,7 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
 
             return _lean(as_list_lean)
 
-        def as_list(value: Any, run: Run, path: Path) -> Any:
+        def as_list(value: Any, run: Run, path: Chain) -> Any:
             if value is None or value is Undefined:
                 return None
             if isinstance(value, Exception) or not is_iterable(value):
@@ -181,7 +192,7 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
             for i, v in enumerate(value):
                 if is_awaitable(v):
                     raise Bail
-                r = item(v, run, path.add_key(i, None))
+                r = item(v, run, (path, i, None))
                 if type(r) is CoroutineType:
                     pending.append(i)
                 out.append(r)
@@ -193,7 +204,7 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
     if is_leaf_type(gtype):
         coerce = gtype.coerce_output_value
 
-        def leaf(value: Any, run: Run, path: Path) -> Any:
+        def leaf(value: Any, run: Run, path: Chain) -> Any:
             if value is None or value is Undefined:
                 return None
             if isinstance(value, Exception):
@@ -210,7 +221,7 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
         if is_type_of is None and all(f.lean_coerce is not None for f in fields):
             return _lean(_lean_object(fields))
 
-        def obj(value: Any, run: Run, path: Path) -> Any:
+        def obj(value: Any, run: Run, path: Chain) -> Any:
             if value is None or value is Undefined:
                 return None
             if isinstance(value, Exception):
@@ -225,7 +236,7 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
     raise Unsupported(f"{gtype} is abstract")
 
 
-def _lean(fn: Callable[[Any, Run, Path], Any]) -> Callable[[Any, Run, Path], Any]:
+def _lean(fn: Callable[[Any, Run, Chain], Any]) -> Callable[[Any, Run, Chain], Any]:
     """Mark a completion that never awaits, raises only ``Bail`` and never reads its path."""
     fn.lean = True  # type: ignore[attr-defined]
     return fn
@@ -246,14 +257,14 @@ def _learn_plain(value: Any, plain: set[type]) -> None:
         plain.add(type(value))
 
 
-def _lean_object(fields: list[CompiledField]) -> Callable[[Any, Run, Path], Any]:
+def _lean_object(fields: list[CompiledField]) -> Callable[[Any, Run, Chain], Any]:
     """An object whose selected fields are all plain attributes holding scalars: one loop.
 
     An event attribute or a coin is completed thousands of times a page (W2: ~4,000); the same
     checks as ``CompiledField.run``'s lean branch, without a call per field or a path per item."""
     specs = tuple((f.key, f.attribute[0], f.attribute[1], f.lean_coerce, f.lean_non_null) for f in fields)  # type: ignore[index]
 
-    def lean_object(value: Any, run: Run, path: Path) -> Any:
+    def lean_object(value: Any, run: Run, path: Chain) -> Any:
         if value is None or value is Undefined:
             return None
         if isinstance(value, Exception):
@@ -284,7 +295,7 @@ async def _gather_list(out: list[Any], pending: list[int]) -> list[Any]:
     return out
 
 
-def execute_fields(fields: list[CompiledField], source: Any, run: Run, path: Path | None) -> Any:
+def execute_fields(fields: list[CompiledField], source: Any, run: Run, path: Chain) -> Any:
     out: dict[str, Any] = {}
     pending: list[str] | None = None
     try:

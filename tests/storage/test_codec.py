@@ -108,9 +108,11 @@ def test_exec_result_decodes_a_real_tx_result(sample_kv, oracle):
 
 def test_attribute_bytes_that_are_not_utf8_stay_readable():
     m = pb.ExecTxResult(code=0)
+    m.events.add(type="s").attributes.add(key="é".encode(), value=b"v", index=False)
     m.events.add(type="t").attributes.add(key=b"k", value=b"\xffok", index=True)
-    (event,) = codec.decode_exec_result(m).events
-    assert event.attributes[0].value == "\\xffok"
+    first, second = codec.decode_exec_result(m).events
+    assert (first.type, first.attributes[0].key, first.attributes[0].value, first.attributes[0].index) == ("s", "é", "v", False)
+    assert (second.type, second.attributes[0].key, second.attributes[0].value, second.attributes[0].index) == ("t", "k", "\\xffok", True)
 
 
 # ---------------------------------------------------------------- hashes on both generations
