@@ -241,7 +241,7 @@ class Chain:
         if readers.app is not None:
             latest = readers.app.latest_version()
             if latest < self._app_latest:  # the node was rolled back: versions may be rewritten
-                self.node_cache = NodeCache(self.node_cache.max_size)
+                self.node_cache = NodeCache(self.node_cache.max_bytes)
                 rebuild = True
             self._app_latest = latest
         if rebuild:

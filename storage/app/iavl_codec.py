@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import struct
 from hashlib import sha256
+from typing import Any
 
 from ..codec.varint import read_uvarint
 from ..errors import InvalidInput
@@ -236,11 +237,15 @@ def inner_hash(node: Node, left_hash: bytes, right_hash: bytes) -> bytes:
 
 # ------------------------------------------------------------------ cache
 class NodeCache(LRU[Node]):
-    """Decoded nodes keyed by their full database key, bounded by their approximate bytes.
+    """Decoded nodes keyed by their full database key, bounded by their approximate bytes; and,
+    in ``records`` (1/8 of the bytes), module records decoded from their bytes
+    (``AppStore.decoded``), keyed by (kind, store key, bytes).
 
-    Nodes are immutable once written, so one cache may serve every snapshot of ONE
+    Both are immutable once written, so one cache may serve every snapshot of ONE
     database (pass it to each tree); never share it between different databases.
     """
 
     def __init__(self, max_bytes: int = 64 << 20) -> None:
-        super().__init__(max_bytes, Node.cost)
+        super().__init__(max_bytes - max_bytes // 8, Node.cost)
+        self.max_bytes = max_bytes
+        self.records: LRU[tuple[Any, int]] = LRU(max_bytes // 8, lambda entry: entry[1])

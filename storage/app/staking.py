@@ -51,6 +51,7 @@ from ..codec.tx import DynamicMessage
 from ..errors import CorruptRecord, InvalidInput
 from ..models import Coin
 from ..prefixes import Prefixes
+from ..records import DECODED_PER_BYTE
 from .bank import BankReader
 from .iavl import IAVLTree
 from .legacydec import dec_text, legacy_dec_value, parse_int, raw_dec, tokens_from_shares
@@ -116,6 +117,11 @@ class StakingReader(ModuleReader):
 
     # -------------------------------------------------------------- validators
     def _validator(self, raw: bytes, key: bytes) -> StakingValidator:
+        """Decoded once per distinct bytes (``AppStore.decoded``): a validator set asked at
+        many heights holds the same records at most of them."""
+        return self.app.decoded("staking.Validator", key, raw, lambda: self._decode_validator(raw, key), DECODED_PER_BYTE * len(raw))
+
+    def _decode_validator(self, raw: bytes, key: bytes) -> StakingValidator:
         m = self._decode("Validator", raw, key)
         pk_type = m.consensus_pubkey.type_url
         pk = b""

@@ -20,9 +20,9 @@ leaves hash the root twice; each record is read by its own bytes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from hashlib import sha256
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar, cast
 
 from ..codec import amino_app
 from ..codec.amino import AminoError
@@ -52,6 +52,9 @@ def is_zero(cid: CommitID) -> bool:
     return cid.version == 0 and not cid.hash
 
 
+T = TypeVar("T")
+
+
 class AppStore:
     """Read-only view of one application.db snapshot: versions, commit infos, trees, app hashes."""
 
@@ -71,6 +74,21 @@ class AppStore:
         self._trees: LRU[IAVLTree] = LRU(256)
         self._amino: set[int] = set()  # versions whose commit info is amino (SDK ≤ 0.39)
         self._lock = threading.Lock()
+
+    def decoded(self, kind: str, key: bytes, raw: bytes, decode: Callable[[], T], size: int) -> T:
+        """``decode()`` of the record ``raw`` at store key ``key``, kept by its bytes.
+
+        Most records read at one height hold the same bytes at the next (a validator changes
+        when its tokens or description do): explorers asking for many heights decode each
+        distinct record once. Kept in the node cache's share for records (``size`` bytes
+        each, about), shared by every snapshot of this database."""
+        records = self.cache.records
+        entry = records.get((kind, key, raw))
+        if entry is not None:
+            return cast(T, entry[0])
+        value = decode()
+        records.put((kind, key, raw), (value, size + len(key) + len(raw)))
+        return value
 
     # -------------------------------------------------------------- versions
     def latest_version(self) -> int:

@@ -13,7 +13,7 @@ from datetime import datetime, UTC
 import pytest
 
 from cometgraph.storage.app import AppStore
-from cometgraph.storage.app.iavl import decode_v1, put_bytes, put_varint
+from cometgraph.storage.app.iavl import NodeCache, decode_v1, put_bytes, put_varint
 from cometgraph.storage.app.module import OneWay
 from cometgraph.storage.app.staking import (
     Delegation,
@@ -188,6 +188,23 @@ def test_validators_equal_rest_at_every_recorded_height(staking, oracle):
                 h,
                 status,
             )
+
+
+def test_a_validator_record_is_decoded_once_per_distinct_bytes(sample_kv, prefixes, oracle, monkeypatch):
+    app = AppStore(sample_kv("application"))
+    reader = StakingReader(app, prefixes)
+    decodes = []
+    real = reader._decode_validator
+    monkeypatch.setattr(reader, "_decode_validator", lambda raw, key: decodes.append((key, raw)) or real(raw, key))
+    uncached = StakingReader(AppStore(sample_kv("application"), NodeCache(0)), prefixes)
+    distinct = set()
+    for h in heights(oracle):
+        got = reader.validators(h)
+        assert got == uncached.validators(h), h
+        assert [a is b for a, b in zip(got, reader.validators(h), strict=True)] == [True] * len(got), h
+        distinct |= {(k, v) for k, v in app.tree("staking", h).iterate_prefix(b"\x21")}
+    assert sorted(decodes) == sorted(distinct)
+    assert len(distinct) < sum(len(oracle.rest[str(h)]["validators"]["validators"]) for h in heights(oracle))
 
 
 def test_validator_by_operator_equals_rest(staking, oracle):

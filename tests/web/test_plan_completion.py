@@ -88,9 +88,11 @@ async def _both(query: str, items: list[object]) -> tuple[object, object]:
 async def test_a_list_of_plain_attribute_objects_answers_as_graphql_core():
     compiled, core = await _both("{ attrs { key value index __typename } }", [Stored("a", "1"), Stored("b", "", False)])
     assert core.errors is None
-    assert compiled == core.data == {
-        "attrs": [{"key": "a", "value": "1", "index": True, "__typename": "Attr"}, {"key": "b", "value": "", "index": False, "__typename": "Attr"}]
-    }
+    assert (
+        compiled
+        == core.data
+        == {"attrs": [{"key": "a", "value": "1", "index": True, "__typename": "Attr"}, {"key": "b", "value": "", "index": False, "__typename": "Attr"}]}
+    )
 
 
 async def test_a_null_in_a_non_null_attribute_bails_to_graphql_core():
@@ -110,9 +112,11 @@ async def test_an_awaitable_list_item_bails_to_graphql_core():
 async def test_resolvers_called_directly_get_self_root_and_info_as_through_strawberry():
     compiled, core = await _both("{ boxes { doubled where later } }", [])
     assert core.errors is None
-    assert compiled == core.data == {
-        "boxes": [{"doubled": 2, "where": "boxes/0/where:where:t", "later": 2}, {"doubled": 4, "where": "boxes/1/where:where:t", "later": 3}]
-    }
+    assert (
+        compiled
+        == core.data
+        == {"boxes": [{"doubled": 2, "where": "boxes/0/where:where:t", "later": 2}, {"doubled": 4, "where": "boxes/1/where:where:t", "later": 3}]}
+    )
 
 
 @pytest.mark.parametrize("field", ["doubled", "where", "later"])
