@@ -107,7 +107,7 @@ class Settings:
     workers: int = setting(1, "serving processes on one port, each with its own snapshot and its own `SO_REUSEPORT` socket (docs/operations.md)", minimum=1)
     cache_mb: int = setting(
         128,
-        "MB of decoded records the server keeps for every later request, shared evenly by its workers: IAVL nodes (3/8), "
+        "MB of decoded records the server keeps for every later request, shared evenly by its workers: IAVL nodes and the module records decoded from them (3/8), "
         "block metas, validator sets and ABCI results below the head (3/8), ranked lists such as the rich list (1/4); `0` keeps none",
         minimum=0,
     )

@@ -45,7 +45,8 @@ VERIFIED_BLOCKS = 20_000
 
 
 def cache_shares(total: int) -> tuple[int, int, int]:
-    """``total`` bytes (``--cache-mb``) shared by the caches that grow with use: IAVL nodes 3/8,
+    """``total`` bytes (``--cache-mb``) shared by the caches that grow with use: IAVL nodes 3/8 (an eighth of it
+    for module records decoded from them, ``NodeCache.records``),
     block-level records 3/8, ranked lists (rich list, a validator's delegators) 1/4."""
     nodes = records = total * 3 // 8
     return nodes, records, total - nodes - records
