@@ -169,10 +169,8 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
             plain: set[type] = set()
 
             def as_list_lean(value: Any, run: Run, path: Chain) -> Any:
-                if value is None or value is Undefined:
+                if _no_list(value):
                     return None
-                if isinstance(value, Exception) or not is_iterable(value):
-                    raise Bail
                 out = []
                 for v in value:
                     if type(v) not in plain:
@@ -183,10 +181,8 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
             return _lean(as_list_lean)
 
         def as_list(value: Any, run: Run, path: Chain) -> Any:
-            if value is None or value is Undefined:
+            if _no_list(value):
                 return None
-            if isinstance(value, Exception) or not is_iterable(value):
-                raise Bail
             out = []
             pending = []
             for i, v in enumerate(value):
@@ -234,6 +230,15 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
 
         return obj
     raise Unsupported(f"{gtype} is abstract")
+
+
+def _no_list(value: Any) -> bool:
+    """True for a null list; ``Bail`` for an error or a value that is no list (graphql-core says which)."""
+    if value is None or value is Undefined:
+        return True
+    if isinstance(value, Exception) or not is_iterable(value):
+        raise Bail
+    return False
 
 
 def _lean(fn: Callable[[Any, Run, Chain], Any]) -> Callable[[Any, Run, Chain], Any]:
