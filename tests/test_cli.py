@@ -109,7 +109,9 @@ def test_the_cache_budget_comes_from_a_flag_or_the_environment_and_bounds_the_ch
     assert Settings.from_env({"COMETGRAPH_CACHE_MB": "32"}, cache_mb=8).cache_mb == 8
     chain, _ = open_chain(Settings.from_env({}, home=sample_home, snapshot_dir=tmp_path / "s", cache_mb=8))
     try:
-        assert chain.node_cache.max_size == 3 << 20 and chain.records.max_bytes == 3 << 20 and chain.rankings.max_size == 2 << 20
+        assert chain.node_cache.max_bytes == 3 << 20 and chain.records.max_bytes == 3 << 20 and chain.rankings.max_size == 2 << 20
+        # the IAVL share: nodes, and an eighth of it for module records decoded from them
+        assert chain.node_cache.max_size + chain.node_cache.records.max_size == 3 << 20 and chain.node_cache.records.max_size == (3 << 20) // 8
         with chain.view() as v:
             v.blocks.load_block_metas(list(range(1, v.latest_height)))
         assert 0 < chain.records.size <= 3 << 20
@@ -118,7 +120,7 @@ def test_the_cache_budget_comes_from_a_flag_or_the_environment_and_bounds_the_ch
     two = Settings.from_env({}, home=sample_home, snapshot_dir=tmp_path / "t", cache_mb=8, workers=2)
     chain, _ = open_chain(two)  # what one of two workers opens: half the server's budget
     try:
-        assert chain.cache_bytes == 4 << 20 and chain.node_cache.max_size + chain.records.max_bytes + chain.rankings.max_size == 4 << 20
+        assert chain.cache_bytes == 4 << 20 and chain.node_cache.max_bytes + chain.records.max_bytes + chain.rankings.max_size == 4 << 20
     finally:
         chain.close()
     assert main(["serve", "--cache-mb", "-1"]) == 2
