@@ -31,6 +31,7 @@ closures that run a plan, and ``Bail`` / ``Unsupported``, are ``schema.completio
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from types import CoroutineType
 from typing import Any
 
@@ -223,7 +224,7 @@ class Plan:
         if basic:
             resolver, attr = strawberry_field.default_resolver, strawberry_field.python_name
             f.resolve = lambda source, info, **_: resolver(source, attr)
-            f.direct = lambda source, raw_info: resolver(source, attr)  # a plain attribute: no resolve info
+            f.direct = lambda source, run, raw_info: resolver(source, attr)  # a plain attribute: no resolve info
         elif field_def.resolve is not None:
             f.resolve = field_def.resolve
             f.direct = _direct(strawberry_field, field_def, nodes, self.schema)
@@ -302,7 +303,7 @@ def _literals_in(node: Any) -> list[Node]:
     return found
 
 
-def _direct(strawberry_field: Any, field_def: Any, nodes: list[FieldNode], schema: GraphQLSchema) -> Callable[[Any, Callable[[], Any]], Any] | None:
+def _direct(strawberry_field: Any, field_def: Any, nodes: list[FieldNode], schema: GraphQLSchema) -> Callable[[Any, Any, Callable[[], Any]], Any] | None:
     """The field's own function, called as Strawberry's resolver wrapper would call it, or None.
 
     For a field with no arguments, no field extensions (permissions are extensions) and no
@@ -325,15 +326,63 @@ def _direct(strawberry_field: Any, field_def: Any, nodes: list[FieldNode], schem
         return None
     info_class = strawberry_schema.config.info_class
     if takes_self and not sources and info_name is None:
-        return lambda source, raw_info: fn(source)  # a method of the type, nothing else asked
+        return lambda source, run, raw_info: fn(source)  # a method of the type, nothing else asked
+    make_info = _lazy_info_class(info_class)
+    if make_info is None:
 
-    def direct(source: Any, raw_info: Callable[[], Any]) -> Any:
+        def make_info(raw_info: Callable[[], Any], field: Any, context: Any) -> Any:
+            return info_class(_raw_info=raw_info(), _field=field)
+
+    if takes_self and not sources and info_name is not None:
+        name = info_name
+
+        def method_with_info(source: Any, run: Any, raw_info: Callable[[], Any]) -> Any:
+            return fn(source, **{name: make_info(raw_info, strawberry_field, run.context)})
+
+        return method_with_info
+
+    def direct(source: Any, run: Any, raw_info: Callable[[], Any]) -> Any:
         kwargs = {name: source for name in sources}
         if info_name is not None:
-            kwargs[info_name] = info_class(_raw_info=raw_info(), _field=strawberry_field)
+            kwargs[info_name] = make_info(raw_info, strawberry_field, run.context)
         return fn(source, **kwargs) if takes_self else fn(**kwargs)
 
     return direct
+
+
+_LAZY: dict[type, Any] = {}
+
+
+def _lazy_info_class(info_class: type) -> Any:
+    """An ``Info`` of the schema's class that makes its resolve info only when read.
+
+    Most resolvers read nothing of their ``info`` but ``info.context`` (W2: ~600 a page), and
+    graphql-core's resolve info (with its response path) is the costliest part of calling
+    them. This ``Info`` holds the context itself and builds the resolve info, as Strawberry
+    would have given it, the first time anything else is asked. None when the schema's
+    ``Info`` class reads its context otherwise (then the resolve info is made up front)."""
+    from strawberry.types.info import Info
+
+    if not (isinstance(info_class, type) and issubclass(info_class, Info)) or info_class.context is not Info.context:
+        return None
+    lazy = _LAZY.get(info_class)
+    if lazy is None:
+
+        class LazyInfo(info_class):  # type: ignore[valid-type, misc]
+            def __init__(self, raw_info: Callable[[], Any], field: Any, context: Any) -> None:
+                self._make_raw_info, self._field, self._context = raw_info, field, context
+
+            @property
+            def context(self) -> Any:
+                return self._context
+
+            @cached_property
+            def _raw_info(self) -> Any:
+                return self._make_raw_info()
+
+        LazyInfo.__name__ = LazyInfo.__qualname__ = info_class.__name__
+        lazy = _LAZY[info_class] = LazyInfo
+    return lazy
 
 
 def _typename(key: str, parent: GraphQLObjectType, nodes: list[FieldNode]) -> CompiledField:

@@ -4,7 +4,8 @@ wrapper give graphql-core's answer, and bail where only graphql-core answers exa
 
 The whole suite also compares every compiled answer with graphql-core's (tests/plancheck.py);
 these cases are the ones the sample chain never produces (an awaitable list item, a null in a
-non-null attribute, a resolver taking ``root``)."""
+non-null attribute, a resolver taking ``root``, fields that wait on each other or on turns of
+the loop, a cancelled run)."""
 
 from __future__ import annotations
 
@@ -125,3 +126,146 @@ def test_every_argumentless_resolver_of_the_small_schema_is_called_directly(fiel
     compiled = {f.name: f for f in plan.all_fields}
     assert compiled[field].direct is not None
     assert compiled["boxes"].direct is not None
+
+
+# ---------------------------------------------------------------- fields that wait
+# A field that awaits is started where its object is completed and settled without an asyncio
+# task of its own (schema/completion.py ``_settle``); these are the waits asyncio allows.
+
+GATE: dict[str, asyncio.Future] = {}
+
+
+@strawberry.type
+class Waiting:
+    n: int
+
+    @strawberry.field
+    async def shared(self) -> int:
+        return await GATE["shared"] + self.n  # every item waits for the same future
+
+    @strawberry.field
+    async def also_shared(self) -> int:
+        return await GATE["shared"] * self.n
+
+    @strawberry.field
+    async def turns(self) -> int:
+        for _ in range(self.n):
+            await asyncio.sleep(0)  # bare yields: turns of the loop
+        return self.n
+
+    @strawberry.field
+    async def recovered(self) -> str:
+        try:
+            await GATE["failing"]
+        except KeyError as exc:  # the future's own error reaches the resolver that awaits it
+            return f"caught {exc}"
+        return "no error"
+
+    @strawberry.field
+    async def setter(self) -> int:
+        await asyncio.sleep(0)
+        EVENTS[self.n].set()  # what a sibling field waits for
+        return self.n
+
+    @strawberry.field
+    async def waiter(self) -> int:
+        await EVENTS[self.n].wait()
+        return -self.n
+
+    @strawberry.field
+    def where(self, info: Info) -> str:
+        return f"{'/'.join(map(str, info.path.as_list()))}:{info.field_name}"
+
+
+EVENTS: dict[int, asyncio.Event] = {}
+
+
+@strawberry.type
+class WaitQuery:
+    @strawberry.field
+    def items(self) -> list[Waiting]:
+        return [Waiting(n=1), Waiting(n=2), Waiting(n=3)]
+
+    @strawberry.field
+    async def nested(self) -> list[list[Waiting]]:
+        await asyncio.sleep(0)
+        return [[Waiting(n=1)], [Waiting(n=2), Waiting(n=3)]]
+
+
+WAIT_SCHEMA = strawberry.Schema(query=WaitQuery)
+
+
+def _arm() -> None:
+    loop = asyncio.get_running_loop()
+    GATE["shared"], GATE["failing"] = loop.create_future(), loop.create_future()
+    loop.call_later(0.01, GATE["shared"].set_result, 10)
+    loop.call_later(0.005, GATE["failing"].set_exception, KeyError("gone"))
+    GATE["failing"].add_done_callback(lambda f: f.exception())  # read even where no field awaits it
+    EVENTS.clear()
+    EVENTS.update({n: asyncio.Event() for n in (1, 2, 3)})
+
+
+async def _both_waiting(query: str) -> tuple[object, object]:
+    document = parse(query)
+    plan = Plan(WAIT_SCHEMA._schema, document, None, None)
+    _arm()
+    compiled = await plan.execute({}, plan.coerce_variables(None))  # a Bail would raise: none expected
+    _arm()
+    core = execute(WAIT_SCHEMA._schema, document, context_value={})
+    if asyncio.iscoroutine(core):
+        core = await core
+    assert core.errors is None
+    return compiled, core.data
+
+
+async def test_siblings_waiting_for_one_pending_future_all_get_its_value():
+    compiled, core = await _both_waiting("{ items { shared alsoShared } }")
+    assert compiled == core == {"items": [{"shared": 11, "alsoShared": 10}, {"shared": 12, "alsoShared": 20}, {"shared": 13, "alsoShared": 30}]}
+
+
+async def test_fields_waiting_on_turns_of_the_loop_and_on_futures_settle_together():
+    compiled, core = await _both_waiting("{ items { turns shared recovered } nested { turns where shared } }")
+    assert compiled == core
+    assert compiled["items"][2] == {"turns": 3, "shared": 13, "recovered": "caught 'gone'"}
+    assert compiled["nested"][1][1] == {"turns": 3, "where": "nested/1/1/where:where", "shared": 13}
+
+
+async def test_a_field_waiting_for_what_its_sibling_does_is_not_deadlocked():
+    compiled, core = await asyncio.wait_for(_both_waiting("{ items { waiter setter } }"), 5)
+    assert compiled == core == {"items": [{"waiter": -n, "setter": n} for n in (1, 2, 3)]}
+
+
+async def test_a_cancelled_run_cancels_and_closes_what_it_waits_for():
+    plan = Plan(WAIT_SCHEMA._schema, parse("{ items { shared alsoShared turns } }"), None, None)
+    _arm()
+    GATE["shared"] = asyncio.get_running_loop().create_future()  # never set
+    task = asyncio.ensure_future(plan.execute({}, plan.coerce_variables(None)))
+    await asyncio.sleep(0.02)
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert GATE["shared"].cancelled()  # as a gather of tasks would have left it
+
+
+async def test_a_resolver_that_reads_only_its_context_builds_no_resolve_info():
+    seen = []
+
+    @strawberry.type
+    class Q:
+        @strawberry.field
+        def ctx(self, info: Info) -> str:
+            seen.append(info)
+            return info.context["tag"]
+
+        @strawberry.field
+        def path(self, info: Info) -> str:
+            seen.append(info)
+            return f"{info.path.key}:{info.field_name}:{info.return_type}"
+
+    schema = strawberry.Schema(query=Q)
+    plan = Plan(schema._schema, parse("{ ctx path }"), None, None)
+    assert await plan.execute({"tag": "t"}, plan.coerce_variables(None)) == {"ctx": "t", "path": "path:path:<class 'str'>"}
+    only_context, asked_more = seen
+    assert isinstance(only_context, Info) and isinstance(asked_more, Info)
+    assert "_raw_info" not in vars(only_context) and "_raw_info" in vars(asked_more)
