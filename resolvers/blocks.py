@@ -7,7 +7,7 @@ from cometgraph.storage.models import BlockMeta, BlockResults, Commit
 
 from .context import Context
 from .inputs import check_height, height_range, parse_hash
-from .paging import Page, decode_height_cursor, encode_cursor, page_size
+from .paging import Cursors, Page, decode_height_cursor, encode_cursor, page_size
 
 
 def block_cursor(height: int) -> str:
@@ -75,7 +75,7 @@ async def blocks(
     metas = await ctx.loaders.block_meta.load_all(heights)
     return Page(
         items=metas,
-        cursors=[block_cursor(h) for h in heights],
+        cursors=Cursors(heights, block_cursor),
         has_next=min(hi, last_below - 1) >= lo,
         has_previous=max(lo, first_above + 1) <= hi,
     )

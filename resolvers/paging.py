@@ -12,8 +12,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from cometgraph.storage import cursor as outer
 from cometgraph.storage.errors import InvalidInput
@@ -29,7 +30,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
-    cursors: list[str]
+    cursors: Sequence[str]
     has_next: bool
     #: where the next page starts when it is not right after the last item (a scan stopped early)
     end_cursor: str | None = None
@@ -39,6 +40,49 @@ class Page(Generic[T]):
     @classmethod
     def empty(cls, has_previous: bool) -> Page[T]:
         return cls(items=[], cursors=[], has_next=False, has_previous=has_previous)
+
+
+class Cursors(Sequence[str]):
+    """One cursor per position, each encoded when first read: an explorer's list of a hundred
+    blocks asks for its nodes, not their cursors (W1), and makes none of them.
+
+    A sequence like the list it stands for; equal to a list of the same cursors."""
+
+    __slots__ = ("_positions", "_encode", "_made")
+
+    def __init__(self, positions: Sequence[Any], encode: Callable[[Any], str]) -> None:
+        self._positions, self._encode = positions, encode
+        self._made: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self._positions)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("cursor index out of range")
+        made = self._made.get(i)
+        if made is None:
+            made = self._made[i] = self._encode(self._positions[i])
+        return made
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment] - mutable cache inside, as a list is unhashable
+
+    def __repr__(self) -> str:
+        return f"Cursors({list(self)!r})"
 
 
 def page_size(first: int | None, default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE, name: str = "first") -> int:

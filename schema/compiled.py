@@ -44,6 +44,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLString,
     InlineFragmentNode,
     IntValueNode,
     Node,
@@ -220,6 +221,7 @@ class Plan:
         if basic and is_leaf_type(inner):
             f.attribute = (strawberry_field.default_resolver, strawberry_field.python_name)
             f.lean_coerce, f.lean_non_null = inner.coerce_output_value, non_null
+            f.lean_str = f.lean_coerce is GraphQLString.coerce_output_value
             return f
         if basic:
             resolver, attr = strawberry_field.default_resolver, strawberry_field.python_name

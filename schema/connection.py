@@ -10,7 +10,7 @@ No ``from __future__ import annotations`` here: the specialisations' annotations
 when ``connection()`` runs, so they name the node type given, not a string.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -51,7 +51,9 @@ class Edge(Generic[NodeT]):
 
 @strawberry.type
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
+    _nodes: strawberry.Private[list[Any]]
+    #: one per node; a page's cursors may be made only when read (``resolvers.paging.Cursors``)
+    _cursors: strawberry.Private[Sequence[str]]
     page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
 
     # each specialisation made by ``connection()`` sets ``edge_type`` (its named edge) and
@@ -59,9 +61,10 @@ class Connection(Generic[NodeT]):
 
     @classmethod
     def from_page(cls, page: Page[Any], *args: Any) -> "Connection[NodeT]":
-        """The page's items as nodes (``make_node(item, *args)``), each with its cursor."""
-        edges = [cls.edge_type(cursor=c, node=cls.make_node(item, *args)) for c, item in zip(page.cursors, page.items)]
-        return cls(edges=edges, page_info=make_page_info(page))
+        """The page's items as nodes (``make_node(item, *args)``); edges pair them with their
+        cursors when a query asks for edges."""
+        nodes = [cls.make_node(item, *args) for item in page.items[: len(page.cursors)]]  # each node has its edge
+        return cls(_nodes=nodes, _cursors=page.cursors, page_info=make_page_info(page))
 
 
 def connection(
@@ -108,11 +111,13 @@ def _named_connection(
 ) -> Any:
     @strawberry.type(name=f"{name}Connection", description=description)
     class NamedConnection(Connection[node_type]):
-        edges: list[NamedEdge] = strawberry.field(description=edges_description)
+        @strawberry.field(description=edges_description)
+        def edges(self) -> list[NamedEdge]:
+            return [NamedEdge(cursor=c, node=n) for c, n in zip(self._cursors, self._nodes)]
 
         @strawberry.field(description=nodes_description)
         def nodes(self) -> list[node_type]:
-            return [e.node for e in self.edges]
+            return self._nodes
 
     NamedConnection.__name__ = NamedConnection.__qualname__ = f"{name}Connection"
     NamedConnection.edge_type = NamedEdge

@@ -192,3 +192,25 @@ async def test_before_alone_pages_backward_with_the_default_page(gql, heights):
     assert (conn["pageInfo"]["hasPreviousPage"], conn["pageInfo"]["hasNextPage"]) == (False, True)
     conn = await page(gql, before=newest)
     assert conn["edges"] == [] and conn["pageInfo"]["hasNextPage"] is True
+
+
+def test_a_page_of_block_cursors_encodes_each_only_when_read_and_equals_the_list():
+    from cometgraph.resolvers.blocks import block_cursor
+    from cometgraph.resolvers.paging import Cursors
+
+    made: list[int] = []
+
+    def encode(h: int) -> str:
+        made.append(h)
+        return block_cursor(h)
+
+    cursors = Cursors([9, 8, 7], encode)
+    assert len(cursors) == 3 and made == []
+    assert cursors[-1] == block_cursor(7) and made == [7]
+    assert cursors == [block_cursor(h) for h in (9, 8, 7)] and made == [7, 9, 8]
+    assert cursors[1:] == [block_cursor(8), block_cursor(7)] and made == [7, 9, 8]  # each made once
+    assert cursors != [block_cursor(9)]
+    with pytest.raises(IndexError):
+        cursors[3]
+    with pytest.raises(IndexError):
+        cursors[-4]

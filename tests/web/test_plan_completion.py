@@ -269,3 +269,12 @@ async def test_a_resolver_that_reads_only_its_context_builds_no_resolve_info():
     only_context, asked_more = seen
     assert isinstance(only_context, Info) and isinstance(asked_more, Info)
     assert "_raw_info" not in vars(only_context) and "_raw_info" in vars(asked_more)
+
+
+async def test_a_string_attribute_holding_no_str_is_coerced_as_graphql_core_coerces_it():
+    class Tag(str):
+        pass
+
+    compiled, core = await _both("{ attrs { key value } }", [Stored(Tag("t"), 5), Stored("b", True)])  # type: ignore[arg-type]
+    assert core.errors is None
+    assert compiled == core.data == {"attrs": [{"key": "t", "value": "5"}, {"key": "b", "value": "true"}]}

@@ -43,9 +43,28 @@ async def same(a: httpx.AsyncClient, b: httpx.AsyncClient, method: str = "POST",
     with frozen_clock():  # snapshotAge reads the wall clock: the same instant on both paths
         got, want = await a.request(method, "/graphql", **kw), await b.request(method, "/graphql", **kw)
     assert got.status_code == want.status_code
-    assert got.content == want.content
+    if got.content != want.content:
+        assert _same_but_for_cancelled_fields(got.content, want.content), (got.content, want.content)
     assert [got.headers.get(h) for h in HEADERS] == [want.headers.get(h) for h in HEADERS]
     return got
+
+
+def _same_but_for_cancelled_fields(got: bytes, want: bytes) -> bool:
+    """Two answers of graphql-core that differ only where graphql-core itself races.
+
+    When an error nulls the whole ``data``, graphql-core cancels the root fields still running,
+    and which of their errors it has recorded by then depends on timing (a thread-pool read
+    that finished or not): the same request through the same path can list them or not. The
+    answers must then agree on everything else: ``data`` null in both, the same first error,
+    and every error of the shorter list in the longer one, in the same order."""
+    a, b = json.loads(got), json.loads(want)
+    if set(a) != {"data", "errors"} or set(b) != {"data", "errors"} or a["data"] is not None or b["data"] is not None:
+        return False
+    short, long = sorted((a["errors"], b["errors"]), key=len)
+    if not short or short[0] != long[0]:
+        return False
+    rest = iter(long)
+    return all(any(e == x for x in rest) for e in short)
 
 
 QUERIES = [
@@ -82,7 +101,7 @@ async def test_a_repeated_request_answers_the_same_bytes_compiled_as_through_gra
     with frozen_clock():
         first = await same(a, b, json=body)  # graphql-core validates it; the plan is compiled after
         again = await same(a, b, json=body)
-    assert again.content == first.content
+    assert again.content == first.content or _same_but_for_cancelled_fields(again.content, first.content)
 
 
 async def test_valid_repeated_texts_are_answered_by_their_plan(pair):
@@ -216,4 +235,4 @@ async def test_generated_queries_answer_the_same_bytes_compiled(pair, query):
     with frozen_clock():  # one instant for both rounds: a repeated status answers the same snapshotAge
         first = await same(a, b, json={"query": query})
         again = await same(a, b, json={"query": query})
-    assert again.content == first.content
+    assert again.content == first.content or _same_but_for_cancelled_fields(again.content, first.content)
