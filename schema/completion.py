@@ -202,28 +202,19 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
             if _no_list(value):
                 return None
             out: list[Any] = []
-            pending: list[list[Any]] | None = None
+            pending: list[list[Any]] = []
             try:
                 for i, v in enumerate(value):
                     if is_awaitable(v):
                         raise Bail
                     r = item(v, run, (path, i, None))
                     if type(r) is CoroutineType:
-                        try:
-                            waits = r.send(None)
-                        except StopIteration as done:
-                            r = done.value
-                        else:
-                            if waits is not None:
-                                waits._asyncio_future_blocking = False  # held as a task holds it
-                            if pending is None:
-                                pending = []
-                            pending.append([i, r, waits])
+                        r = _start(r, i, pending)
                     out.append(r)
             except BaseException:
                 _close(pending)
                 raise
-            if pending is None:
+            if not pending:
                 return out
             return _settle(out, pending)
 
@@ -330,26 +321,17 @@ def _lean_values(spec: tuple[tuple[Any, ...], ...], source: Any, out: dict[str, 
 
 def execute_fields(fields: list[CompiledField], source: Any, run: Run, path: Chain) -> Any:
     out: dict[str, Any] = {}
-    pending: list[list[Any]] | None = None
+    pending: list[list[Any]] = []
     try:
         for f in fields:
             r = f.run(source, run, path)
             if type(r) is CoroutineType:
-                try:
-                    waits = r.send(None)
-                except StopIteration as done:
-                    r = done.value
-                else:
-                    if waits is not None:
-                        waits._asyncio_future_blocking = False  # held as a task holds it
-                    if pending is None:
-                        pending = []
-                    pending.append([f.key, r, waits])
+                r = _start(r, f.key, pending)
             out[f.key] = r
     except BaseException:
         _close(pending)
         raise
-    if pending is None:
+    if not pending:
         return out
     return _settle(out, pending)
 
@@ -364,9 +346,22 @@ def execute_fields(fields: list[CompiledField], source: Any, run: Run, path: Cha
 # gather made one for each (W2: ~600 a page, a quarter of its CPU in the event loop).
 
 
-def _close(pending: list[list[Any]] | None) -> None:
+def _start(coro: Any, slot: Any, pending: list[list[Any]]) -> Any:
+    """Run ``coro`` until it first waits: its value if it needs no wait, else ``coro`` itself,
+    with [slot, coro, what it waits for] added to ``pending``."""
+    try:
+        waits = coro.send(None)
+    except StopIteration as done:
+        return done.value
+    if waits is not None:
+        waits._asyncio_future_blocking = False  # held as a task holds what it is given
+    pending.append([slot, coro, waits])
+    return coro
+
+
+def _close(pending: list[list[Any]]) -> None:
     """Close started coroutines that will not be resumed (an error or a cancellation)."""
-    for p in pending or ():
+    for p in pending:
         p[1].close()
 
 
