@@ -79,7 +79,8 @@ class Cursors(Sequence[str]):
             return len(other) == len(self) and all(a == b for a, b in zip(self, other))
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment] - mutable cache inside, as a list is unhashable
+    # unhashable, as the list it stands for
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Cursors({list(self)!r})"

@@ -54,7 +54,7 @@ class Connection(Generic[NodeT]):
     _nodes: strawberry.Private[list[Any]]
     #: one per node; a page's cursors may be made only when read (``resolvers.paging.Cursors``)
     _cursors: strawberry.Private[Sequence[str]]
-    page_info: PageInfo = strawberry.field(description="Where the page sits in the list.")
+    _page_info: strawberry.Private[PageInfo]
 
     # each specialisation made by ``connection()`` sets ``edge_type`` (its named edge) and
     # ``make_node`` (page item -> node); plain class attributes, so not GraphQL fields
@@ -64,7 +64,7 @@ class Connection(Generic[NodeT]):
         """The page's items as nodes (``make_node(item, *args)``); edges pair them with their
         cursors when a query asks for edges."""
         nodes = [cls.make_node(item, *args) for item in page.items[: len(page.cursors)]]  # each node has its edge
-        return cls(_nodes=nodes, _cursors=page.cursors, page_info=make_page_info(page))
+        return cls(_nodes=nodes, _cursors=page.cursors, _page_info=make_page_info(page))
 
 
 def connection(
@@ -114,6 +114,10 @@ def _named_connection(
         @strawberry.field(description=edges_description)
         def edges(self) -> list[NamedEdge]:
             return [NamedEdge(cursor=c, node=n) for c, n in zip(self._cursors, self._nodes)]
+
+        @strawberry.field(description="Where the page sits in the list.")
+        def page_info(self) -> PageInfo:
+            return self._page_info
 
         @strawberry.field(description=nodes_description)
         def nodes(self) -> list[node_type]:
