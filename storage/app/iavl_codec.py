@@ -170,19 +170,82 @@ def _hash32(buf: bytes, pos: int, what: str) -> tuple[bytes, int]:
     return h, pos
 
 
+def _uv(buf: bytes, pos: int) -> tuple[int, int]:
+    """A uvarint; one or two bytes (most node fields, child versions below 8,192) without
+    the general reader's loop."""
+    if pos + 1 < len(buf):
+        b = buf[pos]
+        if b < 0x80:
+            return b, pos + 1
+        c = buf[pos + 1]
+        if c < 0x80:
+            return (b & 0x7F) | (c << 7), pos + 2
+    elif pos < len(buf) and buf[pos] < 0x80:
+        return buf[pos], pos + 1
+    return read_uvarint(buf, pos, NodeFormatError)
+
+
 def decode_v1(ref: bytes, buf: bytes) -> Node:
-    """A v1 node stored at ``ref`` (``s``+BE64 version+BE32 nonce)."""
-    version = struct.unpack(">Q", ref[1:9])[0]
-    height, size, pos = _header(buf)
-    key, pos = read_bytes(buf, pos)
+    """A v1 node stored at ``ref`` (``s``+BE64 version+BE32 nonce).
+
+    Read inline with one call per varint: a walk to a historical height decodes a dozen fresh
+    nodes a lookup, and this is most of its Python. Checks and errors are ``_header``'s,
+    ``read_bytes``' and ``_hash32``'s."""
+    if type(buf) is not bytes:
+        buf = bytes(buf)
+    version = int.from_bytes(ref[1:9], "big")
+    u, pos = _uv(buf, 0)
+    height = ~(u >> 1) if u & 1 else u >> 1
+    if not 0 <= height <= 127:
+        raise NodeFormatError(f"height {height} outside 0..127")
+    u, pos = _uv(buf, pos)
+    size = ~(u >> 1) if u & 1 else u >> 1
+    if size < 1 or (height == 0 and size != 1):
+        raise NodeFormatError(f"size {size} impossible at height {height}")
+    n, pos = _uv(buf, pos)
+    if n > len(buf) - pos:
+        raise NodeFormatError(f"length {n} runs past the end ({len(buf) - pos} bytes left)")
+    key = buf[pos : pos + n]
+    pos += n
     if height == 0:
-        value, pos = read_bytes(buf, pos)
-        _end(buf, pos)
-        return Node(0, 1, version, key, value, None, None, None, False)
-    node_hash, pos = _hash32(buf, pos, "hash")
-    mode, pos = read_varint(buf, pos)
+        n, pos = _uv(buf, pos)
+        if n != len(buf) - pos:
+            if n > len(buf) - pos:
+                raise NodeFormatError(f"length {n} runs past the end ({len(buf) - pos} bytes left)")
+            raise NodeFormatError(f"{len(buf) - pos - n} trailing bytes")
+        return Node(0, 1, version, key, buf[pos:], None, None, None, False)
+    n, pos = _uv(buf, pos)
+    if n > len(buf) - pos:
+        raise NodeFormatError(f"length {n} runs past the end ({len(buf) - pos} bytes left)")
+    if n != 32:
+        raise NodeFormatError(f"hash is {n} bytes, not 32")
+    node_hash = buf[pos : pos + 32]
+    u, pos = _uv(buf, pos + 32)
+    mode = ~(u >> 1) if u & 1 else u >> 1
     if not 0 <= mode <= 3:
         raise NodeFormatError(f"child mode {mode} outside 0..3")
+    if mode:
+        return _decode_v1_mixed(version, height, size, key, node_hash, mode, buf, pos)
+    u, pos = _uv(buf, pos)
+    lv = ~(u >> 1) if u & 1 else u >> 1
+    u, pos = _uv(buf, pos)
+    ln = ~(u >> 1) if u & 1 else u >> 1
+    u, pos = _uv(buf, pos)
+    rv = ~(u >> 1) if u & 1 else u >> 1
+    u, pos = _uv(buf, pos)
+    rn = ~(u >> 1) if u & 1 else u >> 1
+    for side, cv, nonce in (("left", lv, ln), ("right", rv, rn)):
+        if not 1 <= cv <= MAX_VERSION or not 0 <= nonce < 1 << 32:
+            raise NodeFormatError(f"{side} child key ({cv}, {nonce}) out of range")
+    _end(buf, pos)
+    return Node(height, size, version, key, None, node_hash, _V1_REF(b"s", lv, ln), _V1_REF(b"s", rv, rn), False)
+
+
+_V1_REF = struct.Struct(">cQI").pack
+
+
+def _decode_v1_mixed(version: int, height: int, size: int, key: bytes, node_hash: bytes, mode: int, buf: bytes, pos: int) -> Node:
+    """The children of an inner node with a legacy child (a chain upgraded from iavl 0.20)."""
     children = []
     for bit, side in ((1, "left"), (2, "right")):
         if mode & bit:

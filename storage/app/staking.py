@@ -77,6 +77,8 @@ BOND_STATUSES = ("BOND_STATUS_UNSPECIFIED", "BOND_STATUS_UNBONDED", "BOND_STATUS
 
 VALIDATOR = b"\x21"
 VALIDATOR_BY_CONS = b"\x22"
+#: ``AppStore.hint`` kind: consensus address → the operator the index named (checked on each use)
+CONS_HINT = "staking.operator_by_cons"
 DELEGATION = b"\x31"
 UNBONDING = b"\x32"
 UNBONDING_BY_VAL = b"\x33"
@@ -180,13 +182,40 @@ class StakingReader(ModuleReader):
     def validators_by_consensus(self, consaddrs: Sequence[bytes], version: int) -> list[StakingValidator | None]:
         """Validators by CometBFT consensus address (index ``0x22``), aligned with ``consaddrs``.
 
-        Two batched reads: the index entries, then the validators they name.
+        The index names one operator for a validator's whole life: the keeper writes the
+        entry when it creates the validator (refusing a consensus key already in use) and
+        deletes it with the validator. So an operator found at any height is tried first: its
+        record at ``version``, read in one batch with the others, is the answer when it holds
+        that very consensus key (the index at ``version`` then names it too), and the index's
+        own walk from the root (half of a historical lookup) is skipped. Addresses with no
+        such operator, or whose record does not match, are looked up in the index (a second
+        batched read), as before.
         """
         tree, keys = self._open(version)
-        ikeys = [VALIDATOR_BY_CONS + keys.addr(c) for c in consaddrs]
-        opers = tree.get_many(ikeys)
-        found = self._validators_raw(tree, keys, [o for o in opers if o])
-        return [found.get(bytes(o)) if o else None for o in opers]
+        cons = [bytes(c) for c in consaddrs]
+        guesses = [self.app.hint(CONS_HINT, c) for c in cons]
+        found = self._validators_raw(tree, keys, [g for g in guesses if g is not None]) if any(guesses) else {}
+        out: list[StakingValidator | None] = []
+        todo: list[int] = []
+        for i, (c, g) in enumerate(zip(cons, guesses)):
+            v = found.get(g) if g is not None else None
+            if v is not None and v.consensus_address == c:
+                out.append(v)
+            else:
+                out.append(None)
+                todo.append(i)
+        if not todo:
+            return out
+        opers = tree.get_many([VALIDATOR_BY_CONS + keys.addr(cons[i]) for i in todo])
+        more = self._validators_raw(tree, keys, [o for o in opers if o])
+        for i, o in zip(todo, opers):
+            if not o:
+                continue
+            v = more.get(bytes(o))
+            out[i] = v
+            if v is not None and v.consensus_address == cons[i]:
+                self.app.remember(CONS_HINT, cons[i], bytes(o))
+        return out
 
     # -------------------------------------------------------------- delegations
     def _bond_denom(self, tree: IAVLTree, version: int) -> str:

@@ -90,6 +90,16 @@ class AppStore:
         records.put((kind, key, raw), (value, size + len(key) + len(raw)))
         return value
 
+    def hint(self, kind: str, key: bytes) -> bytes | None:
+        """A value ``remember``-ed for ``key``: a guess, which the caller checks against the
+        records of the version it reads before it answers from it."""
+        entry = self.cache.records.get(("hint", kind, key))
+        return None if entry is None else cast(bytes, entry[0])
+
+    def remember(self, kind: str, key: bytes, value: bytes) -> None:
+        """Keep a guess for ``hint``, in the records' share of the cache (shared by snapshots)."""
+        self.cache.records.put(("hint", kind, key), (value, 96 + len(key) + len(value)))
+
     # -------------------------------------------------------------- versions
     def latest_version(self) -> int:
         """The last committed version (0: nothing committed yet). Read once: the KV is a frozen snapshot."""

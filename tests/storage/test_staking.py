@@ -282,6 +282,67 @@ def test_validators_by_consensus_batches_each_level(staking, oracle, prefixes):
     assert len(kv.calls) <= 1 + 2 * levels  # second time: only leaves are read again at most
 
 
+def test_a_remembered_operator_answers_only_where_its_record_holds_that_consensus_key(sample_kv, oracle, prefixes):
+    """Every consensus address the chain ever had, asked at every height (before a validator
+    existed too), newest height first so the reader remembers operators it then meets before
+    their validators were created: the same answers as a reader that remembers nothing
+    (a cache of 0 bytes keeps no guess) and so walks the index every time."""
+    kv = sample_kv("application")
+    latest = oracle.workload["latest_height"]
+    every = sorted({bytes.fromhex(v["address"]) for h in range(1, latest + 1) for v in oracle.validators[str(h)]["validators"]})
+    assert len(every) >= 2
+    asked = every + [b"\x02" * 20]
+    hinted = StakingReader(AppStore(kv, NodeCache(8 << 20)), prefixes)
+    plain = StakingReader(AppStore(kv, NodeCache(0)), prefixes)
+    absent = 0
+    for h in range(latest, 0, -1):
+        want = plain.validators_by_consensus(asked, h)
+        assert hinted.validators_by_consensus(asked, h) == want, h
+        absent += want.count(None)
+    assert plain.app.hint("staking.operator_by_cons", every[0]) is None
+    assert hinted.app.hint("staking.operator_by_cons", every[0]) is not None
+    assert absent > latest  # the unknown address at each height, and validators not created yet
+
+
+def test_a_wrong_remembered_operator_is_not_trusted(sample_kv, oracle, prefixes):
+    h = heights(oracle)[-1]
+    reader = StakingReader(AppStore(sample_kv("application"), NodeCache(8 << 20)), prefixes)
+    vals = reader.validators(h)
+    assert len(vals) >= 2
+    a, b = vals[0], vals[1]
+    reader.app.remember("staking.operator_by_cons", a.consensus_address, raw(b.operator_address))  # another validator
+    reader.app.remember("staking.operator_by_cons", b.consensus_address, b"\x07" * 20)  # no validator at all
+    assert reader.validators_by_consensus([a.consensus_address, b.consensus_address], h) == [a, b]
+    # the walk put the true operators back
+    assert reader.app.hint("staking.operator_by_cons", a.consensus_address) == raw(a.operator_address)
+    assert reader.app.hint("staking.operator_by_cons", b.consensus_address) == raw(b.operator_address)
+
+
+def test_remembered_operators_skip_the_index_walk(sample_kv, oracle, prefixes):
+    """A validator set whose operators are known reads the validators' paths only (one batched
+    read a level); forgotten operators cost the index's paths first. No node is cached
+    for either (only the root), so each read shows in the counts."""
+    hs = heights(oracle)
+    first, other = hs[-1], hs[0]
+    addrs = [v.consensus_address for v in StakingReader(AppStore(sample_kv("application")), prefixes).validators(other)]
+    read = {}
+    for forget in (False, True):
+        kv = CountingKV(sample_kv("application"))
+        reader = StakingReader(AppStore(kv, NodeCache(8 << 20)), prefixes)
+        reader.validators_by_consensus(addrs, first)
+        reader.app.tree("staking", other)
+        reader.app.cache.clear()  # the nodes, not the records' share (decoded records, remembered operators)
+        if forget:
+            reader.app.cache.records.clear()
+        kv.calls.clear()
+        got = reader.validators_by_consensus(addrs, other)
+        assert [v.consensus_address for v in got] == addrs
+        read[forget] = (len(kv.calls), sum(kv.calls))
+    levels = StakingReader(AppStore(sample_kv("application")), prefixes).app.tree("staking", other).height
+    assert read[False][0] <= levels < read[True][0], read
+    assert read[False][1] < read[True][1], read
+
+
 # ---------------------------------------------------------------- delegations
 def test_account_delegations_equal_rest(staking, oracle):
     nonempty = 0
