@@ -43,6 +43,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLInt,
     GraphQLSchema,
     GraphQLString,
     InlineFragmentNode,
@@ -64,6 +65,8 @@ __all__ = ["Bail", "Plan", "Unsupported", "literal_nodes"]
 
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 _LITERALS = (IntValueNode, FloatValueNode, StringValueNode)
+#: scalars whose serializer returns a value of this type as it is (an int: inside Int's range)
+_AS_IS = {GraphQLString.coerce_output_value: str, GraphQLInt.coerce_output_value: int}
 
 
 # ------------------------------------------------------------------ literals of a shape
@@ -221,10 +224,10 @@ class Plan:
         if basic and is_leaf_type(inner):
             f.attribute = (strawberry_field.default_resolver, strawberry_field.python_name)
             f.lean_coerce, f.lean_non_null = inner.coerce_output_value, non_null
-            f.lean_str = f.lean_coerce is GraphQLString.coerce_output_value
+            f.lean_as_is = _AS_IS.get(f.lean_coerce)
             return f
         if basic:
-            resolver, attr = strawberry_field.default_resolver, strawberry_field.python_name
+            resolver, attr = f.attribute = strawberry_field.default_resolver, strawberry_field.python_name
             f.resolve = lambda source, info, **_: resolver(source, attr)
             f.direct = lambda source, run, raw_info: resolver(source, attr)  # a plain attribute: no resolve info
         elif field_def.resolve is not None:

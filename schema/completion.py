@@ -26,6 +26,8 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path, is_awaitable, is_iterable
+from graphql.type.scalars import GRAPHQL_MAX_INT as _MAX_INT
+from graphql.type.scalars import GRAPHQL_MIN_INT as _MIN_INT
 
 from .settle import close, settle, start
 
@@ -69,7 +71,7 @@ class CompiledField:
         "arg_slots",
         "lean_coerce",
         "lean_non_null",
-        "lean_str",
+        "lean_as_is",
         "_lean_spec",
         "direct",
     )
@@ -83,8 +85,9 @@ class CompiledField:
         self.arg_slots = False
         self.lean_coerce: Callable[[Any], Any] | None = None
         self.lean_non_null = False
-        #: a ``str`` is its own output (GraphQL's String returns it as it is)
-        self.lean_str = False
+        #: the type whose values are their own output: ``str`` for String (graphql-core returns
+        #: it as it is), ``int`` for Int (an int inside Int's 32-bit range, likewise); else None
+        self.lean_as_is: type | None = None
         self._lean_spec: tuple[tuple[Any, ...], ...] | None = None
         #: the field's own function, called without Strawberry's wrapper (``compiled._direct``)
         self.direct: Callable[[Any, Run, Callable[[], GraphQLResolveInfo]], Any] | None = None
@@ -112,7 +115,7 @@ class CompiledField:
         """This plain scalar attribute as ``_lean_values`` reads it."""
         spec = self._lean_spec
         if spec is None:
-            spec = self._lean_spec = ((self.key, *self.attribute, self.lean_coerce, self.lean_non_null, self.lean_str),)  # type: ignore[misc]
+            spec = self._lean_spec = ((self.key, *self.attribute, self.lean_coerce, self.lean_non_null, self.lean_as_is),)  # type: ignore[misc]
         return spec
 
     def _info(self, run: Run, path: Chain) -> GraphQLResolveInfo:
@@ -237,7 +240,7 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
     if is_object_type(gtype):
         fields = fields_of(gtype)
         is_type_of = gtype.is_type_of
-        if is_type_of is None and all(f.lean_coerce is not None for f in fields):
+        if is_type_of is None and all(f.lean_coerce is not None or _plain_lean(f) for f in fields):
             return _lean(_lean_object(fields))
 
         def obj(value: Any, run: Run, path: Chain) -> Any:
@@ -257,6 +260,8 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
 
 def _no_list(value: Any) -> bool:
     """True for a null list; ``Bail`` for an error or a value that is no list (graphql-core says which)."""
+    if type(value) is list or type(value) is tuple:  # most lists: no ABC check
+        return False
     if value is None or value is Undefined:
         return True
     if isinstance(value, Exception) or not is_iterable(value):
@@ -286,33 +291,62 @@ def _learn_plain(value: Any, plain: set[type]) -> None:
         plain.add(type(value))
 
 
+def _plain_lean(f: CompiledField) -> bool:
+    """A plain attribute (no resolver of its own) whose value completes lean: a list of
+    events' attributes, a coin."""
+    return f.attribute is not None and _is_lean(f.complete)
+
+
 def _lean_object(fields: list[CompiledField]) -> Callable[[Any, Run, Chain], Any]:
-    """An object whose selected fields are all plain attributes holding scalars.
+    """An object whose selected fields are all plain attributes holding scalars, or holding
+    values that complete lean themselves (an event: its type and its attributes).
 
-    An event attribute or a coin is completed thousands of times a page (W2: ~4,000): its
-    fields are read and coerced in one loop (``_lean_values``), with no path, no check for
-    pending values and no gathering, which such fields never need."""
-    spec = tuple(f.lean_spec()[0] for f in fields)
+    An event attribute or a coin is completed thousands of times a page (W2: ~4,000
+    attributes of ~1,300 events): its fields are read and coerced in one loop
+    (``_lean_values``), with no path, no check for pending values and no gathering, which
+    such fields never need."""
+    if all(f.lean_coerce is not None for f in fields):
+        spec = tuple(f.lean_spec()[0] for f in fields)
 
-    def lean_object(value: Any, run: Run, path: Chain) -> Any:
+        def lean_object(value: Any, run: Run, path: Chain) -> Any:
+            if value is None or value is Undefined:
+                return None
+            if isinstance(value, Exception):
+                raise Bail
+            return _lean_values(spec, value, {})
+
+        return lean_object
+    mixed = tuple((None, f.lean_spec()) if f.lean_coerce is not None else (f.complete, (f.key, *f.attribute)) for f in fields)  # type: ignore[misc]
+
+    def lean_nested(value: Any, run: Run, path: Chain) -> Any:
         if value is None or value is Undefined:
             return None
         if isinstance(value, Exception):
             raise Bail
-        return _lean_values(spec, value, {})
+        out: dict[str, Any] = {}
+        for complete, spec in mixed:
+            if complete is None:
+                _lean_values(spec, value, out)
+                continue
+            key, get, name = spec
+            v = get(value, name)
+            if type(v) is not tuple and type(v) is not list and is_awaitable(v):
+                raise Bail  # graphql-core awaits it
+            out[key] = complete(v, run, None)
+        return out
 
-    return lean_object
+    return lean_nested
 
 
 def _lean_values(spec: tuple[tuple[Any, ...], ...], source: Any, out: dict[str, Any]) -> dict[str, Any]:
-    """``out`` with each (key, getter, attribute, coerce, non-null, str as is) of ``spec`` read
+    """``out`` with each (key, getter, attribute, coerce, non-null, type as is) of ``spec`` read
     from ``source`` and coerced as graphql-core would; ``Bail`` where graphql-core errs."""
-    for key, get, name, coerce, non_null, str_as_is in spec:
+    for key, get, name, coerce, non_null, as_is in spec:
         value = get(source, name)
         if value is None:
             if non_null:
                 raise Bail
-        elif not str_as_is or type(value) is not str:
+        elif type(value) is not as_is or (as_is is int and not _MIN_INT <= value <= _MAX_INT):
             value = coerce(value)
             if value is None or value is Undefined:
                 raise Bail

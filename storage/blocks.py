@@ -76,18 +76,17 @@ class BlockStore:
     def load_block_metas(self, hs: Sequence[int]) -> list[BlockMeta | None]:
         """Metas for many heights with one ``get_many``; aligned with ``hs``, None above the top.
         Metas below the head come from the chain's record cache when decoded before."""
-        cached: dict[int, BlockMeta] = {}
-        wanted = []
-        for h in hs:
-            if self._in_range(h, "block"):
-                meta = self._records.get("meta", h) if h < self._height else None
-                if meta is None:
-                    wanted.append(h)
-                else:
-                    cached[h] = meta
-        found = dict(zip(wanted, self.kv.get_many([self.layout.block_meta(h) for h in wanted]))) if wanted else {}
-        for h, raw in found.items():
-            cached[h] = self._meta(h, raw)
+        top = self._height
+        if hs and all(type(h) is int for h in hs) and self._base <= min(hs) and 1 <= min(hs) and max(hs) <= _MAX_HEIGHT:
+            inside = [h for h in hs if h <= top]  # every height valid and retained: checked at once
+        else:
+            inside = [h for h in hs if self._in_range(h, "block")]  # raises for the first bad one
+        below = [h for h in inside if h < top]
+        cached: dict[int, BlockMeta] = {h: m for h, m in zip(below, self._records.get_many("meta", below)) if m is not None}
+        wanted = [h for h in inside if h not in cached]
+        if wanted:
+            for h, raw in zip(wanted, self.kv.get_many([self.layout.block_meta(h) for h in wanted])):
+                cached[h] = self._meta(h, raw)
         return [cached.get(h) for h in hs]
 
     def _meta(self, h: int, raw: bytes | None) -> BlockMeta:

@@ -30,6 +30,10 @@ class RecordCache:
         entry = self._lru.get((kind, key))
         return None if entry is None else entry[0]
 
+    def get_many(self, kind: str, keys: list[Any]) -> list[Any]:
+        """``get`` of each key, aligned (None where not kept)."""
+        return [None if e is None else e[0] for e in self._lru.get_many([(kind, k) for k in keys])]
+
     def put(self, kind: str, key: Hashable, value: Any, size: int) -> None:
         """Keep ``value`` (about ``size`` bytes once decoded)."""
         self._lru.put((kind, key), (value, size))

@@ -146,6 +146,8 @@ def test_heights_above_the_top_are_none(sample_blocks):
 def test_non_heights_are_invalid_input(sample_blocks, bad):
     with pytest.raises(InvalidInput):
         sample_blocks.load_block_meta(bad)
+    with pytest.raises(InvalidInput):
+        sample_blocks.load_block_metas([1, 2, bad, 3])
 
 
 def test_a_hash_that_is_not_32_bytes_is_invalid_input(sample_blocks):
@@ -169,6 +171,10 @@ def test_heights_below_the_base_are_pruned(damaged, oracle):
         assert store.load_block_meta(10).height == 10
         with pytest.raises(Pruned):
             list(store.iter_block_metas(5, 12))
+        with pytest.raises(Pruned) as err:
+            store.load_block_metas([12, 11, 9, 10])
+        assert err.value.height == 9
+        assert [m.height for m in store.load_block_metas([12, 10, 12])] == [12, 10, 12]
     finally:
         kv.close()
 

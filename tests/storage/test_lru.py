@@ -18,6 +18,17 @@ def test_bounded_by_bytes_evicting_the_least_recently_used():
     assert (lru.hits, lru.misses) == (3, 1)
 
 
+def test_get_many_is_get_of_each_key_refreshing_and_counting_as_get_does():
+    lru: LRU[bytes] = LRU(100, len)
+    lru.put("a", b"x" * 40)
+    lru.put("b", b"x" * 40)
+    assert lru.get_many(["a", "z", "a"]) == [b"x" * 40, None, b"x" * 40]
+    assert (lru.hits, lru.misses) == (2, 1)
+    lru.put("c", b"x" * 40)  # a was used last: b goes
+    assert lru.get_many(["b", "a", "c"]) == [None, b"x" * 40, b"x" * 40]
+    assert lru.get_many([]) == []
+
+
 def test_a_value_larger_than_the_bound_is_not_kept():
     lru: LRU[bytes] = LRU(100, len)
     lru.put("small", b"x")

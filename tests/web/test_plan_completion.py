@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 import strawberry
-from graphql import execute, parse
+from graphql import GraphQLError, execute, parse
 from strawberry.types import Info
 
 from cometgraph.schema.compiled import Bail, Plan
@@ -34,6 +34,15 @@ class Attr:
     key: str
     value: str
     index: bool
+
+
+@strawberry.type
+class Group:
+    """Plain attributes holding a scalar, a list of objects and an object: completed lean as a whole."""
+
+    name: str
+    attrs: list[Attr]
+    first: Attr | None
 
 
 ITEMS: list[object] = []
@@ -67,18 +76,28 @@ class Query:
     def boxes(self) -> list[Box]:
         return [Box(n=1), Box(n=2)]
 
+    @strawberry.field
+    def stored_boxes(self) -> list[Box]:
+        return ITEMS  # type: ignore[return-value]
+
+    @strawberry.field
+    def groups(self) -> list[Group]:
+        return ITEMS  # type: ignore[return-value]
+
 
 SCHEMA = strawberry.Schema(query=Query)
 
 
-async def _both(query: str, items: list[object]) -> tuple[object, object]:
+async def _both(query: str, items: list[object], falls_back: tuple[type[BaseException], ...] = (Bail,)) -> tuple[object, object]:
+    """(compiled data, or ``Bail`` where it raised one of ``falls_back``: plans.py then runs
+    graphql-core, as for any error), graphql-core's result)."""
     ITEMS[:] = items
     document = parse(query)
     context = {"tag": "t"}
     plan = Plan(SCHEMA._schema, document, None, None)
     try:
         compiled: object = await plan.execute(context, plan.coerce_variables(None))
-    except Bail:
+    except falls_back:
         compiled = Bail
     core = execute(SCHEMA._schema, document, context_value=context)
     if asyncio.iscoroutine(core):
@@ -278,3 +297,60 @@ async def test_a_string_attribute_holding_no_str_is_coerced_as_graphql_core_coer
     compiled, core = await _both("{ attrs { key value } }", [Stored(Tag("t"), 5), Stored("b", True)])  # type: ignore[arg-type]
     assert core.errors is None
     assert compiled == core.data == {"attrs": [{"key": "t", "value": "5"}, {"key": "b", "value": "true"}]}
+
+
+async def test_an_int_attribute_is_its_own_output_only_inside_ints_range():
+    """An ``int`` in Int's 32-bit range is served as it is; anything else goes through
+    graphql-core's serializer (a bool, a float, an int subclass) or bails on its error."""
+
+    class Small(int):
+        pass
+
+    items = [Box(n=5), Box(n=-(2**31)), Box(n=2**31 - 1), Box(n=True), Box(n=2.0), Box(n=Small(3))]  # type: ignore[arg-type]
+    compiled, core = await _both("{ storedBoxes { n } }", items)
+    assert core.errors is None
+    assert compiled == core.data == {"storedBoxes": [{"n": 5}, {"n": -(2**31)}, {"n": 2**31 - 1}, {"n": 1}, {"n": 2}, {"n": 3}]}
+    assert [type(b["n"]) for b in compiled["storedBoxes"]] == [type(b["n"]) for b in core.data["storedBoxes"]]  # type: ignore[index]
+    for big in (2**31, -(2**31) - 1):
+        compiled, core = await _both("{ storedBoxes { n } }", [Box(n=1), Box(n=big)], falls_back=(Bail, GraphQLError))
+        assert compiled is Bail
+        assert core.data is None and core.errors[0].message == f"Int cannot represent non 32-bit signed integer value: {big}"
+
+
+@dataclass
+class StoredGroup:
+    name: str
+    attrs: object
+    first: object = None
+
+
+async def test_objects_holding_lists_and_objects_of_plain_attributes_answer_as_graphql_core():
+    items = [
+        StoredGroup("a", [Stored("k", "v"), Stored("l", "w", False)], Stored("k", "v")),
+        StoredGroup("b", [], None),
+        StoredGroup("c", (Stored("m", "x"),)),  # any iterable, as graphql-core takes it
+    ]
+    query = "{ groups { name attrs { key value index } first { key } __typename } }"
+    plan = Plan(SCHEMA._schema, parse(query), None, None)
+    (groups,) = plan.all_fields[:1]
+    assert getattr(groups.complete, "lean", False)  # the whole list is completed in one lean step
+    compiled, core = await _both(query, items)
+    assert core.errors is None
+    assert compiled == core.data
+    assert compiled["groups"][0] == {  # type: ignore[index]
+        "name": "a",
+        "attrs": [{"key": "k", "value": "v", "index": True}, {"key": "l", "value": "w", "index": False}],
+        "first": {"key": "k"},
+        "__typename": "Group",
+    }
+
+
+async def test_a_plain_attribute_holding_an_awaitable_or_a_null_where_none_may_be_bails():
+    future = asyncio.get_running_loop().create_future()
+    future.set_result([Stored("k", "v")])
+    compiled, core = await _both("{ groups { name attrs { key } } }", [StoredGroup("a", future)])
+    assert compiled is Bail
+    assert core.errors is None and core.data == {"groups": [{"name": "a", "attrs": [{"key": "k"}]}]}
+    compiled, core = await _both("{ groups { name attrs { key } } }", [StoredGroup("a", None)])
+    assert compiled is Bail
+    assert core.data is None and "Cannot return null for non-nullable field Group.attrs." in core.errors[0].message
