@@ -17,8 +17,8 @@ JSON) in-process, one request at a time (concurrency 1), with the query texts of
   uniformly over all heights (old and new txs alike);
 * per process: the first request (cold: nothing cached, the GraphQL document new), then a
   warm-up (``--warmup`` requests, other parameters) that is not counted, then ``--requests``
-  measured requests: CPU time of the process (``time.process_time``, all threads) and wall time
-  per request; then the plain-loop ceiling (``bench/ceiling.py``'s ``Plain``: the same data read
+  measured requests, once LevelDB's compaction after open has finished (``bench/quiet.py``):
+  CPU time of the process (``time.process_time``, all threads) and wall time per request; then the plain-loop ceiling (``bench/ceiling.py``'s ``Plain``: the same data read
   and decoded by the storage layer, no GraphQL) over fresh parameters, CPU per page;
 * two variants: ``served`` (every cache on, as ``cometgraph serve`` runs) and ``no-cache``
   (the decoded-record cache and the IAVL node cache off: every page reads and decodes its
@@ -57,6 +57,7 @@ if str(REPO) not in sys.path:
 
 from bench.run import Q_W1, Q_W4, Q_W5  # noqa: E402
 from bench.inproc import post  # noqa: E402
+from bench.quiet import wait_quiet  # noqa: E402
 
 QUERIES = {"W1": (Q_W1, "top"), "W4": (Q_W4, "h"), "W5": (Q_W5, "h")}
 WHAT = {
@@ -177,6 +178,7 @@ def one(home: Path, workload: str, variant: str, params: list[Any], warmup: int,
             cold_cpu, cold_wall, _ = await timed(params[0])
             for p in params[1 : 1 + warmup]:
                 await timed(p)
+            quiet_s = wait_quiet()  # LevelDB's compaction after open is not a request's CPU
             cpus, walls, sizes = [], [], []
             prof = None
             if profile:
@@ -213,6 +215,7 @@ def one(home: Path, workload: str, variant: str, params: list[Any], warmup: int,
                 "workload": workload,
                 "variant": variant,
                 "requests": requests,
+                "waited_for_quiet_s": round(quiet_s, 2),
                 "startup_cpu_ms": 1000 * (t_open - t_proc),
                 "open_cpu_ms": 1000 * open_cpu,
                 "cold_cpu_ms": 1000 * cold_cpu,

@@ -3,7 +3,8 @@
 Not the same-run comparison with the node (bench/run.py): a quick before/after of one lever
 (the record cache, the shape cache, the IAVL fast-node index) on the embedded sample chain or
 a node home given with ``--home``, each variant in a fresh process. Prints CPU ms per request
-(all threads of the process) and wall ms.
+(all threads of the process, measured once LevelDB's compaction after open is over:
+``bench/quiet.py``) and wall ms.
 
     python -m bench.inproc W1 W4 W5 V --requests 400 --variants records,shapes
     python -m bench.inproc A VL --home FAST_HOME --variants all,no-fast   # app state at the latest height
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 
+from bench.quiet import wait_quiet
 from bench.run import Q_W2
 
 QUERIES = {
@@ -149,6 +151,7 @@ def one(workload: str, variant: str, n: int, profile: str | None = None, home: s
             bodies = [body() for _ in range(n)]
             for b in bodies[:20]:  # warm: the first requests build what every later one reuses
                 assert b'"errors"' not in await call(b)
+            quiet_s = wait_quiet()  # LevelDB's compaction after open is not a request's CPU
             prof = None
             if profile:
                 import cProfile
@@ -167,6 +170,7 @@ def one(workload: str, variant: str, n: int, profile: str | None = None, home: s
                 "requests": n,
                 "cpu_ms": 1000 * (time.process_time() - cpu) / n,
                 "wall_ms": 1000 * (time.perf_counter() - wall) / n,
+                "waited_for_quiet_s": round(quiet_s, 2),
             }
 
     try:
