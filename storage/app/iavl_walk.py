@@ -84,10 +84,11 @@ class TreeWalker:
         """Nodes for (ref, bound) pairs: cache first, then ONE ``get_many`` (a second only for re-saved roots)."""
         out: dict[bytes, Node] = {}
         todo: list[tuple[bytes, int]] = []
-        for ref, bound in wanted:
+        prefix = self.prefix
+        cached = self._cache.get_many([prefix + ref for ref, _ in wanted])  # one lock for the level
+        for (ref, bound), node in zip(wanted, cached):
             if ref in out:
                 continue
-            node = self._cache.get(self.prefix + ref)
             if node is not None:
                 if node.height >= bound:
                     raise CorruptRecord(self.db, self.prefix + ref, f"child of height {node.height} under a node of height {bound}")
