@@ -7,7 +7,7 @@ literals where the first text had its own (``substituted``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from types import CoroutineType, GeneratorType
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -25,10 +25,9 @@ from graphql import (
     is_object_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values
-from graphql.pyutils import Path, is_awaitable, is_iterable
-from graphql.type.scalars import GRAPHQL_MAX_INT as _MAX_INT
-from graphql.type.scalars import GRAPHQL_MIN_INT as _MIN_INT
+from graphql.pyutils import Path, is_awaitable
 
+from .lean import Bail, is_lean, lean, lean_list, lean_object, no_list, plain_lean, values
 from .settle import close, settle, start
 
 #: a response path while a plan runs: (parent, key, type name) tuples, made into graphql-core's
@@ -41,10 +40,6 @@ if TYPE_CHECKING:
 
 class Unsupported(Exception):
     """The operation uses something plans do not cover: graphql-core runs it."""
-
-
-class Bail(Exception):
-    """This run met something only graphql-core answers exactly (an error, a null where none may be)."""
 
 
 class Run:
@@ -94,7 +89,7 @@ class CompiledField:
 
     def run(self, source: Any, run: Run, path: Chain) -> Any:
         if self.lean_coerce is not None:  # a plain attribute holding a scalar
-            return _lean_values(self.lean_spec(), source, {})[self.key]
+            return values(self.lean_spec(), source, {})[self.key]
         field_path = (path, self.key, self.parent_type.name)
         if self.direct is not None:
             value = self.direct(source, run, lambda: self._info(run, field_path))
@@ -112,7 +107,7 @@ class CompiledField:
         return self.complete(value, run, field_path)
 
     def lean_spec(self) -> tuple[tuple[Any, ...], ...]:
-        """This plain scalar attribute as ``_lean_values`` reads it."""
+        """This plain scalar attribute as ``lean.values`` reads it."""
         spec = self._lean_spec
         if spec is None:
             spec = self._lean_spec = ((self.key, *self.attribute, self.lean_coerce, self.lean_non_null, self.lean_as_is),)  # type: ignore[misc]
@@ -166,7 +161,7 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
     """The completion of a value of ``gtype`` (graphql-core's complete_value, bound ahead)."""
     if isinstance(gtype, GraphQLNonNull):
         inner = completer(gtype.of_type, fields_of)
-        if _is_lean(inner):
+        if is_lean(inner):
 
             def non_null_lean(value: Any, run: Run, path: Chain) -> Any:
                 out = inner(value, run, path)
@@ -174,7 +169,8 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
                     raise Bail
                 return out
 
-            return _lean(non_null_lean)
+            non_null_lean.spec = getattr(inner, "spec", None)  # type: ignore[attr-defined]  # a plain object's, for lean_list
+            return lean(non_null_lean)
 
         def non_null(value: Any, run: Run, path: Chain) -> Any:
             out = inner(value, run, path)
@@ -187,23 +183,11 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
         return non_null
     if isinstance(gtype, GraphQLList):
         item = completer(gtype.of_type, fields_of)
-        if _is_lean(item):
-            plain: set[type] = set()
-
-            def as_list_lean(value: Any, run: Run, path: Chain) -> Any:
-                if _no_list(value):
-                    return None
-                out = []
-                for v in value:
-                    if type(v) not in plain:
-                        _learn_plain(v, plain)
-                    out.append(item(v, run, None))
-                return out
-
-            return _lean(as_list_lean)
+        if is_lean(item):
+            return lean_list(item, isinstance(gtype.of_type, GraphQLNonNull))
 
         def as_list(value: Any, run: Run, path: Chain) -> Any:
-            if _no_list(value):
+            if no_list(value):
                 return None
             out: list[Any] = []
             pending: list[list[Any]] = []
@@ -236,12 +220,12 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
                 raise Bail
             return out
 
-        return _lean(leaf)
+        return lean(leaf)
     if is_object_type(gtype):
         fields = fields_of(gtype)
         is_type_of = gtype.is_type_of
-        if is_type_of is None and all(f.lean_coerce is not None or _plain_lean(f) for f in fields):
-            return _lean(_lean_object(fields))
+        if is_type_of is None and all(f.lean_coerce is not None or plain_lean(f) for f in fields):
+            return lean(lean_object(fields))
 
         def obj(value: Any, run: Run, path: Chain) -> Any:
             if value is None or value is Undefined:
@@ -256,102 +240,6 @@ def completer(gtype: Any, fields_of: Callable[[GraphQLObjectType], list[Compiled
 
         return obj
     raise Unsupported(f"{gtype} is abstract")
-
-
-def _no_list(value: Any) -> bool:
-    """True for a null list; ``Bail`` for an error or a value that is no list (graphql-core says which)."""
-    if type(value) is list or type(value) is tuple:  # most lists: no ABC check
-        return False
-    if value is None or value is Undefined:
-        return True
-    if isinstance(value, Exception) or not is_iterable(value):
-        raise Bail
-    return False
-
-
-def _lean(fn: Callable[[Any, Run, Chain], Any]) -> Callable[[Any, Run, Chain], Any]:
-    """Mark a completion that never awaits, raises only ``Bail`` and never reads its path."""
-    fn.lean = True  # type: ignore[attr-defined]
-    return fn
-
-
-def _is_lean(fn: Callable[..., Any]) -> bool:
-    return getattr(fn, "lean", False)
-
-
-def _learn_plain(value: Any, plain: set[type]) -> None:
-    """Bail on an awaitable list item (graphql-core awaits it); else remember its type as plain.
-
-    For the records that reach a list here, whether a value is awaitable depends on its type
-    (``await`` looks ``__await__`` up on the type; a generator's code flags are the exception,
-    so generators are never remembered)."""
-    if is_awaitable(value):
-        raise Bail
-    if not isinstance(value, GeneratorType):
-        plain.add(type(value))
-
-
-def _plain_lean(f: CompiledField) -> bool:
-    """A plain attribute (no resolver of its own) whose value completes lean: a list of
-    events' attributes, a coin."""
-    return f.attribute is not None and _is_lean(f.complete)
-
-
-def _lean_object(fields: list[CompiledField]) -> Callable[[Any, Run, Chain], Any]:
-    """An object whose selected fields are all plain attributes holding scalars, or holding
-    values that complete lean themselves (an event: its type and its attributes).
-
-    An event attribute or a coin is completed thousands of times a page (W2: ~4,000
-    attributes of ~1,300 events): its fields are read and coerced in one loop
-    (``_lean_values``), with no path, no check for pending values and no gathering, which
-    such fields never need."""
-    if all(f.lean_coerce is not None for f in fields):
-        spec = tuple(f.lean_spec()[0] for f in fields)
-
-        def lean_object(value: Any, run: Run, path: Chain) -> Any:
-            if value is None or value is Undefined:
-                return None
-            if isinstance(value, Exception):
-                raise Bail
-            return _lean_values(spec, value, {})
-
-        return lean_object
-    mixed = tuple((None, f.lean_spec()) if f.lean_coerce is not None else (f.complete, (f.key, *f.attribute)) for f in fields)  # type: ignore[misc]
-
-    def lean_nested(value: Any, run: Run, path: Chain) -> Any:
-        if value is None or value is Undefined:
-            return None
-        if isinstance(value, Exception):
-            raise Bail
-        out: dict[str, Any] = {}
-        for complete, spec in mixed:
-            if complete is None:
-                _lean_values(spec, value, out)
-                continue
-            key, get, name = spec
-            v = get(value, name)
-            if type(v) is not tuple and type(v) is not list and is_awaitable(v):
-                raise Bail  # graphql-core awaits it
-            out[key] = complete(v, run, None)
-        return out
-
-    return lean_nested
-
-
-def _lean_values(spec: tuple[tuple[Any, ...], ...], source: Any, out: dict[str, Any]) -> dict[str, Any]:
-    """``out`` with each (key, getter, attribute, coerce, non-null, type as is) of ``spec`` read
-    from ``source`` and coerced as graphql-core would; ``Bail`` where graphql-core errs."""
-    for key, get, name, coerce, non_null, as_is in spec:
-        value = get(source, name)
-        if value is None:
-            if non_null:
-                raise Bail
-        elif type(value) is not as_is or (as_is is int and not _MIN_INT <= value <= _MAX_INT):
-            value = coerce(value)
-            if value is None or value is Undefined:
-                raise Bail
-        out[key] = value
-    return out
 
 
 def execute_fields(fields: list[CompiledField], source: Any, run: Run, path: Chain) -> Any:

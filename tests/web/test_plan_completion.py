@@ -84,6 +84,10 @@ class Query:
     def groups(self) -> list[Group]:
         return ITEMS  # type: ignore[return-value]
 
+    @strawberry.field
+    def maybe_attrs(self) -> list[Attr | None]:
+        return ITEMS  # type: ignore[return-value]
+
 
 SCHEMA = strawberry.Schema(query=Query)
 
@@ -354,3 +358,19 @@ async def test_a_plain_attribute_holding_an_awaitable_or_a_null_where_none_may_b
     compiled, core = await _both("{ groups { name attrs { key } } }", [StoredGroup("a", None)])
     assert compiled is Bail
     assert core.data is None and "Cannot return null for non-nullable field Group.attrs." in core.errors[0].message
+
+
+@pytest.mark.parametrize("field", ["attrs", "maybeAttrs"])
+async def test_a_list_of_plain_attribute_objects_is_read_item_by_item_into_dicts(field):
+    """Nullable items may be null; a null non-null item bails (graphql-core nulls the list's parent)."""
+    plan = Plan(SCHEMA._schema, parse(f"{{ {field} {{ key value }} }}"), None, None)
+    (inner,) = (c.cell_contents for c in plan.all_fields[0].complete.__closure__)  # type: ignore[union-attr]  # the non-null list's
+    assert inner.__name__ == "as_list_of_plain"
+    items = [Stored("a", "1"), None, Stored("b", "2")]
+    compiled, core = await _both(f"{{ {field} {{ key value }} }}", items)  # type: ignore[list-item]
+    if field == "maybeAttrs":
+        assert core.errors is None
+        assert compiled == core.data == {"maybeAttrs": [{"key": "a", "value": "1"}, None, {"key": "b", "value": "2"}]}
+    else:
+        assert compiled is Bail
+        assert core.data is None and "Cannot return null for non-nullable field Query.attrs." in core.errors[0].message
