@@ -133,15 +133,23 @@ class TreeWalker:
             nxt: dict[bytes, list[int]] = {}
             bounds: dict[bytes, int] = {}
             for node, idxs in level.values():
-                if node.is_leaf:
+                nkey, height = node.key, node.height
+                if height == 0:
                     for i in idxs:
-                        if keys[i] == node.key:
+                        if keys[i] == nkey:
                             out[i] = node.value
                     continue
+                left, right = node.left, node.right
+                if left is None or right is None:
+                    node.child(right=left is not None)  # raises: an inner node without both children
                 for i in idxs:
-                    ref = node.child(right=not keys[i] < node.key)
-                    nxt.setdefault(ref, []).append(i)
-                    bounds[ref] = node.height
+                    ref = left if keys[i] < nkey else right
+                    got = nxt.get(ref)
+                    if got is None:
+                        nxt[ref] = [i]
+                        bounds[ref] = height
+                    else:
+                        got.append(i)
             if not nxt:
                 break
             nodes = self._load_many([(ref, bounds[ref]) for ref in nxt])
