@@ -140,8 +140,8 @@ class TreeWalker:
                             out[i] = node.value
                     continue
                 left, right = node.left, node.right
-                if left is None or right is None:
-                    node.child(right=left is not None)  # raises: an inner node without both children
+                if left is None or right is None:  # as Node.child says it
+                    raise ValueError(f"node {nkey!r} at height {height} has no children")
                 for i in idxs:
                     ref = left if keys[i] < nkey else right
                     got = nxt.get(ref)
