@@ -18,7 +18,8 @@ JSON) in-process, one request at a time (concurrency 1), with the query texts of
 * per process: the first request (cold: nothing cached, the GraphQL document new), then a
   warm-up (``--warmup`` requests, other parameters) that is not counted, then ``--requests``
   measured requests, once LevelDB's compaction after open has finished (``bench/quiet.py``):
-  CPU time of the process (``time.process_time``, all threads) and wall time per request; then the plain-loop ceiling (``bench/ceiling.py``'s ``Plain``: the same data read
+  CPU time of the process (``time.process_time``, all threads) and wall time per request;
+  then the plain-loop ceiling (``bench/ceiling.py``'s ``Plain``: the same data read
   and decoded by the storage layer, no GraphQL) over fresh parameters, CPU per page;
 * two variants: ``served`` (every cache on, as ``cometgraph serve`` runs) and ``no-cache``
   (the decoded-record cache and the IAVL node cache off: every page reads and decodes its

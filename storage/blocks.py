@@ -77,8 +77,8 @@ class BlockStore:
         """Metas for many heights with one ``get_many``; aligned with ``hs``, None above the top.
         Metas below the head come from the chain's record cache when decoded before."""
         top = self._height
-        if hs and all(type(h) is int for h in hs) and self._base <= min(hs) and 1 <= min(hs) and max(hs) <= _MAX_HEIGHT:
-            inside = [h for h in hs if h <= top]  # every height valid and retained: checked at once
+        if hs and all(type(h) is int for h in hs) and max(1, self._base) <= min(hs) and max(hs) <= _MAX_HEIGHT:
+            inside = [h for h in hs if h <= top]  # every height valid and retained: _in_range's checks at once
         else:
             inside = [h for h in hs if self._in_range(h, "block")]  # raises for the first bad one
         below = [h for h in inside if h < top]
