@@ -154,3 +154,40 @@ def test_amino_records_of_other_generations_are_refused_by_name(legacy_data, tmp
         st.close()
     with pytest.raises(UnknownFormat, match="JSON block store state"):
         codec.decode_block_store_state(b'{"base":"1","height":"5","extra":1}', "blockstore", b"blockStore")
+
+
+def test_decoded_events_are_immutable_and_compare_by_value():
+    m = pb.ExecTxResult(code=0)
+    m.events.add(type="s").attributes.add(key=b"k", value=b"v", index=True)
+    (ev,) = codec.decode_exec_result(m).events
+    assert ev == codec.decode_exec_result(m).events[0] and hash(ev) == hash(codec.decode_exec_result(m).events[0])
+    with pytest.raises(AttributeError):
+        ev.attributes[0].value = "w"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        ev.type = "t"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("proto", [False, True])
+def test_times_print_as_go_prints_them_from_year_1_to_9999(proto):
+    """Against datetime's own arithmetic: Go's zero time (year 1), before and after the epoch,
+    day boundaries, the last second of year 9999; CometBFT trims every trailing zero of the
+    fraction, the SDK's REST keeps 3, 6 or 9 digits."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from cometgraph.storage.models import ProtoTime, Time
+
+    rnd = random.Random(5)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    first, last = -62135596800, 253402300799
+    secs = [first, -86401, -86400, -1, 0, 1, 86399, 86400, 1733460000, last] + [rnd.randint(first, last) for _ in range(2000)]
+    for s in secs:
+        for n in (0, 5, 120_000_000, 123_456_789, rnd.randint(1, 999_999_999)):
+            d = epoch + timedelta(seconds=s)
+            frac = f"{n:09d}"
+            if proto:
+                frac = frac[:3] if frac[3:] == "000000" else frac[:6] if frac[6:] == "000" else frac
+            else:
+                frac = frac.rstrip("0")
+            want = f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}" + (f".{frac}" if n else "") + "Z"
+            assert (ProtoTime if proto else Time)(s, n).rfc3339() == want, (s, n)
