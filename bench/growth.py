@@ -141,6 +141,7 @@ def one(home: Path, workload: str, variant: str, params: list[Any], warmup: int,
     from cometgraph.storage.app import NodeCache
     from cometgraph.storage.chain import Chain
     from cometgraph.storage.records import RecordCache
+    from cometgraph.factory import tune_gc
     from cometgraph.web.app import create_app
 
     from bench.ceiling import Plain
@@ -157,6 +158,7 @@ def one(home: Path, workload: str, variant: str, params: list[Any], warmup: int,
     t_open = time.process_time()
     chain.open()
     app = create_app(chain)
+    tune_gc()  # the collector as `cometgraph serve` sets it
     open_cpu = time.process_time() - t_open
     query, var = QUERIES[workload]
     need = 1 + warmup + requests + 20 + ceiling

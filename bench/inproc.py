@@ -101,6 +101,7 @@ def one(workload: str, variant: str, n: int, profile: str | None = None, home: s
     from cometgraph.storage.app.store import AppStore
     from cometgraph.storage.chain import Chain
     from cometgraph.storage.records import RecordCache
+    from cometgraph.factory import tune_gc
     from cometgraph.web.app import create_app
 
     chain = Chain.from_home(home or sample_home(), snapshot_dir=tempfile.mkdtemp(prefix="cg-inproc-"))
@@ -110,6 +111,7 @@ def one(workload: str, variant: str, n: int, profile: str | None = None, home: s
         AppStore.use_fast_index = False
     chain.open()
     app = create_app(chain)
+    tune_gc()  # the collector as `cometgraph serve` sets it
     gql = app.state.graphql
     schema = gql.schema
     if variant.endswith(("graphql-core", "no-shapes")):

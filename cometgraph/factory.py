@@ -32,10 +32,15 @@ def open_chain(settings: Settings):
     return chain, settings.refresh
 
 
-#: the collector's first generation runs every 10,000 allocations instead of 700: a page of
+#: the collector's first generation runs every 50,000 allocations instead of 700: a page of
 #: 100 blocks allocates tens of thousands of short-lived objects, nearly all freed by reference
-#: counting, and at concurrency 16 the default threshold spent 15-20% of the CPU scanning them
-GC_THRESHOLDS = (10_000, 10, 10)
+#: counting, and at concurrency 16 the default threshold spent 15-20% of the CPU scanning them.
+#: 10,000 (fix 07) still ran a young collection every few events of a W2 page: objects of
+#: requests in flight survived two of them into the old generation, whose full collections
+#: then walked every decoded record the caches hold (~500,000 objects at 64 MB): 2.8 ms of
+#: GC a W2 page at 10,000, 0.7 ms at 50,000 (docs/benchmarks.md, session 11). Garbage in
+#: cycles waits at most 50,000 allocations (a few MB) for its collection.
+GC_THRESHOLDS = (50_000, 10, 10)
 
 
 def tune_gc() -> None:
