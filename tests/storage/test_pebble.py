@@ -248,3 +248,29 @@ def test_an_empty_folder_is_refused_naming_what_is_there(tmp_path):
     (tmp_path / "x.db" / "notes.txt").write_text("")
     with pytest.raises(UnsupportedFormat, match=r"no CURRENT, OPTIONS or marker file \(found: notes.txt\)"):
         detect(tmp_path / "x.db")
+
+
+def test_a_prune_written_to_the_wal_after_an_empty_one_is_read(tmp_path):
+    """``injectived prune custom --pruning-keep-recent 35`` on the pebble sample chain (latest
+    version 105), one run of ~40 that left WAL 000020 holding only Pebble's 11-byte EOF trailer
+    and the prune's deletes in WAL 000024. RocksDB's default recovery stopped at the trailer and
+    read every pruned version as still there; each WAL is now read to its end."""
+    from cometgraph.sample import unpack
+    from cometgraph.storage.app import AppStore
+    from cometgraph.storage.errors import Pruned
+
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "pebble-prune-eof-wal.tar.zst"
+    unpack(fixture, tmp_path / "node")
+    src = tmp_path / "node" / "application.db"
+    assert (src / "000020.log").stat().st_size == 11 and (src / "000024.log").stat().st_size > 200_000
+    db, _ = open_copy(src, tmp_path / "copy")
+    try:
+        app = AppStore(db)
+        assert (app.earliest_version(), app.latest_version()) == (71, 105)
+        for v in (1, 2, 25, 70):
+            with pytest.raises(Pruned):
+                app.tree("slashing", v)
+        assert app.tree("slashing", 71).root_hash() == app.commit_info(71)["slashing"].hash
+        assert app.tree("bank", 105).root_hash() == app.commit_info(105)["bank"].hash
+    finally:
+        db.close()
