@@ -23,7 +23,7 @@ from .codec import cometbft as codec
 from .errors import CorruptRecord, InvalidInput, Pruned
 from .kv import KV
 from .models import PROTO, BlockResults, ChainState, ConsensusParams, Validator, ValidatorSet
-from .records import DECODED_PER_BYTE, RecordCache
+from .records import RESULTS_DECODED_PER_BYTE, RecordCache
 
 #: CometBFT state/store.go valSetCheckpointInterval (the same in every version)
 VAL_SET_CHECKPOINT_INTERVAL = 100_000
@@ -246,7 +246,7 @@ class StateStore:
                 continue
             res = codec.decode_abci_responses(raw, h, self.db, self.layout.abci_responses(h), self.encoding, events=events)
             if events and h < top:
-                self._records.put("results", h, res, DECODED_PER_BYTE * len(raw))
+                self._records.put("results", h, res, RESULTS_DECODED_PER_BYTE * len(raw))
             out.append(res)
         return out
 

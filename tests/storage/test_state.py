@@ -291,3 +291,28 @@ def test_a_stored_set_without_its_proposer_gets_cometbft_find_proposer():
     k = PubKey("ed25519", b"k" * 32)
     vals = (Validator(b"\x0b", k, 1, 5), Validator(b"\x0a", k, 1, 5), Validator(b"\x09", k, 9, 4))
     assert find_proposer(vals).address == b"\x0a"
+
+
+def test_the_results_cache_estimate_covers_what_decoded_results_take(sample_kv, sample_blocks):
+    """``--cache-mb`` bounds the record cache by estimates: a block's decoded results must not
+    take more memory than the size they are kept under (tracemalloc over every block)."""
+    import gc
+    import tracemalloc
+
+    from cometgraph.storage.records import RecordCache
+
+    records = RecordCache(1 << 30)
+    state = StateStore(sample_kv("state"), base=sample_blocks.base(), records=records)
+    heights = list(range(sample_blocks.base(), state._top()))  # below the top: the ones kept
+    gc.collect()
+    tracemalloc.start()
+    try:
+        kept = state.load_block_results_many(heights)
+        gc.collect()
+        taken = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(records) == len(heights) and all(r is not None for r in kept)
+    assert sum(len(e.attributes) for r in kept for t in r.tx_results for e in t.events) > 1_000  # a real sample
+    assert taken <= records.size, (taken, records.size)
+    assert records.size <= 2 * taken, (taken, records.size)  # and not so loose it wastes the budget
