@@ -7,10 +7,11 @@ snapshot; loaders are keyed by (version, address) and batch per version.
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from cometgraph.storage.app.addresses import parse_account, parse_valoper
 from cometgraph.storage.app.auth import Account
@@ -120,7 +121,10 @@ class AppLoaders:
     large batches, in the thread pool."""
 
     def __init__(self, r: AppReaders, on_batch: Callable[[str, int], None] | None = None) -> None:
-        self._r = r
+        # a weak reference: the readers hold these loaders (``AppReaders.loaders``), and a strong
+        # one back made each request's readers, loaders, futures and pinned view a cycle that
+        # waited for the collector instead of being freed when the operation ends
+        self._r = cast(AppReaders, weakref.proxy(r))
         self._on_batch = on_batch
 
     def _loader(self, name: str, fetch: Callable[[Sequence[Any]], list[Any]], inline: int) -> _Loader[Any, Any]:
