@@ -15,10 +15,16 @@ from cometgraph.storage.models import BLOCK_ID_FLAGS
 from .common import Event, b64, events_of, hexu
 from .connection import connection
 from .scalars import BigInt, DateTime
+from .selection import selects_any
 from .validator import Validator
 
 if TYPE_CHECKING:
     from .tx import Tx
+
+
+#: Tx fields answered from the block's ABCI results, and from the tx's decoded body
+_RESULT_FIELDS = frozenset({"code", "codespace", "log", "info", "gasWanted", "gasUsed", "data", "events"})
+_BODY_FIELDS = frozenset({"memo", "timeoutHeight", "fee", "messages", "signers"})
 
 
 @strawberry.type(description="One validator's precommit in a commit: one entry per member of the committed height's set, absent ones included.")
@@ -169,7 +175,8 @@ class Block:
     async def txs(self, info: Info) -> list[Annotated[Tx, strawberry.lazy(".tx")]]:
         from .tx import Tx
 
-        return [Tx(_ref=r) for r in await TR.block_txs(info.context, self._h.height)]
+        results, decode = selects_any(info, _RESULT_FIELDS), selects_any(info, _BODY_FIELDS)
+        return [Tx(_ref=r) for r in await TR.block_txs(info.context, self._h.height, results=results, decode=decode)]
 
     @strawberry.field(description="The previous block's commit, as carried in this block.")
     async def last_commit(self, info: Info) -> Commit | None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Awaitable, Callable
+from operator import attrgetter
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
 from cometgraph.resolvers import blocks as block_resolvers
 from cometgraph.resolvers import txs as R
+from cometgraph.storage.models import DecodedTx, ExecResult
 
 from .common import Coin, Event, b64, events_of, hexu
 from .connection import connection
@@ -16,6 +19,8 @@ from .scalars import JSON, BigInt
 
 if TYPE_CHECKING:
     from .block import Block
+
+T = TypeVar("T")
 
 
 @strawberry.type(description="What a tx offered to pay, from its auth info.")
@@ -61,58 +66,52 @@ class Tx:
         return Block.from_model(await block_resolvers.block_meta(info.context, self._ref.height))
 
     @strawberry.field(description="ABCI result code: 0 is success, anything else a failure (see `codespace`).")
-    async def code(self, info: Info) -> int:
-        return (await R.tx_result(info.context, self._ref)).code
+    def code(self, info: Info) -> int:
+        return _result(info, self._ref, _CODE)
 
     @strawberry.field(description="The module that set a non-zero `code`; empty on success.")
-    async def codespace(self, info: Info) -> str:
-        return (await R.tx_result(info.context, self._ref)).codespace
+    def codespace(self, info: Info) -> str:
+        return _result(info, self._ref, _CODESPACE)
 
     @strawberry.field(description="The result's log as the node stored it (on failure, the error text).")
-    async def log(self, info: Info) -> str:
-        return (await R.tx_result(info.context, self._ref)).log
+    def log(self, info: Info) -> str:
+        return _result(info, self._ref, _LOG)
 
     @strawberry.field(description="The result's info string (usually empty).")
-    async def info(self, info: Info) -> str:
-        return (await R.tx_result(info.context, self._ref)).info
+    def info(self, info: Info) -> str:
+        return _result(info, self._ref, _INFO)
 
     @strawberry.field(description="Gas the tx asked for, as its result records it.")
-    async def gas_wanted(self, info: Info) -> BigInt:
-        return (await R.tx_result(info.context, self._ref)).gas_wanted
+    def gas_wanted(self, info: Info) -> BigInt:
+        return _result(info, self._ref, _GAS_WANTED)
 
     @strawberry.field(description="Gas it consumed.")
-    async def gas_used(self, info: Info) -> BigInt:
-        return (await R.tx_result(info.context, self._ref)).gas_used
+    def gas_used(self, info: Info) -> BigInt:
+        return _result(info, self._ref, _GAS_USED)
 
     @strawberry.field(description="The result's data bytes, base64.")
-    async def data(self, info: Info) -> str:
-        return b64((await R.tx_result(info.context, self._ref)).data)
+    def data(self, info: Info) -> str:
+        return _result(info, self._ref, _DATA)
 
     @strawberry.field(description="The tx's ABCI events, in the node's order.")
-    async def events(self, info: Info) -> list[Event]:
-        return events_of((await R.tx_result(info.context, self._ref)).events)
+    def events(self, info: Info) -> list[Event]:
+        return _result(info, self._ref, _EVENTS)
 
     @strawberry.field(description="The tx body's memo (empty when none).")
-    async def memo(self, info: Info) -> str:
-        return (await R.decoded(info.context, self._ref)).memo
+    def memo(self, info: Info) -> str:
+        return _body(info, self._ref, _MEMO)
 
     @strawberry.field(description="The height after which the tx could not be included; 0 = no timeout.")
-    async def timeout_height(self, info: Info) -> BigInt:
-        return (await R.decoded(info.context, self._ref)).timeout_height
+    def timeout_height(self, info: Info) -> BigInt:
+        return _body(info, self._ref, _TIMEOUT_HEIGHT)
 
     @strawberry.field(description="The fee and gas limit from the tx's auth info.")
-    async def fee(self, info: Info) -> Fee:
-        f = (await R.decoded(info.context, self._ref)).fee
-        return Fee(
-            amount=[Coin(denom=c.denom, amount=int(c.amount)) for c in f.amount],
-            gas_limit=f.gas_limit,
-            payer=f.payer or None,
-            granter=f.granter or None,
-        )
+    def fee(self, info: Info) -> Fee:
+        return _body(info, self._ref, _fee)
 
     @strawberry.field(description="The tx's messages in body order; each decodes only when its json is asked.")
-    async def messages(self, info: Info) -> list[Message]:
-        return [Message(type_url=m.type_url, _value=m.value) for m in (await R.decoded(info.context, self._ref)).messages]
+    def messages(self, info: Info) -> list[Message]:
+        return _body(info, self._ref, _messages)
 
     @strawberry.field(description="Bech32 addresses of the signers, in signer-info order.")
     async def signers(self, info: Info) -> list[str]:
@@ -121,6 +120,58 @@ class Tx:
     @strawberry.field(description="The tx bytes exactly as stored in the block, base64.")
     async def raw(self, info: Info) -> str:
         return b64(await R.tx_raw(info.context, self._ref))
+
+
+# A tx's result and body are often at hand when its fields are asked (a block's txs load them
+# with the block, a tx by hash comes with its result): the field then answers at once, and
+# only waits, on the loader, for what is not.
+_CODE = attrgetter("code")
+_CODESPACE = attrgetter("codespace")
+_LOG = attrgetter("log")
+_INFO = attrgetter("info")
+_GAS_WANTED = attrgetter("gas_wanted")
+_GAS_USED = attrgetter("gas_used")
+_MEMO = attrgetter("memo")
+_TIMEOUT_HEIGHT = attrgetter("timeout_height")
+
+
+def _DATA(r: ExecResult) -> str:
+    return b64(r.data)
+
+
+def _EVENTS(r: ExecResult) -> list[Event]:
+    return events_of(r.events)
+
+
+def _fee(d: DecodedTx) -> Fee:
+    f = d.fee
+    return Fee(amount=[Coin(denom=c.denom, amount=int(c.amount)) for c in f.amount], gas_limit=f.gas_limit, payer=f.payer or None, granter=f.granter or None)
+
+
+def _messages(d: DecodedTx) -> list[Message]:
+    return [Message(type_url=m.type_url, _value=m.value) for m in d.messages]
+
+
+def _result(info: Info, ref: R.TxRef, pick: Callable[[ExecResult], T]) -> T | Awaitable[T]:
+    r = ref.result
+    if r is not None:
+        return pick(r)
+    return _result_later(info.context, ref, pick)
+
+
+async def _result_later(ctx: Any, ref: R.TxRef, pick: Callable[[ExecResult], T]) -> T:
+    return pick(await R.tx_result(ctx, ref))
+
+
+def _body(info: Info, ref: R.TxRef, pick: Callable[[DecodedTx], T]) -> T | Awaitable[T]:
+    d = ref._decoded
+    if d is not None:
+        return pick(d)
+    return _body_later(info.context, ref, pick)
+
+
+async def _body_later(ctx: Any, ref: R.TxRef, pick: Callable[[DecodedTx], T]) -> T:
+    return pick(await R.decoded(ctx, ref))
 
 
 TxConnection = connection(

@@ -105,3 +105,51 @@ async def test_a_tx_below_the_head_is_decoded_once_for_every_later_request(gql, 
     assert await gql.data(q, {"h": h}) == first and first["tx"]["hash"] == h
     used = diff(before, calls(gql))
     assert "tx_index" not in used, used
+
+
+async def test_a_page_of_blocks_asking_only_tx_hashes_reads_no_abci_results(gql, heights):
+    before = calls(gql)
+    d = await gql.data("{ blocks(first: 100) { nodes { txs { hash } } } }")
+    used = diff(before, calls(gql))
+    assert sum(len(b["txs"]) for b in d["blocks"]["nodes"]) > 0
+    assert set(used) == {"blockstore"}
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "txs { hash code gasUsed events { type } memo messages { typeUrl } }",
+        "txs { ...T } fragment T on Tx { hash code gasUsed events { type } memo messages { typeUrl } }",
+    ],
+    ids=["fields", "fragment"],
+)
+async def test_a_blocks_txs_answer_from_the_blocks_batches_without_a_load_per_tx(gql, oracle, heights, monkeypatch, selection):
+    """Results and bodies come with the block (one batch each for the page): no tx field asks
+    a loader for its own, so none waits (resolvers/txs.py ``block_txs``)."""
+    from cometgraph.resolvers import txs as txs_module
+
+    asked: list[str] = []
+    real_result, real_decoded = txs_module.tx_result, txs_module.decoded
+
+    async def result_spy(ctx, ref):
+        asked.append("result")
+        return await real_result(ctx, ref)
+
+    async def decoded_spy(ctx, ref):
+        asked.append("decoded")
+        return await real_decoded(ctx, ref)
+
+    monkeypatch.setattr(txs_module, "tx_result", result_spy)
+    monkeypatch.setattr(txs_module, "decoded", decoded_spy)
+    query, _, fragment = selection.partition(" fragment ")
+    text = "{ blocks(first: 100) { nodes { height " + query + " } } }" + (" fragment " + fragment if fragment else "")
+    d = await gql.data(text)
+    n = 0
+    for b in d["blocks"]["nodes"]:
+        for i, t in enumerate(b["txs"]):
+            want = oracle.block_results[str(b["height"])]["txs_results"][i]
+            assert t["code"] == want.get("code", 0) and t["gasUsed"] == want["gas_used"]
+            assert [e["type"] for e in t["events"]] == [e["type"] for e in want["events"]]
+            assert t["messages"] and all(m["typeUrl"].startswith("/") for m in t["messages"])
+            n += 1
+    assert n > 0 and asked == []
